@@ -1,0 +1,338 @@
+//! Code generation from the validated model. Nothing is checked here.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, Item};
+
+use crate::attr::ToolAttr;
+use crate::valid::{self, Arguments, Description, Invalid, OutputKind, Role, Tool};
+
+/// The whole macro on `proc_macro2` tokens.
+pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let out = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(f)) => match Tool::from_fn(ToolAttr::parse(attr), f) {
+            Ok(tool) => expand(&tool),
+            Err(Invalid { item, errors }) => {
+                let errors = errors.into_compile_error();
+                quote!(#item #errors)
+            }
+        },
+        Ok(other) => {
+            let mut errors = valid::not_a_fn(&other);
+            if let Err(e) = ToolAttr::parse(attr) {
+                errors.combine(e);
+            }
+            let errors = errors.into_compile_error();
+            quote!(#other #errors)
+        }
+        Err(e) => {
+            let errors = e.into_compile_error();
+            quote!(#item #errors)
+        }
+    };
+    if std::env::var_os("MCP_MACROS_DEBUG").is_some_and(|v| !v.is_empty() && v != "0") {
+        eprintln!("#[mcp_tool] expansion:\n{out}\n");
+    }
+    out
+}
+
+/// The user's fn, then a `const _` block with the hidden arguments struct
+/// (inline arguments only) and the tool's descriptor.
+///
+/// The descriptor, the bound checks and the call shim (a closure) are all in
+/// one body, the descriptor's `static` initializer, each check spanned on
+/// the user's type: rustc then reports an unsatisfied bound once, at that
+/// type, instead of once per use.
+pub(crate) fn expand(tool: &Tool) -> TokenStream {
+    let rt = quote!(::mcp_runtime::__private);
+    let item = &tool.item;
+    let fn_ident = &item.sig.ident;
+
+    let value = mixed("__mcp_value");
+    let ctx = mixed("__mcp_ctx");
+    let parsed = mixed("__mcp_arguments");
+    let args_struct = format_ident!("__McpArguments");
+
+    let mut checks = Vec::new();
+    let mut hidden_struct = TokenStream::new();
+    let (input_schema, parse, inline_locals) = match &tool.arguments {
+        Arguments::None => (
+            quote!(#rt::no_arguments_schema),
+            TokenStream::new(),
+            Vec::new(),
+        ),
+        Arguments::Struct(ty) => {
+            let span = ty.span();
+            checks.push(quote_spanned!(span=> #rt::assert_arguments::<#ty>();));
+            let input = quote_spanned!(span=> #rt::input_schema_for::<#ty>);
+            let parse_fn = quote_spanned!(span=> #rt::parse_arguments::<#ty>);
+            let parse = quote! {
+                let #parsed: #ty = match #parse_fn(#value) {
+                    ::core::result::Result::Ok(v) => v,
+                    ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+                };
+            };
+            (input, parse, Vec::new())
+        }
+        Arguments::Inline(fields) => {
+            let schema_name = format!("{}Arguments", pascal_case(&tool.item.sig.ident));
+            let field_defs = fields.iter().map(|f| {
+                let (attrs, ident, ty) = (&f.attrs, &f.ident, &f.ty);
+                quote!(#(#attrs)* #ident: #ty)
+            });
+            hidden_struct = quote! {
+                #[doc(hidden)]
+                #[derive(#rt::serde::Deserialize, #rt::schemars::JsonSchema)]
+                #[serde(crate = "::mcp_runtime::__private::serde")]
+                #[serde(rename_all = "camelCase", deny_unknown_fields)]
+                #[schemars(crate = "::mcp_runtime::__private::schemars")]
+                #[schemars(rename = #schema_name)]
+                struct #args_struct {
+                    #(#field_defs,)*
+                }
+            };
+            for f in fields {
+                let ty = &f.ty;
+                checks.push(quote_spanned!(ty.span()=> #rt::assert_arguments::<#ty>();));
+            }
+            let locals: Vec<Ident> = (0..fields.len())
+                .map(|i| mixed(&format!("__mcp_arg{i}")))
+                .collect();
+            let names = fields.iter().map(|f| &f.ident);
+            let parse = quote! {
+                let #args_struct { #(#names: #locals),* } =
+                    match #rt::parse_arguments::<#args_struct>(#value) {
+                        ::core::result::Result::Ok(v) => v,
+                        ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+                    };
+            };
+            (quote!(#rt::input_schema_for::<#args_struct>), parse, locals)
+        }
+    };
+
+    let ok = &tool.output.ok;
+    let ok_span = ok.span();
+    checks.push(quote_spanned!(ok_span=> #rt::assert_return::<#ok>();));
+    let output_schema = quote_spanned!(ok_span=> #rt::output_schema_for::<#ok>);
+    let finish = match &tool.output.kind {
+        OutputKind::Plain => quote_spanned!(ok_span=> #rt::finish_plain::<#ok>),
+        OutputKind::Result(None) => quote_spanned!(ok_span=> #rt::finish::<#ok, _>),
+        OutputKind::Result(Some(err)) => {
+            let err_span = err.span();
+            checks.push(quote_spanned!(err_span=> #rt::assert_error::<#err>();));
+            quote_spanned!(err_span=> #rt::finish::<#ok, #err>)
+        }
+    };
+
+    let call_args = tool.params.iter().map(|role| match role {
+        Role::Context => ctx.to_token_stream(),
+        Role::Arguments => parsed.to_token_stream(),
+        Role::Inline(i) => inline_locals[*i].to_token_stream(),
+    });
+    let value_param = match tool.arguments {
+        Arguments::None => quote!(_),
+        _ => value.to_token_stream(),
+    };
+    let ctx_param = if tool.params.contains(&Role::Context) {
+        ctx.to_token_stream()
+    } else {
+        quote!(_)
+    };
+    let call_fut = quote_spanned!(fn_ident.span()=> #fn_ident(#(#call_args),*));
+    let call = quote_spanned! {fn_ident.span()=>
+        |#value_param: #rt::serde_json::Value, #ctx_param: #rt::ToolContext| -> #rt::CallFuture {
+            ::std::boxed::Box::pin(async move {
+                #parse
+                #finish(#call_fut.await)
+            })
+        }
+    };
+
+    let name = &tool.name;
+    let title = option(tool.title.as_ref());
+    let description = match &tool.description {
+        Description::Text(s) => s.to_token_stream(),
+        Description::Concat(parts) => quote!(::core::concat!(#(#parts),*)),
+    };
+    let a = &tool.annotations;
+    let (read_only, destructive, idempotent, open_world) = (
+        option(a.read_only.as_ref()),
+        option(a.destructive.as_ref()),
+        option(a.idempotent.as_ref()),
+        option(a.open_world.as_ref()),
+    );
+    let state = tool
+        .state
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> || #rt::StateKey::of::<#ty>()));
+    let line = quote_spanned!(fn_ident.span()=> ::core::line!());
+
+    quote! {
+        #item
+
+        #[doc(hidden)]
+        const _: () = {
+            #hidden_struct
+
+            #rt::inventory::submit! {
+                {
+                    #(#checks)*
+                    #rt::ToolDescriptor {
+                        name: #name,
+                        title: #title,
+                        description: #description,
+                        annotations: #rt::Annotations {
+                            read_only: #read_only,
+                            destructive: #destructive,
+                            idempotent: #idempotent,
+                            open_world: #open_world,
+                        },
+                        input_schema: #input_schema,
+                        output_schema: #output_schema,
+                        call: #call,
+                        state: &[#(#state),*],
+                        module_path: ::core::module_path!(),
+                        file: ::core::file!(),
+                        line: #line,
+                    }
+                }
+            }
+        };
+    }
+}
+
+/// An ident for the shim's locals, invisible to the user's code.
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn option<T: ToTokens>(v: Option<&T>) -> TokenStream {
+    match v {
+        Some(v) => quote!(::core::option::Option::Some(#v)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// `get_order` → `GetOrder`, for the hidden struct's schema title.
+fn pascal_case(ident: &syn::Ident) -> String {
+    let s = ident.to_string();
+    let s = s.strip_prefix("r#").unwrap_or(&s);
+    let mut out = String::with_capacity(s.len());
+    let mut upper = true;
+    for c in s.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(attr: TokenStream, item: TokenStream) -> String {
+        mcp_tool(attr, item).to_string()
+    }
+
+    #[test]
+    fn descriptor_and_shim() {
+        let out = expand_str(
+            quote!(read_only, idempotent = false),
+            quote! {
+                /// Look up an order.
+                async fn get_order(args: GetOrderArgs, ctx: ToolContext) -> Result<Order, McpError> {
+                    let db = ctx.state::<Db>()?;
+                    todo!()
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        for needle in [
+            "name : \"get_order\"",
+            "description : \"Look up an order.\"",
+            "read_only : :: core :: option :: Option :: Some (true)",
+            "idempotent : :: core :: option :: Option :: Some (false)",
+            "destructive : :: core :: option :: Option :: None",
+            "assert_arguments :: < GetOrderArgs >",
+            "assert_return :: < Order >",
+            "assert_error :: < McpError >",
+            "finish :: < Order , McpError >",
+            "get_order (__mcp_arguments , __mcp_ctx)",
+            "StateKey :: of :: < Db > ()",
+        ] {
+            assert!(out.contains(needle), "missing `{needle}` in {out}");
+        }
+    }
+
+    #[test]
+    fn inline_arguments_get_a_hidden_struct() {
+        let out = expand_str(
+            quote!(description = "Search."),
+            quote! {
+                async fn search(
+                    /// What to look for.
+                    query: String,
+                    #[serde(default)]
+                    limit: Option<u32>,
+                ) -> Vec<String> {
+                    todo!()
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("struct __McpArguments { # [doc = r\" What to look for.\"] query : String , # [serde (default)] limit : Option < u32 > , }"), "{out}");
+        assert!(
+            out.contains("schemars (rename = \"SearchArguments\")"),
+            "{out}"
+        );
+        assert!(out.contains("search (__mcp_arg0 , __mcp_arg1)"), "{out}");
+        assert!(out.contains("finish_plain :: < Vec < String > >"), "{out}");
+        // the emitted fn has no attributes on its parameters
+        assert!(
+            out.starts_with("async fn search (query : String , limit : Option < u32 > ,)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn errors_keep_the_fn() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn f(
+                    /** doc */
+                    x: u8,
+                    y: u8,
+                ) {
+                }
+            ),
+        );
+        assert!(out.starts_with("fn f (x : u8 , y : u8)"), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+    }
+
+    #[test]
+    fn not_a_fn_keeps_the_item() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(out.starts_with("struct S ;"), "{out}");
+        assert!(out.contains("not to a `struct`"), "{out}");
+    }
+
+    #[test]
+    fn pascal() {
+        assert_eq!(pascal_case(&format_ident!("get_order")), "GetOrder");
+        assert_eq!(pascal_case(&format_ident!("r#type")), "Type");
+    }
+}

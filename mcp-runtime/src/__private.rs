@@ -1,0 +1,134 @@
+//! What `#[mcp_tool]` expands to refers to: not a public API, no stability promise.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use ::inventory;
+pub use ::schemars;
+pub use ::serde;
+pub use ::serde_json;
+
+pub use crate::context::{StateKey, ToolContext};
+pub use crate::error::McpError;
+pub use crate::output::{ToolOutput, ToolReturn};
+
+/// The future a tool's call shim returns.
+pub type CallFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, McpError>> + Send>>;
+
+/// The MCP tool annotations; `None` leaves a hint out of the wire form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// `readOnlyHint`
+    pub read_only: Option<bool>,
+    /// `destructiveHint`
+    pub destructive: Option<bool>,
+    /// `idempotentHint`
+    pub idempotent: Option<bool>,
+    /// `openWorldHint`
+    pub open_world: Option<bool>,
+}
+
+/// One tool, as `#[mcp_tool]` registers it with `inventory::submit!`.
+#[derive(Debug)]
+pub struct ToolDescriptor {
+    /// Wire name.
+    pub name: &'static str,
+    /// Display name.
+    pub title: Option<&'static str>,
+    /// What the tool does, returns, and when to use it.
+    pub description: &'static str,
+    /// Behaviour hints.
+    pub annotations: Annotations,
+    /// The arguments' root schema, as schemars generates it.
+    pub input_schema: fn(&SchemaSettings) -> Schema,
+    /// The return type's schema, if it has one.
+    pub output_schema: fn(&SchemaSettings) -> Option<Schema>,
+    /// Deserializes the (already validated) arguments and runs the tool.
+    pub call: fn(Value, ToolContext) -> CallFuture,
+    /// State types the tool reads with `ctx.state::<T>()`.
+    pub state: &'static [fn() -> StateKey],
+    /// `module_path!()` of the tool's fn.
+    pub module_path: &'static str,
+    /// `file!()` of the tool's fn.
+    pub file: &'static str,
+    /// `line!()` of the tool's fn.
+    pub line: u32,
+}
+
+inventory::collect!(ToolDescriptor);
+
+/// Root schema of an arguments type.
+pub fn input_schema_for<T: JsonSchema>(settings: &SchemaSettings) -> Schema {
+    settings
+        .clone()
+        .into_generator()
+        .into_root_schema_for::<T>()
+}
+
+/// Schema of a tool without arguments.
+pub fn no_arguments_schema(_: &SchemaSettings) -> Schema {
+    schemars::json_schema!({ "type": "object", "additionalProperties": false })
+}
+
+/// Output schema of a return type.
+pub fn output_schema_for<T: ToolReturn>(settings: &SchemaSettings) -> Option<Schema> {
+    T::output_schema(settings)
+}
+
+/// Deserialize validated arguments; a failure names the field path.
+pub fn parse_arguments<T: DeserializeOwned>(args: Value) -> Result<T, McpError> {
+    serde_path_to_error::deserialize(args).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            McpError::validation(format!("invalid arguments: {inner}"))
+        } else {
+            McpError::validation(format!("invalid argument `{path}`: {inner}"))
+        }
+    })
+}
+
+/// The result of a tool whose fn returns `Result<T, E>`.
+pub fn finish<T: ToolReturn, E: Into<McpError>>(r: Result<T, E>) -> Result<ToolOutput, McpError> {
+    match r {
+        Ok(v) => v.into_output(),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The result of a tool whose fn returns a plain `T`.
+pub fn finish_plain<T: ToolReturn>(v: T) -> Result<ToolOutput, McpError> {
+    v.into_output()
+}
+
+/// Bound check on the arguments type, spanned on it by the macro.
+pub const fn assert_arguments<T: ToolArguments>() {}
+
+/// Bound check on the return type, spanned on it by the macro.
+pub const fn assert_return<T: ToolReturn>() {}
+
+/// Bound check on the error type, spanned on it by the macro.
+pub const fn assert_error<E: IntoMcpError>() {}
+
+/// A type usable as a tool's arguments.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the arguments of an `#[mcp_tool]`",
+    label = "this type must implement `serde::Deserialize` and `schemars::JsonSchema`",
+    note = "derive both on it: `#[derive(Deserialize, JsonSchema)]`"
+)]
+pub trait ToolArguments: DeserializeOwned + JsonSchema {}
+impl<T: DeserializeOwned + JsonSchema> ToolArguments for T {}
+
+/// An error type a tool may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error type of an `#[mcp_tool]`",
+    label = "this type must convert into `mcp_runtime::McpError`",
+    note = "return `McpError`, or implement `From<{Self}> for McpError`"
+)]
+pub trait IntoMcpError: Into<McpError> {}
+impl<E: Into<McpError>> IntoMcpError for E {}

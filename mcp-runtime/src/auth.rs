@@ -1,0 +1,355 @@
+//! Bearer API keys: parsing, constant-time checking, rotation and reload.
+//!
+//! A key has a name (safe to log), a secret (never logged, never kept: only
+//! its SHA-256 digest is held), and optionally the tenants it may act for.
+//!
+//! Sources:
+//! - `MCP_API_KEYS`: comma-separated entries `name:secret` or
+//!   `name:secret:tenantA|tenantB` (or a bare `secret`, named `key-1`, `key-2`, …).
+//! - a key file, one key per line: `name secret [tenantA,tenantB]`, where the
+//!   secret may be given as `sha256:<64 hex>` so the file never holds it in clear.
+//!   Blank lines and `#` comments are ignored. The file is re-read on SIGHUP
+//!   and when its modification time changes.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::context::KeyIdentity;
+
+/// One configured API key.
+#[derive(Clone)]
+pub struct ApiKey {
+    identity: Arc<KeyIdentity>,
+    digest: [u8; 32],
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKey")
+            .field("name", &self.identity.name)
+            .field("tenants", &self.identity.tenants)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shortest secret accepted: 16 bytes makes guessing hopeless at any request rate.
+pub const MIN_SECRET_LEN: usize = 16;
+
+impl ApiKey {
+    /// A key from its secret. Fails when the secret is shorter than
+    /// [`MIN_SECRET_LEN`] or the name is not a simple identifier.
+    pub fn new(name: impl Into<String>, secret: &str) -> Result<ApiKey, KeyError> {
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(KeyError(format!(
+                "the secret of key `{}` is shorter than {MIN_SECRET_LEN} characters",
+                name.into()
+            )));
+        }
+        Self::from_digest(name, Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// A key from the SHA-256 digest of its secret.
+    pub fn from_digest(name: impl Into<String>, digest: [u8; 32]) -> Result<ApiKey, KeyError> {
+        let name = name.into();
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            return Err(KeyError(format!(
+                "key name `{}` must be 1 to 64 characters of A-Z a-z 0-9 _ - .",
+                crate::protocol::truncate(&name, 64)
+            )));
+        }
+        Ok(ApiKey {
+            identity: Arc::new(KeyIdentity {
+                name,
+                tenants: None,
+            }),
+            digest,
+        })
+    }
+
+    /// Bind the key to these tenants: calls for any other tenant are refused.
+    pub fn with_tenants<I, S>(mut self, tenants: I) -> ApiKey
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let tenants: Vec<String> = tenants.into_iter().map(Into::into).collect();
+        let id = Arc::make_mut(&mut self.identity);
+        id.tenants = Some(tenants);
+        self
+    }
+
+    /// The key's name.
+    pub fn name(&self) -> &str {
+        &self.identity.name
+    }
+}
+
+/// A problem with key configuration. Never contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyError(pub String);
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+/// Parse `MCP_API_KEYS`.
+pub fn parse_env_keys(value: &str) -> Result<Vec<ApiKey>, KeyError> {
+    let mut keys = Vec::new();
+    for (i, entry) in value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .enumerate()
+    {
+        let parts: Vec<&str> = entry.splitn(3, ':').collect();
+        let key = match parts.as_slice() {
+            [secret] => ApiKey::new(format!("key-{}", i + 1), secret)?,
+            [name, secret] => ApiKey::new(*name, secret)?,
+            [name, secret, tenants] => {
+                ApiKey::new(*name, secret)?.with_tenants(split_tenants(tenants, '|')?)
+            }
+            _ => unreachable!("splitn(3) yields 1 to 3 parts"),
+        };
+        keys.push(key);
+    }
+    check_unique(&keys)?;
+    Ok(keys)
+}
+
+fn split_tenants(s: &str, sep: char) -> Result<Vec<String>, KeyError> {
+    let tenants: Vec<String> = s
+        .split(sep)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if tenants.is_empty() {
+        return Err(KeyError(
+            "a tenant list is empty; leave it out to allow every tenant".into(),
+        ));
+    }
+    Ok(tenants)
+}
+
+fn check_unique(keys: &[ApiKey]) -> Result<(), KeyError> {
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].iter().any(|o| o.name() == k.name()) {
+            return Err(KeyError(format!("key name `{}` is used twice", k.name())));
+        }
+    }
+    Ok(())
+}
+
+/// Parse the text of a key file.
+pub fn parse_key_file(text: &str) -> Result<Vec<ApiKey>, KeyError> {
+    let mut keys = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let at = |msg: &str| KeyError(format!("key file line {}: {msg}", n + 1));
+        let (name, secret, tenants) = match fields.as_slice() {
+            [name, secret] => (*name, *secret, None),
+            [name, secret, tenants] => (*name, *secret, Some(*tenants)),
+            _ => return Err(at("expected `name secret [tenant,tenant]`")),
+        };
+        let key = match secret.strip_prefix("sha256:") {
+            Some(hex) => ApiKey::from_digest(
+                name,
+                parse_hex32(hex).ok_or_else(|| at("sha256: needs 64 hex digits"))?,
+            ),
+            None => ApiKey::new(name, secret),
+        }
+        .map_err(|e| at(&e.0))?;
+        keys.push(match tenants {
+            Some(t) => key.with_tenants(split_tenants(t, ',').map_err(|e| at(&e.0))?),
+            None => key,
+        });
+    }
+    check_unique(&keys)?;
+    Ok(keys)
+}
+
+fn parse_hex32(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in hex.as_bytes().chunks(2).enumerate() {
+        let s = std::str::from_utf8(chunk).ok()?;
+        out[i] = u8::from_str_radix(s, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The SHA-256 of a secret as 64 hex digits, for writing `sha256:` key-file entries.
+pub fn sha256_hex(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The active keys: fixed ones from the builder and the environment, plus
+/// those of the key file, which can be reloaded while the server runs.
+pub(crate) struct KeyStore {
+    fixed: Vec<ApiKey>,
+    file: Option<PathBuf>,
+    current: RwLock<Arc<Vec<ApiKey>>>,
+    file_mtime: RwLock<Option<SystemTime>>,
+}
+
+impl KeyStore {
+    pub(crate) fn new(fixed: Vec<ApiKey>, file: Option<PathBuf>) -> Result<KeyStore, KeyError> {
+        let store = KeyStore {
+            current: RwLock::new(Arc::new(fixed.clone())),
+            fixed,
+            file,
+            file_mtime: RwLock::new(None),
+        };
+        store.reload()?;
+        Ok(store)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
+    pub(crate) fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// Re-read the key file. On error the previous keys stay active.
+    pub(crate) fn reload(&self) -> Result<usize, KeyError> {
+        let mut keys = self.fixed.clone();
+        if let Some(path) = &self.file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| KeyError(format!("cannot read key file {}: {e}", path.display())))?;
+            keys.extend(parse_key_file(&text)?);
+            check_unique(&keys)?;
+            let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+            *self.file_mtime.write().unwrap_or_else(|e| e.into_inner()) = mtime;
+        }
+        let n = keys.len();
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+        Ok(n)
+    }
+
+    /// Reload when the key file's modification time changed.
+    pub(crate) fn reload_if_changed(&self) {
+        let Some(path) = &self.file else { return };
+        let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        if mtime != *self.file_mtime.read().unwrap_or_else(|e| e.into_inner()) {
+            match self.reload() {
+                Ok(n) => tracing::info!(keys = n, "API keys reloaded (key file changed)"),
+                Err(e) => {
+                    tracing::error!(error = %e, "key file changed but could not be loaded; keeping the previous keys")
+                }
+            }
+        }
+    }
+
+    /// The identity of the key whose secret is `presented`, compared in
+    /// constant time against every active key (digests, not strings).
+    pub(crate) fn verify(&self, presented: &str) -> Option<Arc<KeyIdentity>> {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let keys = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut found = None;
+        for k in keys.iter() {
+            if bool::from(k.digest.ct_eq(&digest)) && found.is_none() {
+                found = Some(k.identity.clone());
+            }
+        }
+        found
+    }
+}
+
+/// A fresh random secret for the loopback quick start: 32 bytes from the OS, hex.
+pub(crate) fn generate_secret() -> std::io::Result<String> {
+    use std::io::Read;
+    let mut buf = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
+    Ok(format!(
+        "mcp_{}",
+        buf.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_keys_with_names_and_tenants() {
+        let keys =
+            parse_env_keys("hub:0123456789abcdef0123:acme|globex, 0123456789abcdefXYZW").unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0].name(), "hub");
+        assert_eq!(
+            keys[0].identity.tenants,
+            Some(vec!["acme".to_owned(), "globex".to_owned()])
+        );
+        assert_eq!(keys[1].name(), "key-2");
+        assert_eq!(keys[1].identity.tenants, None);
+    }
+
+    #[test]
+    fn short_secrets_and_duplicates_are_refused_without_echoing_the_secret() {
+        let e = parse_env_keys("a:short").unwrap_err();
+        assert!(!e.0.contains("short\""), "{e}");
+        assert!(e.0.contains("shorter than"));
+        let e = parse_env_keys("a:0123456789abcdef0123,a:0123456789abcdef9999").unwrap_err();
+        assert_eq!(e.0, "key name `a` is used twice");
+    }
+
+    #[test]
+    fn key_file_accepts_digests_and_tenants() {
+        let secret = "s3cr3t-s3cr3t-s3cr3t";
+        let text = format!(
+            "# comment\n\nhub sha256:{} acme,globex\nci {secret}\n",
+            sha256_hex(secret)
+        );
+        let keys = parse_key_file(&text).unwrap();
+        let store = KeyStore::new(keys, None).unwrap();
+        let id = store.verify(secret).unwrap();
+        assert_eq!(id.name, "hub", "first matching key wins");
+        assert_eq!(
+            id.tenants.as_deref(),
+            Some(&["acme".to_owned(), "globex".to_owned()][..])
+        );
+        assert!(store.verify("wrong-wrong-wrong-wrong").is_none());
+        let e = parse_key_file("hub sha256:abc").unwrap_err();
+        assert_eq!(e.0, "key file line 1: sha256: needs 64 hex digits");
+    }
+
+    #[test]
+    fn generated_secrets_are_long_and_distinct() {
+        let a = generate_secret().unwrap();
+        let b = generate_secret().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 4 + 64);
+    }
+}

@@ -1,0 +1,327 @@
+//! The per-call context handed to a tool: tenant, caller, state, progress,
+//! logging and cancellation.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+
+use crate::error::McpError;
+
+/// Shared application state given to the server builder, keyed by type.
+#[derive(Default, Clone)]
+pub(crate) struct StateMap {
+    map: HashMap<TypeId, (Arc<dyn Any + Send + Sync>, &'static str)>,
+}
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.map.insert(
+            TypeId::of::<T>(),
+            (Arc::new(value), std::any::type_name::<T>()),
+        );
+    }
+
+    pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
+        self.map
+            .get(&TypeId::of::<T>())
+            .and_then(|(v, _)| v.downcast_ref::<T>())
+    }
+
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
+        self.map.contains_key(&id)
+    }
+}
+
+/// The type of a piece of state a tool reads with [`ToolContext::state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateKey {
+    /// The type's id.
+    pub id: TypeId,
+    /// The type's name, for messages.
+    pub name: &'static str,
+}
+
+impl StateKey {
+    /// The key of `T`.
+    pub fn of<T: 'static>() -> StateKey {
+        StateKey {
+            id: TypeId::of::<T>(),
+            name: std::any::type_name::<T>(),
+        }
+    }
+}
+
+/// The API key that authenticated a call: its name and the tenants it may act for.
+/// The secret itself is never kept here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyIdentity {
+    /// The key's name, as configured (safe to log).
+    pub name: String,
+    /// The tenants this key is bound to; `None` means any tenant.
+    pub tenants: Option<Vec<String>>,
+}
+
+/// Severity of a log message sent to the client (`notifications/message`), as in RFC 5424.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// Detailed debugging information.
+    Debug,
+    /// Informational messages.
+    Info,
+    /// Normal but significant events.
+    Notice,
+    /// Warning conditions.
+    Warning,
+    /// Error conditions.
+    Error,
+    /// Critical conditions.
+    Critical,
+    /// Action must be taken immediately.
+    Alert,
+    /// System is unusable.
+    Emergency,
+}
+
+impl LogLevel {
+    /// The wire name, e.g. `"warning"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Notice => "notice",
+            LogLevel::Warning => "warning",
+            LogLevel::Error => "error",
+            LogLevel::Critical => "critical",
+            LogLevel::Alert => "alert",
+            LogLevel::Emergency => "emergency",
+        }
+    }
+
+    /// Parse a wire name.
+    pub fn parse(s: &str) -> Option<LogLevel> {
+        Some(match s {
+            "debug" => LogLevel::Debug,
+            "info" => LogLevel::Info,
+            "notice" => LogLevel::Notice,
+            "warning" => LogLevel::Warning,
+            "error" => LogLevel::Error,
+            "critical" => LogLevel::Critical,
+            "alert" => LogLevel::Alert,
+            "emergency" => LogLevel::Emergency,
+            _ => return None,
+        })
+    }
+}
+
+/// A flag that is set once when a call is cancelled, and a way to wait for it.
+#[derive(Clone, Default)]
+pub struct CancellationToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+impl CancellationToken {
+    /// A token that is not cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancel: wakes every waiter.
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::Release);
+        self.inner.notify.notify_waiters();
+    }
+
+    /// Whether the call was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Completes when the call is cancelled.
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = self.inner.notify.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl fmt::Debug for CancellationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CancellationToken")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+/// Where a call's notifications (progress, log messages) go: the transport
+/// streams them to the client ahead of the result.
+pub(crate) type NotificationSender = mpsc::Sender<Value>;
+
+/// The request context of one tool call.
+///
+/// Take it as a parameter of your tool (`ctx: ToolContext`) to learn who is
+/// calling and for which tenant, to read shared state, to report progress,
+/// to log to the client and to notice cancellation.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// struct Db;
+///
+/// /// Count the orders of the calling tenant.
+/// #[mcp_tool(read_only)]
+/// async fn count_orders(ctx: ToolContext) -> Result<u64, McpError> {
+///     let tenant = ctx.tenant_id().ok_or_else(|| McpError::validation("tenantId is required"))?;
+///     let _db: &Db = ctx.state::<Db>()?;
+///     ctx.progress(1.0, Some(1.0), Some("counted")).await;
+///     Ok(tenant.len() as u64)
+/// }
+/// # fn main() {}
+/// ```
+pub struct ToolContext {
+    pub(crate) request_id: Value,
+    pub(crate) tool: &'static str,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) workspace_id: Option<String>,
+    pub(crate) key: Option<Arc<KeyIdentity>>,
+    pub(crate) state: Arc<StateMap>,
+    pub(crate) progress_token: Option<Value>,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) notifier: Option<NotificationSender>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) meta: Option<Value>,
+}
+
+impl ToolContext {
+    /// The `tenantId` the platform injected into this call, if any.
+    ///
+    /// When the calling key is bound to tenants, this tenant has been checked
+    /// against them before the tool runs: scope every query by it.
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
+    }
+
+    /// The `workspaceId` the platform injected into this call, if any.
+    pub fn workspace_id(&self) -> Option<&str> {
+        self.workspace_id.as_deref()
+    }
+
+    /// The tenant, or a `validation_error` when the call carries none.
+    pub fn require_tenant(&self) -> Result<&str, McpError> {
+        self.tenant_id()
+            .ok_or_else(|| McpError::validation("tenantId is required for this tool"))
+    }
+
+    /// The API key that authenticated the call (its name and tenants, never the secret).
+    /// `None` over stdio, in process, or on a server run without authentication.
+    pub fn key(&self) -> Option<&KeyIdentity> {
+        self.key.as_deref()
+    }
+
+    /// The name of the tool being called.
+    pub fn tool_name(&self) -> &'static str {
+        self.tool
+    }
+
+    /// The JSON-RPC id of the request.
+    pub fn request_id(&self) -> &Value {
+        &self.request_id
+    }
+
+    /// The request's `_meta` object, if the client sent one.
+    pub fn meta(&self) -> Option<&Value> {
+        self.meta.as_ref()
+    }
+
+    /// Shared state of type `T` given to the server builder with `.state(...)`.
+    ///
+    /// Tools that call `ctx.state::<T>()` are checked when the server is built:
+    /// a missing `T` stops the build with the tool's name and location. Should
+    /// state be reached some other way and be missing, this returns a
+    /// `server_error` (with a generic message for the agent; the type is logged).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, McpError> {
+        self.state.get::<T>().ok_or_else(|| {
+            McpError::internal(format_args!(
+                "tool `{}` asked for state `{}`, which was not given to the server builder",
+                self.tool,
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    /// Report progress to the client, if it asked for progress (sent a
+    /// `progressToken`); otherwise this does nothing. `progress` should grow
+    /// with every call.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let (Some(token), Some(tx)) = (&self.progress_token, &self.notifier) else {
+            return;
+        };
+        let mut params = json!({ "progressToken": token, "progress": progress });
+        if let Some(t) = total {
+            params["total"] = json!(t);
+        }
+        if let Some(m) = message {
+            params["message"] = json!(m);
+        }
+        let _ = tx
+            .send(json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": params}))
+            .await;
+    }
+
+    /// Send a log message to the client (`notifications/message`), if the
+    /// client asked for messages of this level or above.
+    pub async fn log(&self, level: LogLevel, data: impl Into<Value>) {
+        let (Some(min), Some(tx)) = (self.log_level, &self.notifier) else {
+            return;
+        };
+        if level < min {
+            return;
+        }
+        let params = json!({ "level": level.as_str(), "logger": self.tool, "data": data.into() });
+        let _ = tx
+            .send(json!({"jsonrpc": "2.0", "method": "notifications/message", "params": params}))
+            .await;
+    }
+
+    /// Whether the client cancelled this call (or disconnected, or it timed out).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Completes when the call is cancelled: `select!` on it in long loops.
+    /// (A cancelled call's future is also dropped at its next `.await`.)
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await
+    }
+
+    /// A clone of the call's cancellation token, for tasks the tool spawns.
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+}
+
+impl fmt::Debug for ToolContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolContext")
+            .field("tool", &self.tool)
+            .field("request_id", &self.request_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("workspace_id", &self.workspace_id)
+            .field("key", &self.key.as_ref().map(|k| &k.name))
+            .finish_non_exhaustive()
+    }
+}

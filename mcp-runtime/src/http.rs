@@ -1,0 +1,426 @@
+//! MCP Streamable HTTP on axum: one POST endpoint, JSON or SSE answers,
+//! bearer authentication, DNS-rebinding protection, size and depth limits.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream;
+use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use crate::auth::KeyStore;
+use crate::context::CancellationToken;
+use crate::limits::json_depth_exceeds;
+use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
+
+/// Limits and policies of the HTTP transport.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpConfig {
+    pub(crate) path: String,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) max_json_depth: usize,
+    pub(crate) max_concurrent: usize,
+    pub(crate) queue_timeout: Duration,
+    /// Host header values (without port) accepted; empty = any.
+    pub(crate) allowed_hosts: Vec<String>,
+    /// Origin header values accepted; an absent Origin is always accepted.
+    pub(crate) allowed_origins: Vec<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            path: "/mcp".into(),
+            max_body_bytes: 4 * 1024 * 1024,
+            max_json_depth: 64,
+            max_concurrent: 1024,
+            queue_timeout: Duration::from_secs(10),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+        }
+    }
+}
+
+/// Whether hosts or origins of loopback names are to be accepted.
+pub(crate) fn loopback_names() -> Vec<String> {
+    vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()]
+}
+
+pub(crate) struct HttpState {
+    pub(crate) dispatcher: Arc<Dispatcher>,
+    pub(crate) keys: Option<Arc<KeyStore>>,
+    pub(crate) config: HttpConfig,
+    pub(crate) permits: Arc<Semaphore>,
+}
+
+/// The axum router serving MCP at the configured path and `/healthz`.
+pub(crate) fn router(state: Arc<HttpState>) -> Router {
+    let path = state.config.path.clone();
+    Router::new()
+        .route(&path, axum::routing::any(mcp_endpoint))
+        .route("/healthz", axum::routing::get(healthz))
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        r#"{"status":"ok"}"#,
+    )
+}
+
+fn json_response(status: u16, body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn rpc_error(status: StatusCode, code: i64, message: &str) -> Response {
+    let err = RpcError::new(code, message);
+    json_response(status.as_u16(), error_body(None, &err))
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Host header without the port; `[::1]:8080` → `[::1]`.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |i| &host[..=i]);
+    }
+    host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    })
+}
+
+/// Origin's host name; `http://localhost:5173` → `localhost`.
+fn origin_host(origin: &str) -> Option<&str> {
+    let rest = origin.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    Some(host_name(authority))
+}
+
+fn check_rebinding(config: &HttpConfig, headers: &HeaderMap) -> Result<(), Response> {
+    if !config.allowed_hosts.is_empty() {
+        let ok = header_str(headers, "host").map(host_name).is_some_and(|h| {
+            config
+                .allowed_hosts
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(h))
+        });
+        if !ok {
+            return Err(rpc_error(
+                StatusCode::FORBIDDEN,
+                codes::INVALID_REQUEST,
+                "forbidden: Host header not allowed",
+            ));
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let allowed = origin.to_str().ok().is_some_and(|o| {
+            config
+                .allowed_origins
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(o))
+                || origin_host(o).is_some_and(|h| {
+                    config
+                        .allowed_hosts
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(h))
+                })
+        });
+        if !allowed {
+            return Err(rpc_error(
+                StatusCode::FORBIDDEN,
+                codes::INVALID_REQUEST,
+                "forbidden: Origin not allowed",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unauthorized(invalid: bool) -> Response {
+    let (www, msg) = if invalid {
+        (
+            r#"Bearer realm="mcp", error="invalid_token""#,
+            "unauthorized: the bearer key is not valid",
+        )
+    } else {
+        (
+            r#"Bearer realm="mcp""#,
+            "unauthorized: send `Authorization: Bearer <key>`",
+        )
+    };
+    let mut r = rpc_error(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, msg);
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(www));
+    r
+}
+
+fn authenticate(
+    keys: &KeyStore,
+    headers: &HeaderMap,
+) -> Result<Arc<crate::context::KeyIdentity>, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(unauthorized(false));
+    };
+    let Ok(value) = value.to_str() else {
+        return Err(unauthorized(true));
+    };
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Err(unauthorized(false));
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(unauthorized(false));
+    }
+    keys.verify(token.trim()).ok_or_else(|| unauthorized(true))
+}
+
+async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Err(r) = check_rebinding(&state.config, &parts.headers) {
+        return r;
+    }
+    if parts.method != Method::POST {
+        let mut r = rpc_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::INVALID_REQUEST,
+            "method not allowed: this stateless server takes JSON-RPC messages by POST only",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    let key = match &state.keys {
+        Some(keys) => match authenticate(keys, &parts.headers) {
+            Ok(k) => Some(k),
+            Err(r) => return r,
+        },
+        None => None,
+    };
+    let headers = &parts.headers;
+    let content_type = header_str(headers, "content-type").unwrap_or("");
+    if !content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    {
+        return rpc_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::INVALID_REQUEST,
+            "unsupported media type: send `Content-Type: application/json`",
+        );
+    }
+    let accept = header_str(headers, "accept").unwrap_or("*/*");
+    let accepts = |t: &str| {
+        accept.split(',').any(|a| {
+            let a = a.split(';').next().unwrap_or("").trim();
+            a.eq_ignore_ascii_case(t) || a == "*/*"
+        })
+    };
+    if !accepts("application/json") {
+        return rpc_error(
+            StatusCode::NOT_ACCEPTABLE,
+            codes::INVALID_REQUEST,
+            "not acceptable: the client must accept application/json (and text/event-stream)",
+        );
+    }
+    let may_stream = accepts("text/event-stream");
+    if let Some(len) = header_str(headers, "content-length").and_then(|l| l.parse::<usize>().ok()) {
+        if len > state.config.max_body_bytes {
+            return too_large(state.config.max_body_bytes);
+        }
+    }
+    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return too_large(state.config.max_body_bytes),
+    };
+    if json_depth_exceeds(&bytes, state.config.max_json_depth) {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_REQUEST,
+            &format!(
+                "invalid request: JSON nested deeper than {} levels",
+                state.config.max_json_depth
+            ),
+        );
+    }
+    let transport = Transport::Http {
+        protocol_version: header_str(headers, "mcp-protocol-version").map(str::to_owned),
+        mcp_method: header_str(headers, "mcp-method").map(str::to_owned),
+        mcp_name: header_str(headers, "mcp-name").map(str::to_owned),
+    };
+    let permit = match state.permits.clone().try_acquire_owned() {
+        Ok(p) => p,
+        Err(_) => match tokio::time::timeout(
+            state.config.queue_timeout,
+            state.permits.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(p)) => p,
+            _ => {
+                let mut r = rpc_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    codes::INTERNAL_ERROR,
+                    "server busy: too many concurrent requests; retry later",
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                return r;
+            }
+        },
+    };
+    dispatch(&state, bytes, key, transport, may_stream, permit).await
+}
+
+fn too_large(limit: usize) -> Response {
+    rpc_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        codes::INVALID_REQUEST,
+        &format!("payload too large: the limit is {limit} bytes"),
+    )
+}
+
+/// Held for as long as a call's response is being produced: keeps its
+/// concurrency permit, and cancels the call when dropped before the call
+/// finished (the client went away).
+struct CallGuard {
+    cancel: CancellationToken,
+    done: bool,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cancel.cancel();
+        }
+    }
+}
+
+async fn dispatch(
+    state: &HttpState,
+    bytes: Bytes,
+    key: Option<Arc<crate::context::KeyIdentity>>,
+    transport: Transport,
+    may_stream: bool,
+    permit: OwnedSemaphorePermit,
+) -> Response {
+    let cancel = CancellationToken::new();
+    let (tx, mut rx) = mpsc::channel::<Value>(64);
+    let env = Env {
+        key,
+        notifier: may_stream.then_some(tx),
+        cancel: cancel.clone(),
+        transport,
+    };
+    let dispatcher = state.dispatcher.clone();
+    let mut guard = CallGuard {
+        cancel,
+        done: false,
+        _permit: permit,
+    };
+    let mut fut = Box::pin(async move { dispatcher.handle(&bytes, env).await });
+    // Answer with plain JSON unless the tool sends a notification first.
+    let first = tokio::select! {
+        biased;
+        Some(n) = rx.recv() => n,
+        reply = &mut fut => {
+            guard.done = true;
+            return reply_response(reply);
+        }
+    };
+    let head = sse_event(&first);
+    let events = stream::unfold(Some((fut, rx, guard, Some(head))), |st| async move {
+        let (mut fut, mut rx, mut guard, pending) = st?;
+        if let Some(ev) = pending {
+            return Some((Ok::<_, Infallible>(ev), Some((fut, rx, guard, None))));
+        }
+        tokio::select! {
+            biased;
+            Some(n) = rx.recv() => Some((Ok(sse_event(&n)), Some((fut, rx, guard, None)))),
+            reply = &mut fut => {
+                guard.done = true;
+                let mut out = Vec::new();
+                while let Ok(n) = rx.try_recv() {
+                    out.extend_from_slice(&sse_event(&n));
+                }
+                if let Some(body) = reply.body() {
+                    out.extend_from_slice(&sse_bytes(body));
+                }
+                Some((Ok(Bytes::from(out)), None))
+            }
+        }
+    });
+    let mut r = Response::new(Body::from_stream(events));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
+}
+
+fn sse_bytes(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + 24);
+    out.extend_from_slice(b"event: message\ndata: ");
+    out.extend_from_slice(json);
+    out.extend_from_slice(b"\n\n");
+    out
+}
+
+fn sse_event(v: &Value) -> Bytes {
+    Bytes::from(sse_bytes(
+        &serde_json::to_vec(v).expect("serializing a Value cannot fail"),
+    ))
+}
+
+fn reply_response(reply: Reply) -> Response {
+    match reply {
+        Reply::Response { status, body } => json_response(status, body),
+        Reply::Accepted => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::ACCEPTED;
+            r
+        }
+    }
+}
+
+/// Addresses a server without keys may serve on (with a generated key).
+pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_origin_parsing() {
+        assert_eq!(host_name("localhost:8080"), "localhost");
+        assert_eq!(host_name("[::1]:8080"), "[::1]");
+        assert_eq!(host_name("example.com"), "example.com");
+        assert_eq!(origin_host("http://127.0.0.1:5173"), Some("127.0.0.1"));
+        assert_eq!(origin_host("https://evil.example/x"), Some("evil.example"));
+        assert_eq!(origin_host("null"), None);
+    }
+}

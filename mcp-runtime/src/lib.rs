@@ -1,0 +1,56 @@
+#![doc = include_str!("../README.md")]
+
+#[doc(hidden)]
+#[allow(unreachable_pub, missing_docs)]
+pub mod __private;
+pub mod auth;
+pub mod context;
+pub mod error;
+mod http;
+pub mod limits;
+pub mod output;
+pub mod protocol;
+pub mod registry;
+mod schema;
+pub mod server;
+mod stdio;
+pub mod testing;
+
+pub use auth::ApiKey;
+pub use context::{CancellationToken, KeyIdentity, LogLevel, StateKey, ToolContext};
+pub use error::{ErrorKind, McpError};
+pub use limits::Rate;
+pub use mcp_macros::mcp_tool;
+pub use output::{Content, ResourceBody, ToolOutput, ToolReturn};
+pub use protocol::ServerInfo;
+pub use registry::{Registry, RegistryError, ToolInfo};
+pub use server::{BuildError, ServeError, Server, ServerBuilder};
+
+pub use schemars;
+pub use serde;
+pub use serde_json;
+
+/// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Content, ErrorKind, LogLevel, McpError, Server, ToolContext, ToolOutput, mcp_tool,
+    };
+    pub use schemars::JsonSchema;
+    pub use serde::{Deserialize, Serialize};
+}
+
+/// Log to stderr with `tracing` (filter from `MCP_LOG`, else `RUST_LOG`,
+/// else `info`). Does nothing if a global subscriber is already set.
+/// stdout stays free for the stdio transport.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("MCP_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_target(false)
+        .try_init();
+}

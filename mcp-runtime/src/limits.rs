@@ -1,0 +1,181 @@
+//! Rate limits per API key and per tenant (token buckets), and the JSON
+//! nesting-depth check run on request bodies before they are parsed.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::context::KeyIdentity;
+use crate::error::McpError;
+use crate::protocol::CallGuard;
+
+/// A rate: `calls` per `per`, with bursts up to `calls`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Calls allowed per period (also the burst size).
+    pub calls: u32,
+    /// The period.
+    pub per: Duration,
+}
+
+impl Rate {
+    /// `calls` per minute.
+    pub fn per_minute(calls: u32) -> Rate {
+        Rate {
+            calls,
+            per: Duration::from_secs(60),
+        }
+    }
+
+    /// `calls` per second.
+    pub fn per_second(calls: u32) -> Rate {
+        Rate {
+            calls,
+            per: Duration::from_secs(1),
+        }
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// Token buckets keyed by name; idle buckets are forgotten so memory stays bounded.
+struct Buckets {
+    rate: Rate,
+    map: Mutex<HashMap<String, Bucket>>,
+}
+
+impl Buckets {
+    fn new(rate: Rate) -> Self {
+        Buckets {
+            rate,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Take one token; `Err(ms)` says how long until one is available.
+    fn take(&self, key: &str, now: Instant) -> Result<(), u64> {
+        let capacity = f64::from(self.rate.calls.max(1));
+        let per_ms = self.rate.per.as_secs_f64() * 1000.0 / capacity;
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            let horizon = self.rate.per;
+            map.retain(|_, b| now.duration_since(b.last) < horizon);
+        }
+        let b = map.entry(key.to_owned()).or_insert(Bucket {
+            tokens: capacity,
+            last: now,
+        });
+        let elapsed_ms = now.duration_since(b.last).as_secs_f64() * 1000.0;
+        b.tokens = (b.tokens + elapsed_ms / per_ms).min(capacity);
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - b.tokens) * per_ms).ceil() as u64)
+        }
+    }
+}
+
+/// Rate limits applied to every `tools/call` before the tool runs.
+pub(crate) struct RateLimiter {
+    per_key: Option<Buckets>,
+    per_tenant: Option<Buckets>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(per_key: Option<Rate>, per_tenant: Option<Rate>) -> Option<RateLimiter> {
+        (per_key.is_some() || per_tenant.is_some()).then(|| RateLimiter {
+            per_key: per_key.map(Buckets::new),
+            per_tenant: per_tenant.map(Buckets::new),
+        })
+    }
+}
+
+impl CallGuard for RateLimiter {
+    fn check(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError> {
+        let now = Instant::now();
+        if let (Some(b), Some(k)) = (&self.per_key, key) {
+            b.take(&k.name, now).map_err(|ms| {
+                McpError::rate_limit(
+                    format!("too many calls for this API key; retry in {ms} ms"),
+                    ms,
+                )
+            })?;
+        }
+        if let (Some(b), Some(t)) = (&self.per_tenant, tenant) {
+            b.take(t, now).map_err(|ms| {
+                McpError::rate_limit(
+                    format!("too many calls for this tenant; retry in {ms} ms"),
+                    ms,
+                )
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The deepest nesting of arrays and objects in a JSON text, stopping early
+/// once `limit` is exceeded (so a hostile body costs at most one scan).
+pub(crate) fn json_depth_exceeds(bytes: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_then_says_when_to_retry() {
+        let b = Buckets::new(Rate::per_second(2));
+        let t0 = Instant::now();
+        assert!(b.take("k", t0).is_ok());
+        assert!(b.take("k", t0).is_ok());
+        let wait = b.take("k", t0).unwrap_err();
+        assert!((1..=500).contains(&wait), "{wait}");
+        assert!(b.take("other", t0).is_ok(), "buckets are per key");
+        assert!(
+            b.take("k", t0 + Duration::from_millis(500)).is_ok(),
+            "refills over time"
+        );
+    }
+
+    #[test]
+    fn depth_ignores_brackets_in_strings() {
+        assert!(!json_depth_exceeds(
+            br#"{"a":"[[[[[[[[[[","b":[1,{"c":2}]}"#,
+            3
+        ));
+        assert!(json_depth_exceeds(br#"{"a":[[[1]]]}"#, 3));
+        assert!(!json_depth_exceeds(br#"{"a":"\"[[[[","b":1}"#, 1));
+    }
+}

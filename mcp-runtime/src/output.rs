@@ -1,0 +1,301 @@
+//! What a tool returns: structured values, or content blocks (text, image,
+//! audio, embedded resources, resource links).
+
+use schemars::{JsonSchema, Schema};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::McpError;
+
+/// One block of a tool result's `content`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Content {
+    /// Plain text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// An image, base64-encoded.
+    Image {
+        /// Base64 data.
+        data: String,
+        /// MIME type, e.g. `image/png`.
+        mime_type: String,
+    },
+    /// Audio, base64-encoded.
+    Audio {
+        /// Base64 data.
+        data: String,
+        /// MIME type, e.g. `audio/wav`.
+        mime_type: String,
+    },
+    /// A resource embedded in the result.
+    Resource {
+        /// The resource's URI.
+        uri: String,
+        /// MIME type, if known.
+        mime_type: Option<String>,
+        /// Text or base64 blob body.
+        body: ResourceBody,
+    },
+    /// A link to a resource the client may fetch.
+    ResourceLink {
+        /// The resource's URI.
+        uri: String,
+        /// Its name.
+        name: String,
+        /// MIME type, if known.
+        mime_type: Option<String>,
+        /// What it is.
+        description: Option<String>,
+    },
+}
+
+/// The body of an embedded resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResourceBody {
+    /// UTF-8 text.
+    Text(String),
+    /// Binary data, base64-encoded.
+    Blob(String),
+}
+
+impl Content {
+    /// A text block.
+    pub fn text(text: impl Into<String>) -> Self {
+        Content::Text { text: text.into() }
+    }
+
+    /// An image block from base64 data.
+    pub fn image(base64_data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Content::Image {
+            data: base64_data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// An audio block from base64 data.
+    pub fn audio(base64_data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        Content::Audio {
+            data: base64_data.into(),
+            mime_type: mime_type.into(),
+        }
+    }
+
+    /// An embedded text resource.
+    pub fn resource_text(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Content::Resource {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            body: ResourceBody::Text(text.into()),
+        }
+    }
+
+    /// An embedded binary resource from base64 data.
+    pub fn resource_blob(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        base64_blob: impl Into<String>,
+    ) -> Self {
+        Content::Resource {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            body: ResourceBody::Blob(base64_blob.into()),
+        }
+    }
+
+    /// A link to a resource.
+    pub fn resource_link(uri: impl Into<String>, name: impl Into<String>) -> Self {
+        Content::ResourceLink {
+            uri: uri.into(),
+            name: name.into(),
+            mime_type: None,
+            description: None,
+        }
+    }
+
+    /// The block as MCP JSON (`{"type": "text", "text": ...}` and so on).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::with_capacity(4);
+        let mut put = |k: &str, v: Value| {
+            m.insert(k.to_owned(), v);
+        };
+        match self {
+            Content::Text { text } => {
+                put("type", "text".into());
+                put("text", text.as_str().into());
+            }
+            Content::Image { data, mime_type } | Content::Audio { data, mime_type } => {
+                let kind = if matches!(self, Content::Image { .. }) {
+                    "image"
+                } else {
+                    "audio"
+                };
+                put("type", kind.into());
+                put("data", data.as_str().into());
+                put("mimeType", mime_type.as_str().into());
+            }
+            Content::Resource {
+                uri,
+                mime_type,
+                body,
+            } => {
+                let mut r = Map::with_capacity(3);
+                r.insert("uri".into(), uri.as_str().into());
+                if let Some(mt) = mime_type {
+                    r.insert("mimeType".into(), mt.as_str().into());
+                }
+                match body {
+                    ResourceBody::Text(t) => r.insert("text".into(), t.as_str().into()),
+                    ResourceBody::Blob(b) => r.insert("blob".into(), b.as_str().into()),
+                };
+                put("type", "resource".into());
+                put("resource", Value::Object(r));
+            }
+            Content::ResourceLink {
+                uri,
+                name,
+                mime_type,
+                description,
+            } => {
+                put("type", "resource_link".into());
+                put("uri", uri.as_str().into());
+                put("name", name.as_str().into());
+                if let Some(mt) = mime_type {
+                    put("mimeType", mt.as_str().into());
+                }
+                if let Some(d) = description {
+                    put("description", d.as_str().into());
+                }
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+/// A complete tool result: content blocks and, optionally, a structured value.
+///
+/// Return this from a tool to send images, audio or several blocks:
+///
+/// ```
+/// use mcp_runtime::{Content, ToolOutput};
+///
+/// let out = ToolOutput::new()
+///     .with(Content::text("Here is the chart"))
+///     .with(Content::image("iVBORw0KGgo=", "image/png"));
+/// assert_eq!(out.content().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ToolOutput {
+    content: Vec<Content>,
+    structured: Option<Value>,
+}
+
+impl ToolOutput {
+    /// An empty result.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A result of one text block.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::new().with(Content::text(text))
+    }
+
+    /// Append a content block.
+    pub fn with(mut self, block: Content) -> Self {
+        self.content.push(block);
+        self
+    }
+
+    /// Set the structured value (`structuredContent`).
+    pub fn with_structured(mut self, value: Value) -> Self {
+        self.structured = Some(value);
+        self
+    }
+
+    /// The content blocks.
+    pub fn content(&self) -> &[Content] {
+        &self.content
+    }
+
+    /// The structured value, if any.
+    pub fn structured(&self) -> Option<&Value> {
+        self.structured.as_ref()
+    }
+
+    /// A structured result: the value's JSON text as the one content block,
+    /// and the value itself as `structuredContent` when it is an object.
+    pub(crate) fn from_value(value: Value) -> Self {
+        let text = value.to_string();
+        ToolOutput {
+            content: vec![Content::Text { text }],
+            structured: value.is_object().then_some(value),
+        }
+    }
+
+    /// Writes the `CallToolResult` object (without `resultType`) into `out`.
+    pub(crate) fn write_result(&self, out: &mut Map<String, Value>) {
+        out.insert(
+            "content".into(),
+            Value::Array(self.content.iter().map(Content::to_json).collect()),
+        );
+        if let Some(s) = &self.structured {
+            out.insert("structuredContent".into(), s.clone());
+        }
+    }
+}
+
+/// A type a tool may return: any `Serialize + JsonSchema` value, or a [`ToolOutput`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by an `#[mcp_tool]`",
+    label = "this type must implement `serde::Serialize` and `schemars::JsonSchema`",
+    note = "derive both on it (`#[derive(Serialize, JsonSchema)]`), or return `mcp_runtime::ToolOutput` for content blocks"
+)]
+pub trait ToolReturn: Send {
+    /// The output schema this type publishes, if it has one.
+    fn output_schema(settings: &schemars::generate::SchemaSettings) -> Option<Schema>;
+    /// Turn the value into a tool result.
+    fn into_output(self) -> Result<ToolOutput, McpError>;
+}
+
+impl<T: Serialize + JsonSchema + Send> ToolReturn for T {
+    fn output_schema(settings: &schemars::generate::SchemaSettings) -> Option<Schema> {
+        Some(
+            settings
+                .clone()
+                .into_generator()
+                .into_root_schema_for::<T>(),
+        )
+    }
+
+    fn into_output(self) -> Result<ToolOutput, McpError> {
+        let value = serde_json::to_value(&self)?;
+        Ok(ToolOutput::from_value(value))
+    }
+}
+
+impl ToolReturn for ToolOutput {
+    fn output_schema(_: &schemars::generate::SchemaSettings) -> Option<Schema> {
+        None
+    }
+
+    fn into_output(self) -> Result<ToolOutput, McpError> {
+        Ok(self)
+    }
+}
+
+impl ToolReturn for Content {
+    fn output_schema(_: &schemars::generate::SchemaSettings) -> Option<Schema> {
+        None
+    }
+
+    fn into_output(self) -> Result<ToolOutput, McpError> {
+        Ok(ToolOutput::new().with(self))
+    }
+}

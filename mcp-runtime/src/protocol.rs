@@ -1,0 +1,1185 @@
+//! JSON-RPC 2.0 and the MCP methods of a tools server, for both protocol eras:
+//! the handshake era (`initialize`, 2024-11-05 … 2025-11-25) and the stateless
+//! era (2026-07-28: per-request `_meta`, `server/discover`, `resultType`).
+//!
+//! Transport-agnostic: HTTP, stdio and the in-process test client all call
+//! [`Dispatcher::handle`] with the bytes of one message.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+
+use crate::context::{
+    CancellationToken, KeyIdentity, LogLevel, NotificationSender, StateMap, ToolContext,
+};
+use crate::error::McpError;
+use crate::output::ToolOutput;
+use crate::registry::{INJECTED, Registry, ToolInfo};
+
+/// Protocol revisions of the handshake era, newest first.
+pub const LEGACY_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+/// Protocol revisions of the stateless era.
+pub const STATELESS_VERSIONS: [&str; 1] = ["2026-07-28"];
+/// Every revision this server speaks, newest first.
+pub const SUPPORTED_VERSIONS: [&str; 5] = [
+    "2026-07-28",
+    "2025-11-25",
+    "2025-06-18",
+    "2025-03-26",
+    "2024-11-05",
+];
+
+pub(crate) const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub(crate) const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+pub(crate) const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+pub(crate) const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
+/// JSON-RPC and MCP error codes.
+pub mod codes {
+    /// Invalid JSON.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// Not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// Unknown method.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid method parameters (also: unknown tool, bad cursor).
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal JSON-RPC error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+    /// HTTP headers disagree with the body (2026-07-28).
+    pub const HEADER_MISMATCH: i64 = -32020;
+    /// A client capability the request needs was not declared (2026-07-28).
+    pub const MISSING_CAPABILITY: i64 = -32021;
+    /// Unsupported protocol version (2026-07-28).
+    pub const UNSUPPORTED_VERSION: i64 = -32022;
+    /// Authentication required (our server-level code for HTTP 401 bodies).
+    pub const UNAUTHORIZED: i64 = -32001;
+    /// Request cancelled.
+    pub const REQUEST_CANCELLED: i64 = -32800;
+}
+
+/// Who the server is: shown to clients in `serverInfo`.
+#[derive(Debug, Clone)]
+pub struct ServerInfo {
+    /// The server's name (the user's, not the framework's).
+    pub name: String,
+    /// The server's version.
+    pub version: String,
+    /// Human display name.
+    pub title: Option<String>,
+    /// Guidance for the model on how to use the tools.
+    pub instructions: Option<String>,
+}
+
+impl ServerInfo {
+    fn implementation(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(self.name));
+        m.insert("version".into(), json!(self.version));
+        if let Some(t) = &self.title {
+            m.insert("title".into(), json!(t));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Knobs of the dispatcher.
+#[derive(Debug, Clone)]
+pub(crate) struct DispatchConfig {
+    pub(crate) page_size: usize,
+    pub(crate) call_timeout: Duration,
+    pub(crate) list_ttl_ms: u64,
+    pub(crate) max_string_bytes: usize,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        DispatchConfig {
+            page_size: 100,
+            call_timeout: Duration::from_secs(60),
+            list_ttl_ms: 300_000,
+            max_string_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// Checks run before a tool is called: tenant binding, rate limits.
+pub(crate) trait CallGuard: Send + Sync {
+    fn check(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError>;
+}
+
+/// The transport a message came over, with what it knows beyond the body.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Transport {
+    /// Streamable HTTP, with the MCP headers of the request.
+    Http {
+        protocol_version: Option<String>,
+        mcp_method: Option<String>,
+        mcp_name: Option<String>,
+    },
+    /// stdio.
+    Stdio,
+    /// The in-process test client.
+    #[default]
+    InProcess,
+}
+
+/// Everything about a message besides its bytes.
+#[derive(Clone, Default)]
+pub(crate) struct Env {
+    pub(crate) key: Option<Arc<KeyIdentity>>,
+    pub(crate) notifier: Option<NotificationSender>,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) transport: Transport,
+}
+
+/// What the transport should send back.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// A JSON-RPC response, and the HTTP status it calls for.
+    Response { status: u16, body: Vec<u8> },
+    /// A notification (or a response from the client) was taken; nothing to answer.
+    Accepted,
+}
+
+impl Reply {
+    pub(crate) fn body(&self) -> Option<&[u8]> {
+        match self {
+            Reply::Response { body, .. } => Some(body),
+            Reply::Accepted => None,
+        }
+    }
+}
+
+/// A JSON-RPC error on its way out.
+#[derive(Debug)]
+pub(crate) struct RpcError {
+    pub(crate) code: i64,
+    pub(crate) message: String,
+    pub(crate) data: Option<Value>,
+    pub(crate) status: u16,
+}
+
+impl RpcError {
+    pub(crate) fn new(code: i64, message: impl Into<String>) -> Self {
+        let status = match code {
+            codes::PARSE_ERROR | codes::INVALID_REQUEST => 400,
+            codes::HEADER_MISMATCH | codes::UNSUPPORTED_VERSION | codes::MISSING_CAPABILITY => 400,
+            codes::INTERNAL_ERROR => 500,
+            _ => 200,
+        };
+        RpcError {
+            code,
+            message: message.into(),
+            data: None,
+            status,
+        }
+    }
+
+    pub(crate) fn with_data(mut self, data: Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    pub(crate) fn invalid_params(message: impl Into<String>) -> Self {
+        RpcError::new(codes::INVALID_PARAMS, message)
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("code".into(), json!(self.code));
+        m.insert("message".into(), json!(self.message));
+        if let Some(d) = &self.data {
+            m.insert("data".into(), d.clone());
+        }
+        Value::Object(m)
+    }
+}
+
+/// Writes a JSON-RPC error response for `id` (raw JSON; `null` when unknown).
+pub(crate) fn error_body(id: Option<&RawValue>, err: &RpcError) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + err.message.len());
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    out.extend_from_slice(id.map_or("null", RawValue::get).as_bytes());
+    out.extend_from_slice(br#","error":"#);
+    serde_json::to_writer(&mut out, &err.to_value()).expect("serializing a Value cannot fail");
+    out.push(b'}');
+    out
+}
+
+fn result_body(id: &RawValue, result: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40 + id.get().len() + result.len());
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    out.extend_from_slice(id.get().as_bytes());
+    out.extend_from_slice(br#","result":"#);
+    out.extend_from_slice(result);
+    out.push(b'}');
+    out
+}
+
+/// An `id` that remembers whether it was present at all (`null` is present).
+#[derive(Default)]
+struct MaybeId<'a>(Option<&'a RawValue>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeId<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&RawValue>::deserialize(d).map(|r| MaybeId(Some(r)))
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    jsonrpc: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: MaybeId<'a>,
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct CallParams {
+    name: String,
+    #[serde(default)]
+    arguments: Option<Value>,
+    #[serde(default, rename = "_meta")]
+    meta: Option<Value>,
+}
+
+#[derive(Deserialize, Default)]
+struct MetaOnly {
+    #[serde(default, rename = "_meta")]
+    meta: Option<Value>,
+}
+
+/// How the request is to be served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Era {
+    /// Handshake era, at the given version.
+    Legacy,
+    /// 2026-07-28: results carry `resultType`, lists carry cache hints.
+    Stateless,
+}
+
+/// Per-request view of `_meta`.
+struct RequestMeta<'m> {
+    meta: Option<&'m Value>,
+}
+
+impl RequestMeta<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.meta.and_then(|m| m.get(key))
+    }
+}
+
+/// The JSON-RPC dispatcher of one server: registry, state, precomputed lists.
+pub(crate) struct Dispatcher {
+    pub(crate) registry: Arc<Registry>,
+    state: Arc<StateMap>,
+    info: ServerInfo,
+    config: DispatchConfig,
+    guard: Option<Arc<dyn CallGuard>>,
+    /// Minimum level for `notifications/message` in the handshake era
+    /// (set by `logging/setLevel`); 0xff = not set.
+    legacy_log_level: AtomicU8,
+    pages_legacy: Vec<Vec<u8>>,
+    pages_stateless: Vec<Vec<u8>>,
+    inflight: Mutex<HashMap<String, CancellationToken>>,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        registry: Arc<Registry>,
+        state: Arc<StateMap>,
+        info: ServerInfo,
+        config: DispatchConfig,
+        guard: Option<Arc<dyn CallGuard>>,
+    ) -> Dispatcher {
+        let page_size = config.page_size.max(1);
+        let chunks: Vec<&[ToolInfo]> = if registry.is_empty() {
+            vec![&[]]
+        } else {
+            registry.tools().chunks(page_size).collect()
+        };
+        let server_meta = json!({ META_SERVER_INFO: info.implementation() });
+        let mut pages_legacy = Vec::with_capacity(chunks.len());
+        let mut pages_stateless = Vec::with_capacity(chunks.len());
+        for (i, chunk) in chunks.iter().enumerate() {
+            let mut m = Map::new();
+            m.insert(
+                "tools".into(),
+                Value::Array(chunk.iter().map(|t| t.definition().clone()).collect()),
+            );
+            if (i + 1) * page_size < registry.len() {
+                m.insert(
+                    "nextCursor".into(),
+                    json!(encode_cursor((i + 1) * page_size)),
+                );
+            }
+            pages_legacy.push(serde_json::to_vec(&m).expect("serializing a Value cannot fail"));
+            m.insert("resultType".into(), json!("complete"));
+            m.insert("ttlMs".into(), json!(config.list_ttl_ms));
+            m.insert("cacheScope".into(), json!("public"));
+            m.insert("_meta".into(), server_meta.clone());
+            pages_stateless.push(serde_json::to_vec(&m).expect("serializing a Value cannot fail"));
+        }
+        Dispatcher {
+            registry,
+            state,
+            info,
+            config,
+            guard,
+            legacy_log_level: AtomicU8::new(0xff),
+            pages_legacy,
+            pages_stateless,
+            inflight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn info(&self) -> &ServerInfo {
+        &self.info
+    }
+
+    pub(crate) fn config(&self) -> &DispatchConfig {
+        &self.config
+    }
+
+    /// Handle one JSON-RPC message.
+    pub(crate) async fn handle(&self, body: &[u8], env: Env) -> Reply {
+        let env_msg = match serde_json::from_slice::<Envelope<'_>>(body) {
+            Ok(e) => e,
+            Err(e) => return Reply::from_error(None, envelope_error(body, &e)),
+        };
+        let id = env_msg.id.0;
+        if env_msg.jsonrpc.map(RawValue::get) != Some(r#""2.0""#) {
+            return Reply::from_error(
+                valid_id(id),
+                RpcError::new(
+                    codes::INVALID_REQUEST,
+                    "invalid request: `jsonrpc` must be \"2.0\"",
+                ),
+            );
+        }
+        let Some(method_raw) = env_msg.method else {
+            if env_msg.result.is_some() || env_msg.error.is_some() {
+                // A response from the client: this server sends no requests, so nothing awaits it.
+                return Reply::Accepted;
+            }
+            return Reply::from_error(
+                valid_id(id),
+                RpcError::new(
+                    codes::INVALID_REQUEST,
+                    "invalid request: `method` is missing",
+                ),
+            );
+        };
+        let method = match serde_json::from_str::<std::borrow::Cow<'_, str>>(method_raw.get()) {
+            Ok(m) => m,
+            Err(_) => {
+                return Reply::from_error(
+                    valid_id(id),
+                    RpcError::new(
+                        codes::INVALID_REQUEST,
+                        "invalid request: `method` must be a string",
+                    ),
+                );
+            }
+        };
+        if let Some(p) = env_msg.params {
+            let first = p.get().as_bytes().first();
+            if first != Some(&b'{') && first != Some(&b'[') {
+                return Reply::from_error(
+                    valid_id(id),
+                    RpcError::new(
+                        codes::INVALID_REQUEST,
+                        "invalid request: `params` must be an object",
+                    ),
+                );
+            }
+        }
+        let Some(id) = id else {
+            self.notification(&method, env_msg.params, &env);
+            return Reply::Accepted;
+        };
+        if valid_id(Some(id)).is_none() {
+            return Reply::from_error(
+                None,
+                RpcError::new(
+                    codes::INVALID_REQUEST,
+                    "invalid request: `id` must be a string or an integer",
+                ),
+            );
+        }
+        match self.request(id, &method, env_msg.params, env).await {
+            Ok(result) => Reply::Response {
+                status: 200,
+                body: result_body(id, &result),
+            },
+            Err(e) => Reply::from_error(Some(id), e),
+        }
+    }
+
+    fn notification(&self, method: &str, params: Option<&RawValue>, env: &Env) {
+        if method == "notifications/cancelled" {
+            #[derive(Deserialize)]
+            struct Cancelled<'a> {
+                #[serde(rename = "requestId", borrow)]
+                request_id: &'a RawValue,
+            }
+            if let Some(c) =
+                params.and_then(|p| serde_json::from_str::<Cancelled<'_>>(p.get()).ok())
+            {
+                let key = inflight_key(env.key.as_deref(), c.request_id);
+                let token = self
+                    .inflight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&key)
+                    .cloned();
+                if let Some(t) = token {
+                    tracing::debug!(
+                        request_id = c.request_id.get(),
+                        "call cancelled by the client"
+                    );
+                    t.cancel();
+                }
+            }
+        }
+        // `notifications/initialized`, progress and anything else: nothing to do.
+    }
+
+    async fn request(
+        &self,
+        id: &RawValue,
+        method: &str,
+        params: Option<&RawValue>,
+        env: Env,
+    ) -> Result<Vec<u8>, RpcError> {
+        if method == "initialize" {
+            return self.initialize(params);
+        }
+        // `tools/call` params are parsed once, with `_meta`; other methods only need `_meta`.
+        let (call, meta_value) = if method == "tools/call" {
+            let p = params.ok_or_else(|| RpcError::invalid_params("tools/call needs params"))?;
+            let mut call: CallParams = serde_json::from_str(p.get()).map_err(|e| {
+                RpcError::invalid_params(format!(
+                    "invalid tools/call params: {}",
+                    strip_location(&e)
+                ))
+            })?;
+            let meta = call.meta.take();
+            (Some(call), meta)
+        } else {
+            let m: MetaOnly = match params {
+                Some(p) => serde_json::from_str(p.get()).map_err(|e| {
+                    RpcError::invalid_params(format!("invalid params: {}", strip_location(&e)))
+                })?,
+                None => MetaOnly::default(),
+            };
+            (None, m.meta)
+        };
+        let meta = RequestMeta {
+            meta: meta_value.as_ref(),
+        };
+        let era = self.era(method, &meta, &env)?;
+        let era_name = match era {
+            Era::Legacy => "legacy",
+            Era::Stateless => "stateless",
+        };
+        tracing::trace!(method, era = era_name, "request");
+        match method {
+            "ping" => Ok(self.finish_simple(era, Map::new())),
+            "server/discover" => Ok(self.discover()),
+            "tools/list" => self.list(params, era),
+            "tools/call" => {
+                let call = call.expect("parsed above");
+                self.call(id, call, &meta, era, env).await
+            }
+            "logging/setLevel" if era == Era::Legacy => {
+                #[derive(Deserialize)]
+                struct SetLevel {
+                    level: String,
+                }
+                let p: SetLevel = params
+                    .and_then(|p| serde_json::from_str(p.get()).ok())
+                    .ok_or_else(|| RpcError::invalid_params("logging/setLevel needs a `level`"))?;
+                let level = LogLevel::parse(&p.level).ok_or_else(|| {
+                    RpcError::invalid_params(format!(
+                        "unknown log level `{}`",
+                        truncate(&p.level, 40)
+                    ))
+                })?;
+                self.legacy_log_level.store(level as u8, Ordering::Relaxed);
+                Ok(b"{}".to_vec())
+            }
+            _ => Err(RpcError::new(
+                codes::METHOD_NOT_FOUND,
+                format!("method not found: {}", truncate(method, 80)),
+            )),
+        }
+    }
+
+    /// Decide the era of a request and check its version and headers.
+    fn era(&self, method: &str, meta: &RequestMeta<'_>, env: &Env) -> Result<Era, RpcError> {
+        let (header_version, header_method, header_name) = match &env.transport {
+            Transport::Http {
+                protocol_version,
+                mcp_method,
+                mcp_name,
+            } => (
+                protocol_version.as_deref(),
+                mcp_method.as_deref(),
+                mcp_name.as_deref(),
+            ),
+            _ => (None, None, None),
+        };
+        let meta_version = meta.get(META_VERSION);
+        let version = match meta_version {
+            Some(Value::String(v)) => Some(v.as_str()),
+            Some(_) => {
+                return Err(RpcError::invalid_params(format!(
+                    "`_meta.{META_VERSION}` must be a string"
+                ))
+                .with_status(400));
+            }
+            None => None,
+        };
+        if let Some(v) = version {
+            if !SUPPORTED_VERSIONS.contains(&v) {
+                return Err(unsupported_version(v));
+            }
+            if let Some(h) = header_version {
+                if h != v {
+                    return Err(RpcError::new(
+                        codes::HEADER_MISMATCH,
+                        format!(
+                            "MCP-Protocol-Version header `{}` does not match `_meta.{META_VERSION}` `{v}`",
+                            truncate(h, 40)
+                        ),
+                    ));
+                }
+            }
+        } else if let Some(h) = header_version {
+            if !SUPPORTED_VERSIONS.contains(&h) {
+                return Err(unsupported_version(h));
+            }
+        }
+        let effective = version.or(header_version);
+        if !effective.is_some_and(|v| STATELESS_VERSIONS.contains(&v)) {
+            return Ok(Era::Legacy);
+        }
+        // Stateless era: `_meta` must carry the version and the client's capabilities.
+        if version.is_none() {
+            return Err(RpcError::invalid_params(format!(
+                "protocol version 2026-07-28 requires `params._meta[\"{META_VERSION}\"]`"
+            ))
+            .with_status(400));
+        }
+        match meta.get(META_CAPABILITIES) {
+            Some(Value::Object(_)) => {}
+            Some(_) => {
+                return Err(RpcError::invalid_params(format!(
+                    "`_meta.{META_CAPABILITIES}` must be an object"
+                ))
+                .with_status(400));
+            }
+            None => {
+                return Err(RpcError::invalid_params(format!(
+                    "protocol version 2026-07-28 requires `params._meta[\"{META_CAPABILITIES}\"]`"
+                ))
+                .with_status(400));
+            }
+        }
+        if let Transport::Http { .. } = env.transport {
+            match header_method {
+                Some(h) if h == method => {}
+                Some(h) => {
+                    return Err(RpcError::new(
+                        codes::HEADER_MISMATCH,
+                        format!(
+                            "Mcp-Method header `{}` does not match the body's method `{method}`",
+                            truncate(h, 80)
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(RpcError::new(
+                        codes::HEADER_MISMATCH,
+                        "the Mcp-Method header is required with protocol version 2026-07-28",
+                    ));
+                }
+            }
+            let _ = header_name; // checked against the tool name in `call`
+        }
+        Ok(Era::Stateless)
+    }
+
+    fn initialize(&self, params: Option<&RawValue>) -> Result<Vec<u8>, RpcError> {
+        #[derive(Deserialize)]
+        struct Init {
+            #[serde(rename = "protocolVersion")]
+            protocol_version: Value,
+        }
+        let p: Init = params
+            .ok_or_else(|| {
+                RpcError::invalid_params("initialize needs params with a `protocolVersion`")
+            })
+            .and_then(|p| {
+                serde_json::from_str(p.get()).map_err(|e| {
+                    RpcError::invalid_params(format!(
+                        "invalid initialize params: {}",
+                        strip_location(&e)
+                    ))
+                })
+            })?;
+        let requested = p
+            .protocol_version
+            .as_str()
+            .ok_or_else(|| RpcError::invalid_params("`protocolVersion` must be a string"))?;
+        let version = if LEGACY_VERSIONS.contains(&requested) {
+            requested
+        } else {
+            LEGACY_VERSIONS[0]
+        };
+        let mut m = Map::new();
+        m.insert("protocolVersion".into(), json!(version));
+        m.insert(
+            "capabilities".into(),
+            json!({ "tools": { "listChanged": false }, "logging": {} }),
+        );
+        m.insert("serverInfo".into(), self.info.implementation());
+        if let Some(i) = &self.info.instructions {
+            m.insert("instructions".into(), json!(i));
+        }
+        Ok(serde_json::to_vec(&m).expect("serializing a Value cannot fail"))
+    }
+
+    fn discover(&self) -> Vec<u8> {
+        let mut m = Map::new();
+        m.insert("supportedVersions".into(), json!(SUPPORTED_VERSIONS));
+        m.insert(
+            "capabilities".into(),
+            json!({ "tools": { "listChanged": false }, "logging": {} }),
+        );
+        if let Some(i) = &self.info.instructions {
+            m.insert("instructions".into(), json!(i));
+        }
+        m.insert("ttlMs".into(), json!(self.config.list_ttl_ms));
+        m.insert("cacheScope".into(), json!("public"));
+        self.finish_simple(Era::Stateless, m)
+    }
+
+    fn finish_simple(&self, era: Era, mut m: Map<String, Value>) -> Vec<u8> {
+        if era == Era::Stateless {
+            m.insert("resultType".into(), json!("complete"));
+            m.insert(
+                "_meta".into(),
+                json!({ META_SERVER_INFO: self.info.implementation() }),
+            );
+        }
+        serde_json::to_vec(&m).expect("serializing a Value cannot fail")
+    }
+
+    fn list(&self, params: Option<&RawValue>, era: Era) -> Result<Vec<u8>, RpcError> {
+        #[derive(Deserialize, Default)]
+        struct ListParams {
+            #[serde(default)]
+            cursor: Option<Value>,
+        }
+        let p: ListParams = match params {
+            Some(p) => serde_json::from_str(p.get()).unwrap_or_default(),
+            None => ListParams::default(),
+        };
+        let page = match p.cursor {
+            None | Some(Value::Null) => 0,
+            Some(Value::String(c)) => decode_cursor(&c)
+                .filter(|off| off % self.config.page_size.max(1) == 0 && *off < self.registry.len())
+                .map(|off| off / self.config.page_size.max(1))
+                .ok_or_else(|| RpcError::invalid_params("invalid cursor"))?,
+            Some(_) => return Err(RpcError::invalid_params("invalid cursor: must be a string")),
+        };
+        let pages = match era {
+            Era::Legacy => &self.pages_legacy,
+            Era::Stateless => &self.pages_stateless,
+        };
+        pages
+            .get(page)
+            .cloned()
+            .ok_or_else(|| RpcError::invalid_params("invalid cursor"))
+    }
+
+    fn log_level(&self, era: Era, meta: &RequestMeta<'_>) -> Option<LogLevel> {
+        match era {
+            Era::Stateless => meta
+                .get(META_LOG_LEVEL)
+                .and_then(Value::as_str)
+                .and_then(LogLevel::parse),
+            Era::Legacy => match self.legacy_log_level.load(Ordering::Relaxed) {
+                0xff => Some(LogLevel::Debug),
+                n => Some(level_from_u8(n)),
+            },
+        }
+    }
+
+    async fn call(
+        &self,
+        id: &RawValue,
+        call: CallParams,
+        meta: &RequestMeta<'_>,
+        era: Era,
+        env: Env,
+    ) -> Result<Vec<u8>, RpcError> {
+        if era == Era::Stateless {
+            if let Transport::Http { mcp_name, .. } = &env.transport {
+                match mcp_name.as_deref() {
+                    Some(h) if h == call.name => {}
+                    Some(h) => {
+                        return Err(RpcError::new(
+                            codes::HEADER_MISMATCH,
+                            format!(
+                                "Mcp-Name header `{}` does not match the tool name `{}`",
+                                truncate(h, 80),
+                                truncate(&call.name, 80)
+                            ),
+                        ));
+                    }
+                    None => {
+                        return Err(RpcError::new(
+                            codes::HEADER_MISMATCH,
+                            "the Mcp-Name header is required on tools/call with protocol version 2026-07-28",
+                        ));
+                    }
+                }
+            }
+        }
+        let Some(tool) = self.registry.get(&call.name) else {
+            return Err(RpcError::invalid_params(format!(
+                "unknown tool: {}",
+                truncate(&call.name, 80)
+            )));
+        };
+        let args = match call.arguments {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(RpcError::invalid_params(
+                    "tools/call `arguments` must be an object",
+                ));
+            }
+        };
+        let started = Instant::now();
+        let progress_token = meta
+            .get("progressToken")
+            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+            .cloned();
+        let log_level = self.log_level(era, meta);
+        let outcome = self
+            .run(
+                tool,
+                args,
+                id,
+                progress_token,
+                log_level,
+                meta.meta.cloned(),
+                env,
+            )
+            .await;
+        Ok(self.call_result(outcome, era, started))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        &self,
+        tool: &ToolInfo,
+        mut args: Map<String, Value>,
+        id: &RawValue,
+        progress_token: Option<Value>,
+        log_level: Option<LogLevel>,
+        meta: Option<Value>,
+        env: Env,
+    ) -> (
+        Result<ToolOutput, McpError>,
+        Option<String>,
+        Option<Arc<KeyIdentity>>,
+    ) {
+        let tenant = match take_injected(&mut args, INJECTED[0]) {
+            Ok(t) => t,
+            Err(e) => return (Err(e), None, env.key),
+        };
+        let result = self
+            .run_checked(
+                tool,
+                args,
+                id,
+                tenant.clone(),
+                progress_token,
+                log_level,
+                meta,
+                &env,
+            )
+            .await;
+        (result, tenant, env.key)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_checked(
+        &self,
+        tool: &ToolInfo,
+        mut args: Map<String, Value>,
+        id: &RawValue,
+        tenant: Option<String>,
+        progress_token: Option<Value>,
+        log_level: Option<LogLevel>,
+        meta: Option<Value>,
+        env: &Env,
+    ) -> Result<ToolOutput, McpError> {
+        let workspace = take_injected(&mut args, INJECTED[1])?;
+        if let Some(k) = env.key.as_deref() {
+            check_tenant(k, tenant.as_deref())?;
+        }
+        if let Some(g) = &self.guard {
+            g.check(env.key.as_deref(), tenant.as_deref())?;
+        }
+        let args = Value::Object(args);
+        check_strings(&args, self.config.max_string_bytes)?;
+        validate(tool, &args)?;
+        let ctx = ToolContext {
+            request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
+            tool: tool.name(),
+            tenant_id: tenant,
+            workspace_id: workspace,
+            key: env.key.clone(),
+            state: self.state.clone(),
+            progress_token,
+            log_level,
+            notifier: env.notifier.clone(),
+            cancel: env.cancel.clone(),
+            meta,
+        };
+        let _inflight =
+            InflightGuard::register(self, inflight_key(env.key.as_deref(), id), &env.cancel);
+        let fut = AssertUnwindSafe((tool.desc.call)(args, ctx)).catch_unwind();
+        let timeout = self.config.call_timeout;
+        let outcome = tokio::select! {
+            biased;
+            _ = env.cancel.cancelled() => Err(McpError::server("the call was cancelled")),
+            r = tokio::time::timeout(timeout, fut) => match r {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => {
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "non-string panic payload".to_owned());
+                    Err(McpError::internal(format_args!("tool `{}` panicked: {msg}", tool.name())))
+                }
+                Err(_) => {
+                    env.cancel.cancel();
+                    Err(McpError::server(format!(
+                        "the tool call timed out after {} ms",
+                        timeout.as_millis()
+                    )))
+                }
+            },
+        };
+        outcome
+    }
+
+    fn call_result(
+        &self,
+        (outcome, tenant, key): (
+            Result<ToolOutput, McpError>,
+            Option<String>,
+            Option<Arc<KeyIdentity>>,
+        ),
+        era: Era,
+        started: Instant,
+    ) -> Vec<u8> {
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        let outcome_name = match &outcome {
+            Ok(_) => "ok",
+            Err(e) => e.kind().as_str(),
+        };
+        tracing::info!(
+            tenant = tenant.as_deref().unwrap_or(""),
+            key = key.as_deref().map_or("", |k| k.name.as_str()),
+            duration_us = elapsed_us,
+            outcome = outcome_name,
+            "tools/call"
+        );
+        let mut m = Map::with_capacity(4);
+        match outcome {
+            Ok(out) => out.write_result(&mut m),
+            Err(e) => {
+                let structured = json!({ "error": e.to_json() });
+                m.insert(
+                    "content".into(),
+                    json!([{ "type": "text", "text": structured.to_string() }]),
+                );
+                m.insert("isError".into(), Value::Bool(true));
+            }
+        }
+        if era == Era::Stateless {
+            m.insert("resultType".into(), json!("complete"));
+            m.insert(
+                "_meta".into(),
+                json!({ META_SERVER_INFO: self.info.implementation() }),
+            );
+        }
+        serde_json::to_vec(&m).expect("serializing a Value cannot fail")
+    }
+}
+
+/// Removes a call's cancellation token from the in-flight map when the call ends.
+struct InflightGuard<'d> {
+    dispatcher: &'d Dispatcher,
+    key: String,
+}
+
+impl<'d> InflightGuard<'d> {
+    fn register(dispatcher: &'d Dispatcher, key: String, token: &CancellationToken) -> Self {
+        dispatcher
+            .inflight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone(), token.clone());
+        InflightGuard { dispatcher, key }
+    }
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        self.dispatcher
+            .inflight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.key);
+    }
+}
+
+/// Take an injected argument (`tenantId`, `workspaceId`) out of the arguments.
+fn take_injected(args: &mut Map<String, Value>, name: &str) -> Result<Option<String>, McpError> {
+    match args.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => Ok(Some(s)),
+        Some(Value::String(_)) => Err(McpError::validation(format!(
+            "`{name}` must be a non-empty string of at most 256 bytes"
+        ))),
+        Some(_) => Err(McpError::validation(format!("`{name}` must be a string"))),
+    }
+}
+
+/// A tenant-bound key may act only for its tenants, and only with a tenant named.
+fn check_tenant(key: &KeyIdentity, tenant: Option<&str>) -> Result<(), McpError> {
+    let Some(allowed) = &key.tenants else {
+        return Ok(());
+    };
+    match tenant {
+        Some(t) if allowed.iter().any(|a| a == t) => Ok(()),
+        Some(t) => Err(McpError::permission_denied(format!(
+            "this API key may not act for tenant `{}`",
+            truncate(t, 64)
+        ))),
+        None => Err(McpError::permission_denied(
+            "this API key is bound to tenants, so the call must carry a `tenantId`",
+        )),
+    }
+}
+
+/// Refuse any string argument longer than the limit, naming where it is.
+fn check_strings(v: &Value, max: usize) -> Result<(), McpError> {
+    fn walk(v: &Value, max: usize, path: &mut Vec<String>) -> Result<(), McpError> {
+        match v {
+            Value::String(s) if s.len() > max => Err(McpError::validation(format!(
+                "argument `{}` is {} bytes long; the limit is {max} bytes",
+                display_path(path),
+                s.len()
+            ))),
+            Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
+                path.push(i.to_string());
+                let r = walk(item, max, path);
+                path.pop();
+                r
+            }),
+            Value::Object(m) => m.iter().try_for_each(|(k, item)| {
+                if k.len() > max {
+                    return Err(McpError::validation(format!(
+                        "an argument name is longer than {max} bytes"
+                    )));
+                }
+                path.push(k.clone());
+                let r = walk(item, max, path);
+                path.pop();
+                r
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(v, max, &mut Vec::new())
+}
+
+/// `["items", "0", "qty"]` → `items[0].qty`.
+fn display_path<S: AsRef<str>>(segments: &[S]) -> String {
+    let mut out = String::new();
+    for seg in segments {
+        let seg = seg.as_ref();
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('[');
+            out.push_str(seg);
+            out.push(']');
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// Check arguments against the tool's compiled schema; every error names its field.
+fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
+    if tool.validator.is_valid(args) {
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    for e in tool.validator.iter_errors(args).take(10) {
+        let segments: Vec<String> = e
+            .instance_path()
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect();
+        let path = display_path(&segments);
+        let message = truncate(&e.masked().to_string(), 300);
+        if path.is_empty() {
+            lines.push(message.clone());
+        } else {
+            lines.push(format!("`{path}`: {message}"));
+        }
+        errors.push(json!({ "path": path, "message": message }));
+    }
+    Err(
+        McpError::validation(format!("invalid arguments: {}", lines.join("; ")))
+            .with_details(json!({ "errors": errors })),
+    )
+}
+
+impl Reply {
+    fn from_error(id: Option<&RawValue>, err: RpcError) -> Reply {
+        Reply::Response {
+            status: err.status,
+            body: error_body(id, &err),
+        }
+    }
+}
+
+fn unsupported_version(v: &str) -> RpcError {
+    RpcError::new(
+        codes::UNSUPPORTED_VERSION,
+        format!("unsupported protocol version `{}`", truncate(v, 40)),
+    )
+    .with_data(json!({ "requested": v, "supported": SUPPORTED_VERSIONS }))
+}
+
+fn level_from_u8(n: u8) -> LogLevel {
+    match n {
+        0 => LogLevel::Debug,
+        1 => LogLevel::Info,
+        2 => LogLevel::Notice,
+        3 => LogLevel::Warning,
+        4 => LogLevel::Error,
+        5 => LogLevel::Critical,
+        6 => LogLevel::Alert,
+        _ => LogLevel::Emergency,
+    }
+}
+
+/// An id usable in a response: a string or an integer.
+fn valid_id(id: Option<&RawValue>) -> Option<&RawValue> {
+    let id = id?;
+    let s = id.get();
+    let ok = match s.as_bytes().first() {
+        Some(b'"') => true,
+        Some(b'-' | b'0'..=b'9') => s.bytes().skip(1).all(|b| b.is_ascii_digit()) && s.len() <= 20,
+        _ => false,
+    };
+    ok.then_some(id)
+}
+
+fn inflight_key(key: Option<&KeyIdentity>, id: &RawValue) -> String {
+    let mut k = String::with_capacity(32);
+    k.push_str(key.map_or("", |k| k.name.as_str()));
+    k.push('\0');
+    k.push_str(id.get());
+    k
+}
+
+fn encode_cursor(offset: usize) -> String {
+    format!("o{offset}")
+}
+
+fn decode_cursor(c: &str) -> Option<usize> {
+    let digits = c.strip_prefix('o')?;
+    if digits.is_empty() || digits.len() > 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Truncate text from the request before echoing it in a message.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// serde_json's message without "at line 1 column 57".
+fn strip_location(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+/// Classify a body that did not parse as an envelope.
+fn envelope_error(body: &[u8], e: &serde_json::Error) -> RpcError {
+    if e.is_syntax() || e.is_eof() || e.is_io() {
+        return RpcError::new(codes::PARSE_ERROR, format!("parse error: {}", e));
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        return RpcError::new(
+            codes::INVALID_REQUEST,
+            "invalid request: batch arrays are not supported; send one JSON-RPC message per request",
+        );
+    }
+    RpcError::new(
+        codes::INVALID_REQUEST,
+        format!("invalid request: {}", strip_location(e)),
+    )
+}

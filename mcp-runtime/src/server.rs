@@ -1,0 +1,615 @@
+//! The server builder: who the server is, its state and limits, how callers
+//! authenticate; then `serve` over HTTP or stdio.
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::auth::{self, ApiKey, KeyError, KeyStore};
+use crate::context::StateMap;
+use crate::http::{self, HttpConfig, HttpState};
+use crate::limits::{Rate, RateLimiter};
+use crate::protocol::{CallGuard, DispatchConfig, Dispatcher, ServerInfo};
+use crate::registry::{Registry, RegistryError};
+use crate::testing::Client;
+
+/// The default address: loopback only.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// Builds a [`Server`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// struct Db;
+/// let server = mcp_runtime::Server::builder("shop", env!("CARGO_PKG_VERSION"))
+///     .instructions("Tools for the shop's orders and products.")
+///     .state(Db)
+///     .build()?;
+/// server.serve("127.0.0.1:8080").await?;
+/// # Ok(()) }
+/// ```
+#[must_use]
+pub struct ServerBuilder {
+    info: ServerInfo,
+    state: StateMap,
+    dispatch: DispatchConfig,
+    http: HttpConfig,
+    hosts_set: bool,
+    keys: Vec<ApiKey>,
+    keys_from_env: bool,
+    key_file: Option<PathBuf>,
+    no_auth: bool,
+    rate_per_key: Option<Rate>,
+    rate_per_tenant: Option<Rate>,
+    shutdown_timeout: Duration,
+    filter: Option<Box<dyn Fn(&str) -> bool>>,
+}
+
+impl fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a server could not be built: every problem at once.
+#[derive(Debug)]
+pub enum BuildError {
+    /// Problems with the tools or their state.
+    Tools(RegistryError),
+    /// A key could not be configured.
+    Keys(KeyError),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Tools(e) => e.fmt(f),
+            BuildError::Keys(e) => write!(f, "API keys: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Why serving failed or was refused.
+#[derive(Debug)]
+pub enum ServeError {
+    /// Refused by policy (e.g. no keys on a public address); says what to do.
+    Refused(String),
+    /// Binding or serving failed.
+    Io(std::io::Error),
+    /// Key configuration failed.
+    Keys(KeyError),
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Refused(m) => f.write_str(m),
+            ServeError::Io(e) => write!(f, "{e}"),
+            ServeError::Keys(e) => write!(f, "API keys: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+impl From<std::io::Error> for ServeError {
+    fn from(e: std::io::Error) -> Self {
+        ServeError::Io(e)
+    }
+}
+
+impl ServerBuilder {
+    fn new(name: &str, version: &str) -> Self {
+        ServerBuilder {
+            info: ServerInfo {
+                name: name.to_owned(),
+                version: version.to_owned(),
+                title: None,
+                instructions: None,
+            },
+            state: StateMap::default(),
+            dispatch: DispatchConfig::default(),
+            http: HttpConfig::default(),
+            hosts_set: false,
+            keys: Vec::new(),
+            keys_from_env: true,
+            key_file: None,
+            no_auth: false,
+            rate_per_key: None,
+            rate_per_tenant: None,
+            shutdown_timeout: Duration::from_secs(30),
+            filter: None,
+        }
+    }
+
+    /// Human display name of the server.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Guidance for the model on how to use the server's tools.
+    pub fn instructions(mut self, text: impl Into<String>) -> Self {
+        self.info.instructions = Some(text.into());
+        self
+    }
+
+    /// Shared state for tools, read with `ctx.state::<T>()`; one value per type.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(value);
+        self
+    }
+
+    /// Serve only the registered tools whose name passes `keep`.
+    pub fn tools_where(mut self, keep: impl Fn(&str) -> bool + 'static) -> Self {
+        self.filter = Some(Box::new(keep));
+        self
+    }
+
+    /// Tools per `tools/list` page (default 100).
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.dispatch.page_size = n.max(1);
+        self
+    }
+
+    /// Longest a tool may run before it is cancelled and the call answers
+    /// `server_error` (default 60 s).
+    pub fn call_timeout(mut self, d: Duration) -> Self {
+        self.dispatch.call_timeout = d;
+        self
+    }
+
+    /// `ttlMs` of `tools/list` and `server/discover` results (default 5 min).
+    pub fn list_ttl(mut self, d: Duration) -> Self {
+        self.dispatch.list_ttl_ms = d.as_millis() as u64;
+        self
+    }
+
+    /// Longest string accepted in tool arguments (default 256 KiB).
+    pub fn max_argument_string_bytes(mut self, n: usize) -> Self {
+        self.dispatch.max_string_bytes = n;
+        self
+    }
+
+    /// Largest request body (default 4 MiB; larger → 413).
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.http.max_body_bytes = n;
+        self
+    }
+
+    /// Deepest JSON nesting accepted (default 64).
+    pub fn max_json_depth(mut self, n: usize) -> Self {
+        self.http.max_json_depth = n.max(2);
+        self
+    }
+
+    /// Requests handled at once over HTTP (default 1024); more wait up to
+    /// `queue_timeout` (default 10 s), then get 503 with `Retry-After`.
+    pub fn max_concurrent_requests(mut self, n: usize, queue_timeout: Duration) -> Self {
+        self.http.max_concurrent = n.max(1);
+        self.http.queue_timeout = queue_timeout;
+        self
+    }
+
+    /// Calls allowed per API key (`rate_limit` with a retry hint beyond).
+    pub fn rate_limit_per_key(mut self, rate: Rate) -> Self {
+        self.rate_per_key = Some(rate);
+        self
+    }
+
+    /// Calls allowed per tenant (`rate_limit` with a retry hint beyond).
+    pub fn rate_limit_per_tenant(mut self, rate: Rate) -> Self {
+        self.rate_per_tenant = Some(rate);
+        self
+    }
+
+    /// The HTTP path of the MCP endpoint (default `/mcp`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        let p = path.into();
+        self.http.path = if p.starts_with('/') {
+            p
+        } else {
+            format!("/{p}")
+        };
+        self
+    }
+
+    /// Host names (no port) accepted in the `Host` header, against DNS
+    /// rebinding. Default: the loopback names when serving on loopback, any
+    /// host otherwise.
+    pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
+        self.http.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self.hosts_set = true;
+        self
+    }
+
+    /// Browser origins accepted (exact, e.g. `https://app.example.com`).
+    /// Requests with any other `Origin` get 403; requests without one are fine.
+    pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        origins: I,
+    ) -> Self {
+        self.http.allowed_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accept this API key (several may be active, for rotation).
+    pub fn api_key(mut self, key: ApiKey) -> Self {
+        self.keys.push(key);
+        self
+    }
+
+    /// Whether to read keys from `MCP_API_KEYS` (and a key file from
+    /// `MCP_API_KEYS_FILE`) when serving; on by default.
+    pub fn keys_from_env(mut self, on: bool) -> Self {
+        self.keys_from_env = on;
+        self
+    }
+
+    /// Read keys from this file; it is re-read on SIGHUP and when it changes.
+    pub fn key_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.key_file = Some(path.into());
+        self
+    }
+
+    /// Serve HTTP with **no authentication at all**. Allowed only on a
+    /// loopback address (serving elsewhere fails), and announced loudly in the
+    /// log. For local test fixtures whose clients send no credentials.
+    pub fn dangerously_serve_without_authentication(mut self) -> Self {
+        self.no_auth = true;
+        self
+    }
+
+    /// How long a shutdown waits for calls in flight (default 30 s).
+    pub fn shutdown_timeout(mut self, d: Duration) -> Self {
+        self.shutdown_timeout = d;
+        self
+    }
+
+    /// Collect the tools, generate and check every schema, check that each
+    /// tool's state was given; report every problem at once.
+    pub fn build(self) -> Result<Server, BuildError> {
+        let registry = match &self.filter {
+            Some(keep) => Registry::from_inventory_filtered(keep),
+            None => Registry::from_inventory(),
+        }
+        .map_err(BuildError::Tools)?;
+        let missing = registry.missing_state(&self.state);
+        if !missing.is_empty() {
+            return Err(BuildError::Tools(RegistryError { problems: missing }));
+        }
+        let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
+            .map(|r| Arc::new(r) as Arc<dyn CallGuard>);
+        let dispatcher = Dispatcher::new(
+            Arc::new(registry),
+            Arc::new(self.state),
+            self.info,
+            self.dispatch,
+            guard,
+        );
+        Ok(Server {
+            dispatcher: Arc::new(dispatcher),
+            http: self.http,
+            hosts_set: self.hosts_set,
+            keys: self.keys,
+            keys_from_env: self.keys_from_env,
+            key_file: self.key_file,
+            no_auth: self.no_auth,
+            shutdown_timeout: self.shutdown_timeout,
+        })
+    }
+}
+
+/// A built MCP server: serve it over HTTP or stdio, or call it in process.
+pub struct Server {
+    dispatcher: Arc<Dispatcher>,
+    http: HttpConfig,
+    hosts_set: bool,
+    keys: Vec<ApiKey>,
+    keys_from_env: bool,
+    key_file: Option<PathBuf>,
+    no_auth: bool,
+    shutdown_timeout: Duration,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("name", &self.dispatcher.info().name)
+            .field("tools", &self.dispatcher.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the HTTP server authenticates, decided at start.
+enum AuthPlan {
+    Keys(Arc<KeyStore>, Option<String>),
+    None,
+}
+
+impl Server {
+    /// Start building a server with the name and version clients see
+    /// (usually your crate's: `env!("CARGO_PKG_NAME")`, `env!("CARGO_PKG_VERSION")`).
+    pub fn builder(name: &str, version: &str) -> ServerBuilder {
+        ServerBuilder::new(name, version)
+    }
+
+    /// The tools this server serves.
+    pub fn registry(&self) -> &Registry {
+        &self.dispatcher.registry
+    }
+
+    /// An in-process client that sends JSON-RPC through this server's dispatcher.
+    pub fn client(&self) -> Client {
+        Client::new(self.dispatcher.clone())
+    }
+
+    fn plan_auth(&self, addr: &SocketAddr) -> Result<AuthPlan, ServeError> {
+        let loopback = http::is_loopback(addr);
+        if self.no_auth {
+            if !loopback {
+                return Err(ServeError::Refused(format!(
+                    "refusing to serve without authentication on {addr}: \
+                     `dangerously_serve_without_authentication` is allowed on loopback addresses only"
+                )));
+            }
+            tracing::warn!(
+                "AUTHENTICATION IS OFF: any local process can call every tool (loopback only)"
+            );
+            return Ok(AuthPlan::None);
+        }
+        let mut keys = self.keys.clone();
+        let mut file = self.key_file.clone();
+        if self.keys_from_env {
+            if let Ok(v) = std::env::var("MCP_API_KEYS") {
+                keys.extend(auth::parse_env_keys(&v).map_err(ServeError::Keys)?);
+            }
+            if file.is_none() {
+                file = std::env::var_os("MCP_API_KEYS_FILE").map(PathBuf::from);
+            }
+        }
+        let store = KeyStore::new(keys, file).map_err(ServeError::Keys)?;
+        if !store.is_empty() {
+            return Ok(AuthPlan::Keys(Arc::new(store), None));
+        }
+        if !loopback {
+            return Err(ServeError::Refused(format!(
+                "refusing to serve on {addr} without API keys. Configure at least one: \
+                 MCP_API_KEYS=name:secret (comma-separated for several; add :tenantA|tenantB to bind \
+                 a key to tenants), or a key file via MCP_API_KEYS_FILE or `.key_file(path)`"
+            )));
+        }
+        let secret = auth::generate_secret()?;
+        let store = KeyStore::new(
+            vec![ApiKey::new("generated", &secret).map_err(ServeError::Keys)?],
+            None,
+        )
+        .map_err(ServeError::Keys)?;
+        Ok(AuthPlan::Keys(Arc::new(store), Some(secret)))
+    }
+
+    fn http_state(&self, addr: &SocketAddr, keys: Option<Arc<KeyStore>>) -> Arc<HttpState> {
+        let mut config = self.http.clone();
+        if !self.hosts_set && http::is_loopback(addr) {
+            config.allowed_hosts = http::loopback_names();
+        }
+        Arc::new(HttpState {
+            dispatcher: self.dispatcher.clone(),
+            keys,
+            permits: Arc::new(Semaphore::new(config.max_concurrent)),
+            config,
+        })
+    }
+
+    /// Serve over HTTP on `addr` until SIGTERM or ctrl-c, then drain the
+    /// calls in flight (up to the shutdown timeout) and return.
+    pub async fn serve(self, addr: impl tokio::net::ToSocketAddrs) -> Result<(), ServeError> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve_listener(listener, shutdown_signal()).await
+    }
+
+    /// Serve over HTTP on a bound listener until `shutdown` completes, then
+    /// drain the calls in flight (up to the shutdown timeout).
+    pub async fn serve_listener(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let addr = listener.local_addr()?;
+        let plan = self.plan_auth(&addr)?;
+        let url = format!("http://{addr}{}", self.http.path);
+        let keys = match plan {
+            AuthPlan::Keys(store, generated) => {
+                if let Some(secret) = generated {
+                    // Printed once, to stderr, so a quick start is authenticated too.
+                    eprintln!(
+                        "No API keys configured (MCP_API_KEYS); generated one for this run.\n\
+                         Connect with:\n  URL:    {url}\n  Header: Authorization: Bearer {secret}"
+                    );
+                }
+                Some(store)
+            }
+            AuthPlan::None => None,
+        };
+        let state = self.http_state(&addr, keys.clone());
+        let watcher = keys.clone().map(|k| tokio::spawn(watch_keys(k)));
+        tracing::info!(
+            %url,
+            tools = self.dispatcher.registry.len(),
+            server = %self.dispatcher.info().name,
+            "MCP server listening"
+        );
+        let app = http::router(state);
+        let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; finishing calls in flight");
+            let _ = drain_tx.send(());
+        });
+        let deadline = self.shutdown_timeout;
+        let result = tokio::select! {
+            r = serve => r.map_err(ServeError::Io),
+            _ = async move {
+                if drain_rx.await.is_ok() {
+                    tokio::time::sleep(deadline).await;
+                } else {
+                    std::future::pending::<()>().await;
+                }
+            } => {
+                tracing::warn!(timeout_ms = deadline.as_millis() as u64, "shutdown deadline passed with calls still in flight");
+                Ok(())
+            }
+        };
+        if let Some(w) = watcher {
+            w.abort();
+        }
+        result
+    }
+
+    /// The axum router of this server with authentication as configured
+    /// (keys from the builder and environment; none → error), for mounting
+    /// in an existing application. `addr` decides the DNS-rebinding default.
+    pub fn router(&self, addr: SocketAddr) -> Result<axum::Router, ServeError> {
+        let keys = match self.plan_auth(&addr)? {
+            AuthPlan::Keys(store, None) => Some(store),
+            AuthPlan::Keys(_, Some(_)) => {
+                return Err(ServeError::Refused(
+                    "no API keys configured: give the builder a key (`.api_key(...)`) or set MCP_API_KEYS".into(),
+                ));
+            }
+            AuthPlan::None => None,
+        };
+        Ok(http::router(self.http_state(&addr, keys)))
+    }
+
+    /// Serve over stdin/stdout until stdin ends. Logs must go to stderr
+    /// (as [`init_logging`](crate::init_logging) sets up).
+    pub async fn serve_stdio(self) -> std::io::Result<()> {
+        let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        self.serve_io(stdin, tokio::io::stdout()).await
+    }
+
+    /// Serve on any reader/writer pair, newline-delimited.
+    pub async fn serve_io<R, W>(self, reader: R, writer: W) -> std::io::Result<()>
+    where
+        R: tokio::io::AsyncBufRead + Unpin,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        crate::stdio::serve(
+            self.dispatcher,
+            reader,
+            writer,
+            self.http.max_body_bytes,
+            self.http.max_json_depth,
+        )
+        .await
+    }
+
+    /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP
+    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`.
+    /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
+    pub async fn run(self) -> Result<(), ServeError> {
+        crate::init_logging();
+        let mut args = std::env::args().skip(1);
+        let mut stdio = false;
+        let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--stdio" => stdio = true,
+                "--addr" => {
+                    addr = args.next().ok_or_else(|| {
+                        ServeError::Refused("--addr needs a value, e.g. 127.0.0.1:8080".into())
+                    })?;
+                }
+                "-h" | "--help" => {
+                    eprintln!(
+                        "usage: {} [--stdio] [--addr HOST:PORT]\n\
+                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
+                        self.dispatcher.info().name
+                    );
+                    return Ok(());
+                }
+                other => {
+                    if !other.starts_with("--") {
+                        continue;
+                    }
+                    return Err(ServeError::Refused(format!(
+                        "unknown option `{other}` (try --help)"
+                    )));
+                }
+            }
+        }
+        if stdio {
+            self.serve_stdio().await.map_err(ServeError::Io)
+        } else {
+            self.serve(addr.as_str()).await
+        }
+    }
+}
+
+async fn watch_keys(keys: Arc<KeyStore>) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        #[cfg(unix)]
+        {
+            let hup_fut = async {
+                match hup.as_mut() {
+                    Some(h) => {
+                        h.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = hup_fut => {
+                    if keys.file().is_some() {
+                        match keys.reload() {
+                            Ok(n) => tracing::info!(keys = n, "API keys reloaded (SIGHUP)"),
+                            Err(e) => tracing::error!(error = %e, "API keys not reloaded; keeping the previous keys"),
+                        }
+                    }
+                }
+                _ = tick.tick() => keys.reload_if_changed(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tick.tick().await;
+            keys.reload_if_changed();
+        }
+    }
+}
+
+/// Completes on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,120 @@
+//! The stdio transport: newline-delimited JSON-RPC on stdin/stdout. Only
+//! protocol messages go to stdout; logs go to stderr. Ends at EOF once the
+//! calls in flight have answered.
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::context::CancellationToken;
+use crate::limits::json_depth_exceeds;
+use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
+
+/// Serve `dispatcher` on a reader/writer pair until the reader ends.
+pub(crate) async fn serve<R, W>(
+    dispatcher: Arc<Dispatcher>,
+    mut reader: R,
+    mut writer: W,
+    max_message_bytes: usize,
+    max_depth: usize,
+) -> std::io::Result<()>
+where
+    R: AsyncBufRead + Unpin,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(256);
+    let writer_task = tokio::spawn(async move {
+        while let Some(mut msg) = out_rx.recv().await {
+            msg.push(b'\n');
+            writer.write_all(&msg).await?;
+            writer.flush().await?;
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    let mut tasks = JoinSet::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = read_line_limited(&mut reader, &mut line, max_message_bytes).await?;
+        if n == 0 {
+            break;
+        }
+        if line.len() > max_message_bytes {
+            let err = RpcError::new(
+                codes::INVALID_REQUEST,
+                format!("invalid request: message larger than {max_message_bytes} bytes"),
+            );
+            let _ = out_tx.send(error_body(None, &err)).await;
+            continue;
+        }
+        let msg = std::mem::take(&mut line);
+        if msg.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if json_depth_exceeds(&msg, max_depth) {
+            let err = RpcError::new(
+                codes::INVALID_REQUEST,
+                format!("invalid request: JSON nested deeper than {max_depth} levels"),
+            );
+            let _ = out_tx.send(error_body(None, &err)).await;
+            continue;
+        }
+        let d = dispatcher.clone();
+        let out = out_tx.clone();
+        tasks.spawn(async move {
+            let (ntx, mut nrx) = mpsc::channel::<serde_json::Value>(64);
+            let env = Env {
+                key: None,
+                notifier: Some(ntx),
+                cancel: CancellationToken::new(),
+                transport: Transport::Stdio,
+            };
+            let forward = async {
+                while let Some(n) = nrx.recv().await {
+                    let bytes = serde_json::to_vec(&n).expect("serializing a Value cannot fail");
+                    let _ = out.send(bytes).await;
+                }
+            };
+            let (reply, ()) = tokio::join!(d.handle(&msg, env), forward);
+            if let Reply::Response { body, .. } = reply {
+                let _ = out.send(body).await;
+            }
+        });
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+    drop(out_tx);
+    writer_task.await.map_err(std::io::Error::other)?
+}
+
+/// Read one `\n`-terminated line, keeping at most `max + 1` bytes of it (the
+/// rest of an oversized line is consumed and dropped). Returns bytes consumed.
+async fn read_line_limited<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    out: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(total);
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if out.len() <= max {
+            let room = max + 1 - out.len();
+            out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+        let used = done.unwrap_or(buf.len());
+        reader.consume(used);
+        total += used;
+        if done.is_some() {
+            return Ok(total);
+        }
+    }
+}

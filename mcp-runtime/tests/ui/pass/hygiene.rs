@@ -1,0 +1,85 @@
+//! Generated code must not pick up the user's names for std or runtime items.
+#![allow(dead_code, non_camel_case_types, unused_imports)]
+
+use ::mcp_runtime::prelude::{mcp_tool, Deserialize, JsonSchema, McpError, Serialize, ToolContext};
+
+struct Result;
+struct Ok;
+struct Err;
+struct Option;
+struct Some;
+struct None;
+struct Box;
+struct Vec;
+struct String;
+struct Value;
+struct CallFuture;
+struct ToolDescriptor;
+struct StateKey;
+fn drop() {}
+mod serde {}
+mod schemars {}
+mod inventory {}
+mod serde_json {}
+mod core {}
+mod std {}
+mod mcp_runtime {}
+mod __private {}
+macro_rules! line {
+    () => {
+        "not a line"
+    };
+}
+macro_rules! concat {
+    () => {};
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(crate = "::mcp_runtime::serde")]
+#[schemars(crate = "::mcp_runtime::schemars")]
+struct Args {
+    text: ::std::string::String,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(crate = "::mcp_runtime::serde")]
+#[schemars(crate = "::mcp_runtime::schemars")]
+struct Out {
+    len: usize,
+}
+
+struct Db;
+
+/// Arguments struct, context, `Result`, state.
+#[mcp_tool(title = "Hygiene")]
+async fn struct_args(args: Args, ctx: ToolContext) -> ::core::result::Result<Out, McpError> {
+    let _db = ctx.state::<Db>()?;
+    ::core::result::Result::Ok(Out {
+        len: args.text.len(),
+    })
+}
+
+/// Inline arguments, with an optional one.
+#[mcp_tool]
+async fn inline_args(
+    /// Some text.
+    text: ::std::string::String,
+    /// How often.
+    times: ::core::option::Option<u32>,
+) -> ::std::vec::Vec<::std::string::String> {
+    ::std::vec![text; times.unwrap_or(1) as usize]
+}
+
+/// No arguments, plain return.
+#[mcp_tool]
+async fn no_args() -> u8 {
+    0
+}
+
+/// `#[doc]` attributes built by macros.
+#[doc = ::core::concat!("Built ", "by a macro.")]
+#[doc = "Second line."]
+#[mcp_tool]
+async fn doc_macro() {}
+
+fn main() {}

@@ -1,0 +1,23 @@
+use mcp_runtime::prelude::*;
+
+/// A chart, as an image block.
+#[mcp_tool]
+async fn chart() -> Result<ToolOutput, McpError> {
+    Ok(ToolOutput::new()
+        .with(Content::text("Here is the chart"))
+        .with(Content::image("iVBORw0KGgo=", "image/png")))
+}
+
+/// Plain `ToolOutput`.
+#[mcp_tool]
+async fn hello() -> ToolOutput {
+    ToolOutput::text("hello")
+}
+
+/// A list of content blocks.
+#[mcp_tool]
+async fn blocks() -> Vec<Content> {
+    vec![Content::text("a"), Content::text("b")]
+}
+
+fn main() {}
