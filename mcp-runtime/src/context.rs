@@ -247,6 +247,12 @@ impl ToolContext {
         self.meta.as_ref()
     }
 
+    /// The capabilities the client declared for this request (protocol
+    /// 2026-07-28 sends them on every request); `None` in earlier revisions.
+    pub fn client_capabilities(&self) -> Option<&Value> {
+        self.meta.as_ref()?.get(crate::protocol::META_CAPABILITIES)
+    }
+
     /// Shared state of type `T` given to the server builder with `.state(...)`.
     ///
     /// Tools that call `ctx.state::<T>()` are checked when the server is built:

@@ -79,6 +79,7 @@ pub struct McpError {
     message: Cow<'static, str>,
     details: Option<Value>,
     retry_after_ms: Option<u64>,
+    required_capabilities: Option<Value>,
 }
 
 /// The message an agent sees for any internal failure.
@@ -92,6 +93,7 @@ impl McpError {
             message: message.into(),
             details: None,
             retry_after_ms: None,
+            required_capabilities: None,
         }
     }
 
@@ -132,6 +134,24 @@ impl McpError {
     pub fn internal(detail: impl fmt::Display) -> Self {
         tracing::error!(error = %detail, "tool failed with an internal error");
         Self::new(ErrorKind::Server, INTERNAL_MESSAGE)
+    }
+
+    /// The call needs client capabilities the request did not declare (e.g.
+    /// `{"sampling": {}}`). Under protocol 2026-07-28 this is answered as the
+    /// JSON-RPC error -32021 (HTTP 400); earlier revisions get a
+    /// `validation_error` result.
+    pub fn missing_client_capability(required: Value) -> Self {
+        let mut e = Self::new(
+            ErrorKind::Validation,
+            format!("this tool needs client capabilities the client did not declare: {required}"),
+        );
+        e.required_capabilities = Some(required);
+        e
+    }
+
+    /// For [`McpError::missing_client_capability`]: the capabilities needed.
+    pub fn required_capabilities(&self) -> Option<&Value> {
+        self.required_capabilities.as_ref()
     }
 
     /// Attach structured details, shown to the agent beside the message.

@@ -262,10 +262,19 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             ),
         );
     }
+    let trimmed = |name: &str| header_str(headers, name).map(|v| v.trim().to_owned());
+    let params = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let suffix = name.as_str().strip_prefix("mcp-param-")?;
+            Some((suffix.to_owned(), value.to_str().ok()?.trim().to_owned()))
+        })
+        .collect();
     let transport = Transport::Http {
-        protocol_version: header_str(headers, "mcp-protocol-version").map(str::to_owned),
-        mcp_method: header_str(headers, "mcp-method").map(str::to_owned),
-        mcp_name: header_str(headers, "mcp-name").map(str::to_owned),
+        protocol_version: trimmed("mcp-protocol-version"),
+        mcp_method: trimmed("mcp-method"),
+        mcp_name: trimmed("mcp-name"),
+        params,
     };
     let permit = match state.permits.clone().try_acquire_owned() {
         Ok(p) => p,

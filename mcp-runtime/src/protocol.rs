@@ -123,6 +123,8 @@ pub(crate) enum Transport {
         protocol_version: Option<String>,
         mcp_method: Option<String>,
         mcp_name: Option<String>,
+        /// `Mcp-Param-<Name>` headers: (lowercased name, trimmed value).
+        params: Vec<(String, String)>,
     },
     /// stdio.
     Stdio,
@@ -358,10 +360,6 @@ impl Dispatcher {
         &self.info
     }
 
-    pub(crate) fn config(&self) -> &DispatchConfig {
-        &self.config
-    }
-
     /// Handle one JSON-RPC message.
     pub(crate) async fn handle(&self, body: &[u8], env: Env) -> Reply {
         let env_msg = match serde_json::from_slice::<Envelope<'_>>(body) {
@@ -473,9 +471,6 @@ impl Dispatcher {
         params: Option<&RawValue>,
         env: Env,
     ) -> Result<Vec<u8>, RpcError> {
-        if method == "initialize" {
-            return self.initialize(params);
-        }
         // `tools/call` params are parsed once, with `_meta`; other methods only need `_meta`.
         let (call, meta_value) = if method == "tools/call" {
             let p = params.ok_or_else(|| RpcError::invalid_params("tools/call needs params"))?;
@@ -500,20 +495,10 @@ impl Dispatcher {
             meta: meta_value.as_ref(),
         };
         let era = self.era(method, &meta, &env)?;
-        let era_name = match era {
-            Era::Legacy => "legacy",
-            Era::Stateless => "stateless",
-        };
-        tracing::trace!(method, era = era_name, "request");
-        match method {
-            "ping" => Ok(self.finish_simple(era, Map::new())),
-            "server/discover" => Ok(self.discover()),
-            "tools/list" => self.list(params, era),
-            "tools/call" => {
-                let call = call.expect("parsed above");
-                self.call(id, call, &meta, era, env).await
-            }
-            "logging/setLevel" if era == Era::Legacy => {
+        match (era, method) {
+            (Era::Legacy, "initialize") => self.initialize(params),
+            (Era::Legacy, "ping") => Ok(b"{}".to_vec()),
+            (Era::Legacy, "logging/setLevel") => {
                 #[derive(Deserialize)]
                 struct SetLevel {
                     level: String,
@@ -530,93 +515,119 @@ impl Dispatcher {
                 self.legacy_log_level.store(level as u8, Ordering::Relaxed);
                 Ok(b"{}".to_vec())
             }
-            _ => Err(RpcError::new(
-                codes::METHOD_NOT_FOUND,
-                format!("method not found: {}", truncate(method, 80)),
-            )),
+            (Era::Stateless, "server/discover") => Ok(self.discover()),
+            (_, "tools/list") => self.list(params, era),
+            (_, "tools/call") => {
+                let call = call.expect("parsed above");
+                self.call(id, call, &meta, era, env).await
+            }
+            (era, _) => {
+                let err = RpcError::new(
+                    codes::METHOD_NOT_FOUND,
+                    format!("method not found: {}", truncate(method, 80)),
+                );
+                // The stateless revision answers removed and unknown methods with 404.
+                Err(if era == Era::Stateless {
+                    err.with_status(404)
+                } else {
+                    err
+                })
+            }
         }
     }
 
-    /// Decide the era of a request and check its version and headers.
+    /// Decide the era of a request and check its version, `_meta` and
+    /// headers, in the order the 2026-07-28 revision prescribes: missing
+    /// `_meta` keys (-32602), header mismatch (-32020), unsupported version
+    /// (-32022), then method headers (-32020).
     fn era(&self, method: &str, meta: &RequestMeta<'_>, env: &Env) -> Result<Era, RpcError> {
-        let (header_version, header_method, header_name) = match &env.transport {
+        let http = match &env.transport {
             Transport::Http {
                 protocol_version,
                 mcp_method,
-                mcp_name,
-            } => (
-                protocol_version.as_deref(),
-                mcp_method.as_deref(),
-                mcp_name.as_deref(),
-            ),
-            _ => (None, None, None),
+                ..
+            } => Some((protocol_version.as_deref(), mcp_method.as_deref())),
+            _ => None,
         };
+        let header_version = http.and_then(|h| h.0);
         let meta_version = meta.get(META_VERSION);
+        let stateless_shaped = meta_version.is_some()
+            || header_version.is_some_and(|h| STATELESS_VERSIONS.contains(&h))
+            || method == "server/discover";
+        if !stateless_shaped {
+            if let Some(h) = header_version {
+                if !SUPPORTED_VERSIONS.contains(&h) {
+                    return Err(unsupported_version(h));
+                }
+            }
+            return Ok(Era::Legacy);
+        }
+        let missing = |what: &str| {
+            RpcError::invalid_params(format!(
+                "protocol version 2026-07-28 requires `params._meta[\"{what}\"]`"
+            ))
+            .with_status(400)
+        };
         let version = match meta_version {
-            Some(Value::String(v)) => Some(v.as_str()),
+            Some(Value::String(v)) => v.as_str(),
             Some(_) => {
                 return Err(RpcError::invalid_params(format!(
-                    "`_meta.{META_VERSION}` must be a string"
+                    "`_meta[\"{META_VERSION}\"]` must be a string"
                 ))
                 .with_status(400));
             }
-            None => None,
+            None => return Err(missing(META_VERSION)),
         };
-        if let Some(v) = version {
-            if !SUPPORTED_VERSIONS.contains(&v) {
-                return Err(unsupported_version(v));
+        let legacy_in_meta = LEGACY_VERSIONS.contains(&version);
+        if !legacy_in_meta {
+            match meta.get(META_CAPABILITIES) {
+                Some(Value::Object(_)) => {}
+                Some(_) => {
+                    return Err(RpcError::invalid_params(format!(
+                        "`_meta[\"{META_CAPABILITIES}\"]` must be an object"
+                    ))
+                    .with_status(400));
+                }
+                None => return Err(missing(META_CAPABILITIES)),
             }
-            if let Some(h) = header_version {
-                if h != v {
+        }
+        if let Some((header, _)) = http {
+            match header {
+                Some(h) if h == version => {}
+                Some(h) => {
                     return Err(RpcError::new(
                         codes::HEADER_MISMATCH,
                         format!(
-                            "MCP-Protocol-Version header `{}` does not match `_meta.{META_VERSION}` `{v}`",
-                            truncate(h, 40)
+                            "MCP-Protocol-Version header `{}` does not match `_meta` protocol version `{}`",
+                            truncate(h, 40),
+                            truncate(version, 40)
                         ),
                     ));
                 }
-            }
-        } else if let Some(h) = header_version {
-            if !SUPPORTED_VERSIONS.contains(&h) {
-                return Err(unsupported_version(h));
+                None => {
+                    return Err(RpcError::new(
+                        codes::HEADER_MISMATCH,
+                        "the MCP-Protocol-Version header is required and must match the `_meta` protocol version",
+                    ));
+                }
             }
         }
-        let effective = version.or(header_version);
-        if !effective.is_some_and(|v| STATELESS_VERSIONS.contains(&v)) {
+        if !SUPPORTED_VERSIONS.contains(&version) {
+            return Err(unsupported_version(version));
+        }
+        if legacy_in_meta {
             return Ok(Era::Legacy);
         }
-        // Stateless era: `_meta` must carry the version and the client's capabilities.
-        if version.is_none() {
-            return Err(RpcError::invalid_params(format!(
-                "protocol version 2026-07-28 requires `params._meta[\"{META_VERSION}\"]`"
-            ))
-            .with_status(400));
-        }
-        match meta.get(META_CAPABILITIES) {
-            Some(Value::Object(_)) => {}
-            Some(_) => {
-                return Err(RpcError::invalid_params(format!(
-                    "`_meta.{META_CAPABILITIES}` must be an object"
-                ))
-                .with_status(400));
-            }
-            None => {
-                return Err(RpcError::invalid_params(format!(
-                    "protocol version 2026-07-28 requires `params._meta[\"{META_CAPABILITIES}\"]`"
-                ))
-                .with_status(400));
-            }
-        }
-        if let Transport::Http { .. } = env.transport {
+        if let Some((_, header_method)) = http {
             match header_method {
                 Some(h) if h == method => {}
                 Some(h) => {
                     return Err(RpcError::new(
                         codes::HEADER_MISMATCH,
                         format!(
-                            "Mcp-Method header `{}` does not match the body's method `{method}`",
-                            truncate(h, 80)
+                            "Mcp-Method header `{}` does not match the body's method `{}`",
+                            truncate(h, 80),
+                            truncate(method, 80)
                         ),
                     ));
                 }
@@ -627,7 +638,6 @@ impl Dispatcher {
                     ));
                 }
             }
-            let _ = header_name; // checked against the tool name in `call`
         }
         Ok(Era::Stateless)
     }
@@ -785,6 +795,11 @@ impl Dispatcher {
                 ));
             }
         };
+        if era == Era::Stateless {
+            if let Transport::Http { params, .. } = &env.transport {
+                check_param_headers(tool, &args, params)?;
+            }
+        }
         let started = Instant::now();
         let progress_token = meta
             .get("progressToken")
@@ -802,6 +817,17 @@ impl Dispatcher {
                 env,
             )
             .await;
+        if let (Era::Stateless, Err(e)) = (era, &outcome.0) {
+            if let Some(caps) = e.required_capabilities() {
+                return Err(RpcError::new(
+                    codes::MISSING_CAPABILITY,
+                    format!(
+                        "this call needs client capabilities the request did not declare: {caps}"
+                    ),
+                )
+                .with_data(json!({ "requiredCapabilities": caps })));
+            }
+        }
         Ok(self.call_result(outcome, era, started))
     }
 
@@ -1069,7 +1095,17 @@ fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
             .map(|s| s.to_string())
             .collect();
         let path = display_path(&segments);
-        let message = truncate(&e.masked().to_string(), 300);
+        // Small offending values are shown (they help the model fix its call);
+        // large ones are masked rather than echoed back.
+        let small = e.instance().to_string().len() <= 64;
+        let message = truncate(
+            &if small {
+                e.to_string()
+            } else {
+                e.masked().to_string()
+            },
+            300,
+        );
         if path.is_empty() {
             lines.push(message.clone());
         } else {
@@ -1092,12 +1128,147 @@ impl Reply {
     }
 }
 
+/// Arguments mirrored into `Mcp-Param-<Name>` headers (`x-mcp-header`) must
+/// match the body: a header whose argument is absent, an argument whose
+/// header is absent, a bad `=?base64?…?=` value or a different value → -32020.
+fn check_param_headers(
+    tool: &ToolInfo,
+    args: &Map<String, Value>,
+    headers: &[(String, String)],
+) -> Result<(), RpcError> {
+    for (prop, header) in tool.header_params() {
+        let mismatch = |why: String| {
+            RpcError::new(codes::HEADER_MISMATCH, format!("Mcp-Param-{header}: {why}"))
+        };
+        let sent = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(header))
+            .map(|(_, v)| v.as_str());
+        let arg = match args.get(prop) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
+            Some(_) => None,
+        };
+        match (sent, arg) {
+            (None, None) => {}
+            (None, Some(_)) => {
+                return Err(mismatch(format!(
+                    "header is required when `{prop}` is given"
+                )));
+            }
+            (Some(_), None) => {
+                return Err(mismatch(format!("header given but `{prop}` is absent")));
+            }
+            (Some(h), Some(a)) => {
+                let decoded = decode_header_value(h)
+                    .ok_or_else(|| mismatch("invalid Base64 value".into()))?;
+                if decoded != a {
+                    return Err(mismatch(format!(
+                        "header does not match the value of `{prop}`"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A header value: `=?base64?<standard Base64>?=` is decoded (UTF-8), anything else is literal.
+fn decode_header_value(v: &str) -> Option<String> {
+    match v
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    {
+        Some(b64) => String::from_utf8(decode_base64(b64)?).ok(),
+        None => Some(v.to_owned()),
+    }
+}
+
+/// Strict standard Base64 (with padding) decoding.
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    let chunks = bytes.len() / 4;
+    for (i, chunk) in bytes.chunks(4).enumerate() {
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != chunks) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = (n << 6) | val(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let b = n.to_be_bytes();
+        out.extend_from_slice(&b[1..4 - pad]);
+    }
+    Some(out)
+}
+
 fn unsupported_version(v: &str) -> RpcError {
     RpcError::new(
         codes::UNSUPPORTED_VERSION,
         format!("unsupported protocol version `{}`", truncate(v, 40)),
     )
     .with_data(json!({ "requested": v, "supported": SUPPORTED_VERSIONS }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_header_values() {
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=?=").as_deref(),
+            Some("Hello")
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8?="),
+            None,
+            "bad padding"
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVs!!!bG8=?="),
+            None,
+            "bad characters"
+        );
+        assert_eq!(
+            decode_header_value("SGVsbG8=").as_deref(),
+            Some("SGVsbG8="),
+            "literal"
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=").as_deref(),
+            Some("=?base64?SGVsbG8=")
+        );
+        assert_eq!(decode_base64("").as_deref(), Some(&b""[..]));
+        assert_eq!(decode_base64("YQ==").as_deref(), Some(&b"a"[..]));
+        assert_eq!(decode_base64("YWI=").as_deref(), Some(&b"ab"[..]));
+        assert_eq!(decode_base64("YQ==YQ=="), None, "padding only at the end");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(decode_cursor(&encode_cursor(200)), Some(200));
+        for bad in ["", "o", "x1", "o-1", "o1a", "o99999999999999"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
 }
 
 fn level_from_u8(n: u8) -> LogLevel {

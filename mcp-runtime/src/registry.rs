@@ -20,6 +20,7 @@ pub struct ToolInfo {
     output_schema: Option<Value>,
     pub(crate) validator: jsonschema::Validator,
     definition: Value,
+    header_params: Vec<(String, String)>,
 }
 
 impl ToolInfo {
@@ -46,6 +47,12 @@ impl ToolInfo {
     /// The tool as `tools/list` shows it.
     pub fn definition(&self) -> &Value {
         &self.definition
+    }
+
+    /// Arguments mirrored into HTTP headers: (property, header name) for each
+    /// top-level property whose schema carries `x-mcp-header`.
+    pub fn header_params(&self) -> &[(String, String)] {
+        &self.header_params
     }
 
     /// Where the tool is defined: `file:line`.
@@ -234,15 +241,41 @@ impl ToolInfo {
             ));
         }
         let raw_input = (d.input_schema)(input_settings).to_value();
-        let validation_schema = match schema::inline(raw_input) {
-            Ok(s) => s,
-            Err(e) => {
-                problems.push(problem(d, format_args!("arguments: {e}")));
-                return Err(problems);
+        // A schema that declares its own `$schema` (a hand-written `JsonSchema`
+        // impl) is published exactly as written: its author chose its `$ref`s.
+        let verbatim = raw_input.get("$schema").is_some();
+        let validation_schema = if verbatim {
+            raw_input
+        } else {
+            match schema::inline(raw_input) {
+                Ok(s) => s,
+                Err(e) => {
+                    problems.push(problem(d, format_args!("arguments: {e}")));
+                    return Err(problems);
+                }
             }
         };
         let mut input_schema = validation_schema.clone();
-        schema::plain_optionals(&mut input_schema);
+        if !verbatim {
+            schema::plain_optionals(&mut input_schema);
+        }
+        let mut header_params = Vec::new();
+        if let Some(props) = input_schema.get("properties").and_then(Value::as_object) {
+            for (name, prop) in props {
+                match prop.get("x-mcp-header") {
+                    None => {}
+                    Some(Value::String(h))
+                        if !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+                    {
+                        header_params.push((name.clone(), h.clone()));
+                    }
+                    Some(other) => problems.push(problem(
+                        d,
+                        format_args!("argument `{name}`: `x-mcp-header` must be a header-name token (A-Z a-z 0-9 -), got {other}"),
+                    )),
+                }
+            }
+        }
         if input_schema.get("type").and_then(Value::as_str) != Some("object") {
             problems.push(problem(
                 d,
@@ -311,6 +344,7 @@ impl ToolInfo {
             output_schema,
             validator,
             definition,
+            header_params,
         })
     }
 }

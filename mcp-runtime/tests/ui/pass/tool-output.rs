@@ -14,10 +14,4 @@ async fn hello() -> ToolOutput {
     ToolOutput::text("hello")
 }
 
-/// A list of content blocks.
-#[mcp_tool]
-async fn blocks() -> Vec<Content> {
-    vec![Content::text("a"), Content::text("b")]
-}
-
 fn main() {}
