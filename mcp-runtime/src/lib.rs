@@ -54,3 +54,8 @@ pub fn init_logging() {
         .with_target(false)
         .try_init();
 }
+
+/// The repository README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -64,7 +64,7 @@ fn main() {
     assert_eq!((d.state[0])(), StateKey::of::<Db>());
     assert_eq!(d.file, file!());
     assert_eq!(d.line, 20, "the line of the fn's name");
-    assert!(d.module_path.ends_with("descriptors"), "{}", d.module_path);
+    assert_eq!(d.module_path, module_path!());
     assert_eq!((d.input_schema)(&settings).get("type"), Some(&json!("object")));
     assert!((d.output_schema)(&settings).is_some());
 

@@ -1,5 +1,5 @@
 //! Generated code must not pick up the user's names for std or runtime items.
-#![allow(dead_code, non_camel_case_types, unused_imports)]
+#![allow(dead_code, non_camel_case_types, unused_imports, unused_macros)]
 
 use ::mcp_runtime::prelude::{mcp_tool, Deserialize, JsonSchema, McpError, Serialize, ToolContext};
 

@@ -1,0 +1,355 @@
+//! The SQLite database: opening, schema, seeding, and running queries off
+//! the async runtime.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use mcp_runtime::McpError;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::seed;
+
+/// Version of the schema below, kept in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS tenants (
+    id              TEXT PRIMARY KEY,
+    name            TEXT NOT NULL,
+    currency        TEXT NOT NULL,
+    tax_rate_bp     INTEGER NOT NULL,          -- 1900 = 19 %
+    returns_address TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customers (
+    id             TEXT PRIMARY KEY,
+    tenant_id      TEXT NOT NULL REFERENCES tenants(id),
+    name           TEXT NOT NULL,
+    email          TEXT NOT NULL,
+    phone          TEXT,
+    company        TEXT,
+    tier           TEXT NOT NULL CHECK (tier IN ('standard', 'gold')),
+    customer_since TEXT NOT NULL,
+    line1          TEXT NOT NULL,
+    line2          TEXT,
+    city           TEXT NOT NULL,
+    postal_code    TEXT NOT NULL,
+    region         TEXT,
+    country        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS customers_tenant ON customers(tenant_id);
+CREATE TABLE IF NOT EXISTS products (
+    id          TEXT PRIMARY KEY,
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    name        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    price_cents INTEGER NOT NULL CHECK (price_cents >= 0)
+);
+CREATE INDEX IF NOT EXISTS products_tenant ON products(tenant_id, category);
+CREATE TABLE IF NOT EXISTS warehouses (
+    id        TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name      TEXT NOT NULL,
+    city      TEXT NOT NULL,
+    country   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stock (
+    product_id   TEXT NOT NULL REFERENCES products(id),
+    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
+    on_hand      INTEGER NOT NULL CHECK (on_hand >= 0),
+    reserved     INTEGER NOT NULL CHECK (reserved >= 0),
+    PRIMARY KEY (product_id, warehouse_id)
+);
+CREATE TABLE IF NOT EXISTS orders (
+    number             TEXT PRIMARY KEY,
+    tenant_id          TEXT NOT NULL REFERENCES tenants(id),
+    customer_id        TEXT NOT NULL REFERENCES customers(id),
+    status             TEXT NOT NULL
+                       CHECK (status IN ('pending', 'processing', 'shipped', 'delivered', 'cancelled')),
+    placed_at          TEXT NOT NULL,
+    shipping_cents     INTEGER NOT NULL,
+    tax_cents          INTEGER NOT NULL,
+    estimated_delivery TEXT,
+    ship_name          TEXT NOT NULL,
+    ship_line1         TEXT NOT NULL,
+    ship_line2         TEXT,
+    ship_city          TEXT NOT NULL,
+    ship_postal_code   TEXT NOT NULL,
+    ship_region        TEXT,
+    ship_country       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_customer ON orders(tenant_id, customer_id);
+CREATE TABLE IF NOT EXISTS order_items (
+    order_number     TEXT NOT NULL REFERENCES orders(number),
+    line_no          INTEGER NOT NULL,
+    product_id       TEXT NOT NULL REFERENCES products(id),
+    quantity         INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price_cents INTEGER NOT NULL,
+    PRIMARY KEY (order_number, product_id)
+);
+CREATE TABLE IF NOT EXISTS invoices (
+    number          TEXT PRIMARY KEY,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    customer_id     TEXT NOT NULL REFERENCES customers(id),
+    order_number    TEXT REFERENCES orders(number),
+    status          TEXT NOT NULL CHECK (status IN ('draft', 'open', 'paid', 'overdue', 'void')),
+    issued_on       TEXT NOT NULL,
+    due_on          TEXT NOT NULL,
+    paid_on         TEXT,
+    total_cents     INTEGER NOT NULL,
+    amount_due_cents INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS invoices_tenant ON invoices(tenant_id, customer_id);
+CREATE TABLE IF NOT EXISTS shipments (
+    tracking_number    TEXT PRIMARY KEY,
+    tenant_id          TEXT NOT NULL REFERENCES tenants(id),
+    order_number       TEXT NOT NULL REFERENCES orders(number),
+    carrier            TEXT NOT NULL,
+    service            TEXT NOT NULL,
+    status             TEXT NOT NULL
+                       CHECK (status IN ('label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception')),
+    shipped_at         TEXT,
+    estimated_delivery TEXT,
+    delivered_at       TEXT
+);
+CREATE TABLE IF NOT EXISTS shipment_events (
+    tracking_number TEXT NOT NULL REFERENCES shipments(tracking_number),
+    seq             INTEGER NOT NULL,
+    occurred_at     TEXT NOT NULL,
+    location        TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    PRIMARY KEY (tracking_number, seq)
+);
+CREATE TABLE IF NOT EXISTS quotes (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    number          TEXT UNIQUE,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    customer_id     TEXT NOT NULL REFERENCES customers(id),
+    idempotency_key TEXT NOT NULL,
+    fingerprint     TEXT NOT NULL,             -- the request, canonical, to detect a reused key
+    subtotal_cents  INTEGER NOT NULL,
+    discount_cents  INTEGER NOT NULL,
+    tax_cents       INTEGER NOT NULL,
+    created_at      TEXT NOT NULL,
+    valid_until     TEXT NOT NULL,
+    UNIQUE (tenant_id, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS quote_lines (
+    quote_id         INTEGER NOT NULL REFERENCES quotes(id),
+    line_no          INTEGER NOT NULL,
+    product_id       TEXT NOT NULL REFERENCES products(id),
+    quantity         INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price_cents INTEGER NOT NULL,
+    PRIMARY KEY (quote_id, line_no)
+);
+CREATE TABLE IF NOT EXISTS returns (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    rma_number      TEXT UNIQUE,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    order_number    TEXT NOT NULL REFERENCES orders(number),
+    idempotency_key TEXT NOT NULL,
+    fingerprint     TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    ship_by         TEXT NOT NULL,
+    UNIQUE (tenant_id, idempotency_key)
+);
+CREATE TABLE IF NOT EXISTS return_items (
+    return_id    INTEGER NOT NULL REFERENCES returns(id),
+    line_no      INTEGER NOT NULL,
+    product_id   TEXT NOT NULL REFERENCES products(id),
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    reason       TEXT NOT NULL,
+    refund_cents INTEGER NOT NULL,
+    PRIMARY KEY (return_id, line_no)
+);
+"#;
+
+/// A handle on the shop's SQLite database; cheap to clone.
+///
+/// One connection behind a mutex. Every query runs on tokio's blocking pool
+/// ([`Db::run`]) so that SQLite never blocks the async runtime. That is enough
+/// for a demo; a busy server would use a pool of connections (WAL mode lets
+/// readers run beside the writer).
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish()
+    }
+}
+
+impl Db {
+    /// Open (or create) the database at `path`: WAL mode, a busy timeout,
+    /// foreign keys on; on first use, create the schema and seed the demo
+    /// data of both tenants, in one transaction.
+    pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Db> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // IMMEDIATE: two processes starting at once on a new file seed it once.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if version == 0 {
+            tx.execute_batch(SCHEMA)?;
+            seed::seed(&tx)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
+        tx.commit()?;
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Run `f` with the connection on tokio's blocking pool.
+    ///
+    /// A panic in `f` or a database error becomes a private `server_error`.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, McpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, McpError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while the lock was held left no open transaction behind
+            // (rusqlite rolls back on drop), so the connection is still usable.
+            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// The kinds of records a tool looks up by identifier.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Record {
+    Order,
+    Customer,
+    Product,
+    Warehouse,
+    Shipment,
+}
+
+impl Record {
+    fn table_and_key(self) -> (&'static str, &'static str) {
+        match self {
+            Record::Order => ("orders", "number"),
+            Record::Customer => ("customers", "id"),
+            Record::Product => ("products", "id"),
+            Record::Warehouse => ("warehouses", "id"),
+            Record::Shipment => ("shipments", "tracking_number"),
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Record::Order => "order",
+            Record::Customer => "customer",
+            Record::Product => "product",
+            Record::Warehouse => "warehouse",
+            Record::Shipment => "shipment with tracking number",
+        }
+    }
+}
+
+/// Which tenant owns the record `id`, if it exists at all.
+pub(crate) fn owner_of(conn: &Connection, record: Record, id: &str) -> rusqlite::Result<Option<String>> {
+    let (table, key) = record.table_and_key();
+    conn.query_row(
+        &format!("SELECT tenant_id FROM {table} WHERE {key} = ?1"),
+        params![id],
+        |row| row.get(0),
+    )
+    .optional()
+}
+
+/// Check that `tenant` owns the record `id`.
+///
+/// Identifiers are unique across tenants, and the shop deliberately tells
+/// "does not exist" (`not_found`) apart from "exists, but belongs to another
+/// tenant" (`permission_denied`), as the product docs prescribe for these
+/// error types: the agent then knows that retrying or searching elsewhere is
+/// pointless, and the platform can surface a cross-tenant access attempt. It
+/// reveals only that the identifier exists, never any of the record's data.
+/// (A server whose identifiers are themselves sensitive would answer
+/// `not_found` in both cases instead.)
+pub(crate) fn ensure_owned(
+    conn: &Connection,
+    tenant: &str,
+    record: Record,
+    id: &str,
+) -> Result<(), McpError> {
+    match owner_of(conn, record, id)? {
+        None => Err(McpError::not_found(format!(
+            "{} {id} does not exist",
+            record.noun()
+        ))),
+        Some(owner) if owner != tenant => Err(McpError::permission_denied(format!(
+            "{} {id} belongs to another tenant; tenant `{tenant}` may not access it",
+            record.noun()
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Check that `tenant` owns every record in `ids`; report all unknown ids at
+/// once (`not_found`), else all foreign ones (`permission_denied`).
+pub(crate) fn ensure_all_owned<'a>(
+    conn: &Connection,
+    tenant: &str,
+    record: Record,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<(), McpError> {
+    let mut unknown = Vec::new();
+    let mut foreign = Vec::new();
+    for id in ids {
+        match owner_of(conn, record, id)? {
+            None => unknown.push(id),
+            Some(owner) if owner != tenant => foreign.push(id),
+            Some(_) => {}
+        }
+    }
+    let noun = record.noun();
+    if !unknown.is_empty() {
+        return Err(McpError::not_found(format!(
+            "{noun}(s) {} do not exist",
+            unknown.join(", ")
+        ))
+        .with_details(serde_json::json!({ "unknownIds": unknown })));
+    }
+    if !foreign.is_empty() {
+        return Err(McpError::permission_denied(format!(
+            "{noun}(s) {} belong to another tenant; tenant `{tenant}` may not access them",
+            foreign.join(", ")
+        ))
+        .with_details(serde_json::json!({ "forbiddenIds": foreign })));
+    }
+    Ok(())
+}
+
+/// The tenant's currency and tax rate (basis points).
+pub(crate) fn tenant_terms(conn: &Connection, tenant: &str) -> Result<(String, i64), McpError> {
+    conn.query_row(
+        "SELECT currency, tax_rate_bp FROM tenants WHERE id = ?1",
+        params![tenant],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()?
+    .ok_or_else(|| McpError::not_found(format!("tenant `{tenant}` has no shop")))
+}
