@@ -177,7 +177,7 @@ pub(crate) type NotificationSender = mpsc::Sender<Value>;
 /// calling and for which tenant, to read shared state, to report progress,
 /// to log to the client and to notice cancellation.
 ///
-/// ```
+/// ```standalone_crate
 /// use mcp_runtime::prelude::*;
 ///
 /// struct Db;
