@@ -76,10 +76,25 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
             (input, parse, Vec::new())
         }
         Arguments::Inline(fields) => {
+            // The struct is generic over the field types, so that its derived
+            // impls type-check whatever those are: an unsatisfied bound is
+            // then reported once, at the parameter's type, by the checks
+            // below rather than also from inside the derived code.
             let schema_name = format!("{}Arguments", pascal_case(&tool.item.sig.ident));
-            let field_defs = fields.iter().map(|f| {
-                let (attrs, ident, ty) = (&f.attrs, &f.ident, &f.ty);
-                quote!(#(#attrs)* #ident: #ty)
+            let params: Vec<Ident> = (0..fields.len())
+                .map(|i| format_ident!("__McpT{i}"))
+                .collect();
+            let field_defs = fields.iter().zip(&params).map(|(f, p)| {
+                let (attrs, ident) = (&f.attrs, &f.ident);
+                quote!(#(#attrs)* #ident: #p)
+            });
+            // `#[serde(default)]` fields need `Default` in the derived code.
+            let struct_params = fields.iter().zip(&params).map(|(f, p)| {
+                if f.needs_default {
+                    quote!(#p: ::core::default::Default)
+                } else {
+                    quote!(#p)
+                }
             });
             hidden_struct = quote! {
                 #[doc(hidden)]
@@ -88,12 +103,34 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
                 #[serde(rename_all = "camelCase", deny_unknown_fields)]
                 #[schemars(crate = "::mcp_runtime::__private::schemars")]
                 #[schemars(rename = #schema_name)]
-                struct #args_struct {
+                struct #args_struct<#(#struct_params),*> {
                     #(#field_defs,)*
                 }
             };
-            for f in fields {
-                let ty = &f.ty;
+            // The struct is used only through these generic fns, whose
+            // bounds are checked at each parameter's type.
+            let bounds = fields.iter().map(|f| {
+                if f.needs_default {
+                    quote!(#rt::ToolArguments + ::core::default::Default)
+                } else {
+                    quote!(#rt::ToolArguments)
+                }
+            });
+            let generics = quote!(<#(#params: #bounds),*>);
+            hidden_struct.extend(quote! {
+                fn __mcp_input_schema #generics(
+                    settings: &#rt::schemars::generate::SchemaSettings,
+                ) -> #rt::schemars::Schema {
+                    #rt::input_schema_for::<#args_struct<#(#params),*>>(settings)
+                }
+                fn __mcp_parse_arguments #generics(
+                    value: #rt::serde_json::Value,
+                ) -> ::core::result::Result<#args_struct<#(#params),*>, #rt::McpError> {
+                    #rt::parse_arguments::<#args_struct<#(#params),*>>(value)
+                }
+            });
+            let tys: Vec<&syn::Type> = fields.iter().map(|f| &f.ty).collect();
+            for ty in &tys {
                 checks.push(quote_spanned!(ty.span()=> #rt::assert_arguments::<#ty>();));
             }
             let locals: Vec<Ident> = (0..fields.len())
@@ -102,12 +139,12 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
             let names = fields.iter().map(|f| &f.ident);
             let parse = quote! {
                 let #args_struct { #(#names: #locals),* } =
-                    match #rt::parse_arguments::<#args_struct>(#value) {
+                    match __mcp_parse_arguments::<#(#tys),*>(#value) {
                         ::core::result::Result::Ok(v) => v,
                         ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
                     };
             };
-            (quote!(#rt::input_schema_for::<#args_struct>), parse, locals)
+            (quote!(__mcp_input_schema::<#(#tys),*>), parse, locals)
         }
     };
 
@@ -287,7 +324,7 @@ mod tests {
             },
         );
         assert!(!out.contains("compile_error"), "{out}");
-        assert!(out.contains("struct __McpArguments { # [doc = r\" What to look for.\"] query : String , # [serde (default)] limit : Option < u32 > , }"), "{out}");
+        assert!(out.contains("struct __McpArguments < __McpT0 , __McpT1 > { # [doc = r\" What to look for.\"] query : __McpT0 , # [serde (default)] limit : __McpT1 , }"), "{out}");
         assert!(
             out.contains("schemars (rename = \"SearchArguments\")"),
             "{out}"
@@ -314,7 +351,7 @@ mod tests {
                 }
             ),
         );
-        assert!(out.starts_with("fn f (x : u8 , y : u8)"), "{out}");
+        assert!(out.starts_with("fn f (x : u8 , y : u8"), "{out}");
         assert_eq!(out.matches("compile_error").count(), 2, "{out}");
     }
 

@@ -100,6 +100,8 @@ pub(crate) struct InlineArg {
     /// The parameter's `#[doc]`, `#[serde]` and `#[schemars]` attributes,
     /// which go on the hidden struct's field.
     pub(crate) attrs: Vec<Attribute>,
+    /// `#[serde(default)]` or `#[serde(skip)]`: the type must be `Default`.
+    pub(crate) needs_default: bool,
 }
 
 pub(crate) struct Output {
@@ -378,18 +380,55 @@ fn classify_params(
                 .into_iter()
                 .filter_map(|raw| {
                     let ident = raw.ident?;
+                    let needs_default = check_inline_helpers(&raw.helpers, cx);
                     let mut attrs = raw.docs;
                     attrs.extend(raw.helpers);
                     Some(InlineArg {
                         ident,
                         ty: raw.ty,
                         attrs,
+                        needs_default,
                     })
                 })
                 .collect(),
         ),
     };
     (roles, arguments, ctx)
+}
+
+/// `#[serde(...)]` on an inline argument: whether it needs `Default`. Options
+/// naming a fn of the field's type are refused, since the hidden struct's
+/// fields have generic types.
+fn check_inline_helpers(helpers: &[Attribute], cx: &mut Ctxt) -> bool {
+    let mut needs_default = false;
+    for attr in helpers.iter().filter(|a| a.path().is_ident("serde")) {
+        let res = attr.parse_nested_meta(|meta| {
+            let has_value = meta.input.peek(Token![=]);
+            let name = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            match (name.as_str(), has_value) {
+                ("default", false) | ("skip" | "skip_deserializing", _) => needs_default = true,
+                ("default" | "with" | "deserialize_with" | "bound" | "flatten", _) => cx.error(
+                    &meta.path,
+                    format_args!(
+                        "`#[mcp_tool]`: `#[serde({name})]` is not supported on an inline \
+                         argument; declare an arguments struct instead"
+                    ),
+                ),
+                _ => {}
+            }
+            if has_value {
+                meta.input.parse::<Token![=]>()?;
+                meta.input.parse::<Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                meta.input.parse::<proc_macro2::Group>()?;
+            }
+            Ok(())
+        });
+        if let Err(e) = res {
+            cx.push(e);
+        }
+    }
+    needs_default
 }
 
 /// A type whose JSON Schema is certainly not an object, described for the

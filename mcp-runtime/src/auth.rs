@@ -44,10 +44,12 @@ impl ApiKey {
     /// A key from its secret. Fails when the secret is shorter than
     /// [`MIN_SECRET_LEN`] or the name is not a simple identifier.
     pub fn new(name: impl Into<String>, secret: &str) -> Result<ApiKey, KeyError> {
+        let name = name.into();
+        check_name(&name)?;
         if secret.len() < MIN_SECRET_LEN {
+            // Neither the secret nor the name is echoed (see `check_name`).
             return Err(KeyError(format!(
-                "the secret of key `{}` is shorter than {MIN_SECRET_LEN} characters",
-                name.into()
+                "a secret is shorter than {MIN_SECRET_LEN} characters"
             )));
         }
         Self::from_digest(name, Sha256::digest(secret.as_bytes()).into())
@@ -56,17 +58,7 @@ impl ApiKey {
     /// A key from the SHA-256 digest of its secret.
     pub fn from_digest(name: impl Into<String>, digest: [u8; 32]) -> Result<ApiKey, KeyError> {
         let name = name.into();
-        if name.is_empty()
-            || name.len() > 64
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        {
-            return Err(KeyError(format!(
-                "key name `{}` must be 1 to 64 characters of A-Z a-z 0-9 _ - .",
-                crate::protocol::truncate(&name, 64)
-            )));
-        }
+        check_name(&name)?;
         Ok(ApiKey {
             identity: Arc::new(KeyIdentity {
                 name,
@@ -94,6 +86,24 @@ impl ApiKey {
     }
 }
 
+/// Names are echoed in no error: a mis-ordered entry may have put the secret
+/// where the name belongs.
+fn check_name(name: &str) -> Result<(), KeyError> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    {
+        return Err(KeyError(
+            "a key name must be 1 to 64 characters of A-Z a-z 0-9 _ - . \
+             (entries are `name:secret` in MCP_API_KEYS, `name secret` in a key file)"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// A problem with key configuration. Never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyError(pub String);
@@ -117,13 +127,13 @@ pub fn parse_env_keys(value: &str) -> Result<Vec<ApiKey>, KeyError> {
     {
         let parts: Vec<&str> = entry.splitn(3, ':').collect();
         let key = match parts.as_slice() {
-            [secret] => ApiKey::new(format!("key-{}", i + 1), secret)?,
-            [name, secret] => ApiKey::new(*name, secret)?,
-            [name, secret, tenants] => {
-                ApiKey::new(*name, secret)?.with_tenants(split_tenants(tenants, '|')?)
-            }
+            [secret] => ApiKey::new(format!("key-{}", i + 1), secret),
+            [name, secret] => ApiKey::new(*name, secret),
+            [name, secret, tenants] => ApiKey::new(*name, secret)
+                .and_then(|k| Ok(k.with_tenants(split_tenants(tenants, '|')?))),
             _ => unreachable!("splitn(3) yields 1 to 3 parts"),
-        };
+        }
+        .map_err(|e| KeyError(format!("MCP_API_KEYS entry {}: {}", i + 1, e.0)))?;
         keys.push(key);
     }
     check_unique(&keys)?;
@@ -212,7 +222,8 @@ pub(crate) struct KeyStore {
     fixed: Vec<ApiKey>,
     file: Option<PathBuf>,
     current: RwLock<Arc<Vec<ApiKey>>>,
-    file_mtime: RwLock<Option<SystemTime>>,
+    /// Modification time and length of the key file when it was last loaded.
+    file_mtime: RwLock<Option<(SystemTime, u64)>>,
 }
 
 impl KeyStore {
@@ -242,12 +253,14 @@ impl KeyStore {
     pub(crate) fn reload(&self) -> Result<usize, KeyError> {
         let mut keys = self.fixed.clone();
         if let Some(path) = &self.file {
+            // Stamp first: a write racing with the read changes the stamp
+            // again, so the next poll reloads the complete file.
+            let stamp = file_stamp(path);
             let text = std::fs::read_to_string(path)
                 .map_err(|e| KeyError(format!("cannot read key file {}: {e}", path.display())))?;
             keys.extend(parse_key_file(&text)?);
             check_unique(&keys)?;
-            let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-            *self.file_mtime.write().unwrap_or_else(|e| e.into_inner()) = mtime;
+            *self.file_mtime.write().unwrap_or_else(|e| e.into_inner()) = stamp;
         }
         let n = keys.len();
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
@@ -257,8 +270,7 @@ impl KeyStore {
     /// Reload when the key file's modification time changed.
     pub(crate) fn reload_if_changed(&self) {
         let Some(path) = &self.file else { return };
-        let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        if mtime != *self.file_mtime.read().unwrap_or_else(|e| e.into_inner()) {
+        if file_stamp(path) != *self.file_mtime.read().unwrap_or_else(|e| e.into_inner()) {
             match self.reload() {
                 Ok(n) => tracing::info!(keys = n, "API keys reloaded (key file changed)"),
                 Err(e) => {
@@ -285,6 +297,12 @@ impl KeyStore {
         }
         found
     }
+}
+
+/// Modification time and length of a file, to notice that it changed.
+fn file_stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
 }
 
 /// A fresh random secret for the loopback quick start: 32 bytes from the OS, hex.
@@ -323,6 +341,25 @@ mod tests {
         assert!(e.0.contains("shorter than"));
         let e = parse_env_keys("a:0123456789abcdef0123,a:0123456789abcdef9999").unwrap_err();
         assert_eq!(e.0, "key name `a` is used twice");
+    }
+
+    #[test]
+    fn a_secret_where_the_name_belongs_is_not_echoed() {
+        let secret = "sk+live/0123456789abcdef==";
+        let e = parse_env_keys(&format!("ok:0123456789abcdef0123,{secret}:x")).unwrap_err();
+        assert!(!e.0.contains("sk+live"), "{e}");
+        assert!(
+            e.0.starts_with("MCP_API_KEYS entry 2: a key name must be"),
+            "{e}"
+        );
+        let hex = "0123456789abcdef0123456789abcdef";
+        let e = parse_key_file(&format!("# keys\n{hex} hub\n")).unwrap_err();
+        assert_eq!(
+            e.0,
+            "key file line 2: a secret is shorter than 16 characters"
+        );
+        let e = parse_key_file(&format!("{secret} 0123456789abcdef0123")).unwrap_err();
+        assert!(!e.0.contains("sk+live"), "{e}");
     }
 
     #[test]

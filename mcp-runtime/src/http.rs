@@ -178,19 +178,28 @@ fn authenticate(
     keys: &KeyStore,
     headers: &HeaderMap,
 ) -> Result<Arc<crate::context::KeyIdentity>, Response> {
+    // Refusals are logged without the header's value.
+    let missing = || {
+        tracing::debug!(status = 401, "request refused: no `Authorization: Bearer` header");
+        unauthorized(false)
+    };
+    let invalid = || {
+        tracing::warn!(status = 401, "request refused: the bearer key matches no active key");
+        unauthorized(true)
+    };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(unauthorized(false));
+        return Err(missing());
     };
     let Ok(value) = value.to_str() else {
-        return Err(unauthorized(true));
+        return Err(invalid());
     };
     let Some((scheme, token)) = value.split_once(' ') else {
-        return Err(unauthorized(false));
+        return Err(missing());
     };
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(unauthorized(false));
+        return Err(missing());
     }
-    keys.verify(token.trim()).ok_or_else(|| unauthorized(true))
+    keys.verify(token.trim()).ok_or_else(invalid)
 }
 
 async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Response {
@@ -354,7 +363,19 @@ async fn dispatch(
         Some(n) = rx.recv() => n,
         reply = &mut fut => {
             guard.done = true;
-            return reply_response(reply);
+            // A tool that never yields finishes within this first poll with its
+            // notifications still queued: send them (then the result) as SSE.
+            let Ok(first) = rx.try_recv() else {
+                return reply_response(reply);
+            };
+            let mut out = sse_event(&first).to_vec();
+            while let Ok(n) = rx.try_recv() {
+                out.extend_from_slice(&sse_event(&n));
+            }
+            if let Some(body) = reply.body() {
+                out.extend_from_slice(&sse_bytes(body));
+            }
+            return sse_response(Body::from(out));
         }
     };
     let head = sse_event(&first);
@@ -379,7 +400,11 @@ async fn dispatch(
             }
         }
     });
-    let mut r = Response::new(Body::from_stream(events));
+    sse_response(Body::from_stream(events))
+}
+
+fn sse_response(body: Body) -> Response {
+    let mut r = Response::new(body);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/event-stream"),

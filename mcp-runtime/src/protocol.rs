@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
@@ -362,9 +363,14 @@ impl Dispatcher {
 
     /// Handle one JSON-RPC message.
     pub(crate) async fn handle(&self, body: &[u8], env: Env) -> Reply {
+        // Checked before the envelope: a short array would parse as one (serde's
+        // sequence form of a struct), a long one as a syntax error.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Reply::from_error(None, batch_error(body));
+        }
         let env_msg = match serde_json::from_slice::<Envelope<'_>>(body) {
             Ok(e) => e,
-            Err(e) => return Reply::from_error(None, envelope_error(body, &e)),
+            Err(e) => return Reply::from_error(None, envelope_error(&e)),
         };
         let id = env_msg.id.0;
         if env_msg.jsonrpc.map(RawValue::get) != Some(r#""2.0""#) {
@@ -379,7 +385,10 @@ impl Dispatcher {
         let Some(method_raw) = env_msg.method else {
             if env_msg.result.is_some() || env_msg.error.is_some() {
                 // A response from the client: this server sends no requests, so nothing awaits it.
-                return Reply::Accepted;
+                return match header_version_error(&env) {
+                    Some(e) => Reply::from_error(None, e),
+                    None => Reply::Accepted,
+                };
             }
             return Reply::from_error(
                 valid_id(id),
@@ -402,8 +411,7 @@ impl Dispatcher {
             }
         };
         if let Some(p) = env_msg.params {
-            let first = p.get().as_bytes().first();
-            if first != Some(&b'{') && first != Some(&b'[') {
+            if p.get().as_bytes().first() != Some(&b'{') {
                 return Reply::from_error(
                     valid_id(id),
                     RpcError::new(
@@ -414,6 +422,9 @@ impl Dispatcher {
             }
         }
         let Some(id) = id else {
+            if let Some(e) = header_version_error(&env) {
+                return Reply::from_error(None, e);
+            }
             self.notification(&method, env_msg.params, &env);
             return Reply::Accepted;
         };
@@ -800,7 +811,9 @@ impl Dispatcher {
                 check_param_headers(tool, &args, params)?;
             }
         }
-        let started = Instant::now();
+        // One span per call: tool, key name and (once checked for shape) tenant;
+        // outcome and duration are recorded when it ends. Never argument values.
+        let mut log = CallLog::new(tool.name(), env.key.as_deref());
         let progress_token = meta
             .get("progressToken")
             .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
@@ -816,7 +829,12 @@ impl Dispatcher {
                 meta.meta.cloned(),
                 env,
             )
+            .instrument(log.span.clone())
             .await;
+        log.finish(match &outcome.0 {
+            Ok(_) => "ok",
+            Err(e) => e.kind().as_str(),
+        });
         if let (Era::Stateless, Err(e)) = (era, &outcome.0) {
             if let Some(caps) = e.required_capabilities() {
                 return Err(RpcError::new(
@@ -828,7 +846,7 @@ impl Dispatcher {
                 .with_data(json!({ "requiredCapabilities": caps })));
             }
         }
-        Ok(self.call_result(outcome, era, started))
+        Ok(self.call_result(outcome, era))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -850,6 +868,9 @@ impl Dispatcher {
             Ok(t) => t,
             Err(e) => return (Err(e), None, env.key),
         };
+        if let Some(t) = &tenant {
+            tracing::Span::current().record("tenant", t.as_str());
+        }
         let result = self
             .run_checked(
                 tool,
@@ -931,26 +952,13 @@ impl Dispatcher {
 
     fn call_result(
         &self,
-        (outcome, tenant, key): (
+        (outcome, _tenant, _key): (
             Result<ToolOutput, McpError>,
             Option<String>,
             Option<Arc<KeyIdentity>>,
         ),
         era: Era,
-        started: Instant,
     ) -> Vec<u8> {
-        let elapsed_us = started.elapsed().as_micros() as u64;
-        let outcome_name = match &outcome {
-            Ok(_) => "ok",
-            Err(e) => e.kind().as_str(),
-        };
-        tracing::info!(
-            tenant = tenant.as_deref().unwrap_or(""),
-            key = key.as_deref().map_or("", |k| k.name.as_str()),
-            duration_us = elapsed_us,
-            outcome = outcome_name,
-            "tools/call"
-        );
         let mut m = Map::with_capacity(4);
         match outcome {
             Ok(out) => out.write_result(&mut m),
@@ -971,6 +979,49 @@ impl Dispatcher {
             );
         }
         serde_json::to_vec(&m).expect("serializing a Value cannot fail")
+    }
+}
+
+/// The `tools/call` span of one call. `finish` records the outcome and the
+/// duration and logs one line at info; a call dropped before it finished (the
+/// client went away) is logged as `cancelled`.
+struct CallLog {
+    span: tracing::Span,
+    started: Instant,
+    finished: bool,
+}
+
+impl CallLog {
+    fn new(tool: &str, key: Option<&KeyIdentity>) -> CallLog {
+        let span = tracing::info_span!(
+            "tools/call",
+            tool,
+            key = key.map(|k| k.name.as_str()),
+            tenant = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+        );
+        CallLog {
+            span,
+            started: Instant::now(),
+            finished: false,
+        }
+    }
+
+    fn finish(&mut self, outcome: &str) {
+        self.finished = true;
+        self.span.record("outcome", outcome);
+        self.span
+            .record("duration_us", self.started.elapsed().as_micros() as u64);
+        tracing::info!(parent: &self.span, "call finished");
+    }
+}
+
+impl Drop for CallLog {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finish("cancelled");
+        }
     }
 }
 
@@ -1337,17 +1388,34 @@ fn strip_location(e: &serde_json::Error) -> String {
     }
 }
 
-/// Classify a body that did not parse as an envelope.
-fn envelope_error(body: &[u8], e: &serde_json::Error) -> RpcError {
-    if e.is_syntax() || e.is_eof() || e.is_io() {
-        return RpcError::new(codes::PARSE_ERROR, format!("parse error: {}", e));
-    }
-    let first = body.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'[') {
-        return RpcError::new(
+/// A JSON array: batches were removed in 2025-06-18 (invalid JSON is still a parse error).
+fn batch_error(body: &[u8]) -> RpcError {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) => RpcError::new(
             codes::INVALID_REQUEST,
             "invalid request: batch arrays are not supported; send one JSON-RPC message per request",
-        );
+        ),
+        Err(e) => RpcError::new(codes::PARSE_ERROR, format!("parse error: {e}")),
+    }
+}
+
+/// A notification or response is refused (HTTP 400) under an unsupported
+/// `MCP-Protocol-Version` header, as requests are (those are checked with
+/// their `_meta`, in the order of the 2026-07-28 revision, by `era`).
+fn header_version_error(env: &Env) -> Option<RpcError> {
+    match &env.transport {
+        Transport::Http {
+            protocol_version: Some(h),
+            ..
+        } if !SUPPORTED_VERSIONS.contains(&h.as_str()) => Some(unsupported_version(h)),
+        _ => None,
+    }
+}
+
+/// Classify a body that did not parse as an envelope.
+fn envelope_error(e: &serde_json::Error) -> RpcError {
+    if e.is_syntax() || e.is_eof() || e.is_io() {
+        return RpcError::new(codes::PARSE_ERROR, format!("parse error: {}", e));
     }
     RpcError::new(
         codes::INVALID_REQUEST,

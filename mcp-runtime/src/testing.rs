@@ -677,6 +677,22 @@ impl Client {
         }
     }
 
+    /// Send one raw JSON-RPC message and return the response bytes as the
+    /// transports would write them (`None` for a notification), unparsed.
+    /// For benchmarks of the dispatcher.
+    #[doc(hidden)]
+    pub async fn send_bytes(&self, message: &[u8]) -> Option<Vec<u8>> {
+        let env = Env {
+            key: self.key.clone(),
+            transport: Transport::InProcess,
+            ..Env::default()
+        };
+        match self.dispatcher.handle(message, env).await {
+            Reply::Response { body, .. } => Some(body),
+            Reply::Accepted => None,
+        }
+    }
+
     /// Send a request; `Ok(result)` or the JSON-RPC error.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcErrorObject> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);

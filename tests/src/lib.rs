@@ -326,3 +326,111 @@ pub fn assert_valid(rev: Revision, message: &Value, result_def: Option<&str>) {
         }
     }
 }
+
+// ------------------------------------------------------------ chunked bodies, fallible requests
+
+impl Post {
+    /// The raw request bytes for `host` with the body sent as
+    /// `Transfer-Encoding: chunked` in chunks of `chunk` bytes (no `Content-Length`).
+    pub fn to_chunked_bytes(&self, host: &str, chunk: usize) -> Vec<u8> {
+        let mut req = format!("{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n", self.method, self.path);
+        for (n, v) in &self.headers {
+            req.push_str(&format!("{n}: {v}\r\n"));
+        }
+        req.push_str("Transfer-Encoding: chunked\r\n\r\n");
+        let mut bytes = req.into_bytes();
+        for part in self.body.chunks(chunk.max(1)) {
+            bytes.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+            bytes.extend_from_slice(part);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(b"0\r\n\r\n");
+        bytes
+    }
+
+    /// Send it chunked to `addr`.
+    pub async fn send_chunked(&self, addr: SocketAddr, chunk: usize) -> HttpResponse {
+        raw_request(addr, &self.to_chunked_bytes(&addr.to_string(), chunk)).await
+    }
+
+    /// Send it to `addr`, with failures (refused, reset, incomplete
+    /// response) as `Err` instead of panics.
+    pub async fn try_send(&self, addr: SocketAddr) -> Result<HttpResponse, String> {
+        try_raw_request(addr, &self.to_bytes(&addr.to_string())).await
+    }
+}
+
+/// [`raw_request`] that reports failures as `Err`: connection refused or
+/// reset, or a response that is not complete.
+pub async fn try_raw_request(addr: SocketAddr, request: &[u8]) -> Result<HttpResponse, String> {
+    let mut stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    stream.write_all(request).await.map_err(|e| format!("write: {e}"))?;
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut buf))
+        .await
+        .map_err(|_| "no response within 60 s".to_owned())?
+        .map_err(|e| format!("read: {e}"))?;
+    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Err(format!("incomplete response ({} bytes)", buf.len()));
+    };
+    let response = parse_response(&buf);
+    let complete = match response.header("content-length").and_then(|l| l.parse::<usize>().ok()) {
+        Some(len) => buf.len() - head_end - 4 == len,
+        None => buf.ends_with(b"0\r\n\r\n") || response.header("transfer-encoding").is_none(),
+    };
+    if complete { Ok(response) } else { Err("truncated response body".to_owned()) }
+}
+
+/// Assert `message`, as the server sent it, is valid for revision `rev`: as a
+/// `JSONRPCMessage` and by kind. A result is checked as `result_def` (when
+/// given); an error as `JSONRPCErrorResponse` and, for 2026-07-28 (which
+/// defines one shape per code), as the definition of its code; a progress or
+/// log notification as `ProgressNotification` / `LoggingMessageNotification`.
+/// The server sends no requests, so a message with both `method` and `id` fails.
+///
+/// One allowance: an error answering a message whose id could not be read
+/// carries `"id": null`, as JSON-RPC 2.0 requires (and the MCP Python SDK
+/// expects), while the MCP schemas model that case as an absent `id`
+/// (`RequestId` is a string or an integer). Such a message is validated without
+/// its `id`; callers assert the `null` itself.
+pub fn assert_valid_message(rev: Revision, message: &Value, result_def: Option<&str>) {
+    let check = |def: &str, v: &Value| {
+        if let Err(e) = check_against_spec(rev, def, v) {
+            panic!("{e}");
+        }
+    };
+    if let Some(error) = message.get("error") {
+        let mut m = message.clone();
+        if m.get("id") == Some(&Value::Null) {
+            m.as_object_mut().expect("an error response is an object").remove("id");
+        }
+        check("JSONRPCMessage", &m);
+        check("JSONRPCErrorResponse", &m);
+        assert!(message.get("result").is_none(), "both result and error: {message}");
+        if rev == Revision::R2026_07_28 {
+            match error.get("code").and_then(Value::as_i64) {
+                Some(-32700) => check("ParseError", error),
+                Some(-32600) => check("InvalidRequestError", error),
+                Some(-32601) => check("MethodNotFoundError", error),
+                Some(-32602) => check("InvalidParamsError", error),
+                Some(-32603) => check("InternalError", error),
+                Some(-32020) => check("HeaderMismatchError", &m),
+                Some(-32021) => check("MissingRequiredClientCapabilityError", &m),
+                Some(-32022) => check("UnsupportedProtocolVersionError", &m),
+                _ => {}
+            }
+        }
+    } else if let Some(method) = message.get("method") {
+        assert!(message.get("id").is_none(), "the server sends no requests: {message}");
+        check("JSONRPCMessage", message);
+        check("JSONRPCNotification", message);
+        match method.as_str() {
+            Some("notifications/progress") => check("ProgressNotification", message),
+            Some("notifications/message") => check("LoggingMessageNotification", message),
+            _ => {}
+        }
+    } else {
+        check("JSONRPCResultResponse", message);
+        assert_valid(rev, message, result_def);
+    }
+}

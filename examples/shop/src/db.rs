@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS return_items (
 /// A handle on the shop's SQLite database; cheap to clone.
 ///
 /// One connection behind a mutex. Every query runs on tokio's blocking pool
-/// ([`Db::run`]) so that SQLite never blocks the async runtime. That is enough
+/// (`Db::run`) so that SQLite never blocks the async runtime. That is enough
 /// for a demo; a busy server would use a pool of connections (WAL mode lets
 /// readers run beside the writer).
 #[derive(Clone)]
@@ -269,7 +269,11 @@ impl Record {
 }
 
 /// Which tenant owns the record `id`, if it exists at all.
-pub(crate) fn owner_of(conn: &Connection, record: Record, id: &str) -> rusqlite::Result<Option<String>> {
+pub(crate) fn owner_of(
+    conn: &Connection,
+    record: Record,
+    id: &str,
+) -> rusqlite::Result<Option<String>> {
     let (table, key) = record.table_and_key();
     conn.query_row(
         &format!("SELECT tenant_id FROM {table} WHERE {key} = ?1"),
@@ -327,11 +331,10 @@ pub(crate) fn ensure_all_owned<'a>(
     }
     let noun = record.noun();
     if !unknown.is_empty() {
-        return Err(McpError::not_found(format!(
-            "{noun}(s) {} do not exist",
-            unknown.join(", ")
-        ))
-        .with_details(serde_json::json!({ "unknownIds": unknown })));
+        return Err(
+            McpError::not_found(format!("{noun}(s) {} do not exist", unknown.join(", ")))
+                .with_details(serde_json::json!({ "unknownIds": unknown })),
+        );
     }
     if !foreign.is_empty() {
         return Err(McpError::permission_denied(format!(

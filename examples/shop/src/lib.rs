@@ -1,1 +1,83 @@
-//! stub
+//! An online shop as an MCP server: the eight tools of the product docs
+//! (`get_order`, `search_products`, `create_quote`, `check_inventory`,
+//! `get_customer`, `list_invoices`, `submit_return`, `get_shipping_status`)
+//! over an embedded SQLite database holding demo data for two tenants,
+//! `acme` and `globex` (listed at the top of `src/seed.rs`).
+//!
+//! The tools live in this library so that `cargo test` links them; the
+//! binary (`src/main.rs`) only opens the database and serves.
+//!
+//! Conventions of every tool, as the product docs recommend:
+//! - camelCase argument and result fields;
+//! - money as `{"amount": "12.50", "currency": "EUR"}`: a decimal string
+//!   with two fraction digits and an ISO 4217 code ([`model::Money`]);
+//! - dates and timestamps in ISO 8601 (`2026-11-23`, `2026-11-17T16:40:00Z`);
+//! - `null` for a missing optional value in a result;
+//! - searches return a `pagination` object `{page, pageSize, totalItems, totalPages}`;
+//! - every query is scoped by the tenant the platform injected
+//!   ([`ToolContext::require_tenant`](mcp_runtime::ToolContext::require_tenant)),
+//!   never by an argument;
+//! - errors: malformed input → `validation_error`, unknown id → `not_found`,
+//!   another tenant's record → `permission_denied` (see [`db`] for why the
+//!   two are told apart), anything else → a private `server_error`.
+
+use std::path::Path;
+
+use mcp_runtime::{BuildError, Server};
+
+pub mod catalog;
+pub mod customers;
+pub mod db;
+pub mod model;
+pub mod orders;
+pub mod quotes;
+mod seed;
+pub mod shipping;
+
+pub use db::Db;
+
+/// Where the database is when neither `--db` nor `SHOP_DB` says otherwise.
+pub const DEFAULT_DB: &str = "shop.db";
+
+/// The demo tenants seeded into a new database.
+pub const DEMO_TENANTS: [&str; 2] = ["acme", "globex"];
+
+/// What the model is told about this server (the `instructions` of `initialize`).
+pub const INSTRUCTIONS: &str = "\
+Tools of an online shop: orders, products and stock, quotes, customers, invoices, \
+returns and parcel tracking. Every call acts for one tenant (injected by the platform); \
+identifiers of other tenants are refused with permission_denied.
+Identifiers: orders ORD-12345, customers CUS-1234, products PRD-1234, warehouses WH-ABC.
+Money is {\"amount\": \"12.50\", \"currency\": \"EUR\"} with the amount as a decimal string; \
+dates are ISO 8601. Find product ids with search_products before check_inventory or \
+create_quote. create_quote and submit_return need an idempotencyKey: use a new one per \
+request and the same one when retrying it.";
+
+/// The server's shared state, read by the tools with `ctx.state::<Shop>()`.
+#[derive(Debug, Clone)]
+pub struct Shop {
+    pub(crate) db: Db,
+}
+
+impl Shop {
+    /// Open the shop's database at `path`, creating and seeding it on first use.
+    pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Shop> {
+        Ok(Shop {
+            db: Db::open(path)?,
+        })
+    }
+
+    /// The database file.
+    pub fn db_path(&self) -> &Path {
+        self.db.path()
+    }
+}
+
+/// The shop's MCP server over `shop`: every `#[mcp_tool]` of this crate.
+pub fn server(shop: Shop) -> Result<Server, BuildError> {
+    Server::builder("shop", env!("CARGO_PKG_VERSION"))
+        .title("Demo Shop")
+        .instructions(INSTRUCTIONS)
+        .state(shop)
+        .build()
+}

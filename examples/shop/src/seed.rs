@@ -130,6 +130,17 @@ const STOCK: &[(&str, &str, i64, i64)] = &[
     ("PRD-2009", "WH-DAL", 20, 0),
 ];
 
+/// (name, line1, line2, city, postal code, region, country)
+type AddressRow = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+
 struct Order {
     tenant: &'static str,
     number: &'static str,
@@ -141,15 +152,7 @@ struct Order {
     /// (product, quantity); the unit price is the product's.
     items: &'static [(&'static str, i64)],
     /// Deliver to this address instead of the customer's: (name, line1, line2, city, postal code, region, country).
-    ship_to: Option<(
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        &'static str,
-        &'static str,
-        Option<&'static str>,
-        &'static str,
-    )>,
+    ship_to: Option<AddressRow>,
 }
 
 const ORDERS: &[Order] = &[
@@ -315,11 +318,36 @@ const SHIPMENTS: &[Shipment] = &[
         estimated_delivery: Some("2026-10-31"),
         delivered_at: Some("2026-10-31T13:21:00Z"),
         events: &[
-            ("2026-10-28T15:02:00Z", "Berlin, DE", "label_created", "Shipping label created"),
-            ("2026-10-29T06:40:00Z", "Berlin, DE", "in_transit", "Picked up from Acme Outdoor, Berlin Central"),
-            ("2026-10-30T22:15:00Z", "Berlin-Schönefeld, DE", "in_transit", "Arrived at facility"),
-            ("2026-10-31T07:55:00Z", "Berlin, DE", "out_for_delivery", "Out for delivery"),
-            ("2026-10-31T13:21:00Z", "Berlin, DE", "delivered", "Delivered, left at front door"),
+            (
+                "2026-10-28T15:02:00Z",
+                "Berlin, DE",
+                "label_created",
+                "Shipping label created",
+            ),
+            (
+                "2026-10-29T06:40:00Z",
+                "Berlin, DE",
+                "in_transit",
+                "Picked up from Acme Outdoor, Berlin Central",
+            ),
+            (
+                "2026-10-30T22:15:00Z",
+                "Berlin-Schönefeld, DE",
+                "in_transit",
+                "Arrived at facility",
+            ),
+            (
+                "2026-10-31T07:55:00Z",
+                "Berlin, DE",
+                "out_for_delivery",
+                "Out for delivery",
+            ),
+            (
+                "2026-10-31T13:21:00Z",
+                "Berlin, DE",
+                "delivered",
+                "Delivered, left at front door",
+            ),
         ],
     },
     Shipment {
@@ -333,10 +361,30 @@ const SHIPMENTS: &[Shipment] = &[
         estimated_delivery: Some("2026-11-23"),
         delivered_at: None,
         events: &[
-            ("2026-11-18T10:15:00Z", "Hamburg, DE", "label_created", "Shipment data received"),
-            ("2026-11-18T19:30:00Z", "Hamburg, DE", "in_transit", "Shipment picked up at Hamburg Port warehouse"),
-            ("2026-11-19T04:12:00Z", "Hamburg, DE", "in_transit", "Processed at parcel center"),
-            ("2026-11-20T02:47:00Z", "Ludwigsfelde, DE", "in_transit", "Arrived at destination parcel center"),
+            (
+                "2026-11-18T10:15:00Z",
+                "Hamburg, DE",
+                "label_created",
+                "Shipment data received",
+            ),
+            (
+                "2026-11-18T19:30:00Z",
+                "Hamburg, DE",
+                "in_transit",
+                "Shipment picked up at Hamburg Port warehouse",
+            ),
+            (
+                "2026-11-19T04:12:00Z",
+                "Hamburg, DE",
+                "in_transit",
+                "Processed at parcel center",
+            ),
+            (
+                "2026-11-20T02:47:00Z",
+                "Ludwigsfelde, DE",
+                "in_transit",
+                "Arrived at destination parcel center",
+            ),
         ],
     },
     Shipment {
@@ -350,10 +398,30 @@ const SHIPMENTS: &[Shipment] = &[
         estimated_delivery: Some("2026-10-05"),
         delivered_at: Some("2026-10-02T10:48:00Z"),
         events: &[
-            ("2026-09-30T16:20:00Z", "Berlin, DE", "label_created", "Shipment data received"),
-            ("2026-10-01T09:00:00Z", "Berlin, DE", "in_transit", "Picked up"),
-            ("2026-10-02T06:30:00Z", "Hamburg, DE", "out_for_delivery", "Out for delivery"),
-            ("2026-10-02T10:48:00Z", "Hamburg, DE", "delivered", "Delivered, signed by M. Krüger"),
+            (
+                "2026-09-30T16:20:00Z",
+                "Berlin, DE",
+                "label_created",
+                "Shipment data received",
+            ),
+            (
+                "2026-10-01T09:00:00Z",
+                "Berlin, DE",
+                "in_transit",
+                "Picked up",
+            ),
+            (
+                "2026-10-02T06:30:00Z",
+                "Hamburg, DE",
+                "out_for_delivery",
+                "Out for delivery",
+            ),
+            (
+                "2026-10-02T10:48:00Z",
+                "Hamburg, DE",
+                "delivered",
+                "Delivered, signed by M. Krüger",
+            ),
         ],
     },
     Shipment {
@@ -367,10 +435,30 @@ const SHIPMENTS: &[Shipment] = &[
         estimated_delivery: Some("2026-10-15"),
         delivered_at: Some("2026-10-15T15:02:00Z"),
         events: &[
-            ("2026-10-12T18:10:00Z", "Chicago, IL, US", "label_created", "Shipment information sent to FedEx"),
-            ("2026-10-13T17:45:00Z", "Chicago, IL, US", "in_transit", "Picked up"),
-            ("2026-10-15T08:20:00Z", "Chicago, IL, US", "out_for_delivery", "On FedEx vehicle for delivery"),
-            ("2026-10-15T15:02:00Z", "Chicago, IL, US", "delivered", "Delivered, signed by M. GARCIA"),
+            (
+                "2026-10-12T18:10:00Z",
+                "Chicago, IL, US",
+                "label_created",
+                "Shipment information sent to FedEx",
+            ),
+            (
+                "2026-10-13T17:45:00Z",
+                "Chicago, IL, US",
+                "in_transit",
+                "Picked up",
+            ),
+            (
+                "2026-10-15T08:20:00Z",
+                "Chicago, IL, US",
+                "out_for_delivery",
+                "On FedEx vehicle for delivery",
+            ),
+            (
+                "2026-10-15T15:02:00Z",
+                "Chicago, IL, US",
+                "delivered",
+                "Delivered, signed by M. GARCIA",
+            ),
         ],
     },
     Shipment {
@@ -384,10 +472,30 @@ const SHIPMENTS: &[Shipment] = &[
         estimated_delivery: Some("2026-11-22"),
         delivered_at: None,
         events: &[
-            ("2026-11-18T16:30:00Z", "Chicago, IL, US", "label_created", "Shipper created a label"),
-            ("2026-11-19T21:05:00Z", "Chicago, IL, US", "in_transit", "Departed from facility"),
-            ("2026-11-20T23:40:00Z", "Mesquite, TX, US", "in_transit", "Arrived at facility"),
-            ("2026-11-21T07:10:00Z", "Dallas, TX, US", "out_for_delivery", "Out for delivery today"),
+            (
+                "2026-11-18T16:30:00Z",
+                "Chicago, IL, US",
+                "label_created",
+                "Shipper created a label",
+            ),
+            (
+                "2026-11-19T21:05:00Z",
+                "Chicago, IL, US",
+                "in_transit",
+                "Departed from facility",
+            ),
+            (
+                "2026-11-20T23:40:00Z",
+                "Mesquite, TX, US",
+                "in_transit",
+                "Arrived at facility",
+            ),
+            (
+                "2026-11-21T07:10:00Z",
+                "Dallas, TX, US",
+                "out_for_delivery",
+                "Out for delivery today",
+            ),
         ],
     },
     Shipment {
@@ -401,11 +509,36 @@ const SHIPMENTS: &[Shipment] = &[
         estimated_delivery: Some("2026-11-09"),
         delivered_at: Some("2026-11-10T12:14:00Z"),
         events: &[
-            ("2026-11-05T22:00:00Z", "Chicago, IL, US", "label_created", "Shipping label created, USPS awaiting item"),
-            ("2026-11-06T15:30:00Z", "Chicago, IL, US", "in_transit", "Accepted at USPS origin facility"),
-            ("2026-11-09T09:45:00Z", "Chicago, IL, US", "exception", "Delivery attempted, no access to delivery location"),
-            ("2026-11-10T08:05:00Z", "Chicago, IL, US", "out_for_delivery", "Out for delivery"),
-            ("2026-11-10T12:14:00Z", "Chicago, IL, US", "delivered", "Delivered, in/at mailbox"),
+            (
+                "2026-11-05T22:00:00Z",
+                "Chicago, IL, US",
+                "label_created",
+                "Shipping label created, USPS awaiting item",
+            ),
+            (
+                "2026-11-06T15:30:00Z",
+                "Chicago, IL, US",
+                "in_transit",
+                "Accepted at USPS origin facility",
+            ),
+            (
+                "2026-11-09T09:45:00Z",
+                "Chicago, IL, US",
+                "exception",
+                "Delivery attempted, no access to delivery location",
+            ),
+            (
+                "2026-11-10T08:05:00Z",
+                "Chicago, IL, US",
+                "out_for_delivery",
+                "Out for delivery",
+            ),
+            (
+                "2026-11-10T12:14:00Z",
+                "Chicago, IL, US",
+                "delivered",
+                "Delivered, in/at mailbox",
+            ),
         ],
     },
 ];
@@ -451,11 +584,7 @@ pub(crate) fn seed(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             .iter()
             .find(|t| t.id == o.tenant)
             .map_or(0, |t| t.tax_rate_bp);
-        let subtotal: i64 = o
-            .items
-            .iter()
-            .map(|(p, q)| price_of(p) * q)
-            .sum();
+        let subtotal: i64 = o.items.iter().map(|(p, q)| price_of(p) * q).sum();
         let tax = apply_rate(subtotal + o.shipping_cents, tax_rate);
         order_totals.push((o.number, subtotal + o.shipping_cents + tax));
         let c = CUSTOMERS
@@ -523,8 +652,5 @@ pub(crate) fn seed(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 }
 
 fn price_of(product: &str) -> i64 {
-    PRODUCTS
-        .iter()
-        .find(|p| p.1 == product)
-        .map_or(0, |p| p.4)
+    PRODUCTS.iter().find(|p| p.1 == product).map_or(0, |p| p.4)
 }

@@ -1,0 +1,268 @@
+//! `tools/call` over HTTP: the framework's server against a bare axum floor.
+//!
+//! ```text
+//! cargo run --release -p mcp-bench --bin http-bench -- [--rounds 5] [--secs 2]
+//!     [--warmup 0.5] [--conc 1,8,32,128] [--server-cpus 0] [--client-cpus 1] [--no-pin]
+//! ```
+//!
+//! Both servers run in child processes (this executable with `--serve`),
+//! pinned with `taskset` to the server CPUs; this process is the load
+//! generator, pinned to the client CPUs, on a single-threaded tokio runtime.
+//! Each concurrency level runs `rounds` rounds; a round runs floor and
+//! framework back to back (the order alternates every round, to cancel
+//! drift), each for `warmup` unrecorded then `secs` recorded seconds on fresh
+//! keep-alive connections. The figures are medians over the rounds.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use mcp_bench::{Conn, Kind, ServerProcess, median, quantile, write_call_request};
+
+struct Opts {
+    rounds: usize,
+    secs: f64,
+    warmup: f64,
+    conc: Vec<usize>,
+    server_cpus: Option<String>,
+    client_cpus: Option<String>,
+}
+
+fn opts() -> Opts {
+    let mut o = Opts {
+        rounds: 5,
+        secs: 2.0,
+        warmup: 0.5,
+        conc: vec![1, 8, 32, 128],
+        server_cpus: Some("0".into()),
+        client_cpus: Some("1".into()),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut val = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        match a.as_str() {
+            "--rounds" => o.rounds = val().parse().expect("--rounds N"),
+            "--secs" => o.secs = val().parse().expect("--secs S"),
+            "--warmup" => o.warmup = val().parse().expect("--warmup S"),
+            "--conc" => {
+                o.conc = val()
+                    .split(',')
+                    .map(|c| c.trim().parse().expect("--conc 1,8,32"))
+                    .collect()
+            }
+            "--server-cpus" => o.server_cpus = Some(val()),
+            "--client-cpus" => o.client_cpus = Some(val()),
+            "--no-pin" => {
+                o.server_cpus = None;
+                o.client_cpus = None;
+            }
+            other => panic!("unknown option {other}"),
+        }
+    }
+    o
+}
+
+/// Figures of one run of one server at one concurrency.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+    p999_us: f64,
+    errors: u64,
+}
+
+async fn connection(
+    addr: SocketAddr,
+    idx: u64,
+    measure_from: Instant,
+    end: Instant,
+) -> (Vec<u64>, u64) {
+    let mut conn = Conn::connect(addr).await.expect("connect");
+    let mut req = Vec::with_capacity(512);
+    let mut lat = Vec::with_capacity(1 << 16);
+    let mut errors = 0;
+    let mut seq = 0u64;
+    loop {
+        let t0 = Instant::now();
+        if t0 >= end {
+            break;
+        }
+        seq += 1;
+        write_call_request(&mut req, addr, (idx << 32) | seq, seq as i64, 2);
+        match conn.roundtrip(&req).await {
+            Ok(r) if r.status == 200 => {}
+            Ok(_) => errors += 1,
+            Err(_) => {
+                errors += 1;
+                conn = Conn::connect(addr).await.expect("reconnect");
+                continue;
+            }
+        }
+        let t1 = Instant::now();
+        if t1 >= measure_from && t1 <= end {
+            lat.push((t1 - t0).as_nanos() as u64);
+        }
+    }
+    (lat, errors)
+}
+
+async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64) -> Run {
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs_f64(warmup);
+    let end = measure_from + Duration::from_secs_f64(secs);
+    let tasks: Vec<_> = (0..conc)
+        .map(|i| tokio::spawn(connection(addr, i as u64, measure_from, end)))
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await.expect("connection task");
+        all.extend(lat);
+        errors += e;
+    }
+    all.sort_unstable();
+    let us = |q| quantile(&all, q) as f64 / 1000.0;
+    Run {
+        rps: all.len() as f64 / secs,
+        p50_us: us(0.50),
+        p99_us: us(0.99),
+        p999_us: us(0.999),
+        errors,
+    }
+}
+
+/// One call to each server: both must answer 200 with the same result.
+async fn sanity(floor: SocketAddr, framework: SocketAddr) {
+    let mut bodies = Vec::new();
+    for addr in [floor, framework] {
+        let mut c = Conn::connect(addr).await.expect("connect");
+        let mut req = Vec::new();
+        write_call_request(&mut req, addr, 7, 40, 2);
+        let r = c.roundtrip(&req).await.expect("round trip");
+        let body = String::from_utf8_lossy(c.body(&r)).into_owned();
+        assert_eq!(r.status, 200, "{addr}: {body}");
+        bodies.push(body);
+    }
+    if bodies[0] != bodies[1] {
+        eprintln!(
+            "note: the responses differ:\n  floor:     {}\n  framework: {}",
+            bodies[0], bodies[1]
+        );
+    } else {
+        println!("response (both): {}", bodies[1]);
+    }
+    // A request without the key must be refused by the framework.
+    let mut c = Conn::connect(framework).await.expect("connect");
+    let mut req = Vec::new();
+    write_call_request(&mut req, framework, 8, 1, 1);
+    let s = String::from_utf8(req).expect("ascii");
+    let unauth = s.replace(
+        &format!("Authorization: Bearer {}\r\n", mcp_bench::API_KEY),
+        "",
+    );
+    let r = c.roundtrip(unauth.as_bytes()).await.expect("round trip");
+    assert_eq!(r.status, 401, "the framework must require the key");
+}
+
+fn main() {
+    mcp_bench::maybe_serve();
+    let o = opts();
+    if let Some(c) = &o.client_cpus {
+        if !mcp_bench::pin_self(c) {
+            eprintln!("warning: could not pin the load generator to CPUs {c}");
+        }
+    }
+    let workers = o
+        .server_cpus
+        .as_deref()
+        .map_or(0, |c| c.split(',').count());
+    let floor = ServerProcess::spawn(Kind::Floor, o.server_cpus.as_deref(), workers);
+    let framework = ServerProcess::spawn(Kind::Framework, o.server_cpus.as_deref(), workers);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!("# tools/call over HTTP/1.1 keep-alive: framework vs bare axum floor");
+    println!("machine: {}", mcp_bench::machine());
+    println!(
+        "servers: child processes, CPUs {}, {} tokio worker(s); load generator: this process, CPUs {}, 1 thread",
+        o.server_cpus.as_deref().unwrap_or("any"),
+        if workers == 0 {
+            "default".to_owned()
+        } else {
+            workers.to_string()
+        },
+        o.client_cpus.as_deref().unwrap_or("any"),
+    );
+    println!(
+        "rounds: {}, {} s recorded after {} s warm-up per run, floor/framework alternating",
+        o.rounds, o.secs, o.warmup
+    );
+    rt.block_on(async {
+        sanity(floor.addr, framework.addr).await;
+        // Global warm-up: fill caches, grow buffers, let the CPU clock settle.
+        for s in [&floor, &framework] {
+            run(s.addr, 32, 0.0, 1.0).await;
+        }
+        println!();
+        println!(
+            "| conc | server | req/s | p50 µs | p99 µs | p99.9 µs | errors |\n|---:|---|---:|---:|---:|---:|---:|"
+        );
+        let mut summary = Vec::new();
+        for &c in &o.conc {
+            let mut res: [Vec<Run>; 2] = [Vec::new(), Vec::new()];
+            for round in 0..o.rounds {
+                let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+                for which in order {
+                    let s = if which == 0 { &floor } else { &framework };
+                    res[which].push(run(s.addr, c, o.warmup, o.secs).await);
+                }
+            }
+            let med = |runs: &[Run], f: fn(&Run) -> f64| {
+                let mut v: Vec<f64> = runs.iter().map(f).collect();
+                median(&mut v)
+            };
+            let mut row = Vec::new();
+            for (which, name) in [(0, "floor"), (1, "framework")] {
+                let r = Run {
+                    rps: med(&res[which], |r| r.rps),
+                    p50_us: med(&res[which], |r| r.p50_us),
+                    p99_us: med(&res[which], |r| r.p99_us),
+                    p999_us: med(&res[which], |r| r.p999_us),
+                    errors: res[which].iter().map(|r| r.errors).sum(),
+                };
+                println!(
+                    "| {c} | {name} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
+                    r.rps, r.p50_us, r.p99_us, r.p999_us, r.errors
+                );
+                row.push(r);
+            }
+            // Ratio of medians, and the median of per-round ratios (paired).
+            let paired = |f: fn(&Run) -> f64| {
+                let mut v: Vec<f64> = res[1]
+                    .iter()
+                    .zip(&res[0])
+                    .map(|(m, fl)| f(m) / f(fl))
+                    .collect();
+                median(&mut v)
+            };
+            summary.push((
+                c,
+                row[1].rps / row[0].rps,
+                paired(|r| r.rps),
+                row[1].p50_us / row[0].p50_us,
+                row[1].p99_us / row[0].p99_us,
+                row[1].p999_us / row[0].p999_us,
+            ));
+        }
+        println!();
+        println!(
+            "| conc | throughput framework/floor | (median of paired rounds) | p50 ratio | p99 ratio | p99.9 ratio |\n|---:|---:|---:|---:|---:|---:|"
+        );
+        for (c, t, tp, p50, p99, p999) in summary {
+            println!("| {c} | {t:.3} | {tp:.3} | {p50:.3} | {p99:.3} | {p999:.3} |");
+        }
+    });
+    drop(floor);
+    drop(framework);
+}

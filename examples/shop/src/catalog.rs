@@ -1,0 +1,314 @@
+//! The catalog: `search_products`, `check_inventory`.
+
+use mcp_runtime::prelude::*;
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, params, params_from_iter};
+
+use crate::Shop;
+use crate::db::{Record, ensure_all_owned, ensure_owned, tenant_terms};
+use crate::model::{Money, PRODUCT_ID, Pagination, WAREHOUSE_ID, Window};
+
+// ------------------------------------------------------------ search_products
+
+/// Arguments of `search_products`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SearchProductsArgs {
+    /// Words to look for in product names, descriptions, categories and ids;
+    /// a product matches when it contains every word (case-insensitive).
+    /// `*` matches every product.
+    #[schemars(length(min = 1, max = 200), example = &"tent")]
+    pub query: String,
+    /// Only products of this category (case-insensitive), e.g. `Tents` or `Laptops`.
+    #[schemars(length(min = 1, max = 50), example = &"Tents")]
+    pub category: Option<String>,
+    /// Lowest unit price, in the shop's currency, e.g. `50` or `19.99`.
+    #[schemars(range(min = 0.0, max = 1000000.0), example = 50.0)]
+    pub min_price: Option<f64>,
+    /// Highest unit price, in the shop's currency; at least `minPrice`.
+    #[schemars(range(min = 0.0, max = 1000000.0), example = 300.0)]
+    pub max_price: Option<f64>,
+    /// Only products with units available to ship now. Default `false`.
+    pub in_stock_only: Option<bool>,
+    /// Page to return, from 1. Default 1.
+    #[schemars(range(min = 1, max = 10000))]
+    pub page: Option<u32>,
+    /// Results per page, 1 to 100. Default 20.
+    #[schemars(range(min = 1, max = 100))]
+    pub page_size: Option<u32>,
+}
+
+/// A product of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Product {
+    /// The product's id.
+    pub product_id: String,
+    /// Its name.
+    pub name: String,
+    /// A one-sentence description.
+    pub description: String,
+    /// Its category.
+    pub category: String,
+    /// Price of one unit, before tax.
+    pub price: Money,
+    /// Units available to ship now, across all warehouses.
+    pub available_quantity: u32,
+    /// Whether any unit is available now.
+    pub in_stock: bool,
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductSearch {
+    /// The products on this page, by name.
+    pub products: Vec<Product>,
+    /// Where this page sits in all results.
+    pub pagination: Pagination,
+}
+
+/// Search the product catalog by keywords, optionally filtered by category,
+/// price range and availability. Returns one page of products (id, name,
+/// description, category, price, units available) with pagination. Use it
+/// to find product ids for `check_inventory` and `create_quote`.
+#[mcp_tool(read_only, title = "Search products")]
+async fn search_products(
+    args: SearchProductsArgs,
+    ctx: ToolContext,
+) -> Result<ProductSearch, McpError> {
+    let tenant = ctx.require_tenant()?.to_owned();
+    let db = ctx.state::<Shop>()?.db.clone();
+    let to_cents = |p: Option<f64>| p.map(|p| (p * 100.0).round() as i64);
+    let (min, max) = (to_cents(args.min_price), to_cents(args.max_price));
+    if let (Some(lo), Some(hi)) = (min, max)
+        && lo > hi
+    {
+        return Err(McpError::validation(
+            "`minPrice` is greater than `maxPrice`; give a range with minPrice <= maxPrice",
+        ));
+    }
+    let terms: Vec<String> = match args.query.trim() {
+        "*" => Vec::new(),
+        q => q.split_whitespace().take(10).map(like_pattern).collect(),
+    };
+    if terms.is_empty() && args.query.trim() != "*" {
+        return Err(McpError::validation(
+            "`query` has no words; give at least one word, or `*` for every product",
+        ));
+    }
+    let window = Window::new(args.page, args.page_size);
+    let category = args.category;
+    let in_stock_only = args.in_stock_only.unwrap_or(false);
+    db.run(move |conn| {
+        let (currency, _) = tenant_terms(conn, &tenant)?;
+        let mut sql = String::from(
+            "SELECT * FROM (
+                SELECT p.id, p.name, p.description, p.category, p.price_cents,
+                       (SELECT COALESCE(SUM(MAX(s.on_hand - s.reserved, 0)), 0)
+                        FROM stock s WHERE s.product_id = p.id) AS available
+                FROM products p
+                WHERE p.tenant_id = ?1
+                  AND (?2 IS NULL OR p.category = ?2 COLLATE NOCASE)
+                  AND (?3 IS NULL OR p.price_cents >= ?3)
+                  AND (?4 IS NULL OR p.price_cents <= ?4)",
+        );
+        let mut values = vec![
+            Sql::Text(tenant),
+            category.map_or(Sql::Null, Sql::Text),
+            min.map_or(Sql::Null, Sql::Integer),
+            max.map_or(Sql::Null, Sql::Integer),
+        ];
+        for term in terms {
+            values.push(Sql::Text(term));
+            let n = values.len();
+            sql.push_str(&format!(
+                " AND (p.name LIKE ?{n} ESCAPE '\\' OR p.description LIKE ?{n} ESCAPE '\\'
+                       OR p.category LIKE ?{n} ESCAPE '\\' OR p.id LIKE ?{n} ESCAPE '\\')"
+            ));
+        }
+        sql.push(')');
+        if in_stock_only {
+            sql.push_str(" WHERE available > 0");
+        }
+        let total: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM ({sql})"),
+            params_from_iter(&values),
+            |r| r.get(0),
+        )?;
+        let n = values.len();
+        sql.push_str(&format!(
+            " ORDER BY name, id LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
+        ));
+        values.push(Sql::Integer(window.limit()));
+        values.push(Sql::Integer(window.offset()));
+        let mut stmt = conn.prepare(&sql)?;
+        let products = stmt
+            .query_map(params_from_iter(&values), |r| {
+                let available: u32 = r.get(5)?;
+                Ok(Product {
+                    product_id: r.get(0)?,
+                    name: r.get(1)?,
+                    description: r.get(2)?,
+                    category: r.get(3)?,
+                    price: Money::from_cents(r.get(4)?, &currency),
+                    available_quantity: available,
+                    in_stock: available > 0,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ProductSearch {
+            products,
+            pagination: window.pagination(total.max(0) as u64),
+        })
+    })
+    .await
+}
+
+/// `%word%` for LIKE, with LIKE's wildcards in the word escaped.
+fn like_pattern(word: &str) -> String {
+    let mut p = String::with_capacity(word.len() + 2);
+    p.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+// ------------------------------------------------------------ check_inventory
+
+/// Arguments of `check_inventory`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckInventoryArgs {
+    /// The products to check, 1 to 50 ids such as `PRD-1001`.
+    #[schemars(
+        length(min = 1, max = 50),
+        inner(regex(pattern = PRODUCT_ID)),
+        example = ["PRD-1001", "PRD-1003"]
+    )]
+    pub product_ids: Vec<String>,
+    /// Only this warehouse, e.g. `WH-BER`; default: every warehouse of the shop.
+    #[schemars(regex(pattern = WAREHOUSE_ID), example = "WH-BER")]
+    pub warehouse_id: Option<String>,
+}
+
+/// Stock of one product in one warehouse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WarehouseStock {
+    /// The warehouse's id.
+    pub warehouse_id: String,
+    /// The warehouse's name.
+    pub name: String,
+    /// Where it is.
+    pub city: String,
+    /// Units physically in the warehouse.
+    pub on_hand: u32,
+    /// Units held for open orders.
+    pub reserved: u32,
+    /// Units that can be sold now: `onHand - reserved`.
+    pub available: u32,
+}
+
+/// Stock of one product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductStock {
+    /// The product's id.
+    pub product_id: String,
+    /// Its name.
+    pub name: String,
+    /// Units available across the warehouses listed.
+    pub total_available: u32,
+    /// Stock per warehouse, by warehouse id.
+    pub warehouses: Vec<WarehouseStock>,
+}
+
+/// Stock levels of the products asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Inventory {
+    /// One entry per product, in the order asked (duplicates once).
+    pub products: Vec<ProductStock>,
+}
+
+/// Check current stock of up to 50 products, per warehouse: units on hand,
+/// reserved for open orders, and available to sell. Optionally limited to
+/// one warehouse. Use it before promising a delivery or quoting large
+/// quantities.
+#[mcp_tool(read_only, title = "Check inventory")]
+async fn check_inventory(
+    args: CheckInventoryArgs,
+    ctx: ToolContext,
+) -> Result<Inventory, McpError> {
+    let tenant = ctx.require_tenant()?.to_owned();
+    let db = ctx.state::<Shop>()?.db.clone();
+    let mut ids: Vec<String> = Vec::with_capacity(args.product_ids.len());
+    for id in args.product_ids {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let warehouse = args.warehouse_id;
+    db.run(move |conn| inventory(conn, &tenant, &ids, warehouse.as_deref()))
+        .await
+}
+
+fn inventory(
+    conn: &Connection,
+    tenant: &str,
+    ids: &[String],
+    warehouse: Option<&str>,
+) -> Result<Inventory, McpError> {
+    ensure_all_owned(
+        conn,
+        tenant,
+        Record::Product,
+        ids.iter().map(String::as_str),
+    )?;
+    if let Some(w) = warehouse {
+        ensure_owned(conn, tenant, Record::Warehouse, w)?;
+    }
+    let mut stmt = conn.prepare(
+        "SELECT w.id, w.name, w.city, COALESCE(s.on_hand, 0), COALESCE(s.reserved, 0)
+         FROM warehouses w
+         LEFT JOIN stock s ON s.warehouse_id = w.id AND s.product_id = ?1
+         WHERE w.tenant_id = ?2 AND (?3 IS NULL OR w.id = ?3)
+         ORDER BY w.id",
+    )?;
+    let mut products = Vec::with_capacity(ids.len());
+    for id in ids {
+        let name: String = conn.query_row(
+            "SELECT name FROM products WHERE id = ?1 AND tenant_id = ?2",
+            params![id, tenant],
+            |r| r.get(0),
+        )?;
+        let warehouses = stmt
+            .query_map(params![id, tenant, warehouse], |r| {
+                let (on_hand, reserved): (u32, u32) = (r.get(3)?, r.get(4)?);
+                Ok(WarehouseStock {
+                    warehouse_id: r.get(0)?,
+                    name: r.get(1)?,
+                    city: r.get(2)?,
+                    on_hand,
+                    reserved,
+                    available: on_hand.saturating_sub(reserved),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        products.push(ProductStock {
+            product_id: id.clone(),
+            name,
+            total_available: warehouses.iter().map(|w| w.available).sum(),
+            warehouses,
+        });
+    }
+    Ok(Inventory { products })
+}

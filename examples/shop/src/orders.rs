@@ -1,0 +1,510 @@
+//! Orders and returns: `get_order`, `submit_return`.
+
+use mcp_runtime::prelude::*;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::Shop;
+use crate::db::{Record, ensure_owned, tenant_terms};
+use crate::model::{Address, IDEMPOTENCY_KEY, Money, ORDER_NUMBER, PRODUCT_ID};
+
+// ------------------------------------------------------------------ get_order
+
+/// Arguments of `get_order`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetOrderArgs {
+    /// The order number: `ORD-` followed by five digits, e.g. `ORD-10001`.
+    #[schemars(regex(pattern = ORDER_NUMBER), example = "ORD-10001")]
+    pub order_number: String,
+}
+
+/// Where an order is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Placed, payment not yet confirmed.
+    Pending,
+    /// Paid; being picked and packed.
+    Processing,
+    /// Handed to the carrier.
+    Shipped,
+    /// Delivered to the customer.
+    Delivered,
+    /// Cancelled; nothing will be shipped.
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub(crate) fn parse(s: &str) -> rusqlite::Result<OrderStatus> {
+        Ok(match s {
+            "pending" => OrderStatus::Pending,
+            "processing" => OrderStatus::Processing,
+            "shipped" => OrderStatus::Shipped,
+            "delivered" => OrderStatus::Delivered,
+            "cancelled" => OrderStatus::Cancelled,
+            other => return Err(bad_value("order status", other)),
+        })
+    }
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    /// The product ordered.
+    pub product_id: String,
+    /// The product's name.
+    pub name: String,
+    /// Units ordered.
+    pub quantity: u32,
+    /// Price of one unit, before tax.
+    pub unit_price: Money,
+    /// `unitPrice × quantity`.
+    pub line_total: Money,
+}
+
+/// An order with its lines, totals, shipping address and delivery estimate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    /// The order number.
+    pub order_number: String,
+    /// The customer who placed it.
+    pub customer_id: String,
+    /// Where the order is in its life.
+    pub status: OrderStatus,
+    /// When it was placed (ISO 8601, UTC).
+    #[schemars(extend("format" = "date-time"))]
+    pub placed_at: String,
+    /// What was ordered.
+    pub items: Vec<OrderLine>,
+    /// Sum of the line totals.
+    pub subtotal: Money,
+    /// Shipping charged.
+    pub shipping_cost: Money,
+    /// Tax on subtotal and shipping.
+    pub tax: Money,
+    /// `subtotal + shippingCost + tax`.
+    pub total: Money,
+    /// Where it is delivered.
+    pub shipping_address: Address,
+    /// Estimated (or, once delivered, originally estimated) delivery date,
+    /// ISO 8601; `null` for a cancelled order.
+    #[schemars(extend("format" = "date"))]
+    pub estimated_delivery: Option<String>,
+    /// The carrier's tracking number once shipped, else `null`; look it up
+    /// with `get_shipping_status`.
+    pub tracking_number: Option<String>,
+    /// The carrier once shipped, else `null`.
+    pub carrier: Option<String>,
+}
+
+/// Look up one order by its order number (`ORD-` and five digits). Returns
+/// its status, line items with quantities and prices, totals, shipping
+/// address, estimated delivery date and tracking number. Use it when a
+/// customer asks about an order; for parcel-level tracking events, pass the
+/// tracking number to `get_shipping_status`.
+#[mcp_tool(read_only, title = "Get order")]
+async fn get_order(args: GetOrderArgs, ctx: ToolContext) -> Result<Order, McpError> {
+    let tenant = ctx.require_tenant()?.to_owned();
+    let db = ctx.state::<Shop>()?.db.clone();
+    db.run(move |conn| load_order(conn, &tenant, &args.order_number))
+        .await
+}
+
+/// The order `number` of `tenant`, or `not_found` / `permission_denied`.
+pub(crate) fn load_order(conn: &Connection, tenant: &str, number: &str) -> Result<Order, McpError> {
+    ensure_owned(conn, tenant, Record::Order, number)?;
+    let (currency, _) = tenant_terms(conn, tenant)?;
+    let money = |cents: i64| Money::from_cents(cents, &currency);
+    let (mut order, charges) = conn.query_row(
+        "SELECT o.number, o.customer_id, o.status, o.placed_at, o.shipping_cents, o.tax_cents,
+                o.estimated_delivery, o.ship_name, o.ship_line1, o.ship_line2, o.ship_city,
+                o.ship_postal_code, o.ship_region, o.ship_country, s.tracking_number, s.carrier
+         FROM orders o LEFT JOIN shipments s ON s.order_number = o.number
+         WHERE o.number = ?1 AND o.tenant_id = ?2",
+        params![number, tenant],
+        |r| {
+            let (shipping, tax): (i64, i64) = (r.get(4)?, r.get(5)?);
+            let order = Order {
+                order_number: r.get(0)?,
+                customer_id: r.get(1)?,
+                status: OrderStatus::parse(&r.get::<_, String>(2)?)?,
+                placed_at: r.get(3)?,
+                items: Vec::new(),
+                subtotal: money(0),
+                shipping_cost: money(shipping),
+                tax: money(tax),
+                total: money(0),
+                estimated_delivery: r.get(6)?,
+                shipping_address: Address {
+                    name: r.get(7)?,
+                    line1: r.get(8)?,
+                    line2: r.get(9)?,
+                    city: r.get(10)?,
+                    postal_code: r.get(11)?,
+                    region: r.get(12)?,
+                    country: r.get(13)?,
+                },
+                tracking_number: r.get(14)?,
+                carrier: r.get(15)?,
+            };
+            Ok((order, shipping + tax))
+        },
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT i.product_id, p.name, i.quantity, i.unit_price_cents
+         FROM order_items i JOIN products p ON p.id = i.product_id
+         WHERE i.order_number = ?1 ORDER BY i.line_no",
+    )?;
+    let mut subtotal = 0;
+    let lines = stmt.query_map(params![number], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, u32>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for line in lines {
+        let (product_id, name, quantity, unit) = line?;
+        let line_total = unit * i64::from(quantity);
+        subtotal += line_total;
+        order.items.push(OrderLine {
+            product_id,
+            name,
+            quantity,
+            unit_price: money(unit),
+            line_total: money(line_total),
+        });
+    }
+    order.subtotal = money(subtotal);
+    order.total = money(subtotal + charges);
+    Ok(order)
+}
+
+// -------------------------------------------------------------- submit_return
+
+/// Why an item is returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnReason {
+    /// Arrived damaged.
+    Damaged,
+    /// Does not work as it should.
+    Defective,
+    /// Not the item that was ordered.
+    WrongItem,
+    /// Differs from its description.
+    NotAsDescribed,
+    /// Wrong size or fit.
+    DoesNotFit,
+    /// The customer changed their mind.
+    NoLongerNeeded,
+    /// Any other reason.
+    Other,
+}
+
+impl ReturnReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            ReturnReason::Damaged => "damaged",
+            ReturnReason::Defective => "defective",
+            ReturnReason::WrongItem => "wrong_item",
+            ReturnReason::NotAsDescribed => "not_as_described",
+            ReturnReason::DoesNotFit => "does_not_fit",
+            ReturnReason::NoLongerNeeded => "no_longer_needed",
+            ReturnReason::Other => "other",
+        }
+    }
+
+    fn parse(s: &str) -> rusqlite::Result<ReturnReason> {
+        Ok(match s {
+            "damaged" => ReturnReason::Damaged,
+            "defective" => ReturnReason::Defective,
+            "wrong_item" => ReturnReason::WrongItem,
+            "not_as_described" => ReturnReason::NotAsDescribed,
+            "does_not_fit" => ReturnReason::DoesNotFit,
+            "no_longer_needed" => ReturnReason::NoLongerNeeded,
+            "other" => ReturnReason::Other,
+            other => return Err(bad_value("return reason", other)),
+        })
+    }
+}
+
+/// One product to return.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReturnItemArgs {
+    /// The product to return; it must be a line of the order, e.g. `PRD-1001`.
+    #[schemars(regex(pattern = PRODUCT_ID), example = "PRD-1001")]
+    pub product_id: String,
+    /// How many units to return; at most the units ordered minus those already returned.
+    #[schemars(range(min = 1, max = 1000), example = 1)]
+    pub quantity: u32,
+    /// Why the units are returned.
+    pub reason: ReturnReason,
+}
+
+/// Arguments of `submit_return`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubmitReturnArgs {
+    /// The order the items come from: `ORD-` followed by five digits. It must be delivered.
+    #[schemars(regex(pattern = ORDER_NUMBER), example = "ORD-10001")]
+    pub order_number: String,
+    /// The products to return, each product at most once.
+    #[schemars(length(min = 1, max = 50))]
+    pub items: Vec<ReturnItemArgs>,
+    /// A unique key for this return request, e.g. a UUID. Retrying with the
+    /// same key returns the same authorization instead of creating a second;
+    /// reusing a key for a different request is an error.
+    #[schemars(
+        length(min = 8, max = 100),
+        regex(pattern = IDEMPOTENCY_KEY),
+        example = "3f6c2a9e-5b1d-4e8a-9c7f-0d2b4a6e8f10"
+    )]
+    pub idempotency_key: String,
+}
+
+/// One authorized return line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnLine {
+    /// The product returned.
+    pub product_id: String,
+    /// The product's name.
+    pub name: String,
+    /// Units returned.
+    pub quantity: u32,
+    /// Why.
+    pub reason: ReturnReason,
+    /// Refund for these units once received: unit price × quantity, before tax.
+    pub refund_amount: Money,
+}
+
+/// A return merchandise authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnAuthorization {
+    /// The RMA number to write on the parcel, e.g. `RMA-000001`.
+    pub rma_number: String,
+    /// The order the items come from.
+    pub order_number: String,
+    /// Always `authorized` when created.
+    pub status: String,
+    /// The authorized lines.
+    pub items: Vec<ReturnLine>,
+    /// Sum of the lines' refunds, before tax.
+    pub refund_total: Money,
+    /// Where to send the items.
+    pub return_address: String,
+    /// The items must be sent by this date (ISO 8601).
+    #[schemars(extend("format" = "date"))]
+    pub ship_by: String,
+    /// When the authorization was created (ISO 8601, UTC).
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: String,
+}
+
+/// Request a return of items from a delivered order. Checks each quantity
+/// against what was ordered and already returned, and creates a return
+/// authorization (RMA number, refund amounts, return address, ship-by date)
+/// in one transaction: either the whole return is authorized or nothing is.
+/// Pass a fresh `idempotencyKey` per return; a retry with the same key and
+/// the same items returns the same authorization.
+#[mcp_tool(destructive = false, idempotent, title = "Submit return")]
+async fn submit_return(
+    args: SubmitReturnArgs,
+    ctx: ToolContext,
+) -> Result<ReturnAuthorization, McpError> {
+    let tenant = ctx.require_tenant()?.to_owned();
+    let db = ctx.state::<Shop>()?.db.clone();
+    db.run(move |conn| create_return(conn, &tenant, &args))
+        .await
+}
+
+fn create_return(
+    conn: &mut Connection,
+    tenant: &str,
+    args: &SubmitReturnArgs,
+) -> Result<ReturnAuthorization, McpError> {
+    // The canonical request (key excluded), to tell a retry from a reused key.
+    let mut items: Vec<(&str, u32, &str)> = args
+        .items
+        .iter()
+        .map(|i| (i.product_id.as_str(), i.quantity, i.reason.as_str()))
+        .collect();
+    items.sort_unstable();
+    let fingerprint =
+        serde_json::json!({ "orderNumber": args.order_number, "items": items }).to_string();
+
+    // IMMEDIATE takes the write lock now: concurrent retries with one key,
+    // even from other processes, are serialized, and the check below holds.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let existing: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, fingerprint FROM returns WHERE tenant_id = ?1 AND idempotency_key = ?2",
+            params![tenant, args.idempotency_key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((id, stored)) = existing {
+        if stored != fingerprint {
+            return Err(reused_key(&args.idempotency_key, "return"));
+        }
+        return load_return(&tx, tenant, id);
+    }
+
+    ensure_owned(&tx, tenant, Record::Order, &args.order_number)?;
+    let status: String = tx.query_row(
+        "SELECT status FROM orders WHERE number = ?1",
+        params![args.order_number],
+        |r| r.get(0),
+    )?;
+    if status != "delivered" {
+        return Err(McpError::validation(format!(
+            "order {} is {status}; only delivered orders can be returned",
+            args.order_number
+        )));
+    }
+
+    tx.execute(
+        "INSERT INTO returns (tenant_id, order_number, idempotency_key, fingerprint, status, created_at, ship_by)
+         VALUES (?1, ?2, ?3, ?4, 'authorized', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), date('now', '+30 days'))",
+        params![tenant, args.order_number, args.idempotency_key, fingerprint],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE returns SET rma_number = printf('RMA-%06d', id) WHERE id = ?1",
+        params![id],
+    )?;
+
+    // Each line is checked and written in turn. A line that fails its check
+    // returns early: the transaction is dropped uncommitted, so rusqlite
+    // rolls back the header and every line written before it.
+    for (i, item) in args.items.iter().enumerate() {
+        if args.items[..i]
+            .iter()
+            .any(|prev| prev.product_id == item.product_id)
+        {
+            return Err(McpError::validation(format!(
+                "`items[{i}].productId`: {} is listed twice; give each product once with the total quantity",
+                item.product_id
+            )));
+        }
+        let ordered: Option<(i64, i64)> = tx
+            .query_row(
+                "SELECT quantity, unit_price_cents FROM order_items
+                 WHERE order_number = ?1 AND product_id = ?2",
+                params![args.order_number, item.product_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((ordered, unit_price)) = ordered else {
+            return Err(McpError::validation(format!(
+                "`items[{i}].productId`: {} is not part of order {}",
+                item.product_id, args.order_number
+            )));
+        };
+        let returned: i64 = tx.query_row(
+            "SELECT COALESCE(SUM(ri.quantity), 0) FROM return_items ri
+             JOIN returns r ON r.id = ri.return_id
+             WHERE r.order_number = ?1 AND ri.product_id = ?2 AND r.id <> ?3",
+            params![args.order_number, item.product_id, id],
+            |r| r.get(0),
+        )?;
+        let returnable = ordered - returned;
+        if i64::from(item.quantity) > returnable {
+            return Err(McpError::validation(format!(
+                "`items[{i}].quantity`: {} exceeds the {returnable} unit(s) of {} that can still be \
+                 returned from order {} (ordered {ordered}, already returned {returned})",
+                item.quantity, item.product_id, args.order_number
+            )));
+        }
+        tx.execute(
+            "INSERT INTO return_items (return_id, line_no, product_id, quantity, reason, refund_cents)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                i as i64 + 1,
+                item.product_id,
+                item.quantity,
+                item.reason.as_str(),
+                unit_price * i64::from(item.quantity)
+            ],
+        )?;
+    }
+    let authorization = load_return(&tx, tenant, id)?;
+    tx.commit()?;
+    Ok(authorization)
+}
+
+fn load_return(conn: &Connection, tenant: &str, id: i64) -> Result<ReturnAuthorization, McpError> {
+    let (currency, _) = tenant_terms(conn, tenant)?;
+    let return_address: String = conn.query_row(
+        "SELECT returns_address FROM tenants WHERE id = ?1",
+        params![tenant],
+        |r| r.get(0),
+    )?;
+    let (rma_number, order_number, status, created_at, ship_by) = conn.query_row(
+        "SELECT rma_number, order_number, status, created_at, ship_by FROM returns
+         WHERE id = ?1 AND tenant_id = ?2",
+        params![id, tenant],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT ri.product_id, p.name, ri.quantity, ri.reason, ri.refund_cents
+         FROM return_items ri JOIN products p ON p.id = ri.product_id
+         WHERE ri.return_id = ?1 ORDER BY ri.line_no",
+    )?;
+    let mut total = 0;
+    let mut items = Vec::new();
+    let rows = stmt.query_map(params![id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, u32>(2)?,
+            ReturnReason::parse(&r.get::<_, String>(3)?)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (product_id, name, quantity, reason, refund) = row?;
+        total += refund;
+        items.push(ReturnLine {
+            product_id,
+            name,
+            quantity,
+            reason,
+            refund_amount: Money::from_cents(refund, &currency),
+        });
+    }
+    Ok(ReturnAuthorization {
+        rma_number,
+        order_number,
+        status,
+        items,
+        refund_total: Money::from_cents(total, &currency),
+        return_address,
+        ship_by,
+        created_at,
+    })
+}
+
+/// The error for an idempotency key already used for a different request.
+pub(crate) fn reused_key(key: &str, what: &str) -> McpError {
+    McpError::validation(format!(
+        "`idempotencyKey`: {key} was already used for a different {what} request; \
+         send a new key for a new request, or repeat the original request exactly to get its result"
+    ))
+}
+
+/// A value in the database that the code does not know: a server error.
+pub(crate) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} `{value}` in the database").into(),
+    )
+}

@@ -1,0 +1,147 @@
+//! Parcel tracking: `get_shipping_status`.
+
+use mcp_runtime::prelude::*;
+use rusqlite::{Connection, params};
+
+use crate::Shop;
+use crate::db::{Record, ensure_owned};
+use crate::model::TRACKING_NUMBER;
+use crate::orders::bad_value;
+
+/// Arguments of `get_shipping_status`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GetShippingStatusArgs {
+    /// The carrier's tracking number, 10 to 30 capital letters and digits,
+    /// e.g. `JJD000390007718231`; `get_order` shows an order's tracking number.
+    #[schemars(regex(pattern = TRACKING_NUMBER), example = &"JJD000390007718231")]
+    pub tracking_number: String,
+}
+
+/// Where a parcel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShipmentStatus {
+    /// The label exists; the carrier does not have the parcel yet.
+    LabelCreated,
+    /// Moving through the carrier's network.
+    InTransit,
+    /// On the vehicle for delivery today.
+    OutForDelivery,
+    /// Delivered.
+    Delivered,
+    /// A problem, e.g. a failed delivery attempt; see the events.
+    Exception,
+}
+
+impl ShipmentStatus {
+    fn parse(s: &str) -> rusqlite::Result<ShipmentStatus> {
+        Ok(match s {
+            "label_created" => ShipmentStatus::LabelCreated,
+            "in_transit" => ShipmentStatus::InTransit,
+            "out_for_delivery" => ShipmentStatus::OutForDelivery,
+            "delivered" => ShipmentStatus::Delivered,
+            "exception" => ShipmentStatus::Exception,
+            other => return Err(bad_value("shipment status", other)),
+        })
+    }
+}
+
+/// One scan or status change of a parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackingEvent {
+    /// When it happened (ISO 8601, UTC).
+    #[schemars(extend("format" = "date-time"))]
+    pub timestamp: String,
+    /// Where: city and country.
+    pub location: String,
+    /// The parcel's status after this event.
+    pub status: ShipmentStatus,
+    /// The carrier's description.
+    pub description: String,
+}
+
+/// A parcel's tracking status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippingStatus {
+    /// The tracking number.
+    pub tracking_number: String,
+    /// The order shipped in this parcel.
+    pub order_number: String,
+    /// The carrier, e.g. `DHL`.
+    pub carrier: String,
+    /// The carrier's service level, e.g. `UPS Ground`.
+    pub service: String,
+    /// Where the parcel is now.
+    pub status: ShipmentStatus,
+    /// When the carrier picked it up (ISO 8601, UTC), `null` before.
+    #[schemars(extend("format" = "date-time"))]
+    pub shipped_at: Option<String>,
+    /// The carrier's estimated delivery date (ISO 8601), `null` if unknown.
+    #[schemars(extend("format" = "date"))]
+    pub estimated_delivery: Option<String>,
+    /// When it was delivered (ISO 8601, UTC), `null` until then.
+    #[schemars(extend("format" = "date-time"))]
+    pub delivered_at: Option<String>,
+    /// Every tracking event, newest first.
+    pub events: Vec<TrackingEvent>,
+}
+
+/// Track a parcel by its carrier tracking number. Returns the carrier and
+/// service, the current status, the estimated delivery date, and every
+/// tracking event with its ISO 8601 timestamp and location, newest first.
+/// Use it when a customer asks where their parcel is.
+#[mcp_tool(read_only, title = "Get shipping status")]
+async fn get_shipping_status(
+    args: GetShippingStatusArgs,
+    ctx: ToolContext,
+) -> Result<ShippingStatus, McpError> {
+    let tenant = ctx.require_tenant()?.to_owned();
+    let db = ctx.state::<Shop>()?.db.clone();
+    db.run(move |conn| load_shipment(conn, &tenant, &args.tracking_number))
+        .await
+}
+
+fn load_shipment(
+    conn: &Connection,
+    tenant: &str,
+    number: &str,
+) -> Result<ShippingStatus, McpError> {
+    ensure_owned(conn, tenant, Record::Shipment, number)?;
+    let mut stmt = conn.prepare(
+        "SELECT occurred_at, location, status, description FROM shipment_events
+         WHERE tracking_number = ?1 ORDER BY seq DESC",
+    )?;
+    let events = stmt
+        .query_map(params![number], |r| {
+            Ok(TrackingEvent {
+                timestamp: r.get(0)?,
+                location: r.get(1)?,
+                status: ShipmentStatus::parse(&r.get::<_, String>(2)?)?,
+                description: r.get(3)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let status = conn.query_row(
+        "SELECT tracking_number, order_number, carrier, service, status, shipped_at,
+                estimated_delivery, delivered_at
+         FROM shipments WHERE tracking_number = ?1 AND tenant_id = ?2",
+        params![number, tenant],
+        |r| {
+            Ok(ShippingStatus {
+                tracking_number: r.get(0)?,
+                order_number: r.get(1)?,
+                carrier: r.get(2)?,
+                service: r.get(3)?,
+                status: ShipmentStatus::parse(&r.get::<_, String>(4)?)?,
+                shipped_at: r.get(5)?,
+                estimated_delivery: r.get(6)?,
+                delivered_at: r.get(7)?,
+                events,
+            })
+        },
+    )?;
+    Ok(status)
+}
