@@ -50,6 +50,7 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
     let fn_ident = &item.sig.ident;
 
     let value = mixed("__mcp_value");
+    let (v, e, settings) = (mixed("v"), mixed("e"), mixed("settings"));
     let ctx = mixed("__mcp_ctx");
     let parsed = mixed("__mcp_arguments");
     let args_struct = format_ident!("__McpArguments");
@@ -69,8 +70,8 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
             let parse_fn = quote_spanned!(span=> #rt::parse_arguments::<#ty>);
             let parse = quote! {
                 let #parsed: #ty = match #parse_fn(#value) {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+                    ::core::result::Result::Ok(#v) => #v,
+                    ::core::result::Result::Err(#e) => return ::core::result::Result::Err(#e),
                 };
             };
             (input, parse, Vec::new())
@@ -119,14 +120,14 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
             let generics = quote!(<#(#params: #bounds),*>);
             hidden_struct.extend(quote! {
                 fn __mcp_input_schema #generics(
-                    settings: &#rt::schemars::generate::SchemaSettings,
+                    #settings: &#rt::schemars::generate::SchemaSettings,
                 ) -> #rt::schemars::Schema {
-                    #rt::input_schema_for::<#args_struct<#(#params),*>>(settings)
+                    #rt::input_schema_for::<#args_struct<#(#params),*>>(#settings)
                 }
                 fn __mcp_parse_arguments #generics(
-                    value: #rt::serde_json::Value,
+                    #value: #rt::serde_json::Value,
                 ) -> ::core::result::Result<#args_struct<#(#params),*>, #rt::McpError> {
-                    #rt::parse_arguments::<#args_struct<#(#params),*>>(value)
+                    #rt::parse_arguments::<#args_struct<#(#params),*>>(#value)
                 }
             });
             let tys: Vec<&syn::Type> = fields.iter().map(|f| &f.ty).collect();
@@ -140,8 +141,8 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
             let parse = quote! {
                 let #args_struct { #(#names: #locals),* } =
                     match __mcp_parse_arguments::<#(#tys),*>(#value) {
-                        ::core::result::Result::Ok(v) => v,
-                        ::core::result::Result::Err(e) => return ::core::result::Result::Err(e),
+                        ::core::result::Result::Ok(#v) => #v,
+                        ::core::result::Result::Err(#e) => return ::core::result::Result::Err(#e),
                     };
             };
             (quote!(__mcp_input_schema::<#(#tys),*>), parse, locals)
@@ -324,7 +325,7 @@ mod tests {
             },
         );
         assert!(!out.contains("compile_error"), "{out}");
-        assert!(out.contains("struct __McpArguments < __McpT0 , __McpT1 > { # [doc = r\" What to look for.\"] query : __McpT0 , # [serde (default)] limit : __McpT1 , }"), "{out}");
+        assert!(out.contains("struct __McpArguments < __McpT0 , __McpT1 : :: core :: default :: Default > { # [doc = r\" What to look for.\"] query : __McpT0 , # [serde (default)] limit : __McpT1 , }"), "{out}");
         assert!(
             out.contains("schemars (rename = \"SearchArguments\")"),
             "{out}"

@@ -15,7 +15,7 @@ use syn::{
     PathArguments, ReturnType, Token, Type,
 };
 
-use crate::attr::ToolAttr;
+use crate::attr::{Text, ToolAttr};
 
 /// Errors found so far (serde's `Ctxt`).
 #[derive(Default)]
@@ -161,10 +161,10 @@ impl Tool {
             title,
             description: description.expect("no error, so a description"),
             annotations: Annotations {
-                read_only: attr.read_only,
-                destructive: attr.destructive,
-                idempotent: attr.idempotent,
-                open_world: attr.open_world,
+                read_only: attr.read_only.map(|f| f.0),
+                destructive: attr.destructive.map(|f| f.0),
+                idempotent: attr.idempotent.map(|f| f.0),
+                open_world: attr.open_world.map(|f| f.0),
             },
             params,
             arguments,
@@ -509,7 +509,7 @@ fn output(ret: &ReturnType, cx: &mut Ctxt) -> Option<Output> {
 }
 
 fn name(attr: &ToolAttr, fn_ident: &Ident, cx: &mut Ctxt) -> String {
-    match &attr.name {
+    match attr.name.as_ref().map(|t| &t.0) {
         Some(lit) => {
             let name = lit.value();
             if let Err(why) = check_name(&name) {
@@ -558,7 +558,7 @@ pub(crate) fn check_name(name: &str) -> Result<(), String> {
 }
 
 fn title(attr: &ToolAttr, cx: &mut Ctxt) -> Option<String> {
-    let lit = attr.title.as_ref()?;
+    let lit = &attr.title.as_ref()?.0;
     let title = lit.value().trim().to_owned();
     if title.is_empty() {
         cx.error(
@@ -577,7 +577,7 @@ fn description(
 ) -> Option<Description> {
     const EMPTY: &str = "`#[mcp_tool]`: the description is empty; say what the tool does, \
                          what it returns and when an agent should use it";
-    if let Some(lit) = &attr.description {
+    if let Some(Text(lit)) = &attr.description {
         let text = clean_doc(&[lit.value()]);
         if text.is_empty() {
             cx.error(lit, EMPTY);

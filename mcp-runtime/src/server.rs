@@ -519,8 +519,15 @@ impl Server {
     /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`.
     /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
     pub async fn run(self) -> Result<(), ServeError> {
+        self.run_with_args(std::env::args().skip(1)).await
+    }
+
+    /// [`run`](Server::run) with explicit arguments (without the program
+    /// name): a server with options of its own takes those out first and
+    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--help`.
+    pub async fn run_with_args(self, args: impl IntoIterator<Item = String>) -> Result<(), ServeError> {
         crate::init_logging();
-        let mut args = std::env::args().skip(1);
+        let mut args = args.into_iter();
         let mut stdio = false;
         let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
         while let Some(a) = args.next() {

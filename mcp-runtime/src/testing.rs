@@ -4,6 +4,9 @@
 //! Add to your crate's tests (e.g. `tests/contract.rs`):
 //!
 //! ```no_run
+//! # mod my_crate {}
+//! use my_crate as _; // link the crate whose tools are checked
+//!
 //! #[test]
 //! fn tool_contracts() {
 //!     mcp_runtime::testing::assert_contracts("tests/mcp-contract.lock.json");
@@ -36,6 +39,14 @@ pub const UPDATE_ENV: &str = "MCP_UPDATE_CONTRACTS";
 /// validates against its schema. Returns every problem found.
 pub fn check_contracts() -> Result<Registry, Vec<String>> {
     let registry = Registry::from_inventory().map_err(|e| e.problems)?;
+    if registry.is_empty() {
+        return Err(vec![
+            "no MCP tools are registered in this test binary: an integration test links only the \
+             crates it uses, so add `use your_crate as _;` to the test file (for a binary crate, \
+             move the tools into its library target)"
+                .to_owned(),
+        ]);
+    }
     let mut problems = Vec::new();
     for tool in registry.tools() {
         let loc = tool.location();
@@ -232,14 +243,13 @@ fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
         }
     }
     let null = Value::Null;
-    compare_schema(
-        &format!("tool `{tool}`: argument"),
-        "",
-        old.get("inputSchema").unwrap_or(&null),
-        new.get("inputSchema").unwrap_or(&null),
-        Direction::Input,
-        d,
-    );
+    let before = d.breaking.len() + d.compatible.len();
+    let (old_in, new_in) = (old.get("inputSchema").unwrap_or(&null), new.get("inputSchema").unwrap_or(&null));
+    compare_schema(&format!("tool `{tool}`: argument"), "", old_in, new_in, Direction::Input, d);
+    if old_in != new_in && d.breaking.len() + d.compatible.len() == before {
+        // A change this comparison does not classify: flag it rather than let it pass unseen.
+        d.breaking.push(format!("tool `{tool}`: input schema changed in a way not classified; review it"));
+    }
     match (old.get("outputSchema"), new.get("outputSchema")) {
         (Some(o), Some(n)) => compare_schema(
             &format!("tool `{tool}`: result field"),
@@ -289,6 +299,27 @@ fn required_of(s: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The values a schema allows, when it is an enumeration: `enum`, `const`,
+/// or a `oneOf`/`anyOf` whose branches are all `const`s (how schemars
+/// publishes Rust enums with documented variants).
+fn allowed_values(s: &Value) -> Option<Vec<Value>> {
+    if let Some(Value::Array(values)) = s.get("enum") {
+        return Some(values.clone());
+    }
+    if let Some(c) = s.get("const") {
+        return Some(vec![c.clone()]);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(Value::Array(branches)) = s.get(key) {
+            let consts: Option<Vec<Value>> = branches.iter().map(|b| b.get("const").cloned()).collect();
+            if consts.is_some() {
+                return consts;
+            }
+        }
+    }
+    None
+}
+
 fn compare_schema(
     what: &str,
     path: &str,
@@ -323,23 +354,15 @@ fn compare_schema(
         d.compatible
             .push(format!("{what} {label} description changed"));
     }
-    if let (Some(Value::Array(oe)), ne) = (old.get("enum"), new.get("enum")) {
-        let ne: Vec<Value> = ne.and_then(Value::as_array).cloned().unwrap_or_default();
+    if let (Some(oe), ne) = (allowed_values(old), allowed_values(new)) {
+        let ne = ne.unwrap_or_default();
         for v in oe.iter().filter(|v| !ne.is_empty() && !ne.contains(v)) {
             let msg = format!("{what} {label} enum value {v} removed");
-            if dir == Direction::Input {
-                d.breaking.push(msg)
-            } else {
-                d.compatible.push(msg)
-            }
+            if dir == Direction::Input { d.breaking.push(msg) } else { d.compatible.push(msg) }
         }
         for v in ne.iter().filter(|v| !oe.contains(v)) {
             let msg = format!("{what} {label} enum value {v} added");
-            if dir == Direction::Output {
-                d.breaking.push(msg)
-            } else {
-                d.compatible.push(msg)
-            }
+            if dir == Direction::Output { d.breaking.push(msg) } else { d.compatible.push(msg) }
         }
     }
     if dir == Direction::Input {

@@ -3,8 +3,8 @@
 //! stateless era (2026-07-28 schema) and the HTTP transport rules.
 //!
 //! Every message the server sends is validated against the official schema of
-//! the revision in use, errors included (see [`validate`] for the one place
-//! where JSON-RPC 2.0 and the MCP schema disagree: `"id": null`).
+//! the revision in use, errors included (see [`mcp_tests::assert_valid_message`]
+//! for the one place where JSON-RPC 2.0 and the MCP schema disagree: `"id": null`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use mcp_runtime::ApiKey;
 use mcp_runtime::prelude::*;
 use mcp_tests::{
-    assert_valid_message,
-    HttpResponse, Post, Revision, TestServer, meta_2026, raw_request,
+    HttpResponse, Post, Revision, TestServer, assert_valid_message, meta_2026, raw_request,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1650,6 +1650,11 @@ async fn sigterm_during_load_exits_0_and_every_acknowledged_write_is_on_disk() {
         );
     }
     let after = acked.iter().filter(|(_, t)| *t > killed_at).count();
+    eprintln!(
+        "{} writes acknowledged, {after} of them after SIGTERM; {} lines on disk",
+        acked.len(),
+        lines.len()
+    );
     assert!(
         after >= 1,
         "calls in flight at SIGTERM were answered after it ({} acked)",
