@@ -180,11 +180,17 @@ fn authenticate(
 ) -> Result<Arc<crate::context::KeyIdentity>, Response> {
     // Refusals are logged without the header's value.
     let missing = || {
-        tracing::debug!(status = 401, "request refused: no `Authorization: Bearer` header");
+        tracing::debug!(
+            status = 401,
+            "request refused: no `Authorization: Bearer` header"
+        );
         unauthorized(false)
     };
     let invalid = || {
-        tracing::warn!(status = 401, "request refused: the bearer key matches no active key");
+        tracing::warn!(
+            status = 401,
+            "request refused: the bearer key matches no active key"
+        );
         unauthorized(true)
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {

@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
-use tracing::Instrument;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use crate::context::{
     CancellationToken, KeyIdentity, LogLevel, NotificationSender, StateMap, ToolContext,

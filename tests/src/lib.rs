@@ -320,10 +320,10 @@ pub fn assert_valid(rev: Revision, message: &Value, result_def: Option<&str>) {
     if let Err(e) = check_against_spec(rev, "JSONRPCMessage", message) {
         panic!("{e}");
     }
-    if let (Some(def), Some(result)) = (result_def, message.get("result")) {
-        if let Err(e) = check_against_spec(rev, def, result) {
-            panic!("{e}");
-        }
+    if let (Some(def), Some(result)) = (result_def, message.get("result"))
+        && let Err(e) = check_against_spec(rev, def, result)
+    {
+        panic!("{e}");
     }
 }
 

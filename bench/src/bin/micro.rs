@@ -142,7 +142,8 @@ fn synthetic_below(name: &str, n: usize) -> bool {
 
 // ------------------------------------------------------------ the wide tool
 
-/// Fifty arguments of mixed types.
+/// Fifty arguments of mixed types (most are only deserialized).
+#[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Wide50 {

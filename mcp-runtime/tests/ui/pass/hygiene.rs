@@ -1,5 +1,5 @@
 //! Generated code must not pick up the user's names for std or runtime items.
-#![allow(dead_code, non_camel_case_types, unused_imports, unused_macros)]
+#![allow(dead_code, non_camel_case_types, non_upper_case_globals, unused_imports, unused_macros)]
 
 use ::mcp_runtime::prelude::{mcp_tool, Deserialize, JsonSchema, McpError, Serialize, ToolContext};
 
@@ -17,6 +17,13 @@ struct CallFuture;
 struct ToolDescriptor;
 struct StateKey;
 fn drop() {}
+// Names the generated code binds must not become constant patterns.
+const v: () = ();
+const e: () = ();
+const value: () = ();
+const settings: () = ();
+const args: () = ();
+const ctx: () = ();
 mod serde {}
 mod schemars {}
 mod inventory {}
@@ -52,10 +59,10 @@ struct Db;
 
 /// Arguments struct, context, `Result`, state.
 #[mcp_tool(title = "Hygiene")]
-async fn struct_args(args: Args, ctx: ToolContext) -> ::core::result::Result<Out, McpError> {
-    let _db = ctx.state::<Db>()?;
+async fn struct_args(arguments: Args, context: ToolContext) -> ::core::result::Result<Out, McpError> {
+    let _db = context.state::<Db>()?;
     ::core::result::Result::Ok(Out {
-        len: args.text.len(),
+        len: arguments.text.len(),
     })
 }
 

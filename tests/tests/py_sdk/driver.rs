@@ -1,0 +1,198 @@
+//! Running the official MCP Python SDK client (`tests/py/mcp_client_driver.py`)
+//! from a Rust test: venv setup, the skip rule, one driver run.
+//!
+//! Shared by every test binary that drives a server with the Python client:
+//! `tests/tests/python_sdk.rs` (through `py_sdk/mod.rs`) and
+//! `examples/shop/tests/python_client.rs`, which includes this file with
+//! `#[path = "../../../tests/tests/py_sdk/driver.rs"] mod py_driver;`. So it
+//! depends on nothing but `std` and `serde_json`, and finds the repository root
+//! by walking up from the including package.
+//!
+//! The first use in a test binary runs `bash scripts/py-venv.sh` (idempotent:
+//! it creates `.tools/venv` with the pinned `mcp` package on the first run
+//! only) and keeps the venv's python path for the rest of the binary.
+//!
+//! **Without python3** (`$PYTHON`, else `python3`, cannot be started): when the
+//! `CI` environment variable is set the tests panic, since CI must run them;
+//! otherwise each test prints `SKIPPED: python3 not found ...` to stderr and
+//! returns early (it passes), so a machine without Python can still run
+//! `cargo test`. Any other setup failure (e.g. pip cannot install) panics.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Longest a driver run may take before it is killed and the test fails.
+const DRIVER_DEADLINE: Duration = Duration::from_secs(120);
+
+/// The repository root: the nearest ancestor of the including package that
+/// holds `scripts/py-venv.sh` and the driver.
+pub(crate) fn repo_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        manifest
+            .ancestors()
+            .find(|d| {
+                d.join("scripts/py-venv.sh").is_file()
+                    && d.join("tests/py/mcp_client_driver.py").is_file()
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no ancestor of {} holds scripts/py-venv.sh and tests/py/mcp_client_driver.py",
+                    manifest.display()
+                )
+            })
+            .to_path_buf()
+    })
+}
+
+/// The venv's python, or `None` when python3 is absent and the tests are to be
+/// skipped (never `None` when `CI` is set: that panics instead).
+pub(crate) fn venv_python() -> Option<&'static Path> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let python = PYTHON.get_or_init(|| {
+        let interpreter = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        let probe = Command::new(&interpreter)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if let Err(e) = probe {
+            if std::env::var_os("CI").is_some() {
+                panic!(
+                    "python3 not found (`{interpreter} --version`: {e}); CI is set, so the Python \
+                     SDK tests must run: install python >= 3.10 (or set PYTHON)"
+                );
+            }
+            return None;
+        }
+        let started = Instant::now();
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/py-venv.sh"))
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run bash scripts/py-venv.sh");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "scripts/py-venv.sh failed ({}):\n{stderr}{stdout}",
+            out.status
+        );
+        let path = stdout
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| PathBuf::from(l.trim()))
+            .unwrap_or_else(|| panic!("scripts/py-venv.sh printed no python path:\n{stderr}"));
+        assert!(
+            path.is_file(),
+            "scripts/py-venv.sh printed `{}`, which is not a file",
+            path.display()
+        );
+        eprintln!(
+            "python SDK venv ready in {} ms: {}",
+            started.elapsed().as_millis(),
+            path.display()
+        );
+        Some(path)
+    });
+    if python.is_none() {
+        eprintln!(
+            "SKIPPED: python3 not found; the official MCP Python SDK tests did not run \
+             (set CI=1 to make this an error)"
+        );
+    }
+    python.as_deref()
+}
+
+/// One run of the driver.
+#[derive(Debug)]
+pub(crate) struct DriverRun {
+    /// Exit code (`None`: killed by a signal).
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// How long the python process ran.
+    pub(crate) elapsed: Duration,
+}
+
+impl DriverRun {
+    /// The JSON document of a successful run (panics with stderr otherwise).
+    pub(crate) fn json(&self) -> Value {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "driver failed\n--- stderr:\n{}\n--- stdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "driver stdout is not one JSON document ({e}):\n{}\n--- stderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+/// Run the driver with `python` (from [`venv_python`]), CLI `args` and the step
+/// `script`. Blocking: call it from `spawn_blocking` when a server runs on the
+/// same runtime.
+pub(crate) fn run_driver(python: &Path, args: &[String], script: &Value) -> DriverRun {
+    let mut child = Command::new(python)
+        .arg(repo_root().join("tests/py/mcp_client_driver.py"))
+        .args(args)
+        .arg(script.to_string())
+        .current_dir(repo_root())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the python driver");
+    let started = Instant::now();
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = reader(Box::new(child.stdout.take().expect("piped stdout")));
+    let err = reader(Box::new(child.stderr.take().expect("piped stderr")));
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for the driver") {
+            break s;
+        }
+        if started.elapsed() > DRIVER_DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = err.join().unwrap_or_default();
+            panic!(
+                "the python driver ran longer than {DRIVER_DEADLINE:?}; killed it\n--- stderr:\n{stderr}"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let elapsed = started.elapsed();
+    let run = DriverRun {
+        code: status.code(),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+        elapsed,
+    };
+    eprintln!(
+        "python driver {:?} exited {:?} after {} ms",
+        args.iter().take(4).collect::<Vec<_>>(),
+        run.code,
+        elapsed.as_millis()
+    );
+    run
+}
