@@ -50,7 +50,11 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
     let fn_ident = &item.sig.ident;
 
     let value = mixed("__mcp_value");
-    let (v, e, settings) = (mixed("v"), mixed("e"), mixed("settings"));
+    let (v, e, settings) = (
+        mixed("__mcp_ok"),
+        mixed("__mcp_err"),
+        mixed("__mcp_settings"),
+    );
     let ctx = mixed("__mcp_ctx");
     let parsed = mixed("__mcp_arguments");
     let args_struct = format_ident!("__McpArguments");

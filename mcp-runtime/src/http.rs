@@ -247,7 +247,10 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
     let accepts = |t: &str| {
         accept.split(',').any(|a| {
             let a = a.split(';').next().unwrap_or("").trim();
-            a.eq_ignore_ascii_case(t) || a == "*/*"
+            let family = t.split('/').next().unwrap_or(t);
+            a.eq_ignore_ascii_case(t)
+                || a == "*/*"
+                || a.strip_suffix("/*").is_some_and(|f| f.eq_ignore_ascii_case(family))
         })
     };
     if !accepts("application/json") {

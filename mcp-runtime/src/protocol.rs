@@ -248,8 +248,9 @@ struct Envelope<'a> {
     jsonrpc: Option<&'a RawValue>,
     #[serde(borrow, default)]
     id: MaybeId<'a>,
+    /// `null` is kept (as `Some("null")`): a null method is not a missing one.
     #[serde(borrow, default)]
-    method: Option<&'a RawValue>,
+    method: MaybeId<'a>,
     #[serde(borrow, default)]
     params: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -259,10 +260,12 @@ struct Envelope<'a> {
 }
 
 #[derive(Deserialize)]
-struct CallParams {
+struct CallParams<'a> {
     name: String,
-    #[serde(default)]
-    arguments: Option<Value>,
+    /// Kept raw: parsed by [`parse_arguments`], which refuses duplicate keys
+    /// and reports bad values as a `validation_error` naming the argument.
+    #[serde(borrow, default)]
+    arguments: Option<&'a RawValue>,
     #[serde(default, rename = "_meta")]
     meta: Option<Value>,
 }
@@ -370,10 +373,10 @@ impl Dispatcher {
         }
         let env_msg = match serde_json::from_slice::<Envelope<'_>>(body) {
             Ok(e) => e,
-            Err(e) => return Reply::from_error(None, envelope_error(&e)),
+            Err(e) => return Reply::from_error(None, envelope_error(&e, body)),
         };
         let id = env_msg.id.0;
-        if env_msg.jsonrpc.map(RawValue::get) != Some(r#""2.0""#) {
+        if !env_msg.jsonrpc.is_some_and(is_version_2) {
             return Reply::from_error(
                 valid_id(id),
                 RpcError::new(
@@ -382,7 +385,7 @@ impl Dispatcher {
                 ),
             );
         }
-        let Some(method_raw) = env_msg.method else {
+        let Some(method_raw) = env_msg.method.0 else {
             if env_msg.result.is_some() || env_msg.error.is_some() {
                 // A response from the client: this server sends no requests, so nothing awaits it.
                 return match header_version_error(&env) {
@@ -400,13 +403,19 @@ impl Dispatcher {
         };
         let method = match serde_json::from_str::<std::borrow::Cow<'_, str>>(method_raw.get()) {
             Ok(m) => m,
-            Err(_) => {
+            Err(e) => {
+                // A string that does not decode (a lone surrogate escape) is not "not a string".
+                let message = if method_raw.get().starts_with('"') {
+                    format!(
+                        "invalid request: `method` is not a valid string: {}",
+                        strip_location(&e)
+                    )
+                } else {
+                    "invalid request: `method` must be a string".to_owned()
+                };
                 return Reply::from_error(
                     valid_id(id),
-                    RpcError::new(
-                        codes::INVALID_REQUEST,
-                        "invalid request: `method` must be a string",
-                    ),
+                    RpcError::new(codes::INVALID_REQUEST, message),
                 );
             }
         };
@@ -485,7 +494,7 @@ impl Dispatcher {
         // `tools/call` params are parsed once, with `_meta`; other methods only need `_meta`.
         let (call, meta_value) = if method == "tools/call" {
             let p = params.ok_or_else(|| RpcError::invalid_params("tools/call needs params"))?;
-            let mut call: CallParams = serde_json::from_str(p.get()).map_err(|e| {
+            let mut call: CallParams<'_> = serde_json::from_str(p.get()).map_err(|e| {
                 RpcError::invalid_params(format!(
                     "invalid tools/call params: {}",
                     strip_location(&e)
@@ -763,7 +772,7 @@ impl Dispatcher {
     async fn call(
         &self,
         id: &RawValue,
-        call: CallParams,
+        call: CallParams<'_>,
         meta: &RequestMeta<'_>,
         era: Era,
         env: Env,
@@ -798,8 +807,15 @@ impl Dispatcher {
             )));
         };
         let args = match call.arguments {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(m)) => m,
+            None => Map::new(),
+            Some(raw) if raw.get().starts_with('{') => match parse_arguments(raw.get()) {
+                Ok(m) => m,
+                Err(e) => {
+                    let mut log = CallLog::new(tool.name(), env.key.as_deref());
+                    log.finish(e.kind().as_str());
+                    return Ok(self.call_result((Err(e), None, env.key), era));
+                }
+            },
             Some(_) => {
                 return Err(RpcError::invalid_params(
                     "tools/call `arguments` must be an object",
@@ -1061,6 +1077,140 @@ fn take_injected(args: &mut Map<String, Value>, name: &str) -> Result<Option<Str
             "`{name}` must be a non-empty string of at most 256 bytes"
         ))),
         Some(_) => Err(McpError::validation(format!("`{name}` must be a string"))),
+    }
+}
+
+/// `"2.0"`, also when written with escapes (`"2\u002e0"`).
+fn is_version_2(raw: &RawValue) -> bool {
+    let s = raw.get();
+    s == r#""2.0""#
+        || (s.contains('\\')
+            && serde_json::from_str::<std::borrow::Cow<'_, str>>(s).is_ok_and(|v| v == "2.0"))
+}
+
+/// Parse the raw `arguments` object of a call. Unlike `serde_json::Value`,
+/// which keeps the last of duplicate keys, a duplicate key at any depth is
+/// refused: a proxy that checked the first `tenantId` and a server that used
+/// the last would disagree on who is calling. Values serde_json cannot
+/// represent (numbers beyond f64, lone surrogate escapes) are refused too;
+/// every refusal is a `validation_error` naming the argument.
+fn parse_arguments(raw: &str) -> Result<Map<String, Value>, McpError> {
+    use serde::de::DeserializeSeed;
+    let ctx = StrictContext::default();
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let parsed = StrictValue(&ctx)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match parsed {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(McpError::validation("tools/call `arguments` must be an object")),
+        Err(e) => {
+            let mut segments = ctx.path.into_inner();
+            segments.reverse();
+            let path = display_path(&segments);
+            Err(McpError::validation(if ctx.duplicate.get() {
+                format!("invalid arguments: duplicate argument `{}`", truncate(&path, 200))
+            } else if path.is_empty() {
+                format!("invalid arguments: {}", strip_location(&e))
+            } else {
+                format!(
+                    "invalid argument `{}`: {}",
+                    truncate(&path, 200),
+                    strip_location(&e)
+                )
+            }))
+        }
+    }
+}
+
+/// Where [`parse_arguments`] failed: path segments, innermost first (pushed
+/// while the error unwinds, so a successful parse pays nothing).
+#[derive(Default)]
+struct StrictContext {
+    path: std::cell::RefCell<Vec<String>>,
+    duplicate: std::cell::Cell<bool>,
+}
+
+/// A `serde_json::Value` that refuses duplicate object keys.
+#[derive(Clone, Copy)]
+struct StrictValue<'c>(&'c StrictContext);
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        loop {
+            match seq.next_element_seed(self) {
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => return Ok(Value::Array(items)),
+                Err(e) => {
+                    self.0.path.borrow_mut().push(items.len().to_string());
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut m = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if m.contains_key(&key) {
+                self.0.duplicate.set(true);
+                self.0.path.borrow_mut().push(key);
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            match map.next_value_seed(self) {
+                Ok(v) => {
+                    m.insert(key, v);
+                }
+                Err(e) => {
+                    self.0.path.borrow_mut().push(key);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Value::Object(m))
     }
 }
 
@@ -1413,9 +1563,15 @@ fn header_version_error(env: &Env) -> Option<RpcError> {
 }
 
 /// Classify a body that did not parse as an envelope.
-fn envelope_error(e: &serde_json::Error) -> RpcError {
+fn envelope_error(e: &serde_json::Error, body: &[u8]) -> RpcError {
     if e.is_syntax() || e.is_eof() || e.is_io() {
         return RpcError::new(codes::PARSE_ERROR, format!("parse error: {}", e));
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return RpcError::new(
+            codes::INVALID_REQUEST,
+            "invalid request: a JSON-RPC message must be a JSON object",
+        );
     }
     RpcError::new(
         codes::INVALID_REQUEST,

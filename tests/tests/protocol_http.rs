@@ -1611,6 +1611,7 @@ async fn a_client_that_does_not_accept_json_is_406() {
     for accept in [
         "application/json",
         "*/*",
+        "application/*",
         "text/event-stream, application/json;q=0.9",
     ] {
         let resp = legacy(&ping).header("Accept", accept).send(srv.addr).await;

@@ -299,18 +299,24 @@ struct Report {
     rows: Vec<(String, f64, f64, Option<f64>)>,
     batches: usize,
     filter: Option<String>,
+    /// Fixed iterations per batch (no calibration), e.g. for callgrind.
+    iters: Option<u64>,
 }
 
 impl Report {
+    fn wants(&self, name: &str) -> bool {
+        self.filter.as_deref().is_none_or(|p| name.contains(p))
+    }
+
     /// Time `f(n)` (which runs the operation `n` times): calibrate `n` to a
     /// batch of about 50 ms, then take the median and best of the batches.
     fn bench(&mut self, name: &str, target_ns: Option<f64>, mut f: impl FnMut(u64)) {
-        if self.filter.as_deref().is_some_and(|p| !name.contains(p)) {
+        if !self.wants(name) {
             return;
         }
         f(1);
-        let mut n = 1u64;
-        loop {
+        let mut n = self.iters.unwrap_or(1);
+        while self.iters.is_none() {
             let t = Instant::now();
             f(n);
             let e = t.elapsed();
@@ -364,11 +370,13 @@ fn call_message(tool: &str, args: &str) -> Vec<u8> {
 fn main() {
     let mut batches = 9;
     let mut filter = None;
+    let mut iters = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--batches" => batches = args.next().and_then(|b| b.parse().ok()).expect("--batches N"),
             "--filter" => filter = args.next(),
+            "--iters" => iters = Some(args.next().and_then(|b| b.parse().ok()).expect("--iters N")),
             other => panic!("unknown option {other}"),
         }
     }
@@ -382,6 +390,7 @@ fn main() {
         rows: Vec::new(),
         batches,
         filter,
+        iters,
     };
 
     // The floor's JSON work for one call, for scale.
@@ -445,6 +454,9 @@ fn main() {
     // tools/list, precomputed pages.
     let list_msg = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
     for (tools, page_size) in [(10, 100), (100, 100), (1000, 100), (1000, 1000)] {
+        if !r.wants("tools/list") {
+            break;
+        }
         let server = Server::builder("micro", "0")
             .tools_where(move |n| synthetic_below(n, tools))
             .page_size(page_size)
