@@ -268,7 +268,21 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
     }
     let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return too_large(state.config.max_body_bytes),
+        Err(e)
+            if std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) =>
+        {
+            return too_large(state.config.max_body_bytes);
+        }
+        // The body ended early (fewer bytes than `Content-Length`, a broken
+        // chunked encoding): not a size problem, and nothing to parse.
+        Err(_) => {
+            return rpc_error(
+                StatusCode::BAD_REQUEST,
+                codes::INVALID_REQUEST,
+                "invalid request: the request body could not be read in full",
+            );
+        }
     };
     if json_depth_exceeds(&bytes, state.config.max_json_depth) {
         return rpc_error(

@@ -909,7 +909,7 @@ fn check_hub_session(s: &Session) {
         s.tool_error(label, "permission_denied");
     }
     let q = s.ok("globex quote");
-    assert_eq!(q["quoteNumber"], "QUO-000003");
+    assert_eq!(q["quoteNumber"], "QUO-000002");
     assert_eq!(q["customerId"], "CUS-2002");
     assert_eq!(q["subtotal"], money("149.97", "USD"));
     assert_eq!(q["tax"], money("12.37", "USD"));
