@@ -1299,7 +1299,7 @@ fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
         // Small offending values are shown (they help the model fix its call);
         // large ones are masked rather than echoed back.
         let small = e.instance().to_string().len() <= 64;
-        let message = truncate(
+        let mut message = truncate(
             &if small {
                 e.to_string()
             } else {
@@ -1307,6 +1307,13 @@ fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
             },
             300,
         );
+        // "not valid under any of the schemas listed in the 'oneOf' keyword"
+        // does not tell the model what to send: name the allowed values.
+        if matches!(e.kind().keyword(), "anyOf" | "oneOf") {
+            if let Some(values) = allowed_values(tool.input_schema(), &segments) {
+                message = truncate(&format!("{message}; expected one of: {values}"), 400);
+            }
+        }
         if path.is_empty() {
             lines.push(message.clone());
         } else {
@@ -1318,6 +1325,38 @@ fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
         McpError::validation(format!("invalid arguments: {}", lines.join("; ")))
             .with_details(json!({ "errors": errors })),
     )
+}
+
+/// The values an enum-like argument allows (an `enum`, or a `oneOf`/`anyOf`
+/// of constants), found by following the instance path through the
+/// published schema; `None` when the argument is not enum-like.
+fn allowed_values(schema: &Value, path: &[String]) -> Option<String> {
+    let mut node = schema;
+    for seg in path {
+        node = node
+            .get("properties")
+            .and_then(|p| p.get(seg))
+            .or_else(|| node.get("items"))
+            .or_else(|| node.get("additionalProperties").filter(|v| v.is_object()))?;
+    }
+    let mut values: Vec<&Value> = Vec::new();
+    if let Some(Value::Array(e)) = node.get("enum") {
+        values.extend(e);
+    } else {
+        for branch in node.get("oneOf").or_else(|| node.get("anyOf"))?.as_array()? {
+            match (branch.get("const"), branch.get("enum")) {
+                (Some(c), _) => values.push(c),
+                (None, Some(Value::Array(e))) => values.extend(e),
+                _ => return None,
+            }
+        }
+    }
+    if values.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = values.iter().take(20).map(|v| v.to_string()).collect();
+    let more = if values.len() > 20 { ", …" } else { "" };
+    Some(format!("{}{more}", shown.join(", ")))
 }
 
 impl Reply {
