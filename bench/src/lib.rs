@@ -293,6 +293,18 @@ impl Drop for ServerProcess {
     }
 }
 
+/// CPU time a process has used so far (all its threads, user + system), in
+/// nanoseconds, from `/proc/<pid>/task/*/schedstat`.
+pub fn cpu_ns_of(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 /// `VmRSS` and `VmHWM` of a process, in KiB (0 when unreadable).
 pub fn rss_of(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

@@ -41,13 +41,12 @@ pub(crate) struct Text(pub(crate) LitStr);
 
 impl FromMeta for Text {
     fn from_meta(item: &Meta) -> darling::Result<Self> {
-        if let Meta::NameValue(nv) = item {
-            if let Expr::Lit(ExprLit {
+        if let Meta::NameValue(nv) = item
+            && let Expr::Lit(ExprLit {
                 lit: Lit::Str(s), ..
             }) = &nv.value
-            {
-                return Ok(Text(s.clone()));
-            }
+        {
+            return Ok(Text(s.clone()));
         }
         let key = key_name(item);
         Err(darling::Error::custom(format_args!(
@@ -121,10 +120,10 @@ fn darling_to_syn(err: darling::Error) -> syn::Error {
         let span = e.span();
         let mut msg = e.to_string();
         // darling appends the key the error is about; our messages name it.
-        if let Some((head, key)) = msg.rsplit_once(" at ") {
-            if KEYS.contains(&key) {
-                msg = head.to_owned();
-            }
+        if let Some((head, key)) = msg.rsplit_once(" at ")
+            && KEYS.contains(&key)
+        {
+            msg = head.to_owned();
         }
         let msg = msg
             .replacen("Unknown field:", "unknown key", 1)

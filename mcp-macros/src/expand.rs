@@ -13,7 +13,8 @@ pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     let out = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Fn(f)) => match Tool::from_fn(ToolAttr::parse(attr), f) {
             Ok(tool) => expand(&tool),
-            Err(Invalid { item, errors }) => {
+            Err(invalid) => {
+                let Invalid { item, errors } = *invalid;
                 let errors = errors.into_compile_error();
                 quote!(#item #errors)
             }
@@ -41,9 +42,9 @@ pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// (inline arguments only) and the tool's descriptor.
 ///
 /// The descriptor, the bound checks and the call shim (a closure) are all in
-/// one body, the descriptor's `static` initializer, each check spanned on
-/// the user's type: rustc then reports an unsatisfied bound once, at that
-/// type, instead of once per use.
+/// one body, the descriptor's `static` initializer, and every use of a user's
+/// type there is spanned on that type: rustc then reports an unsatisfied
+/// bound once, at the type, instead of once per use.
 pub(crate) fn expand(tool: &Tool) -> TokenStream {
     let rt = quote!(::mcp_runtime::__private);
     let item = &tool.item;
@@ -211,6 +212,8 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
 
     quote! {
+        // The macro demands `async`, whether or not the body awaits.
+        #[allow(clippy::unused_async)]
         #item
 
         #[doc(hidden)]
@@ -338,7 +341,9 @@ mod tests {
         assert!(out.contains("finish_plain :: < Vec < String > >"), "{out}");
         // the emitted fn has no attributes on its parameters
         assert!(
-            out.starts_with("async fn search (query : String , limit : Option < u32 > ,)"),
+            out.starts_with(
+                "# [allow (clippy :: unused_async)] async fn search (query : String , limit : Option < u32 > ,)"
+            ),
             "{out}"
         );
     }

@@ -7,8 +7,8 @@ mod valid;
 
 use proc_macro::TokenStream;
 
-/// Turns a free `async fn` into an MCP tool. See `mcp_runtime::mcp_tool` for
-/// the documentation.
+// The examples need `mcp-runtime`, so they are tested as its doc tests.
+#[cfg_attr(not(doctest), doc = include_str!("mcp_tool.md"))]
 #[proc_macro_attribute]
 pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::mcp_tool(attr.into(), item.into()).into()

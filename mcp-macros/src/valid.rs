@@ -113,7 +113,7 @@ pub(crate) struct Output {
 pub(crate) enum OutputKind {
     Plain,
     /// `Result<T, E>`; `E` when written out (absent for `Result<T>` aliases).
-    Result(Option<Type>),
+    Result(Option<Box<Type>>),
 }
 
 /// The fn as the macro received it, with the errors found in it.
@@ -135,7 +135,10 @@ struct RawParam {
 const MAX_NAME_LEN: usize = 64;
 
 impl Tool {
-    pub(crate) fn from_fn(attr: syn::Result<ToolAttr>, mut item: ItemFn) -> Result<Tool, Invalid> {
+    pub(crate) fn from_fn(
+        attr: syn::Result<ToolAttr>,
+        mut item: ItemFn,
+    ) -> Result<Tool, Box<Invalid>> {
         let mut cx = Ctxt::default();
         let attr_ok = attr.is_ok();
         let attr = attr.unwrap_or_else(|e| {
@@ -153,7 +156,7 @@ impl Tool {
         let state = ctx.map(|ctx| state_types(&item, &ctx)).unwrap_or_default();
 
         if let Err(errors) = cx.into_result() {
-            return Err(Invalid { item, errors });
+            return Err(Box::new(Invalid { item, errors }));
         }
         Ok(Tool {
             item,
@@ -404,7 +407,11 @@ fn check_inline_helpers(helpers: &[Attribute], cx: &mut Ctxt) -> bool {
     for attr in helpers.iter().filter(|a| a.path().is_ident("serde")) {
         let res = attr.parse_nested_meta(|meta| {
             let has_value = meta.input.peek(Token![=]);
-            let name = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            let name = meta
+                .path
+                .get_ident()
+                .map(Ident::to_string)
+                .unwrap_or_default();
             match (name.as_str(), has_value) {
                 ("default", false) | ("skip" | "skip_deserializing", _) => needs_default = true,
                 ("default" | "with" | "deserialize_with" | "bound" | "flatten", _) => cx.error(
@@ -495,7 +502,7 @@ fn output(ret: &ReturnType, cx: &mut Ctxt) -> Option<Output> {
         }),
         [ok, err] => Some(Output {
             ok: ok.clone(),
-            kind: OutputKind::Result(Some(err.clone())),
+            kind: OutputKind::Result(Some(Box::new(err.clone()))),
         }),
         _ => {
             cx.error(
@@ -524,8 +531,8 @@ fn name(attr: &ToolAttr, fn_ident: &Ident, cx: &mut Ctxt) -> String {
                 cx.error(
                     fn_ident,
                     format_args!(
-                        "`#[mcp_tool]`: the fn name is the tool's name, and {why}; \
-                         set one with `name = \"...\"`"
+                        "`#[mcp_tool]`: the tool is named after the fn, but {why}; \
+                         choose a name with `name = \"...\"`"
                     ),
                 );
             }
@@ -534,24 +541,23 @@ fn name(attr: &ToolAttr, fn_ident: &Ident, cx: &mut Ctxt) -> String {
     }
 }
 
-/// MCP tool names: 1–64 characters of `[A-Za-z0-9_.-]`.
+/// MCP tool names: 1–64 characters of `[A-Za-z0-9_.-]`. The error says why not.
 pub(crate) fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
-        return Err("the tool name is empty; a tool name has 1 to 64 characters".into());
+        return Err("a tool name cannot be empty".into());
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
         return Err(format!(
-            "the tool name `{name}` contains {c:?}; a tool name may contain only \
-             ASCII letters, digits, `_`, `-` and `.`"
+            "a tool name may contain only ASCII letters, digits, `_`, `-` and `.`, not {c:?}"
         ));
     }
     let len = name.len();
     if len > MAX_NAME_LEN {
         return Err(format!(
-            "the tool name is {len} characters long; a tool name has at most {MAX_NAME_LEN}"
+            "a tool name has at most {MAX_NAME_LEN} characters, and this one has {len}"
         ));
     }
     Ok(())
@@ -736,14 +742,14 @@ impl StateVisitor<'_> {
 
 impl<'ast> Visit<'ast> for StateVisitor<'_> {
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-        if m.method == "state" && m.args.is_empty() && self.is_ctx(&m.receiver) {
-            if let Some(tf) = &m.turbofish {
-                if let (1, Some(GenericArgument::Type(t))) = (tf.args.len(), tf.args.first()) {
-                    if self.seen.insert(t.to_token_stream().to_string()) {
-                        self.found.push(t.clone());
-                    }
-                }
-            }
+        if m.method == "state"
+            && m.args.is_empty()
+            && self.is_ctx(&m.receiver)
+            && let Some(tf) = &m.turbofish
+            && let (1, Some(GenericArgument::Type(t))) = (tf.args.len(), tf.args.first())
+            && self.seen.insert(t.to_token_stream().to_string())
+        {
+            self.found.push(t.clone());
         }
         visit::visit_expr_method_call(self, m);
     }

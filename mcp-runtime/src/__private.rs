@@ -81,7 +81,13 @@ pub fn output_schema_for<T: ToolReturn>(settings: &SchemaSettings) -> Option<Sch
 }
 
 /// Deserialize validated arguments; a failure names the field path.
+///
+/// The arguments are deserialized by reference first: tracking the path
+/// costs an allocation per field, so it is paid only to describe a failure.
 pub fn parse_arguments<T: DeserializeOwned>(args: Value) -> Result<T, McpError> {
+    if let Ok(v) = T::deserialize(&args) {
+        return Ok(v);
+    }
     serde_path_to_error::deserialize(args).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde_json::Value;
@@ -91,7 +91,13 @@ fn rpc_error(status: StatusCode, code: i64, message: &str) -> Response {
     json_response(status.as_u16(), error_body(None, &err))
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// Headers of the MCP transport, as constants: a lookup by `HeaderName`
+/// skips parsing and lower-casing the name on every request.
+const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -118,7 +124,7 @@ fn origin_host(origin: &str) -> Option<&str> {
 
 fn check_rebinding(config: &HttpConfig, headers: &HeaderMap) -> Result<(), Response> {
     if !config.allowed_hosts.is_empty() {
-        let ok = header_str(headers, "host").map(host_name).is_some_and(|h| {
+        let ok = header_str(headers, &header::HOST).map(host_name).is_some_and(|h| {
             config
                 .allowed_hosts
                 .iter()
@@ -231,7 +237,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         None => None,
     };
     let headers = &parts.headers;
-    let content_type = header_str(headers, "content-type").unwrap_or("");
+    let content_type = header_str(headers, &header::CONTENT_TYPE).unwrap_or("");
     if !content_type
         .split(';')
         .next()
@@ -243,7 +249,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             "unsupported media type: send `Content-Type: application/json`",
         );
     }
-    let accept = header_str(headers, "accept").unwrap_or("*/*");
+    let accept = header_str(headers, &header::ACCEPT).unwrap_or("*/*");
     let accepts = |t: &str| {
         accept.split(',').any(|a| {
             let a = a.split(';').next().unwrap_or("").trim();
@@ -261,7 +267,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         );
     }
     let may_stream = accepts("text/event-stream");
-    if let Some(len) = header_str(headers, "content-length").and_then(|l| l.parse::<usize>().ok()) {
+    if let Some(len) = header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()) {
         if len > state.config.max_body_bytes {
             return too_large(state.config.max_body_bytes);
         }
@@ -294,7 +300,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             ),
         );
     }
-    let trimmed = |name: &str| header_str(headers, name).map(|v| v.trim().to_owned());
+    let trimmed = |name: &HeaderName| header_str(headers, name).map(|v| v.trim().to_owned());
     let params = headers
         .iter()
         .filter_map(|(name, value)| {
@@ -303,9 +309,9 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         })
         .collect();
     let transport = Transport::Http {
-        protocol_version: trimmed("mcp-protocol-version"),
-        mcp_method: trimmed("mcp-method"),
-        mcp_name: trimmed("mcp-name"),
+        protocol_version: trimmed(&MCP_PROTOCOL_VERSION),
+        mcp_method: trimmed(&MCP_METHOD),
+        mcp_name: trimmed(&MCP_NAME),
         params,
     };
     let permit = match state.permits.clone().try_acquire_owned() {

@@ -64,3 +64,8 @@ pub fn init_logging() {
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The `#[mcp_tool]` guide's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../mcp-macros/src/mcp_tool.md")]
+pub struct McpToolDocTests;

@@ -238,17 +238,6 @@ impl ToolOutput {
             structured: value.is_object().then_some(value),
         }
     }
-
-    /// Writes the `CallToolResult` object (without `resultType`) into `out`.
-    pub(crate) fn write_result(&self, out: &mut Map<String, Value>) {
-        out.insert(
-            "content".into(),
-            Value::Array(self.content.iter().map(Content::to_json).collect()),
-        );
-        if let Some(s) = &self.structured {
-            out.insert("structuredContent".into(), s.clone());
-        }
-    }
 }
 
 /// A type a tool may return: any `Serialize + JsonSchema` value, or a [`ToolOutput`].

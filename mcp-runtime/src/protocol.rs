@@ -5,6 +5,7 @@
 //! Transport-agnostic: HTTP, stdio and the in-process test client all call
 //! [`Dispatcher::handle`] with the bytes of one message.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -21,7 +22,7 @@ use crate::context::{
     CancellationToken, KeyIdentity, LogLevel, NotificationSender, StateMap, ToolContext,
 };
 use crate::error::McpError;
-use crate::output::ToolOutput;
+use crate::output::{Content, ToolOutput};
 use crate::registry::{INJECTED, Registry, ToolInfo};
 
 /// Protocol revisions of the handshake era, newest first.
@@ -308,6 +309,8 @@ pub(crate) struct Dispatcher {
     legacy_log_level: AtomicU8,
     pages_legacy: Vec<Vec<u8>>,
     pages_stateless: Vec<Vec<u8>>,
+    /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
+    server_meta_json: Vec<u8>,
     inflight: Mutex<HashMap<String, CancellationToken>>,
 }
 
@@ -356,6 +359,8 @@ impl Dispatcher {
             legacy_log_level: AtomicU8::new(0xff),
             pages_legacy,
             pages_stateless,
+            server_meta_json: serde_json::to_vec(&server_meta)
+                .expect("serializing a Value cannot fail"),
             inflight: Mutex::new(HashMap::new()),
         }
     }
@@ -490,7 +495,7 @@ impl Dispatcher {
         method: &str,
         params: Option<&RawValue>,
         env: Env,
-    ) -> Result<Vec<u8>, RpcError> {
+    ) -> Result<Cow<'_, [u8]>, RpcError> {
         // `tools/call` params are parsed once, with `_meta`; other methods only need `_meta`.
         let (call, meta_value) = if method == "tools/call" {
             let p = params.ok_or_else(|| RpcError::invalid_params("tools/call needs params"))?;
@@ -516,8 +521,8 @@ impl Dispatcher {
         };
         let era = self.era(method, &meta, &env)?;
         match (era, method) {
-            (Era::Legacy, "initialize") => self.initialize(params),
-            (Era::Legacy, "ping") => Ok(b"{}".to_vec()),
+            (Era::Legacy, "initialize") => self.initialize(params).map(Cow::Owned),
+            (Era::Legacy, "ping") => Ok(Cow::Borrowed(b"{}")),
             (Era::Legacy, "logging/setLevel") => {
                 #[derive(Deserialize)]
                 struct SetLevel {
@@ -533,13 +538,14 @@ impl Dispatcher {
                     ))
                 })?;
                 self.legacy_log_level.store(level as u8, Ordering::Relaxed);
-                Ok(b"{}".to_vec())
+                Ok(Cow::Borrowed(b"{}"))
             }
-            (Era::Stateless, "server/discover") => Ok(self.discover()),
-            (_, "tools/list") => self.list(params, era),
+            (Era::Stateless, "server/discover") => Ok(Cow::Owned(self.discover())),
+            // The precomputed page, borrowed: copied once, into the response.
+            (_, "tools/list") => self.list(params, era).map(Cow::Borrowed),
             (_, "tools/call") => {
                 let call = call.expect("parsed above");
-                self.call(id, call, &meta, era, env).await
+                self.call(id, call, &meta, era, env).await.map(Cow::Owned)
             }
             (era, _) => {
                 let err = RpcError::new(
@@ -728,7 +734,7 @@ impl Dispatcher {
         serde_json::to_vec(&m).expect("serializing a Value cannot fail")
     }
 
-    fn list(&self, params: Option<&RawValue>, era: Era) -> Result<Vec<u8>, RpcError> {
+    fn list(&self, params: Option<&RawValue>, era: Era) -> Result<&[u8], RpcError> {
         #[derive(Deserialize, Default)]
         struct ListParams {
             #[serde(default)]
@@ -752,7 +758,7 @@ impl Dispatcher {
         };
         pages
             .get(page)
-            .cloned()
+            .map(Vec::as_slice)
             .ok_or_else(|| RpcError::invalid_params("invalid cursor"))
     }
 
@@ -941,9 +947,13 @@ impl Dispatcher {
             InflightGuard::register(self, inflight_key(env.key.as_deref(), id), &env.cancel);
         let fut = AssertUnwindSafe((tool.desc.call)(args, ctx)).catch_unwind();
         let timeout = self.config.call_timeout;
+        // A call cancelled before it starts does not run. Otherwise the tool is
+        // polled first: a call that completes at once never waits on the token.
+        if env.cancel.is_cancelled() {
+            return Err(McpError::server("the call was cancelled"));
+        }
         let outcome = tokio::select! {
             biased;
-            _ = env.cancel.cancelled() => Err(McpError::server("the call was cancelled")),
             r = tokio::time::timeout(timeout, fut) => match r {
                 Ok(Ok(result)) => result,
                 Ok(Err(panic)) => {
@@ -962,10 +972,14 @@ impl Dispatcher {
                     )))
                 }
             },
+            _ = env.cancel.cancelled() => Err(McpError::server("the call was cancelled")),
         };
         outcome
     }
 
+    /// The `CallToolResult`, written directly: the bytes serializing it as a
+    /// `Map` would give (keys sorted: `_meta`, `content`, `isError`,
+    /// `resultType`, `structuredContent`), without building and cloning one.
     fn call_result(
         &self,
         (outcome, _tenant, _key): (
@@ -975,27 +989,56 @@ impl Dispatcher {
         ),
         era: Era,
     ) -> Vec<u8> {
-        let mut m = Map::with_capacity(4);
-        match outcome {
-            Ok(out) => out.write_result(&mut m),
+        let mut out = Vec::with_capacity(160);
+        out.push(b'{');
+        if era == Era::Stateless {
+            out.extend_from_slice(br#""_meta":"#);
+            out.extend_from_slice(&self.server_meta_json);
+            out.push(b',');
+        }
+        out.extend_from_slice(br#""content":["#);
+        let structured = match &outcome {
+            Ok(o) => {
+                for (i, block) in o.content().iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    match block {
+                        Content::Text { text } => write_text_block(&mut out, text),
+                        other => write_json(&mut out, &other.to_json()),
+                    }
+                }
+                out.push(b']');
+                o.structured()
+            }
             Err(e) => {
                 let structured = json!({ "error": e.to_json() });
-                m.insert(
-                    "content".into(),
-                    json!([{ "type": "text", "text": structured.to_string() }]),
-                );
-                m.insert("isError".into(), Value::Bool(true));
+                write_text_block(&mut out, &structured.to_string());
+                out.extend_from_slice(br#"],"isError":true"#);
+                None
             }
-        }
+        };
         if era == Era::Stateless {
-            m.insert("resultType".into(), json!("complete"));
-            m.insert(
-                "_meta".into(),
-                json!({ META_SERVER_INFO: self.info.implementation() }),
-            );
+            out.extend_from_slice(br#","resultType":"complete""#);
         }
-        serde_json::to_vec(&m).expect("serializing a Value cannot fail")
+        if let Some(s) = structured {
+            out.extend_from_slice(br#","structuredContent":"#);
+            write_json(&mut out, s);
+        }
+        out.push(b'}');
+        out
     }
+}
+
+/// `{"text":<text>,"type":"text"}`, as serializing `Content::to_json` gives it.
+fn write_text_block(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(br#"{"text":"#);
+    write_json(out, text);
+    out.extend_from_slice(br#","type":"text"}"#);
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    serde_json::to_writer(out, v).expect("serializing JSON into a Vec cannot fail");
 }
 
 /// The `tools/call` span of one call. `finish` records the outcome and the
@@ -1233,34 +1276,49 @@ fn check_tenant(key: &KeyIdentity, tenant: Option<&str>) -> Result<(), McpError>
 
 /// Refuse any string argument longer than the limit, naming where it is.
 fn check_strings(v: &Value, max: usize) -> Result<(), McpError> {
-    fn walk(v: &Value, max: usize, path: &mut Vec<String>) -> Result<(), McpError> {
+    /// What is too long; a value's path is collected innermost first while
+    /// the error unwinds, so a passing check allocates nothing.
+    enum TooLong {
+        Name,
+        Value(usize, Vec<String>),
+    }
+    fn within(e: TooLong, seg: impl FnOnce() -> String) -> TooLong {
+        match e {
+            TooLong::Value(len, mut path) => {
+                path.push(seg());
+                TooLong::Value(len, path)
+            }
+            name => name,
+        }
+    }
+    fn walk(v: &Value, max: usize) -> Result<(), TooLong> {
         match v {
-            Value::String(s) if s.len() > max => Err(McpError::validation(format!(
-                "argument `{}` is {} bytes long; the limit is {max} bytes",
-                display_path(path),
-                s.len()
-            ))),
+            Value::String(s) if s.len() > max => Err(TooLong::Value(s.len(), Vec::new())),
             Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
-                path.push(i.to_string());
-                let r = walk(item, max, path);
-                path.pop();
-                r
+                walk(item, max).map_err(|e| within(e, || i.to_string()))
             }),
             Value::Object(m) => m.iter().try_for_each(|(k, item)| {
                 if k.len() > max {
-                    return Err(McpError::validation(format!(
-                        "an argument name is longer than {max} bytes"
-                    )));
+                    return Err(TooLong::Name);
                 }
-                path.push(k.clone());
-                let r = walk(item, max, path);
-                path.pop();
-                r
+                walk(item, max).map_err(|e| within(e, || k.clone()))
             }),
             _ => Ok(()),
         }
     }
-    walk(v, max, &mut Vec::new())
+    match walk(v, max) {
+        Ok(()) => Ok(()),
+        Err(TooLong::Name) => Err(McpError::validation(format!(
+            "an argument name is longer than {max} bytes"
+        ))),
+        Err(TooLong::Value(len, mut path)) => {
+            path.reverse();
+            Err(McpError::validation(format!(
+                "argument `{}` is {len} bytes long; the limit is {max} bytes",
+                display_path(&path)
+            )))
+        }
+    }
 }
 
 /// `["items", "0", "qty"]` → `items[0].qty`.

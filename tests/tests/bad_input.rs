@@ -586,8 +586,8 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
 
 fn describe(resp: &HttpResponse) -> String {
     let mut text = resp.text();
-    if text.len() > 600 {
-        let mut end = 600;
+    if text.len() > 2000 {
+        let mut end = 2000;
         while !text.is_char_boundary(end) {
             end -= 1;
         }

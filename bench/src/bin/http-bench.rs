@@ -25,6 +25,8 @@ struct Opts {
     conc: Vec<usize>,
     server_cpus: Option<String>,
     client_cpus: Option<String>,
+    /// Load an already running server (e.g. one under a profiler) instead.
+    attach: Option<SocketAddr>,
 }
 
 fn opts() -> Opts {
@@ -35,6 +37,7 @@ fn opts() -> Opts {
         conc: vec![1, 8, 32, 128],
         server_cpus: Some("0".into()),
         client_cpus: Some("1".into()),
+        attach: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -51,6 +54,7 @@ fn opts() -> Opts {
             }
             "--server-cpus" => o.server_cpus = Some(val()),
             "--client-cpus" => o.client_cpus = Some(val()),
+            "--attach" => o.attach = Some(val().parse().expect("--attach 127.0.0.1:PORT")),
             "--no-pin" => {
                 o.server_cpus = None;
                 o.client_cpus = None;
@@ -68,6 +72,8 @@ struct Run {
     p50_us: f64,
     p99_us: f64,
     p999_us: f64,
+    /// Server CPU time (user + system, all threads) per request, µs.
+    cpu_us: f64,
     errors: u64,
 }
 
@@ -106,13 +112,21 @@ async fn connection(
     (lat, errors)
 }
 
-async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64) -> Run {
+async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64, pid: Option<u32>) -> Run {
     let start = Instant::now();
     let measure_from = start + Duration::from_secs_f64(warmup);
     let end = measure_from + Duration::from_secs_f64(secs);
     let tasks: Vec<_> = (0..conc)
         .map(|i| tokio::spawn(connection(addr, i as u64, measure_from, end)))
         .collect();
+    // Server CPU over the recorded window (the connections are all busy then).
+    let mut cpu = 0;
+    if let Some(pid) = pid {
+        tokio::time::sleep_until(measure_from.into()).await;
+        let before = mcp_bench::cpu_ns_of(pid);
+        tokio::time::sleep_until(end.into()).await;
+        cpu = mcp_bench::cpu_ns_of(pid).saturating_sub(before);
+    }
     let mut all = Vec::new();
     let mut errors = 0;
     for t in tasks {
@@ -127,6 +141,11 @@ async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64) -> Run {
         p50_us: us(0.50),
         p99_us: us(0.99),
         p999_us: us(0.999),
+        cpu_us: if all.is_empty() {
+            0.0
+        } else {
+            cpu as f64 / 1000.0 / all.len() as f64
+        },
         errors,
     }
 }
@@ -172,6 +191,25 @@ fn main() {
             eprintln!("warning: could not pin the load generator to CPUs {c}");
         }
     }
+    if let Some(addr) = o.attach {
+        // Drive an external server (e.g. `http-bench --serve framework` under
+        // callgrind or perf): one run per concurrency, no servers spawned.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            for &c in &o.conc {
+                let r = run(addr, c, o.warmup, o.secs, None).await;
+                let total = (r.rps * o.secs).round();
+                println!(
+                    "conc {c}: {total} requests, {:.0} req/s, p50 {:.1} µs, p99 {:.1} µs, errors {}",
+                    r.rps, r.p50_us, r.p99_us, r.errors
+                );
+            }
+        });
+        return;
+    }
     let workers = o
         .server_cpus
         .as_deref()
@@ -202,11 +240,11 @@ fn main() {
         sanity(floor.addr, framework.addr).await;
         // Global warm-up: fill caches, grow buffers, let the CPU clock settle.
         for s in [&floor, &framework] {
-            run(s.addr, 32, 0.0, 1.0).await;
+            run(s.addr, 32, 0.0, 1.0, None).await;
         }
         println!();
         println!(
-            "| conc | server | req/s | p50 µs | p99 µs | p99.9 µs | errors |\n|---:|---|---:|---:|---:|---:|---:|"
+            "| conc | server | req/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/req | errors |\n|---:|---|---:|---:|---:|---:|---:|---:|"
         );
         let mut summary = Vec::new();
         for &c in &o.conc {
@@ -215,7 +253,7 @@ fn main() {
                 let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
                 for which in order {
                     let s = if which == 0 { &floor } else { &framework };
-                    res[which].push(run(s.addr, c, o.warmup, o.secs).await);
+                    res[which].push(run(s.addr, c, o.warmup, o.secs, Some(s.pid())).await);
                 }
             }
             let med = |runs: &[Run], f: fn(&Run) -> f64| {
@@ -229,11 +267,12 @@ fn main() {
                     p50_us: med(&res[which], |r| r.p50_us),
                     p99_us: med(&res[which], |r| r.p99_us),
                     p999_us: med(&res[which], |r| r.p999_us),
+                    cpu_us: med(&res[which], |r| r.cpu_us),
                     errors: res[which].iter().map(|r| r.errors).sum(),
                 };
                 println!(
-                    "| {c} | {name} | {:.0} | {:.1} | {:.1} | {:.1} | {} |",
-                    r.rps, r.p50_us, r.p99_us, r.p999_us, r.errors
+                    "| {c} | {name} | {:.0} | {:.1} | {:.1} | {:.1} | {:.2} | {} |",
+                    r.rps, r.p50_us, r.p99_us, r.p999_us, r.cpu_us, r.errors
                 );
                 row.push(r);
             }
@@ -253,14 +292,15 @@ fn main() {
                 row[1].p50_us / row[0].p50_us,
                 row[1].p99_us / row[0].p99_us,
                 row[1].p999_us / row[0].p999_us,
+                row[1].cpu_us / row[0].cpu_us,
             ));
         }
         println!();
         println!(
-            "| conc | throughput framework/floor | (median of paired rounds) | p50 ratio | p99 ratio | p99.9 ratio |\n|---:|---:|---:|---:|---:|---:|"
+            "| conc | throughput framework/floor | (median of paired rounds) | p50 ratio | p99 ratio | p99.9 ratio | server CPU/req ratio |\n|---:|---:|---:|---:|---:|---:|---:|"
         );
-        for (c, t, tp, p50, p99, p999) in summary {
-            println!("| {c} | {t:.3} | {tp:.3} | {p50:.3} | {p99:.3} | {p999:.3} |");
+        for (c, t, tp, p50, p99, p999, cpu) in summary {
+            println!("| {c} | {t:.3} | {tp:.3} | {p50:.3} | {p99:.3} | {p999:.3} | {cpu:.3} |");
         }
     });
     drop(floor);

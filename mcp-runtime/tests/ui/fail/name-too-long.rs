@@ -8,7 +8,7 @@ async fn long_name() -> u32 {
 
 /// A fn name of 65 characters, used as the tool's name.
 #[mcp_tool]
-async fn a_very_long_function_name_that_goes_on_and_on_and_on_and_on_1234() -> u32 {
+async fn a_very_long_function_name_that_goes_on_and_on_and_on_and_on_12345() -> u32 {
     1
 }
 

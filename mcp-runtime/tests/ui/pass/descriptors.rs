@@ -65,7 +65,10 @@ fn main() {
     assert_eq!(d.file, file!());
     assert_eq!(d.line, 20, "the line of the fn's name");
     assert_eq!(d.module_path, module_path!());
-    assert_eq!((d.input_schema)(&settings).get("type"), Some(&json!("object")));
+    assert_eq!(
+        (d.input_schema)(&settings).get("type"),
+        Some(&json!("object"))
+    );
     assert!((d.output_schema)(&settings).is_some());
 
     let d = find("inline_tool");
@@ -73,11 +76,20 @@ fn main() {
     assert_eq!(d.annotations, Annotations::default());
     assert!(d.state.is_empty());
     let schema = (d.input_schema)(&settings).to_value();
-    assert_eq!(schema["properties"]["orderNumber"]["description"], json!("The order number."));
-    assert_eq!(schema["properties"]["maxItems"]["description"], json!("How many."));
+    assert_eq!(
+        schema["properties"]["orderNumber"]["description"],
+        json!("The order number.")
+    );
+    assert_eq!(
+        schema["properties"]["maxItems"]["description"],
+        json!("How many.")
+    );
     assert_eq!(schema["required"], json!(["orderNumber"]));
     assert_eq!(schema["additionalProperties"], json!(false));
-    assert!((d.output_schema)(&settings).is_none(), "ToolOutput has no output schema");
+    assert!(
+        (d.output_schema)(&settings).is_none(),
+        "ToolOutput has no output schema"
+    );
 
     let d = find("nothing");
     assert_eq!(

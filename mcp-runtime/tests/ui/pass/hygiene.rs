@@ -1,7 +1,13 @@
 //! Generated code must not pick up the user's names for std or runtime items.
-#![allow(dead_code, non_camel_case_types, non_upper_case_globals, unused_imports, unused_macros)]
+#![allow(
+    dead_code,
+    non_camel_case_types,
+    non_upper_case_globals,
+    unused_imports,
+    unused_macros
+)]
 
-use ::mcp_runtime::prelude::{mcp_tool, Deserialize, JsonSchema, McpError, Serialize, ToolContext};
+use ::mcp_runtime::prelude::{Deserialize, JsonSchema, McpError, Serialize, ToolContext, mcp_tool};
 
 struct Result;
 struct Ok;
@@ -59,7 +65,10 @@ struct Db;
 
 /// Arguments struct, context, `Result`, state.
 #[mcp_tool(title = "Hygiene")]
-async fn struct_args(arguments: Args, context: ToolContext) -> ::core::result::Result<Out, McpError> {
+async fn struct_args(
+    arguments: Args,
+    context: ToolContext,
+) -> ::core::result::Result<Out, McpError> {
     let _db = context.state::<Db>()?;
     ::core::result::Result::Ok(Out {
         len: arguments.text.len(),
@@ -90,3 +99,27 @@ async fn no_args() -> u8 {
 async fn doc_macro() {}
 
 fn main() {}
+
+/// Without the prelude at all. (Inline arguments are left out: schemars'
+/// derive needs the prelude.)
+mod no_prelude {
+    #![no_implicit_prelude]
+
+    use ::mcp_runtime::prelude::{McpError, ToolContext, mcp_tool};
+
+    /// Arguments struct, context, `Result`, state.
+    #[mcp_tool]
+    async fn bare(
+        args: super::Args,
+        ctx: ToolContext,
+    ) -> ::core::result::Result<super::Out, McpError> {
+        let _db = ctx.state::<super::Db>()?;
+        ::core::result::Result::Ok(super::Out {
+            len: args.text.len(),
+        })
+    }
+
+    /// Nothing.
+    #[mcp_tool]
+    async fn bare_nothing() {}
+}

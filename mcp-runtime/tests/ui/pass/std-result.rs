@@ -8,7 +8,10 @@ async fn full_path() -> std::result::Result<u32, McpError> {
 
 /// `core`'s, with an error that converts into `McpError`.
 #[mcp_tool]
-async fn parse_number(text: String, radix: u32) -> ::core::result::Result<i64, std::num::ParseIntError> {
+async fn parse_number(
+    text: String,
+    radix: u32,
+) -> ::core::result::Result<i64, std::num::ParseIntError> {
     i64::from_str_radix(&text, radix)
 }
 
