@@ -53,6 +53,7 @@ enum Mode {
 /// One line.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // deserialized (that is the test), not all read
 struct Line {
     /// `SKU-` and four digits.
     #[schemars(regex(pattern = r"^SKU-\d{4}$"))]
@@ -67,6 +68,7 @@ struct Line {
 /// Shipping.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // deserialized (that is the test), not all read
 struct Shipping {
     /// Carrier mode.
     method: Mode,
@@ -80,6 +82,7 @@ struct Shipping {
 /// Arguments of `rich`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // deserialized (that is the test), not all read
 struct RichArgs {
     /// Three capitals, a dash, two digits.
     #[schemars(regex(pattern = r"^[A-Z]{3}-\d{2}$"))]

@@ -35,6 +35,7 @@ enum Color {
 /// Arguments of `order`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)] // deserialized (that is the test), not all read
 struct OrderArgs {
     /// A SKU like `SKU-0001`.
     #[schemars(regex(pattern = r"^SKU-\d{4}$"))]

@@ -13,7 +13,7 @@
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde_json::Value;
 
 /// The official MCP schema's `JSONRPCMessage`, compiled once.
@@ -39,35 +39,66 @@ pub fn lossy(bytes: &[u8]) -> String {
     s.chars().take(2000).collect()
 }
 
-/// The top-level keys of a JSON object in order, duplicates included
-/// (`None` if the text is not an object).
-pub fn top_level_keys(text: &[u8]) -> Option<Vec<String>> {
-    struct Keys(Vec<String>);
-    impl<'de> Deserialize<'de> for Keys {
+/// The top-level member names of a JSON object in order, duplicates
+/// included, with the raw `id` value (`None` if the text is not an object).
+/// Unlike a `serde_json::Value` this reads what the server's envelope parser
+/// reads: members it ignores are skipped unchecked, names may hold bytes
+/// that are not UTF-8, strings that do not decode (lone surrogates) pass.
+pub fn top_level(text: &[u8]) -> Option<Vec<(Vec<u8>, Option<Box<serde_json::value::RawValue>>)>> {
+    type Member = (Vec<u8>, Option<Box<serde_json::value::RawValue>>);
+    struct Members(Vec<Member>);
+    struct Name(Vec<u8>);
+    impl<'de> Deserialize<'de> for Name {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             struct V;
             impl<'de> Visitor<'de> for V {
-                type Value = Keys;
+                type Value = Name;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a member name")
+                }
+                fn visit_str<E>(self, v: &str) -> Result<Name, E> {
+                    Ok(Name(v.as_bytes().to_vec()))
+                }
+                fn visit_bytes<E>(self, v: &[u8]) -> Result<Name, E> {
+                    Ok(Name(v.to_vec()))
+                }
+            }
+            d.deserialize_bytes(V)
+        }
+    }
+    impl<'de> Deserialize<'de> for Members {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Members;
                 fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.write_str("an object")
                 }
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
-                    let mut keys = Vec::new();
-                    while let Some(k) = map.next_key::<String>()? {
-                        map.next_value::<IgnoredAny>()?;
-                        keys.push(k);
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                    let mut members = Vec::new();
+                    while let Some(Name(k)) = map.next_key::<Name>()? {
+                        let raw = if k == b"id" {
+                            Some(map.next_value()?)
+                        } else {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            None
+                        };
+                        members.push((k, raw));
                     }
-                    Ok(Keys(keys))
+                    Ok(Members(members))
                 }
             }
             d.deserialize_map(V)
         }
     }
-    serde_json::from_slice::<Keys>(text).ok().map(|k| k.0)
+    serde_json::from_slice::<Members>(text).ok().map(|m| m.0)
 }
 
-fn has_duplicates(keys: &[String]) -> bool {
-    keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k))
+fn has_duplicates<K: PartialEq, T>(members: &[(K, T)]) -> bool {
+    members
+        .iter()
+        .enumerate()
+        .any(|(i, (k, _))| members[..i].iter().any(|(p, _)| p == k))
 }
 
 /// An id the server must echo: a string, or an integer written in digits.
@@ -87,14 +118,21 @@ fn well_formed_request(o: &serde_json::Map<String, Value>) -> bool {
 pub fn check_reply(request: &[u8], reply: Option<&[u8]>) {
     let parsed: Option<Value> = serde_json::from_slice(request).ok();
     let obj = parsed.as_ref().and_then(Value::as_object);
+    let members = top_level(request);
+    let has = |key: &str| {
+        members
+            .as_ref()
+            .is_some_and(|m| m.iter().any(|(k, _)| k == key.as_bytes()))
+    };
     let Some(body) = reply else {
-        let o = obj.unwrap_or_else(|| {
-            panic!("no answer to a message that is not a JSON object: {}", lossy(request))
-        });
-        let client_response =
-            !o.contains_key("method") && (o.contains_key("result") || o.contains_key("error"));
         assert!(
-            !o.contains_key("id") || client_response,
+            members.is_some(),
+            "no answer to a message that is not a JSON object: {}",
+            lossy(request)
+        );
+        let client_response = !has("method") && (has("result") || has("error"));
+        assert!(
+            !has("id") || client_response,
             "no answer to a request with an id: {}",
             lossy(request)
         );
@@ -128,13 +166,16 @@ pub fn check_reply(request: &[u8], reply: Option<&[u8]>) {
         assert!(m.contains_key("error"), "a result with a null id: {msg}");
         for_schema.as_object_mut().expect("object").remove("id");
     } else {
-        let req_id = obj.and_then(|o| o.get("id")).unwrap_or_else(|| {
-            panic!("answer id {id} to a message without one: {}", lossy(request))
-        });
-        assert_eq!(id, req_id, "the answer's id is not the request's: {}", lossy(request));
+        let raw_id = members
+            .as_ref()
+            .and_then(|m| m.iter().rev().find_map(|(k, raw)| raw.as_ref().filter(|_| k == b"id")))
+            .unwrap_or_else(|| panic!("answer id {id} to a message without one: {}", lossy(request)));
+        let req_id: Value = serde_json::from_str(raw_id.get())
+            .unwrap_or_else(|e| panic!("echoed an id that does not parse ({e}): {}", lossy(request)));
+        assert_eq!(id, &req_id, "the answer's id is not the request's: {}", lossy(request));
     }
     if let Some(o) = obj {
-        let unique = top_level_keys(request).is_some_and(|k| !has_duplicates(&k));
+        let unique = members.as_ref().is_some_and(|m| !has_duplicates(m));
         if unique && well_formed_request(o) {
             assert!(!id.is_null(), "a well-formed request lost its id: {}\n-> {msg}", lossy(request));
         }

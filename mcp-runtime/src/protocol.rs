@@ -271,6 +271,137 @@ struct CallParams<'a> {
     meta: Option<Value>,
 }
 
+/// The `arguments` of a `tools/call`: raw, to be parsed once the tool is
+/// found; or already parsed by [`FastCall`].
+enum CallArgs<'a> {
+    Raw(&'a RawValue),
+    Parsed(Map<String, Value>),
+}
+
+/// A `tools/call` request read in one pass: the common case, parsed without
+/// scanning the body three times (envelope, params, arguments). Anything
+/// unusual fails this parse, and the message then takes the general path,
+/// which gives every answer (and error) its exact form: an escaped string, a
+/// field the envelope does not need, a duplicate key, `arguments` that are not
+/// an object or do not parse strictly, an id that is not a string or integer.
+/// What a successful parse yields is what the general path would have found.
+struct FastCall<'a> {
+    id: &'a RawValue,
+    name: &'a str,
+    arguments: Option<Map<String, Value>>,
+    meta: Option<Value>,
+}
+
+impl<'a> FastCall<'a> {
+    fn parse(body: &'a [u8]) -> Option<FastCall<'a>> {
+        let text = std::str::from_utf8(body).ok()?;
+        let call: FastCall<'a> = serde_json::from_str(text).ok()?;
+        valid_id(Some(call.id))?;
+        Some(call)
+    }
+}
+
+/// Fails the fast parse; the general path takes the message instead.
+fn not_fast<E: serde::de::Error>() -> E {
+    E::custom("not the common tools/call shape")
+}
+
+impl<'de> Deserialize<'de> for FastCall<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FastCall<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a tools/call request")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let (mut version, mut method) = (false, false);
+                let mut id = None;
+                let mut params: Option<FastParams<'de>> = None;
+                while let Some(key) = m.next_key::<&'de str>()? {
+                    match key {
+                        "jsonrpc" if !version => {
+                            version = m.next_value::<&'de str>()? == "2.0";
+                            if !version {
+                                return Err(not_fast());
+                            }
+                        }
+                        "method" if !method => {
+                            method = m.next_value::<&'de str>()? == "tools/call";
+                            if !method {
+                                return Err(not_fast());
+                            }
+                        }
+                        "id" if id.is_none() => id = Some(m.next_value::<&'de RawValue>()?),
+                        "params" if params.is_none() => params = Some(m.next_value()?),
+                        _ => return Err(not_fast()),
+                    }
+                }
+                match (version, method, id, params) {
+                    (true, true, Some(id), Some(p)) => Ok(FastCall {
+                        id,
+                        name: p.name.ok_or_else(not_fast)?,
+                        arguments: p.arguments,
+                        meta: p.meta,
+                    }),
+                    _ => Err(not_fast()),
+                }
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The `params` of a [`FastCall`]: an object (unknown keys ignored, as
+/// [`CallParams`] does) whose `arguments`, if any, parse strictly to an object.
+struct FastParams<'a> {
+    name: Option<&'a str>,
+    arguments: Option<Map<String, Value>>,
+    meta: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for FastParams<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FastParams<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("tools/call params")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut p = FastParams {
+                    name: None,
+                    arguments: None,
+                    meta: None,
+                };
+                let mut meta_seen = false;
+                while let Some(key) = m.next_key::<&'de str>()? {
+                    match key {
+                        "name" if p.name.is_none() => p.name = Some(m.next_value()?),
+                        "arguments" if p.arguments.is_none() => {
+                            let ctx = StrictContext::default();
+                            match m.next_value_seed(StrictValue(&ctx))? {
+                                Value::Object(args) => p.arguments = Some(args),
+                                _ => return Err(not_fast()),
+                            }
+                        }
+                        "_meta" if !meta_seen => {
+                            meta_seen = true;
+                            p.meta = m.next_value()?;
+                        }
+                        "name" | "arguments" | "_meta" => return Err(not_fast()),
+                        _ => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(p)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 #[derive(Deserialize, Default)]
 struct MetaOnly {
     #[serde(default, rename = "_meta")]
@@ -375,6 +506,26 @@ impl Dispatcher {
         // sequence form of a struct), a long one as a syntax error.
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
             return Reply::from_error(None, batch_error(body));
+        }
+        if let Some(call) = FastCall::parse(body) {
+            // What `request` does for a `tools/call`, with the parsing done.
+            let meta = RequestMeta {
+                meta: call.meta.as_ref(),
+            };
+            let result = match self.era("tools/call", &meta, &env) {
+                Ok(era) => {
+                    let args = call.arguments.map(CallArgs::Parsed);
+                    self.call(call.id, call.name, args, &meta, era, env).await
+                }
+                Err(e) => Err(e),
+            };
+            return match result {
+                Ok(result) => Reply::Response {
+                    status: 200,
+                    body: result_body(call.id, &result),
+                },
+                Err(e) => Reply::from_error(Some(call.id), e),
+            };
         }
         let env_msg = match serde_json::from_slice::<Envelope<'_>>(body) {
             Ok(e) => e,
@@ -545,7 +696,9 @@ impl Dispatcher {
             (_, "tools/list") => self.list(params, era).map(Cow::Borrowed),
             (_, "tools/call") => {
                 let call = call.expect("parsed above");
-                self.call(id, call, &meta, era, env).await.map(Cow::Owned)
+                self.call(id, &call.name, call.arguments.map(CallArgs::Raw), &meta, era, env)
+                    .await
+                    .map(Cow::Owned)
             }
             (era, _) => {
                 let err = RpcError::new(
@@ -778,7 +931,8 @@ impl Dispatcher {
     async fn call(
         &self,
         id: &RawValue,
-        call: CallParams<'_>,
+        name: &str,
+        arguments: Option<CallArgs<'_>>,
         meta: &RequestMeta<'_>,
         era: Era,
         env: Env,
@@ -786,14 +940,14 @@ impl Dispatcher {
         if era == Era::Stateless {
             if let Transport::Http { mcp_name, .. } = &env.transport {
                 match mcp_name.as_deref() {
-                    Some(h) if h == call.name => {}
+                    Some(h) if h == name => {}
                     Some(h) => {
                         return Err(RpcError::new(
                             codes::HEADER_MISMATCH,
                             format!(
                                 "Mcp-Name header `{}` does not match the tool name `{}`",
                                 truncate(h, 80),
-                                truncate(&call.name, 80)
+                                truncate(name, 80)
                             ),
                         ));
                     }
@@ -806,15 +960,16 @@ impl Dispatcher {
                 }
             }
         }
-        let Some(tool) = self.registry.get(&call.name) else {
+        let Some(tool) = self.registry.get(name) else {
             return Err(RpcError::invalid_params(format!(
                 "unknown tool: {}",
-                truncate(&call.name, 80)
+                truncate(name, 80)
             )));
         };
-        let args = match call.arguments {
+        let args = match arguments {
             None => Map::new(),
-            Some(raw) if raw.get().starts_with('{') => match parse_arguments(raw.get()) {
+            Some(CallArgs::Parsed(m)) => m,
+            Some(CallArgs::Raw(raw)) if raw.get().starts_with('{') => match parse_arguments(raw.get()) {
                 Ok(m) => m,
                 Err(e) => {
                     let mut log = CallLog::new(tool.name(), env.key.as_deref());
@@ -822,7 +977,7 @@ impl Dispatcher {
                     return Ok(self.call_result((Err(e), None, env.key), era));
                 }
             },
-            Some(_) => {
+            Some(CallArgs::Raw(_)) => {
                 return Err(RpcError::invalid_params(
                     "tools/call `arguments` must be an object",
                 ));
@@ -1582,12 +1737,16 @@ fn level_from_u8(n: u8) -> LogLevel {
     }
 }
 
-/// An id usable in a response: a string or an integer.
+/// An id usable in a response: a string or an integer. It is echoed byte for
+/// byte, so a string must also decode (a lone surrogate escape such as
+/// `"\udc00"` would make the answer unreadable to strict JSON parsers).
 fn valid_id(id: Option<&RawValue>) -> Option<&RawValue> {
     let id = id?;
     let s = id.get();
     let ok = match s.as_bytes().first() {
-        Some(b'"') => true,
+        Some(b'"') => {
+            !s.contains('\\') || serde_json::from_str::<std::borrow::Cow<'_, str>>(s).is_ok()
+        }
         Some(b'-' | b'0'..=b'9') => s.bytes().skip(1).all(|b| b.is_ascii_digit()) && s.len() <= 20,
         _ => false,
     };
