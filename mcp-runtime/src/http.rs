@@ -124,12 +124,14 @@ fn origin_host(origin: &str) -> Option<&str> {
 
 fn check_rebinding(config: &HttpConfig, headers: &HeaderMap) -> Result<(), Response> {
     if !config.allowed_hosts.is_empty() {
-        let ok = header_str(headers, &header::HOST).map(host_name).is_some_and(|h| {
-            config
-                .allowed_hosts
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(h))
-        });
+        let ok = header_str(headers, &header::HOST)
+            .map(host_name)
+            .is_some_and(|h| {
+                config
+                    .allowed_hosts
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(h))
+            });
         if !ok {
             return Err(rpc_error(
                 StatusCode::FORBIDDEN,
@@ -256,7 +258,8 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             let family = t.split('/').next().unwrap_or(t);
             a.eq_ignore_ascii_case(t)
                 || a == "*/*"
-                || a.strip_suffix("/*").is_some_and(|f| f.eq_ignore_ascii_case(family))
+                || a.strip_suffix("/*")
+                    .is_some_and(|f| f.eq_ignore_ascii_case(family))
         })
     };
     if !accepts("application/json") {
@@ -267,7 +270,9 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         );
     }
     let may_stream = accepts("text/event-stream");
-    if let Some(len) = header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok()) {
+    if let Some(len) =
+        header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
+    {
         if len > state.config.max_body_bytes {
             return too_large(state.config.max_body_bytes);
         }

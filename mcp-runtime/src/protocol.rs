@@ -314,7 +314,10 @@ impl<'de> Deserialize<'de> for FastCall<'de> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a tools/call request")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
                 let (mut version, mut method) = (false, false);
                 let mut id = None;
                 let mut params: Option<FastParams<'de>> = None;
@@ -368,7 +371,10 @@ impl<'de> Deserialize<'de> for FastParams<'de> {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("tools/call params")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
                 let mut p = FastParams {
                     name: None,
                     arguments: None,
@@ -696,9 +702,16 @@ impl Dispatcher {
             (_, "tools/list") => self.list(params, era).map(Cow::Borrowed),
             (_, "tools/call") => {
                 let call = call.expect("parsed above");
-                self.call(id, &call.name, call.arguments.map(CallArgs::Raw), &meta, era, env)
-                    .await
-                    .map(Cow::Owned)
+                self.call(
+                    id,
+                    &call.name,
+                    call.arguments.map(CallArgs::Raw),
+                    &meta,
+                    era,
+                    env,
+                )
+                .await
+                .map(Cow::Owned)
             }
             (era, _) => {
                 let err = RpcError::new(
@@ -969,14 +982,16 @@ impl Dispatcher {
         let args = match arguments {
             None => Map::new(),
             Some(CallArgs::Parsed(m)) => m,
-            Some(CallArgs::Raw(raw)) if raw.get().starts_with('{') => match parse_arguments(raw.get()) {
-                Ok(m) => m,
-                Err(e) => {
-                    let mut log = CallLog::new(tool.name(), env.key.as_deref());
-                    log.finish(e.kind().as_str());
-                    return Ok(self.call_result((Err(e), None, env.key), era));
+            Some(CallArgs::Raw(raw)) if raw.get().starts_with('{') => {
+                match parse_arguments(raw.get()) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let mut log = CallLog::new(tool.name(), env.key.as_deref());
+                        log.finish(e.kind().as_str());
+                        return Ok(self.call_result((Err(e), None, env.key), era));
+                    }
                 }
-            },
+            }
             Some(CallArgs::Raw(_)) => {
                 return Err(RpcError::invalid_params(
                     "tools/call `arguments` must be an object",
@@ -1301,13 +1316,18 @@ fn parse_arguments(raw: &str) -> Result<Map<String, Value>, McpError> {
         .and_then(|v| de.end().map(|()| v));
     match parsed {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(McpError::validation("tools/call `arguments` must be an object")),
+        Ok(_) => Err(McpError::validation(
+            "tools/call `arguments` must be an object",
+        )),
         Err(e) => {
             let mut segments = ctx.path.into_inner();
             segments.reverse();
             let path = display_path(&segments);
             Err(McpError::validation(if ctx.duplicate.get() {
-                format!("invalid arguments: duplicate argument `{}`", truncate(&path, 200))
+                format!(
+                    "invalid arguments: duplicate argument `{}`",
+                    truncate(&path, 200)
+                )
             } else if path.is_empty() {
                 format!("invalid arguments: {}", strip_location(&e))
             } else {
@@ -1449,9 +1469,10 @@ fn check_strings(v: &Value, max: usize) -> Result<(), McpError> {
     fn walk(v: &Value, max: usize) -> Result<(), TooLong> {
         match v {
             Value::String(s) if s.len() > max => Err(TooLong::Value(s.len(), Vec::new())),
-            Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| {
-                walk(item, max).map_err(|e| within(e, || i.to_string()))
-            }),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| walk(item, max).map_err(|e| within(e, || i.to_string()))),
             Value::Object(m) => m.iter().try_for_each(|(k, item)| {
                 if k.len() > max {
                     return Err(TooLong::Name);
@@ -1556,7 +1577,11 @@ fn allowed_values(schema: &Value, path: &[String]) -> Option<String> {
     if let Some(Value::Array(e)) = node.get("enum") {
         values.extend(e);
     } else {
-        for branch in node.get("oneOf").or_else(|| node.get("anyOf"))?.as_array()? {
+        for branch in node
+            .get("oneOf")
+            .or_else(|| node.get("anyOf"))?
+            .as_array()?
+        {
             match (branch.get("const"), branch.get("enum")) {
                 (Some(c), _) => values.push(c),
                 (None, Some(Value::Array(e))) => values.extend(e),

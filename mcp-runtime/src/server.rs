@@ -525,7 +525,10 @@ impl Server {
     /// [`run`](Server::run) with explicit arguments (without the program
     /// name): a server with options of its own takes those out first and
     /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--help`.
-    pub async fn run_with_args(self, args: impl IntoIterator<Item = String>) -> Result<(), ServeError> {
+    pub async fn run_with_args(
+        self,
+        args: impl IntoIterator<Item = String>,
+    ) -> Result<(), ServeError> {
         crate::init_logging();
         let mut args = args.into_iter();
         let mut stdio = false;

@@ -244,11 +244,23 @@ fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
     }
     let null = Value::Null;
     let before = d.breaking.len() + d.compatible.len();
-    let (old_in, new_in) = (old.get("inputSchema").unwrap_or(&null), new.get("inputSchema").unwrap_or(&null));
-    compare_schema(&format!("tool `{tool}`: argument"), "", old_in, new_in, Direction::Input, d);
+    let (old_in, new_in) = (
+        old.get("inputSchema").unwrap_or(&null),
+        new.get("inputSchema").unwrap_or(&null),
+    );
+    compare_schema(
+        &format!("tool `{tool}`: argument"),
+        "",
+        old_in,
+        new_in,
+        Direction::Input,
+        d,
+    );
     if old_in != new_in && d.breaking.len() + d.compatible.len() == before {
         // A change this comparison does not classify: flag it rather than let it pass unseen.
-        d.breaking.push(format!("tool `{tool}`: input schema changed in a way not classified; review it"));
+        d.breaking.push(format!(
+            "tool `{tool}`: input schema changed in a way not classified; review it"
+        ));
     }
     match (old.get("outputSchema"), new.get("outputSchema")) {
         (Some(o), Some(n)) => compare_schema(
@@ -311,7 +323,8 @@ fn allowed_values(s: &Value) -> Option<Vec<Value>> {
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(Value::Array(branches)) = s.get(key) {
-            let consts: Option<Vec<Value>> = branches.iter().map(|b| b.get("const").cloned()).collect();
+            let consts: Option<Vec<Value>> =
+                branches.iter().map(|b| b.get("const").cloned()).collect();
             if consts.is_some() {
                 return consts;
             }
@@ -358,11 +371,19 @@ fn compare_schema(
         let ne = ne.unwrap_or_default();
         for v in oe.iter().filter(|v| !ne.is_empty() && !ne.contains(v)) {
             let msg = format!("{what} {label} enum value {v} removed");
-            if dir == Direction::Input { d.breaking.push(msg) } else { d.compatible.push(msg) }
+            if dir == Direction::Input {
+                d.breaking.push(msg)
+            } else {
+                d.compatible.push(msg)
+            }
         }
         for v in ne.iter().filter(|v| !oe.contains(v)) {
             let msg = format!("{what} {label} enum value {v} added");
-            if dir == Direction::Output { d.breaking.push(msg) } else { d.compatible.push(msg) }
+            if dir == Direction::Output {
+                d.breaking.push(msg)
+            } else {
+                d.compatible.push(msg)
+            }
         }
     }
     if dir == Direction::Input {

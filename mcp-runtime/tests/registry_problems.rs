@@ -75,17 +75,31 @@ async fn fine() -> u8 {
 #[test]
 fn every_problem_is_reported_at_once_with_its_location() {
     let err = Server::builder("problems", "1").build().unwrap_err();
-    let mcp_runtime::BuildError::Tools(e) = err else { panic!("tool problems expected") };
+    let mcp_runtime::BuildError::Tools(e) = err else {
+        panic!("tool problems expected")
+    };
     let p = &e.problems;
     assert_eq!(p.len(), 4, "{p:#?}");
     let here = "tests/registry_problems.rs:";
-    assert!(p.iter().all(|m| m.contains(here)), "each names its source location: {p:#?}");
-    let find = |needle: &str| p.iter().find(|m| m.contains(needle)).unwrap_or_else(|| panic!("no problem with {needle:?}: {p:#?}"));
+    assert!(
+        p.iter().all(|m| m.contains(here)),
+        "each names its source location: {p:#?}"
+    );
+    let find = |needle: &str| {
+        p.iter()
+            .find(|m| m.contains(needle))
+            .unwrap_or_else(|| panic!("no problem with {needle:?}: {p:#?}"))
+    };
     assert!(find("tool `dup`: duplicate tool name; also defined at").contains(here));
     assert!(find("tool `take_tree`").contains("type `Category` is recursive"));
-    assert!(find("tool `declares_tenant`").contains("declares `tenantId`, which the platform injects"));
+    assert!(
+        find("tool `declares_tenant`").contains("declares `tenantId`, which the platform injects")
+    );
     assert!(find("tool `takes_enum`").contains("the arguments schema must be an object"));
     assert!(!p.iter().any(|m| m.contains("`fine`")));
     let text = e.to_string();
-    assert!(text.starts_with("the MCP tools have 4 problem(s):\n  - "), "{text}");
+    assert!(
+        text.starts_with("the MCP tools have 4 problem(s):\n  - "),
+        "{text}"
+    );
 }

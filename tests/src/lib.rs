@@ -15,7 +15,10 @@ use tokio::task::JoinHandle;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// A server serving on `127.0.0.1:<ephemeral>` in this process.
@@ -29,13 +32,19 @@ pub struct TestServer {
 impl TestServer {
     /// Serve `server` on a fresh loopback port.
     pub async fn start(server: mcp_runtime::Server) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
         let handle = tokio::spawn(server.serve_listener(listener, async move {
             let _ = rx.await;
         }));
-        TestServer { addr, shutdown: Some(tx), handle: Some(handle) }
+        TestServer {
+            addr,
+            shutdown: Some(tx),
+            handle: Some(handle),
+        }
     }
 
     /// `http://127.0.0.1:<port>/mcp`.
@@ -48,7 +57,11 @@ impl TestServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        self.handle.take().expect("not yet stopped").await.expect("server task did not panic")
+        self.handle
+            .take()
+            .expect("not yet stopped")
+            .await
+            .expect("server task did not panic")
     }
 }
 
@@ -74,13 +87,20 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON (panics with the body text if it is not).
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     /// The body as text.
@@ -95,7 +115,10 @@ impl HttpResponse {
 
     /// Every JSON-RPC message in the body: the JSON body, or each SSE event.
     pub fn messages(&self) -> Vec<Value> {
-        if self.header("content-type").is_some_and(|c| c.starts_with("text/event-stream")) {
+        if self
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("text/event-stream"))
+        {
             self.sse_messages()
         } else if self.body.is_empty() {
             Vec::new()
@@ -111,11 +134,17 @@ pub fn parse_sse(text: &str) -> Vec<Value> {
     for event in text.split("\n\n") {
         let data: Vec<&str> = event
             .lines()
-            .filter_map(|l| l.strip_prefix("data:").map(|d| d.strip_prefix(' ').unwrap_or(d)))
+            .filter_map(|l| {
+                l.strip_prefix("data:")
+                    .map(|d| d.strip_prefix(' ').unwrap_or(d))
+            })
             .collect();
         if !data.is_empty() {
             let joined = data.join("\n");
-            out.push(serde_json::from_str(&joined).unwrap_or_else(|e| panic!("SSE data is not JSON ({e}): {joined}")));
+            out.push(
+                serde_json::from_str(&joined)
+                    .unwrap_or_else(|e| panic!("SSE data is not JSON ({e}): {joined}")),
+            );
         }
     }
     out
@@ -135,27 +164,44 @@ pub async fn raw_request(addr: SocketAddr, request: &[u8]) -> HttpResponse {
 
 /// Parse a complete HTTP/1.1 response.
 pub fn parse_response(buf: &[u8]) -> HttpResponse {
-    let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("complete response head");
+    let head_end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("complete response head");
     let head = std::str::from_utf8(&buf[..head_end]).expect("ASCII head");
     let mut lines = head.split("\r\n");
     let status_line = lines.next().expect("status line");
-    let status: u16 = status_line.split(' ').nth(1).expect("status code").parse().expect("numeric status");
+    let status: u16 = status_line
+        .split(' ')
+        .nth(1)
+        .expect("status code")
+        .parse()
+        .expect("numeric status");
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     let raw = &buf[head_end + 4..];
-    let chunked = headers.iter().any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
     let body = if chunked { dechunk(raw) } else { raw.to_vec() };
-    HttpResponse { status, headers, body }
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") else { return out };
+        let Some(line_end) = raw.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
         let size_str = std::str::from_utf8(&raw[..line_end]).expect("chunk size");
-        let size = usize::from_str_radix(size_str.split(';').next().unwrap_or("0").trim(), 16).expect("hex size");
+        let size = usize::from_str_radix(size_str.split(';').next().unwrap_or("0").trim(), 16)
+            .expect("hex size");
         raw = &raw[line_end + 2..];
         if size == 0 {
             return out;
@@ -183,7 +229,10 @@ impl Post {
             method: "POST".into(),
             headers: vec![
                 ("Content-Type".into(), "application/json".into()),
-                ("Accept".into(), "application/json, text/event-stream".into()),
+                (
+                    "Accept".into(),
+                    "application/json, text/event-stream".into(),
+                ),
             ],
             body: body.into(),
         }
@@ -226,7 +275,9 @@ impl Post {
 
     /// The headers of a 2026-07-28 request for `method` (and `Mcp-Name`).
     pub fn stateless(self, method: &str, name: Option<&str>) -> Post {
-        let p = self.header("MCP-Protocol-Version", "2026-07-28").header("Mcp-Method", method);
+        let p = self
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", method);
         match name {
             Some(n) => p.header("Mcp-Name", n),
             None => p,
@@ -235,7 +286,10 @@ impl Post {
 
     /// The raw request bytes for `host`.
     pub fn to_bytes(&self, host: &str) -> Vec<u8> {
-        let mut req = format!("{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n", self.method, self.path);
+        let mut req = format!(
+            "{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n",
+            self.method, self.path
+        );
         for (n, v) in &self.headers {
             req.push_str(&format!("{n}: {v}\r\n"));
         }
@@ -288,7 +342,10 @@ fn spec_defs(rev: Revision) -> &'static Value {
         Revision::R2026_07_28 => &B,
     };
     cell.get_or_init(|| {
-        let path = repo_root().join("../shared/mcp-spec").join(rev.dir()).join("schema.json");
+        let path = repo_root()
+            .join("../shared/mcp-spec")
+            .join(rev.dir())
+            .join("schema.json");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("official schema {} not readable: {e}", path.display()));
         serde_json::from_str(&text).expect("official schema is JSON")
@@ -299,18 +356,29 @@ fn spec_defs(rev: Revision) -> &'static Value {
 /// `"JSONRPCResponse"`) of revision `rev`; `Err` lists every violation.
 pub fn check_against_spec(rev: Revision, def: &str, value: &Value) -> Result<(), String> {
     let defs = spec_defs(rev).get("$defs").expect("schema has $defs");
-    assert!(defs.get(def).is_some(), "no definition {def} in {}", rev.dir());
+    assert!(
+        defs.get(def).is_some(),
+        "no definition {def} in {}",
+        rev.dir()
+    );
     let schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$ref": format!("#/$defs/{def}"),
         "$defs": defs,
     });
     let validator = jsonschema::draft202012::new(&schema).expect("official schema compiles");
-    let errors: Vec<String> = validator.iter_errors(value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(format!("{def} ({}) violations: {}\nvalue: {value}", rev.dir(), errors.join("; ")))
+        Err(format!(
+            "{def} ({}) violations: {}\nvalue: {value}",
+            rev.dir(),
+            errors.join("; ")
+        ))
     }
 }
 
@@ -333,7 +401,10 @@ impl Post {
     /// The raw request bytes for `host` with the body sent as
     /// `Transfer-Encoding: chunked` in chunks of `chunk` bytes (no `Content-Length`).
     pub fn to_chunked_bytes(&self, host: &str, chunk: usize) -> Vec<u8> {
-        let mut req = format!("{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n", self.method, self.path);
+        let mut req = format!(
+            "{} {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n",
+            self.method, self.path
+        );
         for (n, v) in &self.headers {
             req.push_str(&format!("{n}: {v}\r\n"));
         }
@@ -363,8 +434,13 @@ impl Post {
 /// [`raw_request`] that reports failures as `Err`: connection refused or
 /// reset, or a response that is not complete.
 pub async fn try_raw_request(addr: SocketAddr, request: &[u8]) -> Result<HttpResponse, String> {
-    let mut stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
-    stream.write_all(request).await.map_err(|e| format!("write: {e}"))?;
+    let mut stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    stream
+        .write_all(request)
+        .await
+        .map_err(|e| format!("write: {e}"))?;
     let mut buf = Vec::new();
     tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut buf))
         .await
@@ -374,11 +450,18 @@ pub async fn try_raw_request(addr: SocketAddr, request: &[u8]) -> Result<HttpRes
         return Err(format!("incomplete response ({} bytes)", buf.len()));
     };
     let response = parse_response(&buf);
-    let complete = match response.header("content-length").and_then(|l| l.parse::<usize>().ok()) {
+    let complete = match response
+        .header("content-length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         Some(len) => buf.len() - head_end - 4 == len,
         None => buf.ends_with(b"0\r\n\r\n") || response.header("transfer-encoding").is_none(),
     };
-    if complete { Ok(response) } else { Err("truncated response body".to_owned()) }
+    if complete {
+        Ok(response)
+    } else {
+        Err("truncated response body".to_owned())
+    }
 }
 
 /// Assert `message`, as the server sent it, is valid for revision `rev`: as a
@@ -402,11 +485,16 @@ pub fn assert_valid_message(rev: Revision, message: &Value, result_def: Option<&
     if let Some(error) = message.get("error") {
         let mut m = message.clone();
         if m.get("id") == Some(&Value::Null) {
-            m.as_object_mut().expect("an error response is an object").remove("id");
+            m.as_object_mut()
+                .expect("an error response is an object")
+                .remove("id");
         }
         check("JSONRPCMessage", &m);
         check("JSONRPCErrorResponse", &m);
-        assert!(message.get("result").is_none(), "both result and error: {message}");
+        assert!(
+            message.get("result").is_none(),
+            "both result and error: {message}"
+        );
         if rev == Revision::R2026_07_28 {
             match error.get("code").and_then(Value::as_i64) {
                 Some(-32700) => check("ParseError", error),
@@ -421,7 +509,10 @@ pub fn assert_valid_message(rev: Revision, message: &Value, result_def: Option<&
             }
         }
     } else if let Some(method) = message.get("method") {
-        assert!(message.get("id").is_none(), "the server sends no requests: {message}");
+        assert!(
+            message.get("id").is_none(),
+            "the server sends no requests: {message}"
+        );
         check("JSONRPCMessage", message);
         check("JSONRPCNotification", message);
         match method.as_str() {

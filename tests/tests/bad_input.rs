@@ -512,7 +512,10 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
             .get("error")
             .ok_or_else(|| format!("expected an error: {msg}"))?;
         if got["code"] != err["code"] {
-            return Err(format!("error code {} (expected {}): {msg}", got["code"], err["code"]));
+            return Err(format!(
+                "error code {} (expected {}): {msg}",
+                got["code"], err["code"]
+            ));
         }
         let message = got["message"].as_str().unwrap_or("");
         match (err.get("message"), err.get("message_prefix")) {
@@ -522,12 +525,18 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
             (None, Some(p)) if !message.starts_with(p.as_str().unwrap_or("")) => {
                 return Err(format!("error message {message:?} (expected prefix {p})"));
             }
-            (None, None) => panic!("case {}: expect.error needs message or message_prefix", case["name"]),
+            (None, None) => panic!(
+                "case {}: expect.error needs message or message_prefix",
+                case["name"]
+            ),
             _ => {}
         }
         if let Some(data) = err.get("data") {
             if got.get("data") != Some(data) {
-                return Err(format!("error data {:?} (expected {data})", got.get("data")));
+                return Err(format!(
+                    "error data {:?} (expected {data})",
+                    got.get("data")
+                ));
             }
         }
         return Ok(());
@@ -551,11 +560,14 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
             .pointer("/content/0/text")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let parsed: Value =
-            serde_json::from_str(text).map_err(|e| format!("error text is not JSON ({e}): {text}"))?;
+        let parsed: Value = serde_json::from_str(text)
+            .map_err(|e| format!("error text is not JSON ({e}): {text}"))?;
         let e = &parsed["error"];
         if e["type"] != te["type"] {
-            return Err(format!("tool error type {} (expected {})", e["type"], te["type"]));
+            return Err(format!(
+                "tool error type {} (expected {})",
+                e["type"], te["type"]
+            ));
         }
         let message = e["message"].as_str().unwrap_or("");
         match (te.get("message"), te.get("message_prefix")) {
@@ -563,7 +575,9 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
                 return Err(format!("tool error message {message:?} (expected {m})"));
             }
             (None, Some(p)) if !message.starts_with(p.as_str().unwrap_or("")) => {
-                return Err(format!("tool error message {message:?} (expected prefix {p})"));
+                return Err(format!(
+                    "tool error message {message:?} (expected prefix {p})"
+                ));
             }
             (None, None) => panic!("case {}: expect.tool_error needs message", case["name"]),
             _ => {}
@@ -581,7 +595,10 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
             Err(format!("structuredContent {got} (expected {want})"))
         };
     }
-    panic!("case {}: expect needs error, tool_error, structured, result or empty_body", case["name"]);
+    panic!(
+        "case {}: expect needs error, tool_error, structured, result or empty_body",
+        case["name"]
+    );
 }
 
 fn describe(resp: &HttpResponse) -> String {
@@ -620,7 +637,10 @@ async fn bad_input_corpus() {
         }
         let post = request_of(case);
         let request_len = post.to_bytes(&srv.addr.to_string()).len();
-        let resp = match case.pointer("/send/declared_length").and_then(Value::as_u64) {
+        let resp = match case
+            .pointer("/send/declared_length")
+            .and_then(Value::as_u64)
+        {
             Some(n) => {
                 let head_only = case.pointer("/send/head_only") == Some(&json!(true));
                 send_declared(srv.addr, &post, n as usize, head_only).await
@@ -652,7 +672,11 @@ async fn bad_input_corpus() {
     );
     let health = raw_request(
         srv.addr,
-        format!("GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", srv.addr).as_bytes(),
+        format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            srv.addr
+        )
+        .as_bytes(),
     )
     .await;
     assert_eq!(health.status, 200);

@@ -1025,7 +1025,10 @@ async fn cancelled_notification_stops_an_in_flight_call() {
     // passes a tool's own answer through rather than masking what it returned.
     assert_eq!(
         single(LEGACY, &resp, Some("CallToolResult")),
-        result_of(json!("slow-1"), error_result("server_error", "stopped early"))
+        result_of(
+            json!("slow-1"),
+            error_result("server_error", "stopped early")
+        )
     );
     wait_for(&probe.interrupted, "the tool to see the cancellation").await;
     assert!(!probe.completed.load(Ordering::SeqCst));

@@ -562,8 +562,8 @@ async fn cancelled_notification_stops_an_in_flight_call() {
     .await;
     // `slow` watches `ctx.cancelled()` and answers for itself; the runtime
     // passes a tool's own answer through.
-    let text = json!({ "error": { "type": "server_error", "message": "stopped early" } })
-        .to_string();
+    let text =
+        json!({ "error": { "type": "server_error", "message": "stopped early" } }).to_string();
     assert_eq!(
         pipe.recv(Some("CallToolResult")).await,
         result_of(

@@ -59,7 +59,11 @@ async fn test_multiple_content_types() -> ToolOutput {
 /// Sends three log messages while it runs.
 #[mcp_tool(read_only)]
 async fn test_tool_with_logging(ctx: ToolContext) -> ToolOutput {
-    for msg in ["Tool execution started", "Tool processing data", "Tool execution completed"] {
+    for msg in [
+        "Tool execution started",
+        "Tool processing data",
+        "Tool execution completed",
+    ] {
         ctx.log(LogLevel::Info, msg).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -77,7 +81,8 @@ async fn test_logging_tool(ctx: ToolContext) -> ToolOutput {
 #[mcp_tool(read_only)]
 async fn test_tool_with_progress(ctx: ToolContext) -> ToolOutput {
     for p in [0.0, 50.0, 100.0] {
-        ctx.progress(p, Some(100.0), Some(&format!("Completed step {p} of 100"))).await;
+        ctx.progress(p, Some(100.0), Some(&format!("Completed step {p} of 100")))
+            .await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     ToolOutput::text("Progress tool completed")
@@ -86,7 +91,9 @@ async fn test_tool_with_progress(ctx: ToolContext) -> ToolOutput {
 /// Always fails, as a tool-level error.
 #[mcp_tool(read_only)]
 async fn test_error_handling() -> Result<ToolOutput, McpError> {
-    Err(McpError::server("This tool intentionally returns an error for testing"))
+    Err(McpError::server(
+        "This tool intentionally returns an error for testing",
+    ))
 }
 
 /// Needs the client's `sampling` capability.
@@ -94,7 +101,9 @@ async fn test_error_handling() -> Result<ToolOutput, McpError> {
 async fn test_missing_capability(ctx: ToolContext) -> Result<ToolOutput, McpError> {
     if let Some(caps) = ctx.client_capabilities() {
         if caps.get("sampling").is_none() {
-            return Err(McpError::missing_client_capability(json!({ "sampling": {} })));
+            return Err(McpError::missing_client_capability(
+                json!({ "sampling": {} }),
+            ));
         }
     }
     Ok(ToolOutput::text("sampling is available"))

@@ -19,7 +19,9 @@ async fn lookup(args: LookupArgs) -> String {
 }
 
 fn main() -> std::process::ExitCode {
-    let path = std::env::args().nth(1).expect("usage: contract-lock-child LOCK_PATH");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: contract-lock-child LOCK_PATH");
     let registry = match mcp_runtime::testing::check_contracts() {
         Ok(r) => r,
         Err(problems) => {

@@ -188,7 +188,11 @@ async fn wait_healthy(p: &mut Proc) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if !p.running() {
-            return Err(format!("{} exited at start; see {}", p.name, p.log.display()));
+            return Err(format!(
+                "{} exited at start; see {}",
+                p.name,
+                p.log.display()
+            ));
         }
         if healthz(p.addr).await {
             return Ok(());
@@ -230,7 +234,13 @@ const TENANTS: [Tenant; 2] = [
             "PRD-1001", "PRD-1002", "PRD-1003", "PRD-1004", "PRD-1005", "PRD-1006", "PRD-1007",
             "PRD-1008", "PRD-1009", "PRD-1010",
         ],
-        orders: &["ORD-10001", "ORD-10002", "ORD-10003", "ORD-10004", "ORD-10005"],
+        orders: &[
+            "ORD-10001",
+            "ORD-10002",
+            "ORD-10003",
+            "ORD-10004",
+            "ORD-10005",
+        ],
         returnable: &[
             ("ORD-10001", &[("PRD-1001", 1), ("PRD-1008", 2)]),
             ("ORD-10004", &[("PRD-1002", 2), ("PRD-1007", 4)]),
@@ -393,8 +403,12 @@ fn classify(resp: &HttpResponse) -> Result<Answer, String> {
             body: resp.text().chars().take(300).collect(),
         });
     }
-    let msg: Value = serde_json::from_slice(&resp.body)
-        .map_err(|e| format!("not JSON ({e}): {}", resp.text().chars().take(300).collect::<String>()))?;
+    let msg: Value = serde_json::from_slice(&resp.body).map_err(|e| {
+        format!(
+            "not JSON ({e}): {}",
+            resp.text().chars().take(300).collect::<String>()
+        )
+    })?;
     if let Some(e) = msg.get("error") {
         return Ok(Answer::Rpc {
             code: e["code"].as_i64().unwrap_or(0),
@@ -404,7 +418,8 @@ fn classify(resp: &HttpResponse) -> Result<Answer, String> {
     let result = &msg["result"];
     if result.get("isError") == Some(&Value::Bool(true)) {
         let text = result["content"][0]["text"].as_str().unwrap_or("");
-        let body: Value = serde_json::from_str(text).map_err(|e| format!("error text not JSON: {e}"))?;
+        let body: Value =
+            serde_json::from_str(text).map_err(|e| format!("error text not JSON: {e}"))?;
         return Ok(Answer::ToolError {
             kind: body["error"]["type"].as_str().unwrap_or("").to_owned(),
             message: body["error"]["message"].as_str().unwrap_or("").to_owned(),
@@ -431,7 +446,13 @@ impl Shared {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
-    async fn call(&self, addr: SocketAddr, secret: &str, tool: &str, args: Value) -> Result<Answer, String> {
+    async fn call(
+        &self,
+        addr: SocketAddr,
+        secret: &str,
+        tool: &str,
+        args: Value,
+    ) -> Result<Answer, String> {
         let resp = Post::json(&call_body(self.id(), tool, args))
             .bearer(secret)
             .try_send(addr)
@@ -442,7 +463,13 @@ impl Shared {
     /// Connect, send the request, and go away after `after` without reading
     /// the answer; with `started`, first wait for the first SSE event (the
     /// tool's progress notification: the call is running).
-    async fn abandon(&self, addr: SocketAddr, post: Post, after: Duration, started: bool) -> Result<(), String> {
+    async fn abandon(
+        &self,
+        addr: SocketAddr,
+        post: Post,
+        after: Duration,
+        started: bool,
+    ) -> Result<(), String> {
         let mut stream = tokio::net::TcpStream::connect(addr)
             .await
             .map_err(|e| format!("connect: {e}"))?;
@@ -459,7 +486,10 @@ impl Shared {
                     .map_err(|_| "no progress event within 10 s".to_owned())?
                     .map_err(|e| format!("read: {e}"))?;
                 if n == 0 {
-                    return Err(format!("closed before a progress event: {}", String::from_utf8_lossy(&seen)));
+                    return Err(format!(
+                        "closed before a progress event: {}",
+                        String::from_utf8_lossy(&seen)
+                    ));
                 }
                 seen.extend_from_slice(&buf[..n]);
             }
@@ -472,7 +502,10 @@ impl Shared {
 
 fn expect_tool_error(a: Answer, kind: &str, message: &str) -> Result<(), String> {
     match a {
-        Answer::ToolError { kind: k, message: m } if k == kind && m.starts_with(message) => Ok(()),
+        Answer::ToolError {
+            kind: k,
+            message: m,
+        } if k == kind && m.starts_with(message) => Ok(()),
         other => Err(format!("expected {kind} \"{message}…\", got {other:?}")),
     }
 }
@@ -608,16 +641,30 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
         Op::CrossTenant => {
             let order = rng.pick(other.orders);
             let a = sh
-                .call(shop, t.secret, "get_order", json!({ "tenantId": t.name, "orderNumber": order }))
+                .call(
+                    shop,
+                    t.secret,
+                    "get_order",
+                    json!({ "tenantId": t.name, "orderNumber": order }),
+                )
                 .await?;
             if let Answer::Ok(v) = &a {
                 sh.wrong_tenant(format!("get_order {order} for {} answered {v}", t.name));
             }
-            expect_tool_error(a, "permission_denied", &format!("order {order} belongs to another tenant"))
+            expect_tool_error(
+                a,
+                "permission_denied",
+                &format!("order {order} belongs to another tenant"),
+            )
         }
         Op::KeyForOtherTenant => {
             let a = sh
-                .call(shop, t.secret, "get_order", json!({ "tenantId": other.name, "orderNumber": rng.pick(other.orders) }))
+                .call(
+                    shop,
+                    t.secret,
+                    "get_order",
+                    json!({ "tenantId": other.name, "orderNumber": rng.pick(other.orders) }),
+                )
                 .await?;
             if let Answer::Ok(v) = &a {
                 sh.wrong_tenant(format!("{}'s key read {}'s order: {v}", t.name, other.name));
@@ -630,13 +677,23 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
         }
         Op::NotFound => {
             let a = sh
-                .call(shop, OPS_SECRET, "get_order", json!({ "tenantId": t.name, "orderNumber": "ORD-99999" }))
+                .call(
+                    shop,
+                    OPS_SECRET,
+                    "get_order",
+                    json!({ "tenantId": t.name, "orderNumber": "ORD-99999" }),
+                )
                 .await?;
             expect_tool_error(a, "not_found", "order ORD-99999 does not exist")
         }
         Op::Validation => {
             let a = sh
-                .call(shop, t.secret, "get_order", json!({ "tenantId": t.name, "orderNumber": "ORD-1'; --" }))
+                .call(
+                    shop,
+                    t.secret,
+                    "get_order",
+                    json!({ "tenantId": t.name, "orderNumber": "ORD-1'; --" }),
+                )
                 .await?;
             expect_tool_error(a, "validation_error", "invalid arguments: `orderNumber`")
         }
@@ -661,7 +718,10 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
                 .expect("ledger")
                 .sent_keys
                 .insert((t.name.to_owned(), key.clone()));
-            let number = match sh.call(shop, t.secret, "create_quote", args.clone()).await? {
+            let number = match sh
+                .call(shop, t.secret, "create_quote", args.clone())
+                .await?
+            {
                 Answer::Ok(v) => {
                     if let Some(w) = foreign_data(t, &v) {
                         sh.wrong_tenant(format!("create_quote: {w}"));
@@ -681,9 +741,12 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
             if rng.below(10) == 0 {
                 match sh.call(shop, t.secret, "create_quote", args).await? {
                     Answer::Ok(v) if v["quoteNumber"] == json!(number) => {}
-                    other => sh.ledger.lock().expect("ledger").idempotency_violations.push(format!(
-                        "retry of {key} (quote {number}): {other:?}"
-                    )),
+                    other => sh
+                        .ledger
+                        .lock()
+                        .expect("ledger")
+                        .idempotency_violations
+                        .push(format!("retry of {key} (quote {number}): {other:?}")),
                 }
             }
             Ok(())
@@ -722,7 +785,11 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
             }
         }
         Op::ShopInvalidKey | Op::FaultNoKey => {
-            let addr = if op == Op::ShopInvalidKey { shop } else { fault };
+            let addr = if op == Op::ShopInvalidKey {
+                shop
+            } else {
+                fault
+            };
             let mut post = Post::json(&json!({"jsonrpc":"2.0","id":sh.id(),"method":"tools/list"}));
             if op == Op::ShopInvalidKey {
                 post = post.bearer(&format!("wrong-key-{:016x}", rng.next()));
@@ -741,7 +808,8 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
                 json!({ "tenantId": t.name, "customerId": rng.pick(t.customers), "includeHistory": true }),
             ))
             .bearer(t.secret);
-            sh.abandon(shop, post, Duration::from_millis(rng.below(3)), false).await
+            sh.abandon(shop, post, Duration::from_millis(rng.below(3)), false)
+                .await
         }
         Op::WriteDisconnect => {
             let key = format!("soak-gone-{}-{:016x}", t.name, rng.next());
@@ -758,7 +826,8 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
                         "idempotencyKey": key }),
             ))
             .bearer(t.secret);
-            sh.abandon(shop, post, Duration::from_millis(rng.below(3)), false).await?;
+            sh.abandon(shop, post, Duration::from_millis(rng.below(3)), false)
+                .await?;
             sh.ledger
                 .lock()
                 .expect("ledger")
@@ -767,18 +836,25 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
             Ok(())
         }
         Op::Panic => {
-            let a = sh.call(fault, FAULT_SECRET, "fault_panic", json!({})).await?;
+            let a = sh
+                .call(fault, FAULT_SECRET, "fault_panic", json!({}))
+                .await?;
             expect_tool_error(a, "server_error", "internal server error")
         }
         Op::SlowOk => {
             let ms = 50 + rng.below(250);
-            match sh.call(fault, FAULT_SECRET, "fault_sleep", json!({ "ms": ms })).await? {
+            match sh
+                .call(fault, FAULT_SECRET, "fault_sleep", json!({ "ms": ms }))
+                .await?
+            {
                 Answer::Ok(v) if v == json!({ "ms": ms }) => Ok(()),
                 other => Err(format!("fault_sleep {ms}: {other:?}")),
             }
         }
         Op::SlowTimeout => {
-            let a = sh.call(fault, FAULT_SECRET, "fault_sleep", json!({ "ms": 5000 })).await?;
+            let a = sh
+                .call(fault, FAULT_SECRET, "fault_sleep", json!({ "ms": 5000 }))
+                .await?;
             expect_tool_error(
                 a,
                 "server_error",
@@ -800,13 +876,20 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
                 .tool_errors_by_kind
                 .entry(kind.to_owned())
                 .or_default() += 1;
-            let a = sh.call(fault, FAULT_SECRET, "fault_error", json!({ "kind": kind })).await?;
+            let a = sh
+                .call(fault, FAULT_SECRET, "fault_error", json!({ "kind": kind }))
+                .await?;
             expect_tool_error(a, kind, &format!("injected {kind}"))
         }
         Op::Echo => {
             let text = format!("héllo {} \u{1F600} \"{}\"", t.name, rng.next());
             match sh
-                .call(fault, FAULT_SECRET, "fault_echo", json!({ "tenantId": t.name, "text": text }))
+                .call(
+                    fault,
+                    FAULT_SECRET,
+                    "fault_echo",
+                    json!({ "tenantId": t.name, "text": text }),
+                )
                 .await?
             {
                 Answer::Ok(v) => {
@@ -824,7 +907,10 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
         }
         Op::Alloc => {
             let kib = 1024 + rng.below(7 * 1024);
-            match sh.call(fault, FAULT_SECRET, "fault_alloc", json!({ "kib": kib })).await? {
+            match sh
+                .call(fault, FAULT_SECRET, "fault_alloc", json!({ "kib": kib }))
+                .await?
+            {
                 Answer::Ok(v) if v == json!({ "bytes": kib * 1024 }) => Ok(()),
                 other => Err(format!("fault_alloc: {other:?}")),
             }
@@ -847,7 +933,9 @@ async fn run_op(sh: &Shared, rng: &mut Rng, op: Op) -> Result<(), String> {
                 .bearer(FAULT_SECRET)
                 .try_send(fault)
                 .await?;
-            let code = json_of(&resp).pointer("/error/code").and_then(Value::as_i64);
+            let code = json_of(&resp)
+                .pointer("/error/code")
+                .and_then(Value::as_i64);
             if resp.status == 400 && code == Some(-32700) {
                 Ok(())
             } else {
@@ -894,7 +982,8 @@ fn log_outcomes(log: &Path) -> BTreeMap<(String, String), u64> {
         let v = if let Some(q) = rest.strip_prefix('"') {
             &q[..q.find('"')?]
         } else {
-            rest.split(|c: char| c == ' ' || c == '}' || c == ':').next()?
+            rest.split(|c: char| c == ' ' || c == '}' || c == ':')
+                .next()?
         };
         Some(v.to_owned())
     };
@@ -944,9 +1033,7 @@ async fn soak(o: Options) -> Result<bool, String> {
     let dir = std::env::temp_dir().join(format!("mcp-soak-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let db = dir.join("shop.db");
-    let keys = format!(
-        "acme:{ACME_SECRET}:acme,globex:{GLOBEX_SECRET}:globex,ops:{OPS_SECRET}"
-    );
+    let keys = format!("acme:{ACME_SECRET}:acme,globex:{GLOBEX_SECRET}:globex,ops:{OPS_SECRET}");
     let mut shop = spawn(
         "shop",
         &o.shop,
@@ -1008,7 +1095,10 @@ async fn soak(o: Options) -> Result<bool, String> {
     while started.elapsed() < Duration::from_secs(o.seconds) {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let t = started.elapsed().as_secs();
-        let (s, f) = (rss_kib(shop.pid()).unwrap_or(0), rss_kib(fault.pid()).unwrap_or(0));
+        let (s, f) = (
+            rss_kib(shop.pid()).unwrap_or(0),
+            rss_kib(fault.pid()).unwrap_or(0),
+        );
         samples.push((t, s, f));
         if baseline.is_none() && t >= o.warmup {
             baseline = Some((s, f));
@@ -1032,7 +1122,10 @@ async fn soak(o: Options) -> Result<bool, String> {
     let elapsed = started.elapsed();
     // The last calls cut off by clients (3 s sleeps) finish within the timeout.
     tokio::time::sleep(Duration::from_millis(FAULT_TIMEOUT_MS + 500)).await;
-    let rss_end = (rss_kib(shop.pid()).unwrap_or(0), rss_kib(fault.pid()).unwrap_or(0));
+    let rss_end = (
+        rss_kib(shop.pid()).unwrap_or(0),
+        rss_kib(fault.pid()).unwrap_or(0),
+    );
     let baseline = baseline.unwrap_or(rss_end);
 
     let mut checks: Vec<Check> = Vec::new();
@@ -1056,8 +1149,18 @@ async fn soak(o: Options) -> Result<bool, String> {
     // 2. RSS.
     let bound = o.rss_bound_mib * 1024;
     let after: Vec<&(u64, u64, u64)> = samples.iter().filter(|s| s.0 >= o.warmup).collect();
-    let peak_shop = after.iter().map(|s| s.1).max().unwrap_or(rss_end.0).max(rss_end.0);
-    let peak_fault = after.iter().map(|s| s.2).max().unwrap_or(rss_end.1).max(rss_end.1);
+    let peak_shop = after
+        .iter()
+        .map(|s| s.1)
+        .max()
+        .unwrap_or(rss_end.0)
+        .max(rss_end.0);
+    let peak_fault = after
+        .iter()
+        .map(|s| s.2)
+        .max()
+        .unwrap_or(rss_end.1)
+        .max(rss_end.1);
     let growth_shop = peak_shop.saturating_sub(baseline.0);
     let growth_fault = peak_fault.saturating_sub(baseline.1);
     let mib = |k: u64| k as f64 / 1024.0;
@@ -1089,14 +1192,19 @@ async fn soak(o: Options) -> Result<bool, String> {
         if wrong.is_empty() {
             "every identifier and currency in every answer belonged to the caller's tenant".into()
         } else {
-            format!("{} cases, e.g. {:?}", wrong.len(), &wrong[..wrong.len().min(3)])
+            format!(
+                "{} cases, e.g. {:?}",
+                wrong.len(),
+                &wrong[..wrong.len().min(3)]
+            )
         },
     );
 
     // 4. Writes.
     let ledger = sh.ledger.lock().expect("ledger");
-    let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("open {}: {e}", db.display()))?;
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| format!("open {}: {e}", db.display()))?;
     let mut missing = Vec::new();
     for q in &ledger.quotes {
         let row: Option<(String, i64)> = conn
@@ -1108,7 +1216,10 @@ async fn soak(o: Options) -> Result<bool, String> {
             )
             .ok();
         if row.as_ref() != Some(&(q.number.clone(), q.lines as i64)) {
-            missing.push(format!("quote {} ({}, {}): {row:?}", q.number, q.tenant, q.key));
+            missing.push(format!(
+                "quote {} ({}, {}): {row:?}",
+                q.number, q.tenant, q.key
+            ));
         }
     }
     for r in &ledger.returns {
@@ -1120,7 +1231,10 @@ async fn soak(o: Options) -> Result<bool, String> {
             )
             .ok();
         if row.as_deref() != Some(r.rma.as_str()) {
-            missing.push(format!("return {} ({}, {}): {row:?}", r.rma, r.tenant, r.key));
+            missing.push(format!(
+                "return {} ({}, {}): {row:?}",
+                r.rma, r.tenant, r.key
+            ));
         }
     }
     let mut phantom = Vec::new();
@@ -1177,9 +1291,17 @@ async fn soak(o: Options) -> Result<bool, String> {
              (either is correct); returns refused once every unit was returned: {}",
             ledger.quotes.len(),
             ledger.returns.len(),
-            if missing.is_empty() { "yes".to_owned() } else { format!("NO {:?}", &missing[..missing.len().min(3)]) },
+            if missing.is_empty() {
+                "yes".to_owned()
+            } else {
+                format!("NO {:?}", &missing[..missing.len().min(3)])
+            },
             rows,
-            if phantom.is_empty() { "yes".to_owned() } else { format!("NO {:?}", &phantom[..phantom.len().min(3)]) },
+            if phantom.is_empty() {
+                "yes".to_owned()
+            } else {
+                format!("NO {:?}", &phantom[..phantom.len().min(3)])
+            },
             ledger.idempotency_violations.len(),
             ledger.abandoned.len(),
             abandoned_committed,
@@ -1202,7 +1324,9 @@ async fn soak(o: Options) -> Result<bool, String> {
     let mut mismatches = Vec::new();
     let mut compare = |what: &str, injected: u64, observed: u64| {
         if injected != observed {
-            mismatches.push(format!("{what}: injected {injected}, server logged {observed}"));
+            mismatches.push(format!(
+                "{what}: injected {injected}, server logged {observed}"
+            ));
         }
     };
     compare(
@@ -1217,7 +1341,11 @@ async fn soak(o: Options) -> Result<bool, String> {
             count(&fault_log, Some("fault_error"), kind),
         );
     }
-    compare("fault_sleep ok", sent_of(Op::SlowOk), count(&fault_log, Some("fault_sleep"), "ok"));
+    compare(
+        "fault_sleep ok",
+        sent_of(Op::SlowOk),
+        count(&fault_log, Some("fault_sleep"), "ok"),
+    );
     compare(
         "fault_sleep timeouts",
         sent_of(Op::SlowTimeout),
@@ -1233,13 +1361,21 @@ async fn soak(o: Options) -> Result<bool, String> {
         sent_of(Op::CrossTenant) + sent_of(Op::KeyForOtherTenant),
         count(&shop_log, None, "permission_denied"),
     );
-    compare("shop not_found", sent_of(Op::NotFound), count(&shop_log, None, "not_found"));
+    compare(
+        "shop not_found",
+        sent_of(Op::NotFound),
+        count(&shop_log, None, "not_found"),
+    );
     compare(
         "shop validation_error",
         sent_of(Op::Validation) + ledger.returns_exhausted,
         count(&shop_log, None, "validation_error"),
     );
-    compare("shop server_error", 0, count(&shop_log, None, "server_error"));
+    compare(
+        "shop server_error",
+        0,
+        count(&shop_log, None, "server_error"),
+    );
     let unexpected_detail: Vec<String> = stats
         .iter()
         .filter(|(_, s)| s.unexpected > 0)
@@ -1250,7 +1386,11 @@ async fn soak(o: Options) -> Result<bool, String> {
         unexpected == 0 && mismatches.is_empty(),
         format!(
             "unexpected answers: {unexpected} {unexpected_detail:?}; server-log cross-check: {}",
-            if mismatches.is_empty() { "all equal".to_owned() } else { mismatches.join("; ") }
+            if mismatches.is_empty() {
+                "all equal".to_owned()
+            } else {
+                mismatches.join("; ")
+            }
         ),
     );
 
@@ -1263,7 +1403,10 @@ async fn soak(o: Options) -> Result<bool, String> {
         total as f64 / elapsed.as_secs_f64(),
         o.workers
     );
-    println!("{:<58} {:>8} {:>8} {:>6} {:>8} {:>8}", "kind", "sent", "expected", "unexp", "p50 ms", "p99 ms");
+    println!(
+        "{:<58} {:>8} {:>8} {:>6} {:>8} {:>8}",
+        "kind", "sent", "expected", "unexp", "p50 ms", "p99 ms"
+    );
     let mut kinds = Vec::new();
     for (name, s) in stats.iter() {
         let mut lat = s.latencies_us.clone();
@@ -1273,15 +1416,22 @@ async fn soak(o: Options) -> Result<bool, String> {
             "{name:<58} {:>8} {:>8} {:>6} {p50:>8.1} {p99:>8.1}",
             s.sent, s.expected, s.unexpected
         );
-        kinds.push(json!({ "kind": name, "sent": s.sent, "expected": s.expected,
+        kinds.push(
+            json!({ "kind": name, "sent": s.sent, "expected": s.expected,
                            "unexpected": s.unexpected, "p50_ms": p50, "p99_ms": p99,
-                           "examples": s.examples }));
+                           "examples": s.examples }),
+        );
     }
     println!();
     let mut all_ok = true;
     for c in &checks {
         all_ok &= c.ok;
-        println!("[{}] {}: {}", if c.ok { "PASS" } else { "FAIL" }, c.name, c.detail);
+        println!(
+            "[{}] {}: {}",
+            if c.ok { "PASS" } else { "FAIL" },
+            c.name,
+            c.detail
+        );
     }
     if let Some(path) = &o.report {
         let report = json!({
