@@ -581,16 +581,16 @@ impl Dispatcher {
                 );
             }
         };
-        if let Some(p) = env_msg.params {
-            if p.get().as_bytes().first() != Some(&b'{') {
-                return Reply::from_error(
-                    valid_id(id),
-                    RpcError::new(
-                        codes::INVALID_REQUEST,
-                        "invalid request: `params` must be an object",
-                    ),
-                );
-            }
+        if let Some(p) = env_msg.params
+            && p.get().as_bytes().first() != Some(&b'{')
+        {
+            return Reply::from_error(
+                valid_id(id),
+                RpcError::new(
+                    codes::INVALID_REQUEST,
+                    "invalid request: `params` must be an object",
+                ),
+            );
         }
         let Some(id) = id else {
             if let Some(e) = header_version_error(&env) {
@@ -747,10 +747,10 @@ impl Dispatcher {
             || header_version.is_some_and(|h| STATELESS_VERSIONS.contains(&h))
             || method == "server/discover";
         if !stateless_shaped {
-            if let Some(h) = header_version {
-                if !SUPPORTED_VERSIONS.contains(&h) {
-                    return Err(unsupported_version(h));
-                }
+            if let Some(h) = header_version
+                && !SUPPORTED_VERSIONS.contains(&h)
+            {
+                return Err(unsupported_version(h));
             }
             return Ok(Era::Legacy);
         }
@@ -950,26 +950,26 @@ impl Dispatcher {
         era: Era,
         env: Env,
     ) -> Result<Vec<u8>, RpcError> {
-        if era == Era::Stateless {
-            if let Transport::Http { mcp_name, .. } = &env.transport {
-                match mcp_name.as_deref() {
-                    Some(h) if h == name => {}
-                    Some(h) => {
-                        return Err(RpcError::new(
-                            codes::HEADER_MISMATCH,
-                            format!(
-                                "Mcp-Name header `{}` does not match the tool name `{}`",
-                                truncate(h, 80),
-                                truncate(name, 80)
-                            ),
-                        ));
-                    }
-                    None => {
-                        return Err(RpcError::new(
-                            codes::HEADER_MISMATCH,
-                            "the Mcp-Name header is required on tools/call with protocol version 2026-07-28",
-                        ));
-                    }
+        if era == Era::Stateless
+            && let Transport::Http { mcp_name, .. } = &env.transport
+        {
+            match mcp_name.as_deref() {
+                Some(h) if h == name => {}
+                Some(h) => {
+                    return Err(RpcError::new(
+                        codes::HEADER_MISMATCH,
+                        format!(
+                            "Mcp-Name header `{}` does not match the tool name `{}`",
+                            truncate(h, 80),
+                            truncate(name, 80)
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(RpcError::new(
+                        codes::HEADER_MISMATCH,
+                        "the Mcp-Name header is required on tools/call with protocol version 2026-07-28",
+                    ));
                 }
             }
         }
@@ -998,10 +998,10 @@ impl Dispatcher {
                 ));
             }
         };
-        if era == Era::Stateless {
-            if let Transport::Http { params, .. } = &env.transport {
-                check_param_headers(tool, &args, params)?;
-            }
+        if era == Era::Stateless
+            && let Transport::Http { params, .. } = &env.transport
+        {
+            check_param_headers(tool, &args, params)?;
         }
         // One span per call: tool, key name and (once checked for shape) tenant;
         // outcome and duration are recorded when it ends. Never argument values.
@@ -1027,16 +1027,14 @@ impl Dispatcher {
             Ok(_) => "ok",
             Err(e) => e.kind().as_str(),
         });
-        if let (Era::Stateless, Err(e)) = (era, &outcome.0) {
-            if let Some(caps) = e.required_capabilities() {
-                return Err(RpcError::new(
-                    codes::MISSING_CAPABILITY,
-                    format!(
-                        "this call needs client capabilities the request did not declare: {caps}"
-                    ),
-                )
-                .with_data(json!({ "requiredCapabilities": caps })));
-            }
+        if let (Era::Stateless, Err(e)) = (era, &outcome.0)
+            && let Some(caps) = e.required_capabilities()
+        {
+            return Err(RpcError::new(
+                codes::MISSING_CAPABILITY,
+                format!("this call needs client capabilities the request did not declare: {caps}"),
+            )
+            .with_data(json!({ "requiredCapabilities": caps })));
         }
         Ok(self.call_result(outcome, era))
     }
@@ -1543,10 +1541,10 @@ fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
         );
         // "not valid under any of the schemas listed in the 'oneOf' keyword"
         // does not tell the model what to send: name the allowed values.
-        if matches!(e.kind().keyword(), "anyOf" | "oneOf") {
-            if let Some(values) = allowed_values(tool.input_schema(), &segments) {
-                message = truncate(&format!("{message}; expected one of: {values}"), 400);
-            }
+        if matches!(e.kind().keyword(), "anyOf" | "oneOf")
+            && let Some(values) = allowed_values(tool.input_schema(), &segments)
+        {
+            message = truncate(&format!("{message}; expected one of: {values}"), 400);
         }
         if path.is_empty() {
             lines.push(message.clone());
@@ -1666,7 +1664,7 @@ fn decode_header_value(v: &str) -> Option<String> {
 /// Strict standard Base64 (with padding) decoding.
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
@@ -1703,50 +1701,6 @@ fn unsupported_version(v: &str) -> RpcError {
         format!("unsupported protocol version `{}`", truncate(v, 40)),
     )
     .with_data(json!({ "requested": v, "supported": SUPPORTED_VERSIONS }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_header_values() {
-        assert_eq!(
-            decode_header_value("=?base64?SGVsbG8=?=").as_deref(),
-            Some("Hello")
-        );
-        assert_eq!(
-            decode_header_value("=?base64?SGVsbG8?="),
-            None,
-            "bad padding"
-        );
-        assert_eq!(
-            decode_header_value("=?base64?SGVs!!!bG8=?="),
-            None,
-            "bad characters"
-        );
-        assert_eq!(
-            decode_header_value("SGVsbG8=").as_deref(),
-            Some("SGVsbG8="),
-            "literal"
-        );
-        assert_eq!(
-            decode_header_value("=?base64?SGVsbG8=").as_deref(),
-            Some("=?base64?SGVsbG8=")
-        );
-        assert_eq!(decode_base64("").as_deref(), Some(&b""[..]));
-        assert_eq!(decode_base64("YQ==").as_deref(), Some(&b"a"[..]));
-        assert_eq!(decode_base64("YWI=").as_deref(), Some(&b"ab"[..]));
-        assert_eq!(decode_base64("YQ==YQ=="), None, "padding only at the end");
-    }
-
-    #[test]
-    fn cursors_round_trip_and_reject_garbage() {
-        assert_eq!(decode_cursor(&encode_cursor(200)), Some(200));
-        for bad in ["", "o", "x1", "o-1", "o1a", "o99999999999999"] {
-            assert_eq!(decode_cursor(bad), None, "{bad}");
-        }
-    }
 }
 
 fn level_from_u8(n: u8) -> LogLevel {
@@ -1858,4 +1812,48 @@ fn envelope_error(e: &serde_json::Error, body: &[u8]) -> RpcError {
         codes::INVALID_REQUEST,
         format!("invalid request: {}", strip_location(e)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_header_values() {
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=?=").as_deref(),
+            Some("Hello")
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8?="),
+            None,
+            "bad padding"
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVs!!!bG8=?="),
+            None,
+            "bad characters"
+        );
+        assert_eq!(
+            decode_header_value("SGVsbG8=").as_deref(),
+            Some("SGVsbG8="),
+            "literal"
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=").as_deref(),
+            Some("=?base64?SGVsbG8=")
+        );
+        assert_eq!(decode_base64("").as_deref(), Some(&b""[..]));
+        assert_eq!(decode_base64("YQ==").as_deref(), Some(&b"a"[..]));
+        assert_eq!(decode_base64("YWI=").as_deref(), Some(&b"ab"[..]));
+        assert_eq!(decode_base64("YQ==YQ=="), None, "padding only at the end");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_reject_garbage() {
+        assert_eq!(decode_cursor(&encode_cursor(200)), Some(200));
+        for bad in ["", "o", "x1", "o-1", "o1a", "o99999999999999"] {
+            assert_eq!(decode_cursor(bad), None, "{bad}");
+        }
+    }
 }

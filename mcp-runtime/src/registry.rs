@@ -372,10 +372,10 @@ fn definition(d: &ToolDescriptor, input: &Value, output: Option<&Value>) -> Valu
             ann.insert(k.into(), json!(v));
         }
     }
-    if let Some(t) = d.title {
-        if !ann.is_empty() {
-            ann.insert("title".into(), json!(t));
-        }
+    if let Some(t) = d.title
+        && !ann.is_empty()
+    {
+        ann.insert("title".into(), json!(t));
     }
     if !ann.is_empty() {
         m.insert("annotations".into(), Value::Object(ann));

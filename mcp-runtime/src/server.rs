@@ -22,6 +22,9 @@ use crate::testing::Client;
 /// The default address: loopback only.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 
+/// Which registered tools a server serves, by name.
+type ToolFilter = Box<dyn Fn(&str) -> bool>;
+
 /// Builds a [`Server`].
 ///
 /// ```no_run
@@ -48,7 +51,7 @@ pub struct ServerBuilder {
     rate_per_key: Option<Rate>,
     rate_per_tenant: Option<Rate>,
     shutdown_timeout: Duration,
-    filter: Option<Box<dyn Fn(&str) -> bool>>,
+    filter: Option<ToolFilter>,
 }
 
 impl fmt::Debug for ServerBuilder {
