@@ -347,6 +347,46 @@ pub(crate) fn ensure_all_owned<'a>(
 }
 
 /// The tenant's currency and tax rate (basis points).
+/// The table of an idempotent write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Idempotent {
+    /// `create_quote`.
+    Quote,
+    /// `submit_return`.
+    Return,
+}
+
+/// Replay check of an idempotent write, inside its IMMEDIATE transaction:
+/// `Some(id)` when `key` was used before for this same request (a retry: answer
+/// with the stored record), `None` for a new key, and a `validation_error`
+/// when the key was used for a different request.
+pub(crate) fn replayed(
+    tx: &rusqlite::Transaction<'_>,
+    table: Idempotent,
+    tenant: &str,
+    key: &str,
+    fingerprint: &str,
+) -> Result<Option<i64>, McpError> {
+    let (sql, what) = match table {
+        Idempotent::Quote => (
+            "SELECT id, fingerprint FROM quotes WHERE tenant_id = ?1 AND idempotency_key = ?2",
+            "quote",
+        ),
+        Idempotent::Return => (
+            "SELECT id, fingerprint FROM returns WHERE tenant_id = ?1 AND idempotency_key = ?2",
+            "return",
+        ),
+    };
+    let existing: Option<(i64, String)> = tx
+        .query_row(sql, params![tenant, key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match existing {
+        Some((id, stored)) if stored == fingerprint => Ok(Some(id)),
+        Some(_) => Err(crate::orders::reused_key(key, what)),
+        None => Ok(None),
+    }
+}
+
 pub(crate) fn tenant_terms(conn: &Connection, tenant: &str) -> Result<(String, i64), McpError> {
     conn.query_row(
         "SELECT currency, tax_rate_bp FROM tenants WHERE id = ?1",

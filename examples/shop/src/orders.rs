@@ -342,17 +342,13 @@ fn create_return(
     // IMMEDIATE takes the write lock now: concurrent retries with one key,
     // even from other processes, are serialized, and the check below holds.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let existing: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT id, fingerprint FROM returns WHERE tenant_id = ?1 AND idempotency_key = ?2",
-            params![tenant, args.idempotency_key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((id, stored)) = existing {
-        if stored != fingerprint {
-            return Err(reused_key(&args.idempotency_key, "return"));
-        }
+    if let Some(id) = crate::db::replayed(
+        &tx,
+        crate::db::Idempotent::Return,
+        tenant,
+        &args.idempotency_key,
+        &fingerprint,
+    )? {
         return load_return(&tx, tenant, id);
     }
 

@@ -1,12 +1,11 @@
 //! Quotes: `create_quote`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::Shop;
 use crate::db::{Record, ensure_all_owned, ensure_owned, tenant_terms};
 use crate::model::{CUSTOMER_ID, IDEMPOTENCY_KEY, Money, PRODUCT_ID, apply_rate};
-use crate::orders::reused_key;
 
 /// Discount of gold-tier customers, in basis points (5 %).
 const GOLD_DISCOUNT_BP: i64 = 500;
@@ -129,17 +128,13 @@ fn insert_quote(
     // IMMEDIATE takes the write lock now, so concurrent retries with one key
     // are serialized and only one of them creates the quote.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let existing: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT id, fingerprint FROM quotes WHERE tenant_id = ?1 AND idempotency_key = ?2",
-            params![tenant, args.idempotency_key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((id, stored)) = existing {
-        if stored != fingerprint {
-            return Err(reused_key(&args.idempotency_key, "quote"));
-        }
+    if let Some(id) = crate::db::replayed(
+        &tx,
+        crate::db::Idempotent::Quote,
+        tenant,
+        &args.idempotency_key,
+        &fingerprint,
+    )? {
         return load_quote(&tx, tenant, id);
     }
 
