@@ -305,6 +305,19 @@ pub fn cpu_ns_of(pid: u32) -> u64 {
         .sum()
 }
 
+/// User and system CPU time of a process so far, in nanoseconds (from
+/// `/proc/<pid>/stat`, clock-tick resolution).
+pub fn user_sys_ns_of(pid: u32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may contain spaces) in parentheses.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+    let tick_ns = 1_000_000_000 / 100;
+    (ticks(11) * tick_ns, ticks(12) * tick_ns)
+}
+
 /// `VmRSS` and `VmHWM` of a process, in KiB (0 when unreadable).
 pub fn rss_of(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

@@ -447,6 +447,15 @@ fn decoded(j: &J) -> Option<String> {
     }
 }
 
+/// Written as `null` (a non-finite float is written as `null` too).
+fn is_null(j: &J) -> bool {
+    match j {
+        J::Null => true,
+        J::Float(f) => !f.is_finite(),
+        _ => false,
+    }
+}
+
 fn field<'a>(pairs: &'a [(Key, J)], name: &str) -> Option<&'a J> {
     pairs.iter().find(|(k, _)| k.name() == name).map(|(_, v)| v)
 }
@@ -472,6 +481,16 @@ fn total_qty(items: &J) -> u64 {
 }
 
 // ------------------------------------------------------------------ target
+
+/// With `MCP_FUZZ_STATS` set, each input's outcome is printed to stderr
+/// (`outcome: ok|refused|rpc-error`), to see how deep a corpus reaches:
+/// `MCP_FUZZ_STATS=1 cargo +nightly fuzz run call_arguments corpus/call_arguments -- -runs=0`.
+fn stat(outcome: &str) {
+    static ON: OnceLock<bool> = OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("MCP_FUZZ_STATS").is_some()) {
+        eprintln!("outcome: {outcome}");
+    }
+}
 
 struct Harness {
     rt: tokio::runtime::Runtime,
@@ -531,6 +550,7 @@ fuzz_target!(|input: Input| {
         // Only nesting beyond serde_json's recursion limit (128) may stop the
         // message before it reaches the tool.
         assert!(facts.max_depth >= 120, "a JSON-RPC error for arguments: {e}\n{request}");
+        stat("rpc-error");
         return;
     }
     let result = &msg["result"];
@@ -541,6 +561,7 @@ fuzz_target!(|input: Input| {
         let e = &body["error"];
         assert_eq!(e["type"], "validation_error", "{e}\n{request}");
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+        stat("refused");
         return;
     }
     assert!(!facts.duplicate_key, "accepted a duplicate key: {request}");
@@ -550,7 +571,8 @@ fuzz_target!(|input: Input| {
     assert_eq!(summary, &body, "structuredContent and text differ");
     // The tenant the tool saw is exactly the one injected.
     let tenant = match field(&pairs, "tenantId") {
-        None | Some(J::Null) => None,
+        None => None,
+        Some(t) if is_null(t) => None,
         Some(t) => Some(decoded(t).unwrap_or_else(|| panic!("accepted tenantId {t:?}"))),
     };
     assert_eq!(summary["tenant"], serde_json::json!(tenant), "{request}");
@@ -558,7 +580,8 @@ fuzz_target!(|input: Input| {
         assert!(!t.is_empty() && t.len() <= 256, "accepted tenantId {t:?}");
     }
     let workspace = match field(&pairs, "workspaceId") {
-        None | Some(J::Null) => None,
+        None => None,
+        Some(w) if is_null(w) => None,
         Some(w) => Some(decoded(w).unwrap_or_else(|| panic!("accepted workspaceId {w:?}"))),
     };
     assert_eq!(summary["workspace"], serde_json::json!(workspace), "{request}");
@@ -568,15 +591,18 @@ fuzz_target!(|input: Input| {
         .collect();
     if input.bare {
         assert!(rest.is_empty(), "bare accepted arguments: {request}");
+        stat("ok");
         return;
     }
     let code = field(&pairs, "code").and_then(decoded).expect("a success has a code");
     assert_eq!(summary["code"], serde_json::json!(code), "{request}");
     let note = match field(&pairs, "note") {
-        None | Some(J::Null) => None,
+        None => None,
+        Some(n) if is_null(n) => None,
         Some(n) => Some(decoded(n).expect("a success has a string note")),
     };
     assert_eq!(summary["note"], serde_json::json!(note), "{request}");
     let items = field(&pairs, "items").expect("a success has items");
     assert_eq!(summary["total_qty"], serde_json::json!(total_qty(items)), "{request}");
+    stat("ok");
 });

@@ -13,10 +13,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header}
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde_json::Value;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::KeyStore;
-use crate::context::CancellationToken;
+use crate::context::{CancellationToken, notification_channel};
 use crate::limits::json_depth_exceeds;
 use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
 
@@ -256,24 +256,14 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         );
     }
     let accept = header_str(headers, &header::ACCEPT).unwrap_or("*/*");
-    let accepts = |t: &str| {
-        accept.split(',').any(|a| {
-            let a = a.split(';').next().unwrap_or("").trim();
-            let family = t.split('/').next().unwrap_or(t);
-            a.eq_ignore_ascii_case(t)
-                || a == "*/*"
-                || a.strip_suffix("/*")
-                    .is_some_and(|f| f.eq_ignore_ascii_case(family))
-        })
-    };
-    if !accepts("application/json") {
+    let (accepts_json, may_stream) = accepted_types(accept);
+    if !accepts_json {
         return rpc_error(
             StatusCode::NOT_ACCEPTABLE,
             codes::INVALID_REQUEST,
             "not acceptable: the client must accept application/json (and text/event-stream)",
         );
     }
-    let may_stream = accepts("text/event-stream");
     if let Some(len) =
         header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
         && len > state.config.max_body_bytes
@@ -346,6 +336,26 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
     dispatch(&state, bytes, key, transport, may_stream, permit).await
 }
 
+/// Whether an `Accept` value admits `application/json` and
+/// `text/event-stream`: named (any case), by `*/*`, or by `application/*` /
+/// `text/*`; parameters are ignored. One pass over the value.
+fn accepted_types(accept: &str) -> (bool, bool) {
+    // What MCP clients send.
+    if accept == "application/json, text/event-stream" {
+        return (true, true);
+    }
+    let (mut json, mut sse) = (false, false);
+    for a in accept.split(',') {
+        let a = a.split(';').next().unwrap_or("").trim();
+        if a == "*/*" {
+            return (true, true);
+        }
+        json |= a.eq_ignore_ascii_case("application/json") || a.eq_ignore_ascii_case("application/*");
+        sse |= a.eq_ignore_ascii_case("text/event-stream") || a.eq_ignore_ascii_case("text/*");
+    }
+    (json, sse)
+}
+
 fn too_large(limit: usize) -> Response {
     rpc_error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -380,7 +390,7 @@ async fn dispatch(
     permit: OwnedSemaphorePermit,
 ) -> Response {
     let cancel = CancellationToken::new();
-    let (tx, mut rx) = mpsc::channel::<Value>(64);
+    let (tx, mut rx) = notification_channel();
     let env = Env {
         key,
         notifier: may_stream.then_some(tx),
@@ -402,11 +412,11 @@ async fn dispatch(
             guard.done = true;
             // A tool that never yields finishes within this first poll with its
             // notifications still queued: send them (then the result) as SSE.
-            let Ok(first) = rx.try_recv() else {
+            let Some(first) = rx.try_recv() else {
                 return reply_response(reply);
             };
             let mut out = sse_event(&first).to_vec();
-            while let Ok(n) = rx.try_recv() {
+            while let Some(n) = rx.try_recv() {
                 out.extend_from_slice(&sse_event(&n));
             }
             if let Some(body) = reply.body() {
@@ -427,7 +437,7 @@ async fn dispatch(
             reply = &mut fut => {
                 guard.done = true;
                 let mut out = Vec::new();
-                while let Ok(n) = rx.try_recv() {
+                while let Some(n) = rx.try_recv() {
                     out.extend_from_slice(&sse_event(&n));
                 }
                 if let Some(body) = reply.body() {
@@ -484,6 +494,22 @@ pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_values() {
+        for (accept, want) in [
+            ("application/json, text/event-stream", (true, true)),
+            ("text/event-stream;q=0.9 , APPLICATION/JSON", (true, true)),
+            ("*/*", (true, true)),
+            ("application/*", (true, false)),
+            ("text/*, application/json;q=1", (true, true)),
+            ("text/event-stream", (false, true)),
+            ("application/xml", (false, false)),
+            ("", (false, false)),
+        ] {
+            assert_eq!(accepted_types(accept), want, "{accept}");
+        }
+    }
 
     #[test]
     fn host_and_origin_parsing() {

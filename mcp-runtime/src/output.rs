@@ -232,7 +232,8 @@ impl ToolOutput {
     /// A structured result: the value's JSON text as the one content block,
     /// and the value itself as `structuredContent` when it is an object.
     pub(crate) fn from_value(value: Value) -> Self {
-        let text = value.to_string();
+        // The bytes of `value.to_string()`, without the `fmt::Write` adapter.
+        let text = serde_json::to_string(&value).expect("serializing a Value cannot fail");
         ToolOutput {
             content: vec![Content::Text { text }],
             structured: value.is_object().then_some(value),

@@ -1214,7 +1214,8 @@ fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
 /// client went away) is logged as `cancelled`.
 struct CallLog {
     span: tracing::Span,
-    started: Instant,
+    /// When the call started; not read when the span is disabled.
+    started: Option<Instant>,
     finished: bool,
 }
 
@@ -1228,18 +1229,23 @@ impl CallLog {
             outcome = tracing::field::Empty,
             duration_us = tracing::field::Empty,
         );
+        // With the span filtered out, its fields are never recorded: the
+        // clock is not read.
+        let started = (!span.is_disabled()).then(Instant::now);
         CallLog {
             span,
-            started: Instant::now(),
+            started,
             finished: false,
         }
     }
 
     fn finish(&mut self, outcome: &str) {
         self.finished = true;
-        self.span.record("outcome", outcome);
-        self.span
-            .record("duration_us", self.started.elapsed().as_micros() as u64);
+        if let Some(started) = self.started {
+            self.span.record("outcome", outcome);
+            self.span
+                .record("duration_us", started.elapsed().as_micros() as u64);
+        }
         tracing::info!(parent: &self.span, "call finished");
     }
 }

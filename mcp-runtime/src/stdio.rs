@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::context::CancellationToken;
+use crate::context::{CancellationToken, notification_channel};
 use crate::limits::json_depth_exceeds;
 use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
 
@@ -64,7 +64,7 @@ where
         let d = dispatcher.clone();
         let out = out_tx.clone();
         tasks.spawn(async move {
-            let (ntx, mut nrx) = mpsc::channel::<serde_json::Value>(64);
+            let (ntx, mut nrx) = notification_channel();
             let env = Env {
                 key: None,
                 notifier: Some(ntx),

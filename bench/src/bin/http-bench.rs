@@ -74,6 +74,8 @@ struct Run {
     p999_us: f64,
     /// Server CPU time (user + system, all threads) per request, µs.
     cpu_us: f64,
+    /// The user-space part of it (clock-tick resolution), µs.
+    user_us: f64,
     errors: u64,
 }
 
@@ -120,12 +122,14 @@ async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64, pid: Option<
         .map(|i| tokio::spawn(connection(addr, i as u64, measure_from, end)))
         .collect();
     // Server CPU over the recorded window (the connections are all busy then).
-    let mut cpu = 0;
+    let (mut cpu, mut user) = (0, 0);
     if let Some(pid) = pid {
         tokio::time::sleep_until(measure_from.into()).await;
         let before = mcp_bench::cpu_ns_of(pid);
+        let (user_before, _) = mcp_bench::user_sys_ns_of(pid);
         tokio::time::sleep_until(end.into()).await;
         cpu = mcp_bench::cpu_ns_of(pid).saturating_sub(before);
+        user = mcp_bench::user_sys_ns_of(pid).0.saturating_sub(user_before);
     }
     let mut all = Vec::new();
     let mut errors = 0;
@@ -145,6 +149,11 @@ async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64, pid: Option<
             0.0
         } else {
             cpu as f64 / 1000.0 / all.len() as f64
+        },
+        user_us: if all.is_empty() {
+            0.0
+        } else {
+            user as f64 / 1000.0 / all.len() as f64
         },
         errors,
     }
@@ -244,7 +253,7 @@ fn main() {
         }
         println!();
         println!(
-            "| conc | server | req/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/req | errors |\n|---:|---|---:|---:|---:|---:|---:|---:|"
+            "| conc | server | req/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/req | of which user | errors |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|"
         );
         let mut summary = Vec::new();
         for &c in &o.conc {
@@ -268,11 +277,12 @@ fn main() {
                     p99_us: med(&res[which], |r| r.p99_us),
                     p999_us: med(&res[which], |r| r.p999_us),
                     cpu_us: med(&res[which], |r| r.cpu_us),
+                    user_us: med(&res[which], |r| r.user_us),
                     errors: res[which].iter().map(|r| r.errors).sum(),
                 };
                 println!(
-                    "| {c} | {name} | {:.0} | {:.1} | {:.1} | {:.1} | {:.2} | {} |",
-                    r.rps, r.p50_us, r.p99_us, r.p999_us, r.cpu_us, r.errors
+                    "| {c} | {name} | {:.0} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {} |",
+                    r.rps, r.p50_us, r.p99_us, r.p999_us, r.cpu_us, r.user_us, r.errors
                 );
                 row.push(r);
             }
