@@ -14,7 +14,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 tools=100
 profile_flag=""
-profile_name="dev (debug)"
+profile_name="dev"
 keep=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -152,7 +152,7 @@ noop=$(secs "$t0" "$t1")
 echo "no-op rebuild: ${noop} s"
 
 echo
-echo "| build ($profile_name) | seconds |"
+echo "| build ($profile_name profile) | seconds |"
 echo "|---|---:|"
 echo "| cold, incl. all dependencies | $cold |"
 echo "| tools crate only | $crate_only |"

@@ -318,6 +318,40 @@ pub fn user_sys_ns_of(pid: u32) -> (u64, u64) {
     (ticks(11) * tick_ns, ticks(12) * tick_ns)
 }
 
+/// Resident KiB of a process by kind of mapping, from `/proc/<pid>/smaps`:
+/// (its executable's file pages, shared libraries, heap + anonymous memory, stacks).
+pub fn rss_breakdown_of(pid: u32) -> (u64, u64, u64, u64) {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let (mut bin, mut libs, mut anon, mut stack) = (0, 0, 0, 0);
+    let mut kind = 0;
+    for line in smaps.lines() {
+        let mut f = line.split_whitespace();
+        let first = f.next().unwrap_or("");
+        if first.contains('-') && first.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            let name = f.nth(4).unwrap_or("");
+            kind = if !name.is_empty() && std::path::Path::new(name) == exe {
+                0
+            } else if name.starts_with('/') {
+                1
+            } else if name.starts_with("[stack") {
+                3
+            } else {
+                2
+            };
+        } else if first == "Rss:" {
+            let kib: u64 = f.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match kind {
+                0 => bin += kib,
+                1 => libs += kib,
+                2 => anon += kib,
+                _ => stack += kib,
+            }
+        }
+    }
+    (bin, libs, anon, stack)
+}
+
 /// `VmRSS` and `VmHWM` of a process, in KiB (0 when unreadable).
 pub fn rss_of(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

@@ -284,19 +284,41 @@ impl KeyStore {
     /// constant time against every active key (digests, not strings).
     pub(crate) fn verify(&self, presented: &str) -> Option<Arc<KeyIdentity>> {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let find = |keys: &[ApiKey]| {
+            let mut found = None;
+            for k in keys {
+                if bool::from(digest_eq(&k.digest, &digest)) && found.is_none() {
+                    found = Some(k.identity.clone());
+                }
+            }
+            found
+        };
+        // Without a key file the active keys are the fixed ones, for good:
+        // no lock (whose counter every request would write, from every
+        // worker thread) and no clone of the list.
+        if self.file.is_none() {
+            return find(&self.fixed);
+        }
         let keys = self
             .current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let mut found = None;
-        for k in keys.iter() {
-            if bool::from(k.digest.ct_eq(&digest)) && found.is_none() {
-                found = Some(k.identity.clone());
-            }
-        }
-        found
+        find(&keys)
     }
+}
+
+/// Constant-time equality of two digests, compared as four 64-bit words
+/// (each with `subtle`'s constant-time comparison, the results combined
+/// without branching): the same answer and timing behaviour as comparing the
+/// 32 bytes one by one, with an eighth of the optimisation barriers.
+fn digest_eq(a: &[u8; 32], b: &[u8; 32]) -> subtle::Choice {
+    let word = |d: &[u8; 32], i: usize| {
+        u64::from_le_bytes(d[i * 8..i * 8 + 8].try_into().expect("8 bytes"))
+    };
+    (0..4).fold(subtle::Choice::from(1), |acc, i| {
+        acc & word(a, i).ct_eq(&word(b, i))
+    })
 }
 
 /// Modification time and length of a file, to notice that it changed.
@@ -380,6 +402,17 @@ mod tests {
         assert!(store.verify("wrong-wrong-wrong-wrong").is_none());
         let e = parse_key_file("hub sha256:abc").unwrap_err();
         assert_eq!(e.0, "key file line 1: sha256: needs 64 hex digits");
+    }
+
+    #[test]
+    fn digests_compare_word_by_word_in_constant_time() {
+        let a = [7u8; 32];
+        assert!(bool::from(digest_eq(&a, &a)));
+        for i in 0..32 {
+            let mut b = a;
+            b[i] ^= 1;
+            assert!(!bool::from(digest_eq(&a, &b)), "byte {i}");
+        }
     }
 
     #[test]

@@ -270,10 +270,10 @@ impl NotificationReceiver {
         // Registered before the checks: a channel created, or a last sender
         // dropped, after them wakes this task.
         self.shared.waker.register(cx.waker());
-        if let Some(rx) = self.channel() {
-            if let Poll::Ready(Some(v)) = rx.poll_recv(cx) {
-                return Poll::Ready(Some(v));
-            }
+        if let Some(rx) = self.channel()
+            && let Poll::Ready(Some(v)) = rx.poll_recv(cx)
+        {
+            return Poll::Ready(Some(v));
         }
         if self.shared.senders.load(Ordering::Acquire) == 0 {
             // No more sends can come: what a last sender queued after the

@@ -350,7 +350,8 @@ fn accepted_types(accept: &str) -> (bool, bool) {
         if a == "*/*" {
             return (true, true);
         }
-        json |= a.eq_ignore_ascii_case("application/json") || a.eq_ignore_ascii_case("application/*");
+        json |=
+            a.eq_ignore_ascii_case("application/json") || a.eq_ignore_ascii_case("application/*");
         sse |= a.eq_ignore_ascii_case("text/event-stream") || a.eq_ignore_ascii_case("text/*");
     }
     (json, sse)
@@ -404,10 +405,11 @@ async fn dispatch(
         _permit: permit,
     };
     let mut fut = Box::pin(async move { dispatcher.handle(&bytes, env).await });
-    // Answer with plain JSON unless the tool sends a notification first.
+    // Answer with plain JSON unless the tool sends a notification first. The
+    // call is polled first: one that finishes at once never registers with
+    // the notification channel (whatever it queued is drained below).
     let first = tokio::select! {
         biased;
-        Some(n) = rx.recv() => n,
         reply = &mut fut => {
             guard.done = true;
             // A tool that never yields finishes within this first poll with its
@@ -424,6 +426,7 @@ async fn dispatch(
             }
             return sse_response(Body::from(out));
         }
+        Some(n) = rx.recv() => n,
     };
     let head = sse_event(&first);
     let events = stream::unfold(Some((fut, rx, guard, Some(head))), |st| async move {

@@ -124,8 +124,13 @@ pub(crate) fn json_depth_exceeds(bytes: &[u8], limit: usize) -> bool {
     // The depth never exceeds the number of `[` and `{` bytes, those inside
     // strings included: when there are no more than `limit` of them, which a
     // vectorized count tells cheaply, the body passes without a scan.
-    // (`b | 0x20` maps exactly `[` and `{` to `{`.)
-    if bytes.iter().filter(|&&b| b | 0x20 == b'{').count() <= limit {
+    // (`b | 0x20` maps exactly `[` and `{` to `{`; a `u32` count per 64 KiB
+    // chunk is what the compiler vectorizes best.)
+    let opening: usize = bytes
+        .chunks(1 << 16)
+        .map(|c| c.iter().fold(0u32, |n, &b| n + u32::from(b | 0x20 == b'{')) as usize)
+        .sum();
+    if opening <= limit {
         return false;
     }
     let mut depth = 0usize;

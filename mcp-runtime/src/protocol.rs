@@ -1311,6 +1311,10 @@ fn is_version_2(raw: &RawValue) -> bool {
 /// the last would disagree on who is calling. Values serde_json cannot
 /// represent (numbers beyond f64, lone surrogate escapes) are refused too;
 /// every refusal is a `validation_error` naming the argument.
+///
+/// [`FastParams`] parses the arguments of common `tools/call`s with the same
+/// [`StrictValue`] (and leaves anything it refuses to this function): keep
+/// the two in step.
 fn parse_arguments(raw: &str) -> Result<Map<String, Value>, McpError> {
     use serde::de::DeserializeSeed;
     let ctx = StrictContext::default();

@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! cargo run --release -p mcp-bench --bin http-bench -- [--rounds 5] [--secs 2]
-//!     [--warmup 0.5] [--conc 1,8,32,128] [--server-cpus 0] [--client-cpus 1] [--no-pin]
+//!     [--warmup 0.5] [--conc 1,8,32,128] [--pin | --server-cpus 0 --client-cpus 1]
 //! ```
 //!
-//! Both servers run in child processes (this executable with `--serve`),
-//! pinned with `taskset` to the server CPUs; this process is the load
-//! generator, pinned to the client CPUs, on a single-threaded tokio runtime.
+//! Both servers run in child processes (this executable with `--serve`); this
+//! process is the load generator, on a single-threaded tokio runtime. By
+//! default nothing is pinned: servers (tokio's default runtime, one worker
+//! per CPU, as `#[tokio::main]` gives) and load generator share the machine's
+//! CPUs. `--pin` puts the servers on CPU 0 (one worker) and the load
+//! generator on CPU 1, with `taskset`.
 //! Each concurrency level runs `rounds` rounds; a round runs floor and
 //! framework back to back (the order alternates every round, to cancel
 //! drift), each for `warmup` unrecorded then `secs` recorded seconds on fresh
@@ -35,8 +38,8 @@ fn opts() -> Opts {
         secs: 2.0,
         warmup: 0.5,
         conc: vec![1, 8, 32, 128],
-        server_cpus: Some("0".into()),
-        client_cpus: Some("1".into()),
+        server_cpus: None,
+        client_cpus: None,
         attach: None,
     };
     let mut args = std::env::args().skip(1);
@@ -55,9 +58,9 @@ fn opts() -> Opts {
             "--server-cpus" => o.server_cpus = Some(val()),
             "--client-cpus" => o.client_cpus = Some(val()),
             "--attach" => o.attach = Some(val().parse().expect("--attach 127.0.0.1:PORT")),
-            "--no-pin" => {
-                o.server_cpus = None;
-                o.client_cpus = None;
+            "--pin" => {
+                o.server_cpus = Some("0".into());
+                o.client_cpus = Some("1".into());
             }
             other => panic!("unknown option {other}"),
         }
@@ -195,10 +198,10 @@ async fn sanity(floor: SocketAddr, framework: SocketAddr) {
 fn main() {
     mcp_bench::maybe_serve();
     let o = opts();
-    if let Some(c) = &o.client_cpus {
-        if !mcp_bench::pin_self(c) {
-            eprintln!("warning: could not pin the load generator to CPUs {c}");
-        }
+    if let Some(c) = &o.client_cpus
+        && !mcp_bench::pin_self(c)
+    {
+        eprintln!("warning: could not pin the load generator to CPUs {c}");
     }
     if let Some(addr) = o.attach {
         // Drive an external server (e.g. `http-bench --serve framework` under
@@ -219,10 +222,7 @@ fn main() {
         });
         return;
     }
-    let workers = o
-        .server_cpus
-        .as_deref()
-        .map_or(0, |c| c.split(',').count());
+    let workers = o.server_cpus.as_deref().map_or(0, |c| c.split(',').count());
     let floor = ServerProcess::spawn(Kind::Floor, o.server_cpus.as_deref(), workers);
     let framework = ServerProcess::spawn(Kind::Framework, o.server_cpus.as_deref(), workers);
     let rt = tokio::runtime::Builder::new_current_thread()

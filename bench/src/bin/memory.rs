@@ -23,6 +23,8 @@ struct Figures {
     one_kib: u64,
     conns_kib: u64,
     hwm_kib: u64,
+    /// Idle: executable pages, libraries, heap + anonymous, stacks (KiB).
+    idle_parts: (u64, u64, u64, u64),
 }
 
 async fn call_once(conn: &mut Conn, addr: std::net::SocketAddr, id: u64) {
@@ -53,6 +55,7 @@ async fn measure(kind: Kind, conns: usize, starts: usize) -> Figures {
     let s = ServerProcess::spawn(kind, None, 0);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (idle_kib, _) = s.rss_kib();
+    let idle_parts = mcp_bench::rss_breakdown_of(s.pid());
     let mut c = Conn::connect(s.addr).await.expect("connect");
     call_once(&mut c, s.addr, 1).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -86,6 +89,7 @@ async fn measure(kind: Kind, conns: usize, starts: usize) -> Figures {
         one_kib,
         conns_kib,
         hwm_kib,
+        idle_parts,
     }
 }
 
@@ -97,7 +101,12 @@ fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--conns" => conns = args.next().and_then(|v| v.parse().ok()).expect("--conns N"),
-            "--starts" => starts = args.next().and_then(|v| v.parse().ok()).expect("--starts N"),
+            "--starts" => {
+                starts = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--starts N")
+            }
             other => panic!("unknown option {other}"),
         }
     }
@@ -116,8 +125,10 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     rt.block_on(async {
+        let mut parts = Vec::new();
         for kind in [Kind::Floor, Kind::Framework] {
             let f = measure(kind, conns, starts).await;
+            parts.push((kind, f.idle_parts));
             let mib = |k: u64| format!("{:.2} MiB", k as f64 / 1024.0);
             println!(
                 "| {} | {:.1} ms | {:.1} ms | {} | {} | {} | {:.1} KiB | {} |",
@@ -129,6 +140,20 @@ fn main() {
                 mib(f.conns_kib),
                 f.conns_kib.saturating_sub(f.one_kib) as f64 / conns as f64,
                 mib(f.hwm_kib),
+            );
+        }
+        println!();
+        println!("| idle RSS by mapping | executable (code, data) | shared libraries | heap + anonymous | stacks |");
+        println!("|---|---:|---:|---:|---:|");
+        for (kind, (bin, libs, anon, stack)) in parts {
+            let mib = |k: u64| format!("{:.2} MiB", k as f64 / 1024.0);
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                kind.as_str(),
+                mib(bin),
+                mib(libs),
+                mib(anon),
+                mib(stack)
             );
         }
     });

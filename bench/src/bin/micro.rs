@@ -283,7 +283,10 @@ struct Wide50 {
 #[mcp_tool(read_only)]
 async fn wide50(args: Wide50) -> Sum {
     Sum {
-        sum: [args.f02, args.f07, args.f12, args.f47].iter().filter(|b| **b).count() as i64
+        sum: [args.f02, args.f07, args.f12, args.f47]
+            .iter()
+            .filter(|b| **b)
+            .count() as i64
             + args.f01
             + args.f00.len() as i64
             + args.f03.map_or(0, |s| s.len() as i64)
@@ -310,16 +313,30 @@ impl Report {
 
     /// Time `f(n)` (which runs the operation `n` times): calibrate `n` to a
     /// batch of about 50 ms, then take the median and best of the batches.
-    fn bench(&mut self, name: &str, target_ns: Option<f64>, mut f: impl FnMut(u64)) {
+    fn bench(&mut self, name: &str, target_ns: Option<f64>, f: impl FnMut(u64)) {
+        self.bench_then(name, target_ns, f, || {});
+    }
+
+    /// As [`Report::bench`], with `cleanup` run after every timed call
+    /// (untimed): to drop what the operation built.
+    fn bench_then(
+        &mut self,
+        name: &str,
+        target_ns: Option<f64>,
+        mut f: impl FnMut(u64),
+        mut cleanup: impl FnMut(),
+    ) {
         if !self.wants(name) {
             return;
         }
         f(1);
+        cleanup();
         let mut n = self.iters.unwrap_or(1);
         while self.iters.is_none() {
             let t = Instant::now();
             f(n);
             let e = t.elapsed();
+            cleanup();
             if e >= Duration::from_millis(20) || n >= 1 << 30 {
                 let per = e.as_secs_f64() / n as f64;
                 n = ((0.05 / per) as u64).max(1);
@@ -331,7 +348,9 @@ impl Report {
             .map(|_| {
                 let t = Instant::now();
                 f(n);
-                t.elapsed().as_secs_f64() * 1e9 / n as f64
+                let e = t.elapsed();
+                cleanup();
+                e.as_secs_f64() * 1e9 / n as f64
             })
             .collect();
         let best = per_op.iter().copied().fold(f64::INFINITY, f64::min);
@@ -374,7 +393,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--batches" => batches = args.next().and_then(|b| b.parse().ok()).expect("--batches N"),
+            "--batches" => {
+                batches = args
+                    .next()
+                    .and_then(|b| b.parse().ok())
+                    .expect("--batches N")
+            }
             "--filter" => filter = args.next(),
             "--iters" => iters = Some(args.next().and_then(|b| b.parse().ok()).expect("--iters N")),
             other => panic!("unknown option {other}"),
@@ -386,6 +410,24 @@ fn main() {
         .expect("runtime");
     println!("# micro-benchmarks (in process, one thread)");
     println!("machine: {}", mcp_bench::machine());
+    // Start-up as a server sees it: the first registry of the process, with
+    // the JSON Schema engine's meta-schemas still to be loaded and compiled.
+    if filter
+        .as_deref()
+        .is_none_or(|p| "registry build, 1000 tools, first".contains(p))
+    {
+        let t = Instant::now();
+        let reg = Registry::from_inventory_filtered(|name| synthetic_below(name, 1000))
+            .expect("registry");
+        let e = t.elapsed();
+        assert_eq!(reg.len(), 1000);
+        println!(
+            "{:<58} {:>12} (one run, first in the process)",
+            "registry build, 1000 tools, first in process",
+            fmt_ns(e.as_secs_f64() * 1e9)
+        );
+        drop(reg);
+    }
     let mut r = Report {
         rows: Vec::new(),
         batches,
@@ -395,11 +437,15 @@ fn main() {
 
     // The floor's JSON work for one call, for scale.
     let add_msg = call_message("add", r#"{"a":2,"b":3}"#);
-    r.bench("floor JSON work of one add call (parse + serialize)", None, |n| {
-        for _ in 0..n {
-            black_box(mcp_bench::floor_call(black_box(&add_msg)));
-        }
-    });
+    r.bench(
+        "floor JSON work of one add call (parse + serialize)",
+        None,
+        |n| {
+            for _ in 0..n {
+                black_box(mcp_bench::floor_call(black_box(&add_msg)));
+            }
+        },
+    );
 
     // tools/call of the trivial tool through the dispatcher.
     let server = Server::builder("micro", "0")
@@ -407,37 +453,56 @@ fn main() {
         .build()
         .expect("server");
     let client = server.client();
-    let reply = rt.block_on(client.send_bytes(&add_msg)).expect("a response");
+    let reply = rt
+        .block_on(client.send_bytes(&add_msg))
+        .expect("a response");
     assert!(
         String::from_utf8_lossy(&reply).contains(r#""structuredContent":{"sum":5}"#),
         "{}",
         String::from_utf8_lossy(&reply)
     );
-    r.bench("tools/call add {a,b} (parse, validate, call, serialize)", Some(2_000.0), |n| {
-        rt.block_on(async {
-            for _ in 0..n {
-                black_box(client.send_bytes(black_box(&add_msg)).await);
-            }
-        })
-    });
-    let tenant_msg = call_message("add", r#"{"a":2,"b":3,"tenantId":"acme","workspaceId":"ws-1"}"#);
-    r.bench("tools/call add with tenantId + workspaceId injected", None, |n| {
-        rt.block_on(async {
-            for _ in 0..n {
-                black_box(client.send_bytes(black_box(&tenant_msg)).await);
-            }
-        })
-    });
+    r.bench(
+        "tools/call add {a,b} (parse, validate, call, serialize)",
+        Some(2_000.0),
+        |n| {
+            rt.block_on(async {
+                for _ in 0..n {
+                    black_box(client.send_bytes(black_box(&add_msg)).await);
+                }
+            })
+        },
+    );
+    let tenant_msg = call_message(
+        "add",
+        r#"{"a":2,"b":3,"tenantId":"acme","workspaceId":"ws-1"}"#,
+    );
+    r.bench(
+        "tools/call add with tenantId + workspaceId injected",
+        None,
+        |n| {
+            rt.block_on(async {
+                for _ in 0..n {
+                    black_box(client.send_bytes(black_box(&tenant_msg)).await);
+                }
+            })
+        },
+    );
     let bad_msg = call_message("add", r#"{"a":"two","b":3}"#);
-    r.bench("tools/call add, invalid argument (validation_error result)", None, |n| {
-        rt.block_on(async {
-            for _ in 0..n {
-                black_box(client.send_bytes(black_box(&bad_msg)).await);
-            }
-        })
-    });
+    r.bench(
+        "tools/call add, invalid argument (validation_error result)",
+        None,
+        |n| {
+            rt.block_on(async {
+                for _ in 0..n {
+                    black_box(client.send_bytes(black_box(&bad_msg)).await);
+                }
+            })
+        },
+    );
     let wide_msg = call_message("wide50", WIDE_ARGS);
-    let reply = rt.block_on(client.send_bytes(&wide_msg)).expect("a response");
+    let reply = rt
+        .block_on(client.send_bytes(&wide_msg))
+        .expect("a response");
     assert!(
         !String::from_utf8_lossy(&reply).contains("isError"),
         "{}",
@@ -464,12 +529,18 @@ fn main() {
             .expect("server");
         assert_eq!(server.registry().len(), tools);
         let client = server.client();
-        let bytes = rt.block_on(client.send_bytes(list_msg)).expect("a response").len();
+        let bytes = rt
+            .block_on(client.send_bytes(list_msg))
+            .expect("a response")
+            .len();
         let shown = tools.min(page_size);
         let name = if shown == tools {
             format!("tools/list, {tools} tools ({} KiB)", bytes / 1024)
         } else {
-            format!("tools/list, {tools} tools, first page of {shown} ({} KiB)", bytes / 1024)
+            format!(
+                "tools/list, {tools} tools, first page of {shown} ({} KiB)",
+                bytes / 1024
+            )
         };
         r.bench(&name, (tools == 100).then_some(2_000.0), |n| {
             rt.block_on(async {
@@ -482,30 +553,40 @@ fn main() {
 
     // Registry build: every schema generated, inlined, checked against the
     // meta-schema, compiled into a validator; the list pages serialized.
+    // What a build makes is dropped after the timing (not part of a build).
+    let built = std::cell::RefCell::new(Vec::new());
     for (tools, target) in [(100, None), (1000, Some(100e6))] {
-        r.bench(
+        r.bench_then(
             &format!("registry build, {tools} tools (schemas generated + checked)"),
             target,
             |n| {
                 for _ in 0..n {
-                    let reg = Registry::from_inventory_filtered(|name| synthetic_below(name, tools))
-                        .expect("registry");
+                    let reg =
+                        Registry::from_inventory_filtered(|name| synthetic_below(name, tools))
+                            .expect("registry");
                     assert_eq!(reg.len(), tools);
-                    black_box(reg);
+                    built.borrow_mut().push(reg);
                 }
             },
+            || built.borrow_mut().clear(),
         );
     }
-    r.bench("server build, 1000 tools (registry + list pages)", None, |n| {
-        for _ in 0..n {
-            black_box(
-                Server::builder("micro", "0")
-                    .tools_where(|name| synthetic_below(name, 1000))
-                    .build()
-                    .expect("server"),
-            );
-        }
-    });
+    let servers = std::cell::RefCell::new(Vec::new());
+    r.bench_then(
+        "server build, 1000 tools (registry + list pages)",
+        None,
+        |n| {
+            for _ in 0..n {
+                servers.borrow_mut().push(
+                    Server::builder("micro", "0")
+                        .tools_where(|name| synthetic_below(name, 1000))
+                        .build()
+                        .expect("server"),
+                );
+            }
+        },
+        || servers.borrow_mut().clear(),
+    );
 
     println!();
     println!("| benchmark | median | best | target |\n|---|---:|---:|---|");
