@@ -32,6 +32,8 @@ enum Speed {
 }
 
 /// Arguments of `place_order`.
+// `note`, `gift` and `reference` exist for their published schemas.
+#[allow(dead_code)]
 #[derive(Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct PlaceOrder {

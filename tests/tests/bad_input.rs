@@ -2,8 +2,9 @@
 //! over real HTTP to a server with a few typed tools, each answer checked
 //! exactly (status, JSON-RPC error or tool error, id), validated against the
 //! official schema, and no answer larger than twice its request plus a
-//! small constant (nothing huge is echoed back, and never more than once). After the whole corpus the server
-//! must still answer a normal call and `/healthz`.
+//! small constant (nothing huge is echoed back, and never more than once).
+//! After the whole corpus the server must still answer a normal call and
+//! `/healthz`.
 //!
 //! Case format (see the corpus file's `format` member):
 //! - `name`, `covers` (what it is about);
@@ -15,8 +16,9 @@
 //!   schema to validate against, default 2025-11-25); `send`
 //!   (`{"declared_length": n}`: declare `n` bytes, send the body, half-close;
 //!   with `"head_only": true`, send no body at all);
-//! - `expect`: `status`, and one of `error` (`{code, message}` or
-//!   `{code, message_prefix}`), `tool_error` (`{type, message}`), `structured`
+//! - `expect`: `status`, and one of `error` (`{code, message}`, with `data`
+//!   when given; `message_prefix` instead of `message` is supported but no
+//!   case uses it), `tool_error` (`{type, message}`), `structured`
 //!   (the exact `structuredContent` of a successful call), `result` (the
 //!   exact `result`), `empty_body`; plus `id` (the response's id, default 1)
 //!   and `headers` (exact values).
@@ -531,13 +533,13 @@ fn check(case: &Value, request_len: usize, resp: &HttpResponse) -> Result<(), St
             ),
             _ => {}
         }
-        if let Some(data) = err.get("data") {
-            if got.get("data") != Some(data) {
-                return Err(format!(
-                    "error data {:?} (expected {data})",
-                    got.get("data")
-                ));
-            }
+        if let Some(data) = err.get("data")
+            && got.get("data") != Some(data)
+        {
+            return Err(format!(
+                "error data {:?} (expected {data})",
+                got.get("data")
+            ));
         }
         return Ok(());
     }
@@ -609,7 +611,7 @@ fn describe(resp: &HttpResponse) -> String {
             end -= 1;
         }
         text.truncate(end);
-        text.push_str("…");
+        text.push('…');
     }
     format!("{} {:?} {text}", resp.status, resp.header("content-type"))
 }

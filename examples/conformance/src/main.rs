@@ -99,12 +99,12 @@ async fn test_error_handling() -> Result<ToolOutput, McpError> {
 /// Needs the client's `sampling` capability.
 #[mcp_tool(read_only)]
 async fn test_missing_capability(ctx: ToolContext) -> Result<ToolOutput, McpError> {
-    if let Some(caps) = ctx.client_capabilities() {
-        if caps.get("sampling").is_none() {
-            return Err(McpError::missing_client_capability(
-                json!({ "sampling": {} }),
-            ));
-        }
+    if let Some(caps) = ctx.client_capabilities()
+        && caps.get("sampling").is_none()
+    {
+        return Err(McpError::missing_client_capability(
+            json!({ "sampling": {} }),
+        ));
     }
     Ok(ToolOutput::text("sampling is available"))
 }

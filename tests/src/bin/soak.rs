@@ -25,6 +25,7 @@
 //! 4. every acknowledged write (quote, return) is in the SQLite database with
 //!    the number it was acknowledged with, its lines, for its tenant; no row
 //!    exists for a key never sent; idempotent retries returned the same quote;
+//!    `PRAGMA integrity_check` is ok;
 //! 5. error counts match what was injected: every request got exactly the
 //!    answer its kind calls for (no unexpected outcome at all), and the
 //!    servers' own per-call log lines count the same outcomes per tool.
@@ -982,8 +983,7 @@ fn log_outcomes(log: &Path) -> BTreeMap<(String, String), u64> {
         let v = if let Some(q) = rest.strip_prefix('"') {
             &q[..q.find('"')?]
         } else {
-            rest.split(|c: char| c == ' ' || c == '}' || c == ':')
-                .next()?
+            rest.split([' ', '}', ':']).next()?
         };
         Some(v.to_owned())
     };
@@ -1266,6 +1266,9 @@ async fn soak(o: Options) -> Result<bool, String> {
             |r| r.get(0),
         )
         .map_err(|e| e.to_string())?;
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
     let abandoned_committed = ledger
         .abandoned
         .iter()
@@ -1283,12 +1286,13 @@ async fn soak(o: Options) -> Result<bool, String> {
         missing.is_empty()
             && phantom.is_empty()
             && cross == 0
+            && integrity == "ok"
             && ledger.idempotency_violations.is_empty(),
         format!(
             "{} quotes and {} returns acknowledged, all present with their number and lines: {}; \
              {} write rows, none for a key never sent: {}; rows joining another tenant's records: {cross}; \
              idempotent retries answered differently: {}; {} writes abandoned mid-call, {} of them committed \
-             (either is correct); returns refused once every unit was returned: {}",
+             (either is correct); returns refused once every unit was returned: {}; PRAGMA integrity_check: {integrity}",
             ledger.quotes.len(),
             ledger.returns.len(),
             if missing.is_empty() {
