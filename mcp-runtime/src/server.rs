@@ -445,7 +445,11 @@ impl Server {
             AuthPlan::None => None,
         };
         let state = self.http_state(&addr, keys.clone());
-        let watcher = keys.clone().map(|k| tokio::spawn(watch_keys(k)));
+        let watcher = Some(match keys.clone() {
+            Some(k) => tokio::spawn(watch_keys(k)),
+            // Nothing to reload, but SIGHUP must not end the process either.
+            None => tokio::spawn(ignore_hangups()),
+        });
         tracing::info!(
             %url,
             tools = self.dispatcher.registry.len(),
@@ -566,6 +570,17 @@ impl Server {
             self.serve_stdio().await.map_err(ServeError::Io)
         } else {
             self.serve(addr.as_str()).await
+        }
+    }
+}
+
+/// Without keys there is nothing to reload: SIGHUP is noted and ignored
+/// (its default action would end the process).
+async fn ignore_hangups() {
+    #[cfg(unix)]
+    if let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: no API keys to reload (authentication is off)");
         }
     }
 }

@@ -1472,6 +1472,11 @@ async fn serving_without_authentication_is_refused_off_loopback_and_loud_on_it()
     );
     let r = Post::json(&call(1, "whoami", json!({}))).send(addr).await;
     assert_eq!(ok_result(&r, 1), json!({}));
+    // With no keys there is nothing to reload, and SIGHUP does not end the server.
+    p.signal("HUP");
+    p.wait_stderr("SIGHUP: no API keys to reload").await;
+    let r = Post::json(&call(2, "whoami", json!({}))).send(addr).await;
+    assert_eq!(ok_result(&r, 2), json!({}));
     p.signal("TERM");
     assert!(p.wait_exit(Duration::from_secs(20)).await.success());
 }
