@@ -90,6 +90,18 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// Every level, least severe first (the index is `level as u8`).
+    pub const ALL: [LogLevel; 8] = [
+        LogLevel::Debug,
+        LogLevel::Info,
+        LogLevel::Notice,
+        LogLevel::Warning,
+        LogLevel::Error,
+        LogLevel::Critical,
+        LogLevel::Alert,
+        LogLevel::Emergency,
+    ];
+
     /// The wire name, e.g. `"warning"`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -106,17 +118,7 @@ impl LogLevel {
 
     /// Parse a wire name.
     pub fn parse(s: &str) -> Option<LogLevel> {
-        Some(match s {
-            "debug" => LogLevel::Debug,
-            "info" => LogLevel::Info,
-            "notice" => LogLevel::Notice,
-            "warning" => LogLevel::Warning,
-            "error" => LogLevel::Error,
-            "critical" => LogLevel::Critical,
-            "alert" => LogLevel::Alert,
-            "emergency" => LogLevel::Emergency,
-            _ => return None,
-        })
+        LogLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
 }
 
@@ -467,5 +469,20 @@ impl fmt::Debug for ToolContext {
             .field("workspace_id", &self.workspace_id)
             .field("key", &self.key.as_ref().map(|k| &k.name))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogLevel;
+
+    #[test]
+    fn log_level_table_is_ordered_and_round_trips() {
+        for (i, level) in LogLevel::ALL.into_iter().enumerate() {
+            assert_eq!(level as usize, i, "ALL is indexed by `level as u8`");
+            assert_eq!(LogLevel::parse(level.as_str()), Some(level));
+        }
+        assert!(LogLevel::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(LogLevel::parse("verbose"), None);
     }
 }

@@ -936,7 +936,7 @@ impl Dispatcher {
                 .and_then(LogLevel::parse),
             Era::Legacy => match self.legacy_log_level.load(Ordering::Relaxed) {
                 0xff => Some(LogLevel::Debug),
-                n => Some(level_from_u8(n)),
+                n => LogLevel::ALL.get(usize::from(n)).copied(),
             },
         }
     }
@@ -1569,9 +1569,9 @@ fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
     )
 }
 
-/// The values an enum-like argument allows (an `enum`, or a `oneOf`/`anyOf`
-/// of constants), found by following the instance path through the
-/// published schema; `None` when the argument is not enum-like.
+/// The values an enum-like argument allows, found by following the
+/// instance path through the published schema; `None` when the argument is
+/// not enum-like.
 fn allowed_values(schema: &Value, path: &[String]) -> Option<String> {
     let mut node = schema;
     for seg in path {
@@ -1581,25 +1581,7 @@ fn allowed_values(schema: &Value, path: &[String]) -> Option<String> {
             .or_else(|| node.get("items"))
             .or_else(|| node.get("additionalProperties").filter(|v| v.is_object()))?;
     }
-    let mut values: Vec<&Value> = Vec::new();
-    if let Some(Value::Array(e)) = node.get("enum") {
-        values.extend(e);
-    } else {
-        for branch in node
-            .get("oneOf")
-            .or_else(|| node.get("anyOf"))?
-            .as_array()?
-        {
-            match (branch.get("const"), branch.get("enum")) {
-                (Some(c), _) => values.push(c),
-                (None, Some(Value::Array(e))) => values.extend(e),
-                _ => return None,
-            }
-        }
-    }
-    if values.is_empty() {
-        return None;
-    }
+    let values = crate::schema::allowed_values(node).filter(|v| !v.is_empty())?;
     let shown: Vec<String> = values.iter().take(20).map(|v| v.to_string()).collect();
     let more = if values.len() > 20 { ", …" } else { "" };
     Some(format!("{}{more}", shown.join(", ")))
@@ -1711,19 +1693,6 @@ fn unsupported_version(v: &str) -> RpcError {
         format!("unsupported protocol version `{}`", truncate(v, 40)),
     )
     .with_data(json!({ "requested": v, "supported": SUPPORTED_VERSIONS }))
-}
-
-fn level_from_u8(n: u8) -> LogLevel {
-    match n {
-        0 => LogLevel::Debug,
-        1 => LogLevel::Info,
-        2 => LogLevel::Notice,
-        3 => LogLevel::Warning,
-        4 => LogLevel::Error,
-        5 => LogLevel::Critical,
-        6 => LogLevel::Alert,
-        _ => LogLevel::Emergency,
-    }
 }
 
 /// An id usable in a response: a string or an integer. It is echoed byte for

@@ -175,6 +175,33 @@ fn strip_null(prop: &mut Value) {
     }
 }
 
+/// The values a schema allows when it is an enumeration: an `enum`, a
+/// `const`, or a `oneOf`/`anyOf` whose every branch is a `const` or an `enum`
+/// (how schemars publishes Rust enums with documented variants).
+pub(crate) fn allowed_values(schema: &Value) -> Option<Vec<&Value>> {
+    if let Some(Value::Array(values)) = schema.get("enum") {
+        return Some(values.iter().collect());
+    }
+    if let Some(c) = schema.get("const") {
+        return Some(vec![c]);
+    }
+    for key in ["oneOf", "anyOf"] {
+        let Some(Value::Array(branches)) = schema.get(key) else {
+            continue;
+        };
+        let mut values = Vec::new();
+        for branch in branches {
+            match (branch.get("const"), branch.get("enum")) {
+                (Some(c), _) => values.push(c),
+                (None, Some(Value::Array(e))) => values.extend(e),
+                _ => return None,
+            }
+        }
+        return Some(values);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +229,26 @@ mod tests {
                 } }
             })
         );
+    }
+
+    #[test]
+    fn enumerations_in_every_published_form() {
+        let vals =
+            |s: Value| allowed_values(&s).map(|v| v.into_iter().cloned().collect::<Vec<_>>());
+        assert_eq!(
+            vals(json!({ "enum": ["a", "b"] })),
+            Some(vec![json!("a"), json!("b")])
+        );
+        assert_eq!(vals(json!({ "const": 1 })), Some(vec![json!(1)]));
+        assert_eq!(
+            vals(json!({ "oneOf": [{ "const": "x" }, { "enum": ["y", "z"] }] })),
+            Some(vec![json!("x"), json!("y"), json!("z")])
+        );
+        assert_eq!(
+            vals(json!({ "anyOf": [{ "const": "x" }, { "type": "integer" }] })),
+            None
+        );
+        assert_eq!(vals(json!({ "type": "string" })), None);
     }
 
     #[test]

@@ -311,28 +311,6 @@ fn required_of(s: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The values a schema allows, when it is an enumeration: `enum`, `const`,
-/// or a `oneOf`/`anyOf` whose branches are all `const`s (how schemars
-/// publishes Rust enums with documented variants).
-fn allowed_values(s: &Value) -> Option<Vec<Value>> {
-    if let Some(Value::Array(values)) = s.get("enum") {
-        return Some(values.clone());
-    }
-    if let Some(c) = s.get("const") {
-        return Some(vec![c.clone()]);
-    }
-    for key in ["oneOf", "anyOf"] {
-        if let Some(Value::Array(branches)) = s.get(key) {
-            let consts: Option<Vec<Value>> =
-                branches.iter().map(|b| b.get("const").cloned()).collect();
-            if consts.is_some() {
-                return consts;
-            }
-        }
-    }
-    None
-}
-
 fn compare_schema(
     what: &str,
     path: &str,
@@ -367,7 +345,10 @@ fn compare_schema(
         d.compatible
             .push(format!("{what} {label} description changed"));
     }
-    if let (Some(oe), ne) = (allowed_values(old), allowed_values(new)) {
+    if let (Some(oe), ne) = (
+        crate::schema::allowed_values(old),
+        crate::schema::allowed_values(new),
+    ) {
         let ne = ne.unwrap_or_default();
         for v in oe.iter().filter(|v| !ne.is_empty() && !ne.contains(v)) {
             let msg = format!("{what} {label} enum value {v} removed");
