@@ -16,7 +16,7 @@ mod py_sdk;
 
 use mcp_runtime::{ApiKey, Registry, Server};
 use mcp_tests::TestServer;
-use py_sdk::{DriverRun, run_driver_async, venv_python};
+use py_sdk::{DriverRun, Mode, run_driver_async, venv_python};
 use serde_json::{Value, json};
 
 /// The bearer secret of the HTTP server's one key.
@@ -28,34 +28,14 @@ const STDIO_NAME: &str = "py-stdio-server";
 const STDIO_VERSION: &str = "2.7.1";
 const TOOL_NAMES: [&str; 4] = ["add", "emit_logs", "fail", "report_progress"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// `initialize` handshake; the SDK offers 2025-11-25.
-    Legacy,
-    /// 2026-07-28: `server/discover`, then stateless requests.
-    Stateless,
-}
-
 impl Mode {
-    fn protocol_version(self) -> &'static str {
-        match self {
-            Mode::Legacy => "2025-11-25",
-            Mode::Stateless => "2026-07-28",
-        }
-    }
-
     /// Driver flags: the era, results as sent (`--exclude-unset`: no SDK
     /// defaults filled in), and the 2026 log opt-in at `info`.
     fn args(self) -> Vec<String> {
-        let mut a: Vec<String> = match self {
-            Mode::Legacy => vec!["--mode".into(), "legacy".into()],
-            Mode::Stateless => vec![
-                "--mode".into(),
-                "2026".into(),
-                "--log-level".into(),
-                "info".into(),
-            ],
-        };
+        let mut a: Vec<String> = vec!["--mode".into(), self.flag().into()];
+        if self == Mode::Stateless {
+            a.extend(["--log-level".into(), "info".into()]);
+        }
         a.extend(["--exclude-unset".into(), "--timeout".into(), "20".into()]);
         a
     }

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use mcp_runtime::Registry;
-use py_driver::{DriverRun, run_driver, venv_python};
+use py_driver::{DriverRun, Mode, run_driver, venv_python};
 use serde_json::{Value, json};
 
 /// The secret of the hub's key, which may act for any tenant.
@@ -193,30 +193,6 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
 }
 
 // --------------------------------------------------------------- the sessions
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// `initialize` handshake; the SDK offers 2025-11-25.
-    Legacy,
-    /// 2026-07-28: `server/discover`, then stateless requests.
-    Stateless,
-}
-
-impl Mode {
-    fn protocol_version(self) -> &'static str {
-        match self {
-            Mode::Legacy => "2025-11-25",
-            Mode::Stateless => "2026-07-28",
-        }
-    }
-
-    fn flag(self) -> &'static str {
-        match self {
-            Mode::Legacy => "legacy",
-            Mode::Stateless => "2026",
-        }
-    }
-}
 
 /// Driver arguments for the shop at `url`, authenticated with `secret`.
 fn args(url: &str, secret: &str, mode: Mode) -> Vec<String> {

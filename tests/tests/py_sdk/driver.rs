@@ -112,6 +112,33 @@ pub(crate) fn venv_python() -> Option<&'static Path> {
     python.as_deref()
 }
 
+/// The protocol era the client uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// `initialize` handshake; the SDK offers 2025-11-25.
+    Legacy,
+    /// 2026-07-28: `server/discover`, then stateless requests.
+    Stateless,
+}
+
+impl Mode {
+    /// The protocol version the server should report for this mode.
+    pub(crate) fn protocol_version(self) -> &'static str {
+        match self {
+            Mode::Legacy => "2025-11-25",
+            Mode::Stateless => "2026-07-28",
+        }
+    }
+
+    /// The driver's `--mode` value.
+    pub(crate) fn flag(self) -> &'static str {
+        match self {
+            Mode::Legacy => "legacy",
+            Mode::Stateless => "2026",
+        }
+    }
+}
+
 /// One run of the driver.
 #[derive(Debug)]
 pub(crate) struct DriverRun {

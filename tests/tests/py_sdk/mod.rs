@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-pub(crate) use driver::{DriverRun, run_driver, venv_python};
+pub(crate) use driver::{DriverRun, Mode, run_driver, venv_python};
 
 /// [`run_driver`] off the async runtime (the in-process server keeps running).
 pub(crate) async fn run_driver_async(python: &Path, args: Vec<String>, script: Value) -> DriverRun {
