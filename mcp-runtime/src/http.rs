@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::auth::KeyStore;
 use crate::context::{CancellationToken, notification_channel};
-use crate::limits::json_depth_exceeds;
+use crate::limits::check_depth;
 use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
 
 /// Limits and policies of the HTTP transport.
@@ -288,15 +288,8 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             );
         }
     };
-    if json_depth_exceeds(&bytes, state.config.max_json_depth) {
-        return rpc_error(
-            StatusCode::BAD_REQUEST,
-            codes::INVALID_REQUEST,
-            &format!(
-                "invalid request: JSON nested deeper than {} levels",
-                state.config.max_json_depth
-            ),
-        );
+    if let Err(e) = check_depth(&bytes, state.config.max_json_depth) {
+        return json_response(e.status, error_body(None, &e));
     }
     let trimmed = |name: &HeaderName| header_str(headers, name).map(|v| v.trim().to_owned());
     let params = headers

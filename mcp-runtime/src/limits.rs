@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::context::KeyIdentity;
 use crate::error::McpError;
-use crate::protocol::CallGuard;
+use crate::protocol::{CallGuard, RpcError, codes};
 
 /// A rate: `calls` per `per`, with bursts up to `calls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,9 +118,21 @@ impl CallGuard for RateLimiter {
     }
 }
 
+/// Refuse a message nested deeper than `limit` (before it is parsed), with
+/// the JSON-RPC error every transport answers it with.
+pub(crate) fn check_depth(bytes: &[u8], limit: usize) -> Result<(), RpcError> {
+    if json_depth_exceeds(bytes, limit) {
+        return Err(RpcError::new(
+            codes::INVALID_REQUEST,
+            format!("invalid request: JSON nested deeper than {limit} levels"),
+        ));
+    }
+    Ok(())
+}
+
 /// The deepest nesting of arrays and objects in a JSON text, stopping early
 /// once `limit` is exceeded (so a hostile body costs at most one scan).
-pub(crate) fn json_depth_exceeds(bytes: &[u8], limit: usize) -> bool {
+fn json_depth_exceeds(bytes: &[u8], limit: usize) -> bool {
     // The depth never exceeds the number of `[` and `{` bytes, those inside
     // strings included: when there are no more than `limit` of them, which a
     // vectorized count tells cheaply, the body passes without a scan.

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::context::{CancellationToken, notification_channel};
-use crate::limits::json_depth_exceeds;
+use crate::limits::check_depth;
 use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
 
 /// Serve `dispatcher` on a reader/writer pair until the reader ends.
@@ -53,11 +53,7 @@ where
         if msg.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if json_depth_exceeds(&msg, max_depth) {
-            let err = RpcError::new(
-                codes::INVALID_REQUEST,
-                format!("invalid request: JSON nested deeper than {max_depth} levels"),
-            );
+        if let Err(err) = check_depth(&msg, max_depth) {
             let _ = out_tx.send(error_body(None, &err)).await;
             continue;
         }
