@@ -19,7 +19,35 @@ use std::time::SystemTime;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::context::KeyIdentity;
+use crate::error::McpError;
+use crate::jsonrpc::truncate;
+
+/// The API key that authenticated a call: its name and the tenants it may act for.
+/// The secret itself is never kept here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyIdentity {
+    /// The key's name, as configured (safe to log).
+    pub name: String,
+    /// The tenants this key is bound to; `None` means any tenant.
+    pub tenants: Option<Vec<String>>,
+}
+
+/// A tenant-bound key may act only for its tenants, and only with a tenant named.
+pub(crate) fn check_tenant(key: &KeyIdentity, tenant: Option<&str>) -> Result<(), McpError> {
+    let Some(allowed) = &key.tenants else {
+        return Ok(());
+    };
+    match tenant {
+        Some(t) if allowed.iter().any(|a| a == t) => Ok(()),
+        Some(t) => Err(McpError::permission_denied(format!(
+            "this API key may not act for tenant `{}`",
+            truncate(t, 64)
+        ))),
+        None => Err(McpError::permission_denied(
+            "this API key is bound to tenants, so the call must carry a `tenantId`",
+        )),
+    }
+}
 
 /// One configured API key.
 #[derive(Clone)]

@@ -4,15 +4,16 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures_util::task::AtomicWaker;
-use serde_json::{Value, json};
-use tokio::sync::{Notify, mpsc};
+use serde_json::Value;
+use tokio::sync::Notify;
 
+use crate::auth::KeyIdentity;
 use crate::error::McpError;
+use crate::jsonrpc::meta;
+use crate::notify::NotificationSender;
 
 /// Shared application state given to the server builder, keyed by type.
 #[derive(Default, Clone)]
@@ -56,16 +57,6 @@ impl StateKey {
             name: std::any::type_name::<T>(),
         }
     }
-}
-
-/// The API key that authenticated a call: its name and the tenants it may act for.
-/// The secret itself is never kept here.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyIdentity {
-    /// The key's name, as configured (safe to log).
-    pub name: String,
-    /// The tenants this key is bound to; `None` means any tenant.
-    pub tenants: Option<Vec<String>>,
 }
 
 /// Severity of a log message sent to the client (`notifications/message`), as in RFC 5424.
@@ -171,146 +162,6 @@ impl fmt::Debug for CancellationToken {
     }
 }
 
-/// A channel for a call's notifications (progress, log messages): the
-/// transport streams them to the client ahead of the result.
-///
-/// Most calls send none, so the channel proper (a `tokio::sync::mpsc` channel
-/// of 64) is created by the first notification: a call that sends nothing
-/// costs one small allocation instead of the channel's two large ones (its
-/// cache-aligned state and its first block). Once created it behaves as that
-/// channel does: a tool that outpaces its client waits, notifications keep
-/// their order, and sending after the receiver is gone does nothing.
-pub(crate) fn notification_channel() -> (NotificationSender, NotificationReceiver) {
-    let shared = Arc::new(NotifyShared {
-        tx: OnceLock::new(),
-        rx: Mutex::new(None),
-        waker: AtomicWaker::new(),
-        senders: AtomicUsize::new(1),
-        closed: AtomicBool::new(false),
-    });
-    (
-        NotificationSender(shared.clone()),
-        NotificationReceiver { shared, rx: None },
-    )
-}
-
-struct NotifyShared {
-    /// The sending half, once the first notification created the channel.
-    tx: OnceLock<mpsc::Sender<Value>>,
-    /// The receiving half, from the channel's creation until the receiver takes it.
-    rx: Mutex<Option<mpsc::Receiver<Value>>>,
-    /// The receiver's task: woken when the channel is created and when the last sender goes.
-    waker: AtomicWaker,
-    /// Live `NotificationSender`s (the channel's own sender lives as long as this state).
-    senders: AtomicUsize,
-    /// The receiver is gone.
-    closed: AtomicBool,
-}
-
-/// The sending half of [`notification_channel`].
-pub(crate) struct NotificationSender(Arc<NotifyShared>);
-
-impl NotificationSender {
-    /// Queue a notification, waiting while 64 are queued; dropped if the receiver is gone.
-    pub(crate) async fn send(&self, value: Value) {
-        let s = &*self.0;
-        if s.closed.load(Ordering::Acquire) {
-            return;
-        }
-        let tx = s.tx.get_or_init(|| {
-            let (tx, rx) = mpsc::channel(64);
-            let mut slot = s.rx.lock().unwrap_or_else(|e| e.into_inner());
-            // A receiver that is already gone never takes it: dropping the
-            // receiving half here makes every send fail at once.
-            if !s.closed.load(Ordering::Acquire) {
-                *slot = Some(rx);
-            }
-            drop(slot);
-            s.waker.wake();
-            tx
-        });
-        let _ = tx.send(value).await;
-    }
-}
-
-impl Clone for NotificationSender {
-    fn clone(&self) -> Self {
-        self.0.senders.fetch_add(1, Ordering::Relaxed);
-        NotificationSender(self.0.clone())
-    }
-}
-
-impl Drop for NotificationSender {
-    fn drop(&mut self) {
-        if self.0.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.waker.wake();
-        }
-    }
-}
-
-/// The receiving half of [`notification_channel`].
-pub(crate) struct NotificationReceiver {
-    shared: Arc<NotifyShared>,
-    rx: Option<mpsc::Receiver<Value>>,
-}
-
-impl NotificationReceiver {
-    fn channel(&mut self) -> Option<&mut mpsc::Receiver<Value>> {
-        if self.rx.is_none() && self.shared.tx.get().is_some() {
-            self.rx = self
-                .shared
-                .rx
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-        }
-        self.rx.as_mut()
-    }
-
-    /// The next notification; `None` once every sender is gone and the queue is empty.
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Value>> {
-        // Registered before the checks: a channel created, or a last sender
-        // dropped, after them wakes this task.
-        self.shared.waker.register(cx.waker());
-        if let Some(rx) = self.channel()
-            && let Poll::Ready(Some(v)) = rx.poll_recv(cx)
-        {
-            return Poll::Ready(Some(v));
-        }
-        if self.shared.senders.load(Ordering::Acquire) == 0 {
-            // No more sends can come: what a last sender queued after the
-            // poll above is still delivered, then the stream ends.
-            return Poll::Ready(self.try_recv());
-        }
-        Poll::Pending
-    }
-
-    /// The next notification (see [`Self::poll_recv`]).
-    pub(crate) async fn recv(&mut self) -> Option<Value> {
-        std::future::poll_fn(|cx| self.poll_recv(cx)).await
-    }
-
-    /// A notification already queued, if any.
-    pub(crate) fn try_recv(&mut self) -> Option<Value> {
-        self.channel()?.try_recv().ok()
-    }
-}
-
-impl Drop for NotificationReceiver {
-    fn drop(&mut self) {
-        self.shared.closed.store(true, Ordering::Release);
-        // A receiving half not yet taken goes now; the one taken goes with
-        // `self.rx`. Either way the channel closes and sends fail at once.
-        drop(
-            self.shared
-                .rx
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take(),
-        );
-    }
-}
-
 /// The request context of one tool call.
 ///
 /// Take it as a parameter of your tool (`ctx: ToolContext`) to learn who is
@@ -390,7 +241,7 @@ impl ToolContext {
     /// The capabilities the client declared for this request (protocol
     /// 2026-07-28 sends them on every request); `None` in earlier revisions.
     pub fn client_capabilities(&self) -> Option<&Value> {
-        self.meta.as_ref()?.get(crate::protocol::META_CAPABILITIES)
+        self.meta.as_ref()?.get(meta::CAPABILITIES)
     }
 
     /// Shared state of type `T` given to the server builder with `.state(...)`.
@@ -416,16 +267,7 @@ impl ToolContext {
         let (Some(token), Some(tx)) = (&self.progress_token, &self.notifier) else {
             return;
         };
-        let mut params = json!({ "progressToken": token, "progress": progress });
-        if let Some(t) = total {
-            params["total"] = json!(t);
-        }
-        if let Some(m) = message {
-            params["message"] = json!(m);
-        }
-        let _ = tx
-            .send(json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": params}))
-            .await;
+        tx.progress(token, progress, total, message).await;
     }
 
     /// Send a log message to the client (`notifications/message`), if the
@@ -434,13 +276,9 @@ impl ToolContext {
         let (Some(min), Some(tx)) = (self.log_level, &self.notifier) else {
             return;
         };
-        if level < min {
-            return;
+        if level >= min {
+            tx.log(level.as_str(), self.tool, data.into()).await;
         }
-        let params = json!({ "level": level.as_str(), "logger": self.tool, "data": data.into() });
-        let _ = tx
-            .send(json!({"jsonrpc": "2.0", "method": "notifications/message", "params": params}))
-            .await;
     }
 
     /// Whether the client cancelled this call (or disconnected, or it timed out).

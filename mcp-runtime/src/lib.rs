@@ -5,24 +5,27 @@
 pub mod __private;
 pub mod auth;
 pub mod context;
+mod dispatch;
 pub mod error;
-mod http;
+mod jsonrpc;
 pub mod limits;
+mod notify;
 pub mod output;
-pub mod protocol;
 pub mod registry;
 mod schema;
 pub mod server;
-mod stdio;
 pub mod testing;
+mod transport;
 
-pub use auth::ApiKey;
-pub use context::{CancellationToken, KeyIdentity, LogLevel, StateKey, ToolContext};
+pub use auth::{ApiKey, KeyIdentity};
+pub use context::{CancellationToken, LogLevel, StateKey, ToolContext};
+pub use dispatch::ServerInfo;
+pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
+pub use jsonrpc::codes;
 pub use limits::Rate;
 pub use mcp_macros::mcp_tool;
 pub use output::{Content, ResourceBody, ToolOutput, ToolReturn};
-pub use protocol::ServerInfo;
 pub use registry::{Registry, RegistryError, ToolInfo};
 pub use server::{BuildError, ServeError, Server, ServerBuilder};
 

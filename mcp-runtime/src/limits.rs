@@ -1,13 +1,39 @@
-//! Rate limits per API key and per tenant (token buckets), and the JSON
-//! nesting-depth check run on request bodies before they are parsed.
+//! What every transport bounds: message size and JSON nesting depth
+//! ([`Limits`], checked before a message is parsed), and the checks run
+//! before a tool is called ([`CallGate`]; rate limits per API key and per
+//! tenant, as token buckets).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::context::KeyIdentity;
+use crate::auth::KeyIdentity;
 use crate::error::McpError;
-use crate::protocol::{CallGuard, RpcError, codes};
+use crate::jsonrpc::{RpcError, codes};
+
+/// Limits on one message, the same on every transport.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Largest message (an HTTP body, a stdio line), in bytes.
+    pub(crate) max_message_bytes: usize,
+    /// Deepest JSON nesting accepted.
+    pub(crate) max_json_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_bytes: 4 * 1024 * 1024,
+            max_json_depth: 64,
+        }
+    }
+}
+
+/// Checks run before a tool is called, once the caller and tenant are known.
+pub(crate) trait CallGate: Send + Sync {
+    /// `Err` refuses the call with that error.
+    fn admit(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError>;
+}
 
 /// A rate: `calls` per `per`, with bursts up to `calls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +121,8 @@ impl RateLimiter {
     }
 }
 
-impl CallGuard for RateLimiter {
-    fn check(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError> {
+impl CallGate for RateLimiter {
+    fn admit(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError> {
         let now = Instant::now();
         if let (Some(b), Some(k)) = (&self.per_key, key) {
             b.take(&k.name, now).map_err(|ms| {

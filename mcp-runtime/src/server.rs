@@ -13,11 +13,11 @@ use tokio::sync::Semaphore;
 
 use crate::auth::{self, ApiKey, KeyError, KeyStore};
 use crate::context::StateMap;
-use crate::http::{self, HttpConfig, HttpState};
-use crate::limits::{Rate, RateLimiter};
-use crate::protocol::{CallGuard, DispatchConfig, Dispatcher, ServerInfo};
+use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
+use crate::limits::{CallGate, Limits, Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
-use crate::testing::Client;
+use crate::transport::http::{self, HttpConfig, HttpState};
+use crate::transport::in_process::Client;
 
 /// The default address: loopback only.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -42,16 +42,28 @@ pub struct ServerBuilder {
     info: ServerInfo,
     state: StateMap,
     dispatch: DispatchConfig,
-    http: HttpConfig,
-    hosts_set: bool,
-    keys: Vec<ApiKey>,
-    keys_from_env: bool,
-    key_file: Option<PathBuf>,
-    no_auth: bool,
     rate_per_key: Option<Rate>,
     rate_per_tenant: Option<Rate>,
-    shutdown_timeout: Duration,
     filter: Option<ToolFilter>,
+    serving: Serving,
+}
+
+/// How a built server serves: collected by the builder, moved into the [`Server`].
+struct Serving {
+    http: HttpConfig,
+    /// Whether `allowed_hosts` was set (else loopback servers get the loopback names).
+    hosts_set: bool,
+    limits: Limits,
+    auth: AuthConfig,
+    shutdown_timeout: Duration,
+}
+
+/// Where API keys come from.
+struct AuthConfig {
+    keys: Vec<ApiKey>,
+    from_env: bool,
+    file: Option<PathBuf>,
+    none: bool,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -122,16 +134,21 @@ impl ServerBuilder {
             },
             state: StateMap::default(),
             dispatch: DispatchConfig::default(),
-            http: HttpConfig::default(),
-            hosts_set: false,
-            keys: Vec::new(),
-            keys_from_env: true,
-            key_file: None,
-            no_auth: false,
             rate_per_key: None,
             rate_per_tenant: None,
-            shutdown_timeout: Duration::from_secs(30),
             filter: None,
+            serving: Serving {
+                http: HttpConfig::default(),
+                hosts_set: false,
+                limits: Limits::default(),
+                auth: AuthConfig {
+                    keys: Vec::new(),
+                    from_env: true,
+                    file: None,
+                    none: false,
+                },
+                shutdown_timeout: Duration::from_secs(30),
+            },
         }
     }
 
@@ -186,21 +203,21 @@ impl ServerBuilder {
 
     /// Largest request body (default 4 MiB; larger → 413).
     pub fn max_body_bytes(mut self, n: usize) -> Self {
-        self.http.max_body_bytes = n;
+        self.serving.limits.max_message_bytes = n;
         self
     }
 
     /// Deepest JSON nesting accepted (default 64).
     pub fn max_json_depth(mut self, n: usize) -> Self {
-        self.http.max_json_depth = n.max(2);
+        self.serving.limits.max_json_depth = n.max(2);
         self
     }
 
     /// Requests handled at once over HTTP (default 1024); more wait up to
     /// `queue_timeout` (default 10 s), then get 503 with `Retry-After`.
     pub fn max_concurrent_requests(mut self, n: usize, queue_timeout: Duration) -> Self {
-        self.http.max_concurrent = n.max(1);
-        self.http.queue_timeout = queue_timeout;
+        self.serving.http.max_concurrent = n.max(1);
+        self.serving.http.queue_timeout = queue_timeout;
         self
     }
 
@@ -219,7 +236,7 @@ impl ServerBuilder {
     /// The HTTP path of the MCP endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         let p = path.into();
-        self.http.path = if p.starts_with('/') {
+        self.serving.http.path = if p.starts_with('/') {
             p
         } else {
             format!("/{p}")
@@ -231,8 +248,8 @@ impl ServerBuilder {
     /// rebinding. Default: the loopback names when serving on loopback, any
     /// host otherwise.
     pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
-        self.http.allowed_hosts = hosts.into_iter().map(Into::into).collect();
-        self.hosts_set = true;
+        self.serving.http.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self.serving.hosts_set = true;
         self
     }
 
@@ -242,26 +259,26 @@ impl ServerBuilder {
         mut self,
         origins: I,
     ) -> Self {
-        self.http.allowed_origins = origins.into_iter().map(Into::into).collect();
+        self.serving.http.allowed_origins = origins.into_iter().map(Into::into).collect();
         self
     }
 
     /// Accept this API key (several may be active, for rotation).
     pub fn api_key(mut self, key: ApiKey) -> Self {
-        self.keys.push(key);
+        self.serving.auth.keys.push(key);
         self
     }
 
     /// Whether to read keys from `MCP_API_KEYS` (and a key file from
     /// `MCP_API_KEYS_FILE`) when serving; on by default.
     pub fn keys_from_env(mut self, on: bool) -> Self {
-        self.keys_from_env = on;
+        self.serving.auth.from_env = on;
         self
     }
 
     /// Read keys from this file; it is re-read on SIGHUP and when it changes.
     pub fn key_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.key_file = Some(path.into());
+        self.serving.auth.file = Some(path.into());
         self
     }
 
@@ -269,13 +286,13 @@ impl ServerBuilder {
     /// loopback address (serving elsewhere fails), and announced loudly in the
     /// log. For local test fixtures whose clients send no credentials.
     pub fn dangerously_serve_without_authentication(mut self) -> Self {
-        self.no_auth = true;
+        self.serving.auth.none = true;
         self
     }
 
     /// How long a shutdown waits for calls in flight (default 30 s).
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
-        self.shutdown_timeout = d;
+        self.serving.shutdown_timeout = d;
         self
     }
 
@@ -292,7 +309,7 @@ impl ServerBuilder {
             return Err(BuildError::Tools(RegistryError { problems: missing }));
         }
         let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
-            .map(|r| Arc::new(r) as Arc<dyn CallGuard>);
+            .map(|r| Arc::new(r) as Arc<dyn CallGate>);
         let dispatcher = Dispatcher::new(
             Arc::new(registry),
             Arc::new(self.state),
@@ -302,13 +319,7 @@ impl ServerBuilder {
         );
         Ok(Server {
             dispatcher: Arc::new(dispatcher),
-            http: self.http,
-            hosts_set: self.hosts_set,
-            keys: self.keys,
-            keys_from_env: self.keys_from_env,
-            key_file: self.key_file,
-            no_auth: self.no_auth,
-            shutdown_timeout: self.shutdown_timeout,
+            serving: self.serving,
         })
     }
 }
@@ -316,13 +327,7 @@ impl ServerBuilder {
 /// A built MCP server: serve it over HTTP or stdio, or call it in process.
 pub struct Server {
     dispatcher: Arc<Dispatcher>,
-    http: HttpConfig,
-    hosts_set: bool,
-    keys: Vec<ApiKey>,
-    keys_from_env: bool,
-    key_file: Option<PathBuf>,
-    no_auth: bool,
-    shutdown_timeout: Duration,
+    serving: Serving,
 }
 
 impl fmt::Debug for Server {
@@ -359,7 +364,8 @@ impl Server {
 
     fn plan_auth(&self, addr: &SocketAddr) -> Result<AuthPlan, ServeError> {
         let loopback = http::is_loopback(addr);
-        if self.no_auth {
+        let auth = &self.serving.auth;
+        if auth.none {
             if !loopback {
                 return Err(ServeError::Refused(format!(
                     "refusing to serve without authentication on {addr}: \
@@ -371,9 +377,9 @@ impl Server {
             );
             return Ok(AuthPlan::None);
         }
-        let mut keys = self.keys.clone();
-        let mut file = self.key_file.clone();
-        if self.keys_from_env {
+        let mut keys = auth.keys.clone();
+        let mut file = auth.file.clone();
+        if auth.from_env {
             if let Ok(v) = std::env::var("MCP_API_KEYS") {
                 keys.extend(auth::parse_env_keys(&v).map_err(ServeError::Keys)?);
             }
@@ -402,13 +408,14 @@ impl Server {
     }
 
     fn http_state(&self, addr: &SocketAddr, keys: Option<Arc<KeyStore>>) -> Arc<HttpState> {
-        let mut config = self.http.clone();
-        if !self.hosts_set && http::is_loopback(addr) {
+        let mut config = self.serving.http.clone();
+        if !self.serving.hosts_set && http::is_loopback(addr) {
             config.allowed_hosts = http::loopback_names();
         }
         Arc::new(HttpState {
             dispatcher: self.dispatcher.clone(),
             keys,
+            limits: self.serving.limits,
             permits: Arc::new(Semaphore::new(config.max_concurrent)),
             config,
         })
@@ -430,7 +437,7 @@ impl Server {
     ) -> Result<(), ServeError> {
         let addr = listener.local_addr()?;
         let plan = self.plan_auth(&addr)?;
-        let url = format!("http://{addr}{}", self.http.path);
+        let url = format!("http://{addr}{}", self.serving.http.path);
         let keys = match plan {
             AuthPlan::Keys(store, generated) => {
                 if let Some(secret) = generated {
@@ -463,7 +470,7 @@ impl Server {
             tracing::info!("shutting down: no new connections; finishing calls in flight");
             let _ = drain_tx.send(());
         });
-        let deadline = self.shutdown_timeout;
+        let deadline = self.serving.shutdown_timeout;
         let result = tokio::select! {
             r = serve => r.map_err(ServeError::Io),
             _ = async move {
@@ -512,14 +519,7 @@ impl Server {
         R: tokio::io::AsyncBufRead + Unpin,
         W: tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        crate::stdio::serve(
-            self.dispatcher,
-            reader,
-            writer,
-            self.http.max_body_bytes,
-            self.http.max_json_depth,
-        )
-        .await
+        crate::transport::stdio::serve(self.dispatcher, reader, writer, self.serving.limits).await
     }
 
     /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP

@@ -15,17 +15,18 @@ use futures_util::stream;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::auth::KeyStore;
-use crate::context::{CancellationToken, notification_channel};
-use crate::limits::check_depth;
-use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
+use crate::auth::{KeyIdentity, KeyStore};
+use crate::context::CancellationToken;
+use crate::dispatch::headers::McpHeaders;
+use crate::dispatch::{Delivery, Dispatcher};
+use crate::jsonrpc::{Reply, RpcError, codes, error_body, to_bytes};
+use crate::limits::{Limits, check_depth};
+use crate::notify::notification_channel;
 
 /// Limits and policies of the HTTP transport.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpConfig {
     pub(crate) path: String,
-    pub(crate) max_body_bytes: usize,
-    pub(crate) max_json_depth: usize,
     pub(crate) max_concurrent: usize,
     pub(crate) queue_timeout: Duration,
     /// Host header values (without port) accepted; empty = any.
@@ -38,8 +39,6 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             path: "/mcp".into(),
-            max_body_bytes: 4 * 1024 * 1024,
-            max_json_depth: 64,
             max_concurrent: 1024,
             queue_timeout: Duration::from_secs(10),
             allowed_hosts: Vec::new(),
@@ -57,6 +56,7 @@ pub(crate) struct HttpState {
     pub(crate) dispatcher: Arc<Dispatcher>,
     pub(crate) keys: Option<Arc<KeyStore>>,
     pub(crate) config: HttpConfig,
+    pub(crate) limits: Limits,
     pub(crate) permits: Arc<Semaphore>,
 }
 
@@ -186,10 +186,7 @@ fn unauthorized(invalid: bool) -> Response {
 }
 
 #[allow(clippy::result_large_err)]
-fn authenticate(
-    keys: &KeyStore,
-    headers: &HeaderMap,
-) -> Result<Arc<crate::context::KeyIdentity>, Response> {
+fn authenticate(keys: &KeyStore, headers: &HeaderMap) -> Result<Arc<KeyIdentity>, Response> {
     // Refusals are logged without the header's value.
     let missing = || {
         tracing::debug!(
@@ -266,17 +263,17 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
     }
     if let Some(len) =
         header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok())
-        && len > state.config.max_body_bytes
+        && len > state.limits.max_message_bytes
     {
-        return too_large(state.config.max_body_bytes);
+        return too_large(state.limits.max_message_bytes);
     }
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    let bytes = match axum::body::to_bytes(body, state.limits.max_message_bytes).await {
         Ok(b) => b,
         Err(e)
             if std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) =>
         {
-            return too_large(state.config.max_body_bytes);
+            return too_large(state.limits.max_message_bytes);
         }
         // The body ended early (fewer bytes than `Content-Length`, a broken
         // chunked encoding): not a size problem, and nothing to parse.
@@ -288,7 +285,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             );
         }
     };
-    if let Err(e) = check_depth(&bytes, state.config.max_json_depth) {
+    if let Err(e) = check_depth(&bytes, state.limits.max_json_depth) {
         return json_response(e.status, error_body(None, &e));
     }
     let trimmed = |name: &HeaderName| header_str(headers, name).map(|v| v.trim().to_owned());
@@ -299,10 +296,10 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             Some((suffix.to_owned(), value.to_str().ok()?.trim().to_owned()))
         })
         .collect();
-    let transport = Transport::Http {
+    let mcp_headers = McpHeaders {
         protocol_version: trimmed(&MCP_PROTOCOL_VERSION),
-        mcp_method: trimmed(&MCP_METHOD),
-        mcp_name: trimmed(&MCP_NAME),
+        method: trimmed(&MCP_METHOD),
+        name: trimmed(&MCP_NAME),
         params,
     };
     let permit = match state.permits.clone().try_acquire_owned() {
@@ -326,7 +323,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
             }
         },
     };
-    dispatch(&state, bytes, key, transport, may_stream, permit).await
+    dispatch(&state, bytes, key, mcp_headers, may_stream, permit).await
 }
 
 /// Whether an `Accept` value admits `application/json` and
@@ -358,16 +355,16 @@ fn too_large(limit: usize) -> Response {
     )
 }
 
-/// Held for as long as a call's response is being produced: keeps its
+/// Held for as long as a response is being produced: keeps its
 /// concurrency permit, and cancels the call when dropped before the call
 /// finished (the client went away).
-struct CallGuard {
+struct ResponseGuard {
     cancel: CancellationToken,
     done: bool,
     _permit: OwnedSemaphorePermit,
 }
 
-impl Drop for CallGuard {
+impl Drop for ResponseGuard {
     fn drop(&mut self) {
         if !self.done {
             self.cancel.cancel();
@@ -378,26 +375,26 @@ impl Drop for CallGuard {
 async fn dispatch(
     state: &HttpState,
     bytes: Bytes,
-    key: Option<Arc<crate::context::KeyIdentity>>,
-    transport: Transport,
+    key: Option<Arc<KeyIdentity>>,
+    headers: McpHeaders,
     may_stream: bool,
     permit: OwnedSemaphorePermit,
 ) -> Response {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = notification_channel();
-    let env = Env {
+    let delivery = Delivery {
         key,
         notifier: may_stream.then_some(tx),
         cancel: cancel.clone(),
-        transport,
+        headers: Some(headers),
     };
     let dispatcher = state.dispatcher.clone();
-    let mut guard = CallGuard {
+    let mut guard = ResponseGuard {
         cancel,
         done: false,
         _permit: permit,
     };
-    let mut fut = Box::pin(async move { dispatcher.handle(&bytes, env).await });
+    let mut fut = Box::pin(async move { dispatcher.handle(&bytes, delivery).await });
     // Answer with plain JSON unless the tool sends a notification first. The
     // call is polled first: one that finishes at once never registers with
     // the notification channel (whatever it queued is drained below).
@@ -466,9 +463,7 @@ fn sse_bytes(json: &[u8]) -> Vec<u8> {
 }
 
 fn sse_event(v: &Value) -> Bytes {
-    Bytes::from(sse_bytes(
-        &serde_json::to_vec(v).expect("serializing a Value cannot fail"),
-    ))
+    Bytes::from(sse_bytes(&to_bytes(v)))
 }
 
 fn reply_response(reply: Reply) -> Response {

@@ -8,17 +8,17 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::context::{CancellationToken, notification_channel};
-use crate::limits::check_depth;
-use crate::protocol::{Dispatcher, Env, Reply, RpcError, Transport, codes, error_body};
+use crate::dispatch::{Delivery, Dispatcher};
+use crate::jsonrpc::{Reply, RpcError, codes, error_body, to_bytes};
+use crate::limits::{Limits, check_depth};
+use crate::notify::notification_channel;
 
 /// Serve `dispatcher` on a reader/writer pair until the reader ends.
 pub(crate) async fn serve<R, W>(
     dispatcher: Arc<Dispatcher>,
     mut reader: R,
     mut writer: W,
-    max_message_bytes: usize,
-    max_depth: usize,
+    limits: Limits,
 ) -> std::io::Result<()>
 where
     R: AsyncBufRead + Unpin,
@@ -33,6 +33,10 @@ where
         }
         Ok::<_, std::io::Error>(())
     });
+    let Limits {
+        max_message_bytes,
+        max_json_depth,
+    } = limits;
     let mut tasks = JoinSet::new();
     let mut line = Vec::new();
     loop {
@@ -53,7 +57,7 @@ where
         if msg.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if let Err(err) = check_depth(&msg, max_depth) {
+        if let Err(err) = check_depth(&msg, max_json_depth) {
             let _ = out_tx.send(error_body(None, &err)).await;
             continue;
         }
@@ -61,19 +65,16 @@ where
         let out = out_tx.clone();
         tasks.spawn(async move {
             let (ntx, mut nrx) = notification_channel();
-            let env = Env {
-                key: None,
+            let delivery = Delivery {
                 notifier: Some(ntx),
-                cancel: CancellationToken::new(),
-                transport: Transport::Stdio,
+                ..Delivery::default()
             };
             let forward = async {
                 while let Some(n) = nrx.recv().await {
-                    let bytes = serde_json::to_vec(&n).expect("serializing a Value cannot fail");
-                    let _ = out.send(bytes).await;
+                    let _ = out.send(to_bytes(&n)).await;
                 }
             };
-            let (reply, ()) = tokio::join!(d.handle(&msg, env), forward);
+            let (reply, ()) = tokio::join!(d.handle(&msg, delivery), forward);
             if let Reply::Response { body, .. } = reply {
                 let _ = out.send(body).await;
             }

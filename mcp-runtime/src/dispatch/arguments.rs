@@ -1,0 +1,288 @@
+//! Tool arguments: the strict parse (duplicate keys refused at any depth),
+//! the injected `tenantId`/`workspaceId`, string limits, and validation
+//! against the tool's schema with messages that name the argument.
+
+use serde_json::{Map, Value, json};
+
+use crate::error::McpError;
+use crate::jsonrpc::{strip_location, truncate};
+use crate::registry::ToolInfo;
+
+/// Take an injected argument (`tenantId`, `workspaceId`) out of the arguments.
+pub(super) fn take_injected(
+    args: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<String>, McpError> {
+    match args.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => Ok(Some(s)),
+        Some(Value::String(_)) => Err(McpError::validation(format!(
+            "`{name}` must be a non-empty string of at most 256 bytes"
+        ))),
+        Some(_) => Err(McpError::validation(format!("`{name}` must be a string"))),
+    }
+}
+
+/// Parse the raw `arguments` object of a call. Unlike `serde_json::Value`,
+/// which keeps the last of duplicate keys, a duplicate key at any depth is
+/// refused: a proxy that checked the first `tenantId` and a server that used
+/// the last would disagree on who is calling. Values serde_json cannot
+/// represent (numbers beyond f64, lone surrogate escapes) are refused too;
+/// every refusal is a `validation_error` naming the argument.
+///
+/// The one-pass parse of common `tools/call`s reads arguments with the same
+/// [`StrictValue`], so both constructions of a call agree on what is valid.
+pub(super) fn strict_arguments(raw: &str) -> Result<Map<String, Value>, McpError> {
+    use serde::de::DeserializeSeed;
+    let ctx = StrictContext::default();
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let parsed = StrictValue(&ctx)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match parsed {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(McpError::validation(
+            "tools/call `arguments` must be an object",
+        )),
+        Err(e) => {
+            let mut segments = ctx.path.into_inner();
+            segments.reverse();
+            let path = display_path(&segments);
+            Err(McpError::validation(if ctx.duplicate.get() {
+                format!(
+                    "invalid arguments: duplicate argument `{}`",
+                    truncate(&path, 200)
+                )
+            } else if path.is_empty() {
+                format!("invalid arguments: {}", strip_location(&e))
+            } else {
+                format!(
+                    "invalid argument `{}`: {}",
+                    truncate(&path, 200),
+                    strip_location(&e)
+                )
+            }))
+        }
+    }
+}
+
+/// Where [`strict_arguments`] failed: path segments, innermost first (pushed
+/// while the error unwinds, so a successful parse pays nothing).
+#[derive(Default)]
+pub(super) struct StrictContext {
+    path: std::cell::RefCell<Vec<String>>,
+    duplicate: std::cell::Cell<bool>,
+}
+
+/// A `serde_json::Value` that refuses duplicate object keys.
+#[derive(Clone, Copy)]
+pub(super) struct StrictValue<'c>(pub(super) &'c StrictContext);
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictValue<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        loop {
+            match seq.next_element_seed(self) {
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => return Ok(Value::Array(items)),
+                Err(e) => {
+                    self.0.path.borrow_mut().push(items.len().to_string());
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut m = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if m.contains_key(&key) {
+                self.0.duplicate.set(true);
+                self.0.path.borrow_mut().push(key);
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            match map.next_value_seed(self) {
+                Ok(v) => {
+                    m.insert(key, v);
+                }
+                Err(e) => {
+                    self.0.path.borrow_mut().push(key);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+/// Refuse any string argument longer than the limit, naming where it is.
+pub(super) fn check_strings(v: &Value, max: usize) -> Result<(), McpError> {
+    /// What is too long; a value's path is collected innermost first while
+    /// the error unwinds, so a passing check allocates nothing.
+    enum TooLong {
+        Name,
+        Value(usize, Vec<String>),
+    }
+    fn within(e: TooLong, seg: impl FnOnce() -> String) -> TooLong {
+        match e {
+            TooLong::Value(len, mut path) => {
+                path.push(seg());
+                TooLong::Value(len, path)
+            }
+            name => name,
+        }
+    }
+    fn walk(v: &Value, max: usize) -> Result<(), TooLong> {
+        match v {
+            Value::String(s) if s.len() > max => Err(TooLong::Value(s.len(), Vec::new())),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, item)| walk(item, max).map_err(|e| within(e, || i.to_string()))),
+            Value::Object(m) => m.iter().try_for_each(|(k, item)| {
+                if k.len() > max {
+                    return Err(TooLong::Name);
+                }
+                walk(item, max).map_err(|e| within(e, || k.clone()))
+            }),
+            _ => Ok(()),
+        }
+    }
+    match walk(v, max) {
+        Ok(()) => Ok(()),
+        Err(TooLong::Name) => Err(McpError::validation(format!(
+            "an argument name is longer than {max} bytes"
+        ))),
+        Err(TooLong::Value(len, mut path)) => {
+            path.reverse();
+            Err(McpError::validation(format!(
+                "argument `{}` is {len} bytes long; the limit is {max} bytes",
+                display_path(&path)
+            )))
+        }
+    }
+}
+
+/// `["items", "0", "qty"]` → `items[0].qty`.
+fn display_path<S: AsRef<str>>(segments: &[S]) -> String {
+    let mut out = String::new();
+    for seg in segments {
+        let seg = seg.as_ref();
+        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('[');
+            out.push_str(seg);
+            out.push(']');
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// Check arguments against the tool's compiled schema; every error names its field.
+pub(super) fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
+    if tool.validator.is_valid(args) {
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    for e in tool.validator.iter_errors(args).take(10) {
+        let segments: Vec<String> = e
+            .instance_path()
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect();
+        let path = display_path(&segments);
+        // Small offending values are shown (they help the model fix its call);
+        // large ones are masked rather than echoed back.
+        let small = e.instance().to_string().len() <= 64;
+        let mut message = truncate(
+            &if small {
+                e.to_string()
+            } else {
+                e.masked().to_string()
+            },
+            300,
+        );
+        // "not valid under any of the schemas listed in the 'oneOf' keyword"
+        // does not tell the model what to send: name the allowed values.
+        if matches!(e.kind().keyword(), "anyOf" | "oneOf")
+            && let Some(values) = allowed_values(tool.input_schema(), &segments)
+        {
+            message = truncate(&format!("{message}; expected one of: {values}"), 400);
+        }
+        if path.is_empty() {
+            lines.push(message.clone());
+        } else {
+            lines.push(format!("`{path}`: {message}"));
+        }
+        errors.push(json!({ "path": path, "message": message }));
+    }
+    Err(
+        McpError::validation(format!("invalid arguments: {}", lines.join("; ")))
+            .with_details(json!({ "errors": errors })),
+    )
+}
+
+/// The values an enum-like argument allows, found by following the
+/// instance path through the published schema; `None` when the argument is
+/// not enum-like.
+fn allowed_values(schema: &Value, path: &[String]) -> Option<String> {
+    let mut node = schema;
+    for seg in path {
+        node = node
+            .get("properties")
+            .and_then(|p| p.get(seg))
+            .or_else(|| node.get("items"))
+            .or_else(|| node.get("additionalProperties").filter(|v| v.is_object()))?;
+    }
+    let values = crate::schema::allowed_values(node).filter(|v| !v.is_empty())?;
+    let shown: Vec<String> = values.iter().take(20).map(|v| v.to_string()).collect();
+    let more = if values.len() > 20 { ", …" } else { "" };
+    Some(format!("{}{more}", shown.join(", ")))
+}

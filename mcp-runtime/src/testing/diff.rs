@@ -1,0 +1,312 @@
+//! What changed between two contracts, each change classed as breaking
+//! (agents built against the old contract may fail) or compatible.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// Changes between a locked contract and the current one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ContractDiff {
+    /// Changes that can break agents built against the lock.
+    pub breaking: Vec<String>,
+    /// Changes existing agents keep working with.
+    pub compatible: Vec<String>,
+}
+
+impl ContractDiff {
+    /// No change at all.
+    pub fn is_empty(&self) -> bool {
+        self.breaking.is_empty() && self.compatible.is_empty()
+    }
+}
+
+impl fmt::Display for ContractDiff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.breaking.is_empty() {
+            writeln!(
+                f,
+                "BREAKING changes (agents built against the lock may fail):"
+            )?;
+            for c in &self.breaking {
+                writeln!(f, "  - {c}")?;
+            }
+        }
+        if !self.compatible.is_empty() {
+            writeln!(f, "non-breaking changes:")?;
+            for c in &self.compatible {
+                writeln!(f, "  + {c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Compare two contracts (as [`contract_of`] makes them).
+pub fn compare_contracts(locked: &Value, current: &Value) -> ContractDiff {
+    let mut d = ContractDiff::default();
+    let empty = Map::new();
+    let old = locked
+        .get("tools")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let new = current
+        .get("tools")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    for (name, o) in old {
+        match new.get(name) {
+            None => d
+                .breaking
+                .push(format!("tool `{name}` removed (or renamed)")),
+            Some(n) => compare_tool(name, o, n, &mut d),
+        }
+    }
+    for name in new.keys().filter(|n| !old.contains_key(*n)) {
+        d.compatible.push(format!("tool `{name}` added"));
+    }
+    d
+}
+
+fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
+    for field in ["description", "title", "annotations"] {
+        if old.get(field) != new.get(field) {
+            d.compatible.push(format!("tool `{tool}`: {field} changed"));
+        }
+    }
+    let null = Value::Null;
+    let before = d.breaking.len() + d.compatible.len();
+    let (old_in, new_in) = (
+        old.get("inputSchema").unwrap_or(&null),
+        new.get("inputSchema").unwrap_or(&null),
+    );
+    compare_schema(
+        &format!("tool `{tool}`: argument"),
+        "",
+        old_in,
+        new_in,
+        Direction::Input,
+        d,
+    );
+    if old_in != new_in && d.breaking.len() + d.compatible.len() == before {
+        // A change this comparison does not classify: flag it rather than let it pass unseen.
+        d.breaking.push(format!(
+            "tool `{tool}`: input schema changed in a way not classified; review it"
+        ));
+    }
+    match (old.get("outputSchema"), new.get("outputSchema")) {
+        (Some(o), Some(n)) => compare_schema(
+            &format!("tool `{tool}`: result field"),
+            "",
+            o,
+            n,
+            Direction::Output,
+            d,
+        ),
+        (Some(_), None) => d.breaking.push(format!(
+            "tool `{tool}`: structured output (outputSchema) removed"
+        )),
+        (None, Some(_)) => d.compatible.push(format!(
+            "tool `{tool}`: structured output (outputSchema) added"
+        )),
+        (None, None) => {}
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// Agents send it: narrowing breaks them.
+    Input,
+    /// Agents read it: removing what they read breaks them.
+    Output,
+}
+
+fn types_of(s: &Value) -> Vec<String> {
+    match s.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn required_of(s: &Value) -> Vec<String> {
+    s.get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn compare_schema(
+    what: &str,
+    path: &str,
+    old: &Value,
+    new: &Value,
+    dir: Direction,
+    d: &mut ContractDiff,
+) {
+    let label = if path.is_empty() {
+        "(root)".to_owned()
+    } else {
+        format!("`{path}`")
+    };
+    let (ot, nt) = (types_of(old), types_of(new));
+    if ot != nt && !(ot.is_empty() && nt.is_empty()) {
+        let widened = dir == Direction::Input
+            && ot
+                .iter()
+                .all(|t| nt.contains(t) || (t == "integer" && nt.iter().any(|n| n == "number")));
+        let msg = format!(
+            "{what} {label} type changed: {} -> {}",
+            ot.join("|"),
+            nt.join("|")
+        );
+        if widened {
+            d.compatible.push(msg)
+        } else {
+            d.breaking.push(msg)
+        }
+    }
+    if old.get("description") != new.get("description") && !path.is_empty() {
+        d.compatible
+            .push(format!("{what} {label} description changed"));
+    }
+    if let (Some(oe), ne) = (
+        crate::schema::allowed_values(old),
+        crate::schema::allowed_values(new),
+    ) {
+        let ne = ne.unwrap_or_default();
+        for v in oe.iter().filter(|v| !ne.is_empty() && !ne.contains(v)) {
+            let msg = format!("{what} {label} enum value {v} removed");
+            if dir == Direction::Input {
+                d.breaking.push(msg)
+            } else {
+                d.compatible.push(msg)
+            }
+        }
+        for v in ne.iter().filter(|v| !oe.contains(v)) {
+            let msg = format!("{what} {label} enum value {v} added");
+            if dir == Direction::Output {
+                d.breaking.push(msg)
+            } else {
+                d.compatible.push(msg)
+            }
+        }
+    }
+    if dir == Direction::Input {
+        for (kw, tighter_if_greater) in [
+            ("minimum", true),
+            ("exclusiveMinimum", true),
+            ("minLength", true),
+            ("minItems", true),
+            ("maximum", false),
+            ("exclusiveMaximum", false),
+            ("maxLength", false),
+            ("maxItems", false),
+        ] {
+            let (o, n) = (
+                old.get(kw).and_then(Value::as_f64),
+                new.get(kw).and_then(Value::as_f64),
+            );
+            let tighter = match (o, n) {
+                (None, Some(_)) => true,
+                (Some(o), Some(n)) => {
+                    if tighter_if_greater {
+                        n > o
+                    } else {
+                        n < o
+                    }
+                }
+                _ => false,
+            };
+            if tighter {
+                d.breaking
+                    .push(format!("{what} {label} constraint `{kw}` tightened"));
+            } else if o != n {
+                d.compatible
+                    .push(format!("{what} {label} constraint `{kw}` relaxed"));
+            }
+        }
+        if old.get("pattern") != new.get("pattern") && new.get("pattern").is_some() {
+            d.breaking.push(format!("{what} {label} pattern changed"));
+        }
+        if old.get("additionalProperties") != Some(&Value::Bool(false))
+            && new.get("additionalProperties") == Some(&Value::Bool(false))
+            && old.get("properties").is_some()
+        {
+            d.breaking
+                .push(format!("{what} {label} no longer accepts unknown fields"));
+        }
+    }
+    let empty = Map::new();
+    let op = old
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let np = new
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let (or, nr) = (required_of(old), required_of(new));
+    for (name, o) in op {
+        let p = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
+        match np.get(name) {
+            None => {
+                let msg = format!("{what} `{p}` removed");
+                // An agent still sending a removed argument is refused when
+                // unknown fields are; a removed result field breaks readers.
+                if dir == Direction::Output
+                    || new.get("additionalProperties") == Some(&Value::Bool(false))
+                {
+                    d.breaking.push(msg)
+                } else {
+                    d.compatible.push(msg)
+                }
+            }
+            Some(n) => {
+                if dir == Direction::Input && nr.contains(name) && !or.contains(name) {
+                    d.breaking.push(format!("{what} `{p}` is now required"));
+                }
+                if dir == Direction::Output && or.contains(name) && !nr.contains(name) {
+                    d.breaking
+                        .push(format!("{what} `{p}` is no longer always present"));
+                }
+                if dir == Direction::Input && or.contains(name) && !nr.contains(name) {
+                    d.compatible.push(format!("{what} `{p}` is now optional"));
+                }
+                compare_schema(what, &p, o, n, dir, d);
+            }
+        }
+    }
+    for (name, _) in np.iter().filter(|(n, _)| !op.contains_key(*n)) {
+        let p = if path.is_empty() {
+            name.clone()
+        } else {
+            format!("{path}.{name}")
+        };
+        if dir == Direction::Input && nr.contains(name) {
+            d.breaking.push(format!("{what} `{p}` added as required"));
+        } else {
+            let kind = if dir == Direction::Input {
+                "optional "
+            } else {
+                ""
+            };
+            d.compatible
+                .push(format!("{what} `{p}` added ({kind}field)"));
+        }
+    }
+    if let (Some(oi), Some(ni)) = (old.get("items"), new.get("items")) {
+        compare_schema(what, &format!("{path}[]"), oi, ni, dir, d);
+    }
+}

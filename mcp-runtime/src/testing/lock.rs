@@ -1,0 +1,90 @@
+//! The contract lock file: the published contract of every tool, committed
+//! beside the tests, and the check that compares the build against it.
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::diff::compare_contracts;
+use crate::registry::Registry;
+
+/// The environment variable that makes the lock check rewrite the lock file.
+pub const UPDATE_ENV: &str = "MCP_UPDATE_CONTRACTS";
+
+/// The published contract of a set of tools: what the lock file holds.
+pub fn contract_of(registry: &Registry) -> Value {
+    let mut tools = Map::new();
+    for t in registry.tools() {
+        let mut d = t.definition().clone();
+        if let Some(o) = d.as_object_mut() {
+            o.remove("name");
+        }
+        tools.insert(t.name().to_owned(), d);
+    }
+    json!({ "tools": tools })
+}
+
+/// Compare the registry's contract with the lock file at `path`.
+///
+/// - No lock file: it is written (outside CI) and the check passes with a note;
+///   in CI (`CI` set) that is an error, since the lock belongs in the repository.
+/// - `MCP_UPDATE_CONTRACTS=1`: the lock is rewritten; passes with a note.
+/// - Breaking changes: `Err` with the diff.
+/// - Only non-breaking changes: `Ok` with a note holding the diff.
+pub fn check_contract_lock(registry: &Registry, path: &Path) -> Result<Option<String>, String> {
+    let current = contract_of(registry);
+    let text =
+        serde_json::to_string_pretty(&current).expect("serializing a Value cannot fail") + "\n";
+    let update = std::env::var_os(UPDATE_ENV).is_some_and(|v| !v.is_empty() && v != "0");
+    let write = |why: &str| -> Result<Option<String>, String> {
+        if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(Some(format!("MCP contract lock {}: {why}", path.display())))
+    };
+    let locked = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if update || std::env::var_os("CI").is_none() {
+                return write("created; commit it");
+            }
+            return Err(format!(
+                "MCP contract lock {} is missing; run `{UPDATE_ENV}=1 cargo test` and commit it",
+                path.display()
+            ));
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot read MCP contract lock {}: {e}",
+                path.display()
+            ));
+        }
+    };
+    let locked: Value = serde_json::from_str(&locked).map_err(|e| {
+        format!(
+            "MCP contract lock {} is not valid JSON: {e}",
+            path.display()
+        )
+    })?;
+    let diff = compare_contracts(&locked, &current);
+    if diff.is_empty() && locked == current {
+        return Ok(None);
+    }
+    if update {
+        return write(&format!("rewritten with these changes:\n{diff}"));
+    }
+    if !diff.breaking.is_empty() {
+        return Err(format!(
+            "MCP tool contracts differ from the lock {}:\n{diff}\nIf these changes are intended, \
+             run `{UPDATE_ENV}=1 cargo test` to rewrite the lock, and tell the agents' owners.",
+            path.display()
+        ));
+    }
+    Ok(Some(format!(
+        "note: MCP tool contracts changed compatibly since the lock {}:\n{diff}\
+         Run `{UPDATE_ENV}=1 cargo test` to record them.",
+        path.display()
+    )))
+}

@@ -1,0 +1,154 @@
+//! Testing MCP tools with `cargo test`: contract checks, a contract lock
+//! file that catches breaking changes, and an in-process client.
+//!
+//! Add to your crate's tests (e.g. `tests/contract.rs`):
+//!
+//! ```no_run
+//! # mod my_crate {}
+//! use my_crate as _; // link the crate whose tools are checked
+//!
+//! #[test]
+//! fn tool_contracts() {
+//!     mcp_runtime::testing::assert_contracts("tests/mcp-contract.lock.json");
+//! }
+//! ```
+//!
+//! This checks every tool the test binary links (for a binary crate, put the
+//! tools in its library target). `MCP_UPDATE_CONTRACTS=1 cargo test` rewrites
+//! the lock after a deliberate change.
+
+mod diff;
+mod lock;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+pub use self::diff::{ContractDiff, compare_contracts};
+pub use self::lock::{UPDATE_ENV, check_contract_lock, contract_of};
+use crate::registry::Registry;
+pub use crate::transport::in_process::{CallResult, Client, RpcErrorObject};
+
+/// Check every registered tool beyond what building a server checks: every
+/// argument (at any depth) has a description, and every declared example
+/// validates against its schema. Returns every problem found.
+pub fn check_contracts() -> Result<Registry, Vec<String>> {
+    let registry = Registry::from_inventory().map_err(|e| e.problems)?;
+    if registry.is_empty() {
+        return Err(vec![
+            "no MCP tools are registered in this test binary: an integration test links only the \
+             crates it uses, so add `use your_crate as _;` to the test file (for a binary crate, \
+             move the tools into its library target)"
+                .to_owned(),
+        ]);
+    }
+    let mut problems = Vec::new();
+    for tool in registry.tools() {
+        let loc = tool.location();
+        let mut p = Vec::new();
+        undocumented(tool.input_schema(), "", &mut p);
+        for path in p {
+            problems.push(format!(
+                "{loc}: tool `{}`: argument `{path}` has no description (add a `///` doc comment)",
+                tool.name()
+            ));
+        }
+        let mut bad = Vec::new();
+        bad_examples(tool.input_schema(), "", &mut bad);
+        if let Some(out) = tool.output_schema() {
+            bad_examples(out, "(output)", &mut bad);
+        }
+        for (path, msg) in bad {
+            problems.push(format!(
+                "{loc}: tool `{}`: example of `{path}` does not match its schema: {msg}",
+                tool.name()
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(registry)
+    } else {
+        Err(problems)
+    }
+}
+
+fn undocumented(schema: &Value, prefix: &str, out: &mut Vec<String>) {
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        if let Some(items) = schema.get("items") {
+            undocumented(items, &format!("{prefix}[]"), out);
+        }
+        return;
+    };
+    for (name, prop) in props {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let described = prop
+            .get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|d| !d.trim().is_empty());
+        if !described {
+            out.push(path.clone());
+        }
+        undocumented(prop, &path, out);
+    }
+}
+
+fn bad_examples(schema: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    if let Some(Value::Array(examples)) = obj.get("examples") {
+        let mut bare = schema.clone();
+        if let Some(o) = bare.as_object_mut() {
+            o.remove("examples");
+        }
+        match jsonschema::draft202012::new(&bare) {
+            Ok(v) => {
+                for ex in examples {
+                    if let Err(e) = v.validate(ex) {
+                        let name = if path.is_empty() { "(arguments)" } else { path };
+                        out.push((name.to_owned(), e.to_string()));
+                    }
+                }
+            }
+            Err(e) => out.push((path.to_owned(), e.to_string())),
+        }
+    }
+    if let Some(Value::Object(props)) = obj.get("properties") {
+        for (name, prop) in props {
+            let p = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            bad_examples(prop, &p, out);
+        }
+    }
+    if let Some(items) = obj.get("items") {
+        bad_examples(items, &format!("{path}[]"), out);
+    }
+}
+
+/// The contract test for a user crate: [`check_contracts`], then the lock
+/// file at `lock_path` (see [`check_contract_lock`]). Panics with every
+/// problem and a readable diff.
+pub fn assert_contracts(lock_path: impl AsRef<Path>) {
+    let registry = match check_contracts() {
+        Ok(r) => r,
+        Err(problems) => panic!(
+            "MCP tool contracts have problems:\n  - {}",
+            problems.join("\n  - ")
+        ),
+    };
+    match check_contract_lock(&registry, lock_path.as_ref()) {
+        Ok(note) => {
+            if let Some(n) = note {
+                eprintln!("{n}");
+            }
+        }
+        Err(e) => panic!("{e}"),
+    }
+}

@@ -1,0 +1,253 @@
+//! The in-process transport: a client that sends real JSON-RPC through the
+//! server's dispatcher, with no network. For tests (`mcp_runtime::testing`).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use serde_json::{Map, Value, json};
+
+use crate::auth::KeyIdentity;
+use crate::dispatch::{Delivery, Dispatcher};
+use crate::error::ErrorKind;
+use crate::jsonrpc::Reply;
+
+/// An in-process MCP client: real JSON-RPC through the same dispatcher the
+/// HTTP and stdio transports use, with no network.
+///
+/// Get one from [`Server::client`](crate::Server::client). By default it
+/// injects nothing; [`Client::tenant`] makes it inject `tenantId` (and
+/// [`Client::workspace`] `workspaceId`) into every call, as the hub does.
+#[derive(Clone)]
+pub struct Client {
+    dispatcher: Arc<Dispatcher>,
+    next_id: Arc<AtomicI64>,
+    tenant: Option<String>,
+    workspace: Option<String>,
+    key: Option<Arc<KeyIdentity>>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("tenant", &self.tenant)
+            .field("workspace", &self.workspace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A JSON-RPC error answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RpcErrorObject {
+    /// The error code, e.g. -32602.
+    pub code: i64,
+    /// The message.
+    pub message: String,
+    /// Extra data.
+    pub data: Option<Value>,
+}
+
+impl fmt::Display for RpcErrorObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JSON-RPC error {}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RpcErrorObject {}
+
+/// The result of a `tools/call`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallResult {
+    /// The raw `CallToolResult` object.
+    pub raw: Value,
+}
+
+impl CallResult {
+    /// Whether the tool reported an error (`isError: true`).
+    pub fn is_error(&self) -> bool {
+        self.raw
+            .get("isError")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The `structuredContent`, if any.
+    pub fn structured(&self) -> Option<&Value> {
+        self.raw.get("structuredContent")
+    }
+
+    /// The text of the first content block.
+    pub fn text(&self) -> Option<&str> {
+        self.raw.pointer("/content/0/text").and_then(Value::as_str)
+    }
+
+    /// The first text block parsed as JSON: the value for a success, the
+    /// `{"error": {...}}` object for an error.
+    pub fn json(&self) -> Option<Value> {
+        self.text().and_then(|t| serde_json::from_str(t).ok())
+    }
+
+    /// For an error result: its kind.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        if !self.is_error() {
+            return None;
+        }
+        self.json()?
+            .pointer("/error/type")?
+            .as_str()
+            .and_then(ErrorKind::from_wire)
+    }
+
+    /// For an error result: its message.
+    pub fn error_message(&self) -> Option<String> {
+        if !self.is_error() {
+            return None;
+        }
+        Some(self.json()?.pointer("/error/message")?.as_str()?.to_owned())
+    }
+
+    /// The success value deserialized, or a description of why not.
+    pub fn value<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        if self.is_error() {
+            return Err(format!(
+                "the tool returned an error: {}",
+                self.text().unwrap_or("")
+            ));
+        }
+        let v = self.json().ok_or("the result has no JSON text content")?;
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+}
+
+impl Client {
+    pub(crate) fn new(dispatcher: Arc<Dispatcher>) -> Client {
+        Client {
+            dispatcher,
+            next_id: Arc::new(AtomicI64::new(1)),
+            tenant: None,
+            workspace: None,
+            key: None,
+        }
+    }
+
+    fn delivery(&self) -> Delivery {
+        Delivery {
+            key: self.key.clone(),
+            ..Delivery::default()
+        }
+    }
+
+    /// Inject this `tenantId` into every call, as the platform's hub does.
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Client {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Inject this `workspaceId` into every call.
+    pub fn workspace(mut self, workspace: impl Into<String>) -> Client {
+        self.workspace = Some(workspace.into());
+        self
+    }
+
+    /// Call as if authenticated by a key with this name, bound to `tenants`
+    /// (`None`: any tenant).
+    pub fn as_key(mut self, name: impl Into<String>, tenants: Option<Vec<String>>) -> Client {
+        self.key = Some(Arc::new(KeyIdentity {
+            name: name.into(),
+            tenants,
+        }));
+        self
+    }
+
+    /// Send one raw JSON-RPC message; returns the response, or `None` for a
+    /// notification.
+    pub async fn send_raw(&self, message: &str) -> Option<Value> {
+        match self
+            .dispatcher
+            .handle(message.as_bytes(), self.delivery())
+            .await
+        {
+            Reply::Response { body, .. } => {
+                Some(serde_json::from_slice(&body).expect("the server sends JSON"))
+            }
+            Reply::Accepted => None,
+        }
+    }
+
+    /// Send one raw JSON-RPC message and return the response bytes as the
+    /// transports would write them (`None` for a notification), unparsed.
+    /// For benchmarks of the dispatcher.
+    #[doc(hidden)]
+    pub async fn send_bytes(&self, message: &[u8]) -> Option<Vec<u8>> {
+        match self.dispatcher.handle(message, self.delivery()).await {
+            Reply::Response { body, .. } => Some(body),
+            Reply::Accepted => None,
+        }
+    }
+
+    /// Send a request; `Ok(result)` or the JSON-RPC error.
+    pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcErrorObject> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let msg = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let resp = self
+            .send_raw(&msg.to_string())
+            .await
+            .expect("a request always gets a response");
+        if let Some(e) = resp.get("error") {
+            return Err(RpcErrorObject {
+                code: e.get("code").and_then(Value::as_i64).unwrap_or(0),
+                message: e
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                data: e.get("data").cloned(),
+            });
+        }
+        Ok(resp.get("result").cloned().unwrap_or(Value::Null))
+    }
+
+    /// All tools, following `nextCursor` pages.
+    pub async fn list_tools(&self) -> Result<Vec<Value>, RpcErrorObject> {
+        let mut tools = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let params = match &cursor {
+                Some(c) => json!({ "cursor": c }),
+                None => json!({}),
+            };
+            let r = self.request("tools/list", params).await?;
+            if let Some(Value::Array(page)) = r.get("tools") {
+                tools.extend(page.iter().cloned());
+            }
+            match r.get("nextCursor").and_then(Value::as_str) {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return Ok(tools),
+            }
+        }
+    }
+
+    /// Call a tool with `arguments` (plus the injected tenant/workspace).
+    pub async fn call(&self, name: &str, arguments: Value) -> Result<CallResult, RpcErrorObject> {
+        let mut args = match arguments {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            other => {
+                return self
+                    .request("tools/call", json!({ "name": name, "arguments": other }))
+                    .await
+                    .map(|raw| CallResult { raw });
+            }
+        };
+        if let Some(t) = &self.tenant {
+            args.insert("tenantId".into(), json!(t));
+        }
+        if let Some(w) = &self.workspace {
+            args.insert("workspaceId".into(), json!(w));
+        }
+        let raw = self
+            .request("tools/call", json!({ "name": name, "arguments": args }))
+            .await?;
+        Ok(CallResult { raw })
+    }
+}
