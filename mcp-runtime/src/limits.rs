@@ -144,6 +144,57 @@ impl CallGate for RateLimiter {
     }
 }
 
+/// Keeps a repeated log line from flooding the log: the first `n` events of
+/// each window are logged, the rest counted, and the count reported with the
+/// next line logged.
+pub(crate) struct LogLimiter {
+    per_window: u32,
+    window: Duration,
+    state: Mutex<LogWindow>,
+}
+
+struct LogWindow {
+    started: Instant,
+    logged: u32,
+    suppressed: u64,
+}
+
+impl LogLimiter {
+    /// At most `n` lines a minute.
+    pub(crate) fn per_minute(n: u32) -> LogLimiter {
+        LogLimiter {
+            per_window: n,
+            window: Duration::from_secs(60),
+            state: Mutex::new(LogWindow {
+                started: Instant::now(),
+                logged: 0,
+                suppressed: 0,
+            }),
+        }
+    }
+
+    /// `Some(lines suppressed since the last one logged)` when this event is
+    /// to be logged, `None` when it is only counted.
+    pub(crate) fn check(&self) -> Option<u64> {
+        self.check_at(Instant::now())
+    }
+
+    fn check_at(&self, now: Instant) -> Option<u64> {
+        let mut w = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if now.duration_since(w.started) >= self.window {
+            w.started = now;
+            w.logged = 0;
+        }
+        if w.logged < self.per_window {
+            w.logged += 1;
+            Some(std::mem::take(&mut w.suppressed))
+        } else {
+            w.suppressed += 1;
+            None
+        }
+    }
+}
+
 /// Refuse a message nested deeper than `limit` (before it is parsed), with
 /// the JSON-RPC error every transport answers it with.
 pub(crate) fn check_depth(bytes: &[u8], limit: usize) -> Result<(), RpcError> {
@@ -217,6 +268,25 @@ mod tests {
             b.take("k", t0 + Duration::from_millis(500)).is_ok(),
             "refills over time"
         );
+    }
+
+    #[test]
+    fn log_limiter_keeps_the_first_lines_and_counts_the_rest() {
+        let l = LogLimiter::per_minute(2);
+        let t0 = Instant::now();
+        assert_eq!(l.check_at(t0), Some(0));
+        assert_eq!(l.check_at(t0), Some(0));
+        for _ in 0..5 {
+            assert_eq!(l.check_at(t0), None);
+        }
+        let later = t0 + Duration::from_secs(61);
+        assert_eq!(
+            l.check_at(later),
+            Some(5),
+            "the next line logged says how many were dropped"
+        );
+        assert_eq!(l.check_at(later), Some(0));
+        assert_eq!(l.check_at(later), None);
     }
 
     #[test]

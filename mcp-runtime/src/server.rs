@@ -16,6 +16,7 @@ use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{CallGate, Limits, Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
+use crate::transport::conn::{self, ConnConfig, Tracker};
 use crate::transport::http::{self, HttpConfig, HttpState};
 use crate::transport::in_process::Client;
 
@@ -54,6 +55,7 @@ struct Serving {
     /// Whether `allowed_hosts` was set (else loopback servers get the loopback names).
     hosts_set: bool,
     limits: Limits,
+    conn: ConnConfig,
     auth: AuthConfig,
     shutdown_timeout: Duration,
 }
@@ -141,6 +143,7 @@ impl ServerBuilder {
                 http: HttpConfig::default(),
                 hosts_set: false,
                 limits: Limits::default(),
+                conn: ConnConfig::default(),
                 auth: AuthConfig {
                     keys: Vec::new(),
                     from_env: true,
@@ -218,6 +221,49 @@ impl ServerBuilder {
     pub fn max_concurrent_requests(mut self, n: usize, queue_timeout: Duration) -> Self {
         self.serving.http.max_concurrent = n.max(1);
         self.serving.http.queue_timeout = queue_timeout;
+        self
+    }
+
+    /// HTTP connections open at once (default 4096). A connection beyond
+    /// is answered `503` with `Retry-After` and closed, without reading it.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.serving.conn.max_connections = n.max(1);
+        self
+    }
+
+    /// Longest time from the first byte of a request to the end of its
+    /// headers (default 10 s); a slower client is disconnected.
+    pub fn header_read_timeout(mut self, d: Duration) -> Self {
+        self.serving.conn.header_read_timeout = d;
+        self
+    }
+
+    /// Longest time to receive a request body once its headers are in
+    /// (default 30 s); a slower body gets `408` and the connection is closed.
+    pub fn body_read_timeout(mut self, d: Duration) -> Self {
+        self.serving.http.body_read_timeout = d;
+        self
+    }
+
+    /// How long a kept-alive connection may wait for its next request
+    /// (default 60 s).
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.serving.conn.idle_timeout = d;
+        self
+    }
+
+    /// Largest request head, request line and headers together (default
+    /// 64 KiB; at least 8 KiB); larger → `431`.
+    pub fn max_header_bytes(mut self, n: usize) -> Self {
+        self.serving.conn.max_header_bytes = n.max(8192);
+        self
+    }
+
+    /// Bytes of request bodies held in memory at once, over all requests
+    /// (default 64 MiB, never less than `max_body_bytes`). A body that does
+    /// not fit waits up to the queue timeout, then gets `503`.
+    pub fn body_budget_bytes(mut self, n: usize) -> Self {
+        self.serving.http.body_budget_bytes = n;
         self
     }
 
@@ -417,6 +463,13 @@ impl Server {
             keys,
             limits: self.serving.limits,
             permits: Arc::new(Semaphore::new(config.max_concurrent)),
+            // One body of the largest size always fits.
+            body_budget: Arc::new(Semaphore::new(
+                config
+                    .body_budget_bytes
+                    .max(self.serving.limits.max_message_bytes)
+                    .min(Semaphore::MAX_PERMITS),
+            )),
             config,
         })
     }
@@ -464,15 +517,32 @@ impl Server {
             "MCP server listening"
         );
         let app = http::router(state);
+        let tracker = Arc::new(Tracker::default());
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
-        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: no new connections; finishing calls in flight");
-            let _ = drain_tx.send(());
-        });
+        let draining = tracker.clone();
+        let serve = conn::serve(
+            listener,
+            app,
+            self.serving.conn.clone(),
+            tracker.clone(),
+            async move {
+                shutdown.await;
+                tracing::info!(
+                    requests_in_flight = draining.requests_in_flight(),
+                    open_connections = draining.open_connections(),
+                    "shutting down: no new connections; closing idle connections, finishing requests in flight"
+                );
+                let _ = drain_tx.send(());
+            },
+        );
         let deadline = self.serving.shutdown_timeout;
         let result = tokio::select! {
-            r = serve => r.map_err(ServeError::Io),
+            r = serve => {
+                if tracker.is_shutting_down() {
+                    tracing::info!("shutdown complete: every connection closed");
+                }
+                r.map_err(ServeError::Io)
+            }
             _ = async move {
                 if drain_rx.await.is_ok() {
                     tokio::time::sleep(deadline).await;
@@ -480,7 +550,11 @@ impl Server {
                     std::future::pending::<()>().await;
                 }
             } => {
-                tracing::warn!(timeout_ms = deadline.as_millis() as u64, "shutdown deadline passed with calls still in flight");
+                tracing::warn!(
+                    timeout_ms = deadline.as_millis() as u64,
+                    requests_in_flight = tracker.requests_in_flight(),
+                    "shutdown deadline passed with requests still in flight; they are abandoned"
+                );
                 Ok(())
             }
         };

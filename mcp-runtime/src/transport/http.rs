@@ -9,7 +9,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::uri::Authority;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
 use serde_json::Value;
@@ -29,6 +30,10 @@ pub(crate) struct HttpConfig {
     pub(crate) path: String,
     pub(crate) max_concurrent: usize,
     pub(crate) queue_timeout: Duration,
+    /// Longest time to receive a request body, from the end of its head.
+    pub(crate) body_read_timeout: Duration,
+    /// Bytes of request bodies held at once, over all requests.
+    pub(crate) body_budget_bytes: usize,
     /// Host header values (without port) accepted; empty = any.
     pub(crate) allowed_hosts: Vec<String>,
     /// Origin header values accepted; an absent Origin is always accepted.
@@ -41,6 +46,8 @@ impl Default for HttpConfig {
             path: "/mcp".into(),
             max_concurrent: 1024,
             queue_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            body_budget_bytes: 64 * 1024 * 1024,
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
         }
@@ -58,6 +65,7 @@ pub(crate) struct HttpState {
     pub(crate) config: HttpConfig,
     pub(crate) limits: Limits,
     pub(crate) permits: Arc<Semaphore>,
+    pub(crate) body_budget: Arc<Semaphore>,
 }
 
 /// The axum router serving MCP at the configured path and `/healthz`.
@@ -101,67 +109,116 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Host header without the port; `[::1]:8080` → `[::1]`.
-fn host_name(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host.find(']').map_or(host, |i| &host[..=i]);
+/// The host name of an authority (`host[:port]`, no user info), lowercased;
+/// `[::1]:8080` → `[::1]`. `None` for anything else (`[::1].evil`,
+/// `[::1]@evil.com`, a bad port). The `http` crate's authority parser
+/// accepts some of these, so the host is held to RFC 3986's forms here: an
+/// IPv6 literal in brackets, or a name or IPv4 address of letters, digits,
+/// `-` and `.`.
+fn authority_host(authority: &str) -> Option<String> {
+    let parsed: Authority = authority.parse().ok()?;
+    if parsed.as_str() != authority || authority.contains('@') {
+        return None;
     }
-    host.rsplit_once(':').map_or(host, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            host
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => {
+            let (inner, after) = rest.split_once(']')?;
+            inner.parse::<std::net::Ipv6Addr>().ok()?;
+            (&authority[..inner.len() + 2], after)
         }
-    })
+        None => match authority.rsplit_once(':') {
+            Some((h, _)) => (h, &authority[h.len()..]),
+            None => (authority, ""),
+        },
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
+    let name_ok = host.starts_with('[')
+        || (!host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
+    (port_ok && name_ok).then(|| host.to_ascii_lowercase())
 }
 
-/// Origin's host name; `http://localhost:5173` → `localhost`.
-fn origin_host(origin: &str) -> Option<&str> {
-    let rest = origin.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    Some(host_name(authority))
+/// The host name of an `Origin` (`scheme://host[:port]`, http or https).
+fn origin_host(origin: &str) -> Option<String> {
+    let (scheme, authority) = origin.split_once("://")?;
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    authority_host(authority)
+}
+
+fn forbidden(message: &str) -> Response {
+    rpc_error(StatusCode::FORBIDDEN, codes::INVALID_REQUEST, message)
+}
+
+fn bad_request(message: &str) -> Response {
+    rpc_error(StatusCode::BAD_REQUEST, codes::INVALID_REQUEST, message)
+}
+
+/// The one value of a header that may appear once: `Ok(None)` when absent,
+/// `Err` when repeated or not text.
+#[allow(clippy::result_large_err)]
+fn single<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h str>, Response> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(bad_request(&format!(
+            "invalid request: more than one {name} header"
+        )));
+    }
+    first
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                bad_request(&format!("invalid request: the {name} header is not text"))
+            })
+        })
+        .transpose()
 }
 
 // The refusal paths return the finished `Response` as their error: it is
 // built once, on a path that ends the request, so its size costs nothing.
+/// DNS-rebinding protection: the request's host (its `Host` header, or the
+/// authority of an absolute-form target, which must then agree) and its
+/// `Origin`, if any, must be allowed. Hosts compare case-insensitively.
 #[allow(clippy::result_large_err)]
-fn check_rebinding(config: &HttpConfig, headers: &HeaderMap) -> Result<(), Response> {
-    if !config.allowed_hosts.is_empty() {
-        let ok = header_str(headers, &header::HOST)
-            .map(host_name)
-            .is_some_and(|h| {
-                config
-                    .allowed_hosts
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(h))
-            });
-        if !ok {
-            return Err(rpc_error(
-                StatusCode::FORBIDDEN,
-                codes::INVALID_REQUEST,
-                "forbidden: Host header not allowed",
+fn check_rebinding(config: &HttpConfig, headers: &HeaderMap, uri: &Uri) -> Result<(), Response> {
+    let host = single(headers, &header::HOST)?;
+    let origin = single(headers, &header::ORIGIN)?;
+    let target = uri.authority().map(Authority::as_str);
+    let host = match (host, target) {
+        (Some(h), Some(t)) if !h.eq_ignore_ascii_case(t) => {
+            return Err(bad_request(
+                "invalid request: the Host header and the request target name different hosts",
             ));
         }
+        (h, t) => h.or(t),
+    };
+    let allowed_host = |h: &str| {
+        config
+            .allowed_hosts
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(h))
+    };
+    if !config.allowed_hosts.is_empty()
+        && !host
+            .and_then(authority_host)
+            .is_some_and(|h| allowed_host(&h))
+    {
+        return Err(forbidden("forbidden: Host header not allowed"));
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let allowed = origin.to_str().ok().is_some_and(|o| {
-            config
-                .allowed_origins
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(o))
-                || origin_host(o).is_some_and(|h| {
-                    config
-                        .allowed_hosts
-                        .iter()
-                        .any(|a| a.eq_ignore_ascii_case(h))
-                })
-        });
+    if let Some(o) = origin {
+        let allowed = config
+            .allowed_origins
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(o))
+            || origin_host(o).is_some_and(|h| allowed_host(&h));
         if !allowed {
-            return Err(rpc_error(
-                StatusCode::FORBIDDEN,
-                codes::INVALID_REQUEST,
-                "forbidden: Origin not allowed",
-            ));
+            return Err(forbidden("forbidden: Origin not allowed"));
         }
     }
     Ok(())
@@ -219,7 +276,7 @@ fn authenticate(keys: &KeyStore, headers: &HeaderMap) -> Result<Arc<KeyIdentity>
 
 async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    if let Err(r) = check_rebinding(&state.config, &parts.headers) {
+    if let Err(r) = check_rebinding(&state.config, &parts.headers, &parts.uri) {
         return r;
     }
     if parts.method != Method::POST {
@@ -267,23 +324,16 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
     {
         return too_large(state.limits.max_message_bytes);
     }
-    let bytes = match axum::body::to_bytes(body, state.limits.max_message_bytes).await {
-        Ok(b) => b,
-        Err(e)
-            if std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) =>
-        {
-            return too_large(state.limits.max_message_bytes);
-        }
-        // The body ended early (fewer bytes than `Content-Length`, a broken
-        // chunked encoding): not a size problem, and nothing to parse.
-        Err(_) => {
-            return rpc_error(
-                StatusCode::BAD_REQUEST,
-                codes::INVALID_REQUEST,
-                "invalid request: the request body could not be read in full",
-            );
-        }
+    // A permit before the body is read: bodies being read count against the
+    // concurrency limit, and their bytes against the body budget.
+    let Some(permit) = acquire_or_wait(&state.permits, 1, state.config.queue_timeout).await else {
+        return busy("server busy: too many concurrent requests; retry later");
+    };
+    let declared =
+        header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok());
+    let (bytes, budget) = match read_body(&state, body, declared).await {
+        Ok(read) => read,
+        Err(r) => return r,
     };
     if let Err(e) = check_depth(&bytes, state.limits.max_json_depth) {
         return json_response(e.status, error_body(None, &e));
@@ -302,28 +352,15 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         name: trimmed(&MCP_NAME),
         params,
     };
-    let permit = match state.permits.clone().try_acquire_owned() {
-        Ok(p) => p,
-        Err(_) => match tokio::time::timeout(
-            state.config.queue_timeout,
-            state.permits.clone().acquire_owned(),
-        )
-        .await
-        {
-            Ok(Ok(p)) => p,
-            _ => {
-                let mut r = rpc_error(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    codes::INTERNAL_ERROR,
-                    "server busy: too many concurrent requests; retry later",
-                );
-                r.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-                return r;
-            }
-        },
-    };
-    dispatch(&state, bytes, key, mcp_headers, may_stream, permit).await
+    dispatch(
+        &state,
+        bytes,
+        key,
+        mcp_headers,
+        may_stream,
+        (permit, budget),
+    )
+    .await
 }
 
 /// Whether an `Accept` value admits `application/json` and
@@ -347,6 +384,127 @@ fn accepted_types(accept: &str) -> (bool, bool) {
     (json, sse)
 }
 
+fn busy(message: &str) -> Response {
+    let mut r = rpc_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        codes::INTERNAL_ERROR,
+        message,
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
+/// `n` permits of `sem`, waiting up to `wait`.
+async fn acquire_or_wait(
+    sem: &Arc<Semaphore>,
+    n: u32,
+    wait: Duration,
+) -> Option<OwnedSemaphorePermit> {
+    match sem.clone().try_acquire_many_owned(n) {
+        Ok(p) => Some(p),
+        Err(_) => tokio::time::timeout(wait, sem.clone().acquire_many_owned(n))
+            .await
+            .ok()?
+            .ok(),
+    }
+}
+
+/// Read a request body within the size limit, the body read timeout and the
+/// server's body budget: a declared length is reserved from the budget
+/// before reading (waiting up to the queue timeout, then 503); a chunked
+/// body takes its bytes from the budget as they arrive. The budget permit is
+/// held until the response is done.
+async fn read_body(
+    state: &HttpState,
+    mut body: Body,
+    declared: Option<usize>,
+) -> Result<(Bytes, OwnedSemaphorePermit), Response> {
+    use http_body_util::BodyExt as _;
+    let limit = state.limits.max_message_bytes;
+    let deadline = tokio::time::Instant::now() + state.config.body_read_timeout;
+    let timed_out = || {
+        let mut r = rpc_error(
+            StatusCode::REQUEST_TIMEOUT,
+            codes::INVALID_REQUEST,
+            &format!(
+                "request timeout: the body was not received within {} s",
+                state.config.body_read_timeout.as_secs_f64()
+            ),
+        );
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r
+    };
+    let budget_bytes = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut budget = match declared {
+        Some(n) => acquire_or_wait(
+            &state.body_budget,
+            budget_bytes(n),
+            state.config.queue_timeout,
+        )
+        .await
+        .ok_or_else(|| busy("server busy: too many request bodies in flight; retry later"))?,
+        None => state
+            .body_budget
+            .clone()
+            .try_acquire_many_owned(0)
+            .expect("zero permits are always available"),
+    };
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(timed_out()),
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => frame,
+            // The body ended early (fewer bytes than `Content-Length`, a broken
+            // chunked encoding): not a size problem, and nothing to parse.
+            Ok(Some(Err(_))) => {
+                return Err(bad_request(
+                    "invalid request: the request body could not be read in full",
+                ));
+            }
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        len += data.len();
+        if len > limit {
+            return Err(too_large(limit));
+        }
+        if declared.is_none() {
+            let more = tokio::time::timeout_at(
+                deadline,
+                state
+                    .body_budget
+                    .clone()
+                    .acquire_many_owned(budget_bytes(data.len())),
+            )
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(|_| busy("server busy: shutting down"))?;
+            budget.merge(more);
+        }
+        match &first {
+            None if rest.is_empty() => first = Some(data),
+            _ => {
+                if let Some(f) = first.take() {
+                    rest.reserve(declared.unwrap_or(0).max(f.len() + data.len()));
+                    rest.extend_from_slice(&f);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    let bytes = match first {
+        Some(b) => b,
+        None => Bytes::from(rest),
+    };
+    Ok((bytes, budget))
+}
+
 fn too_large(limit: usize) -> Response {
     rpc_error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -361,7 +519,8 @@ fn too_large(limit: usize) -> Response {
 struct ResponseGuard {
     cancel: CancellationToken,
     done: bool,
-    _permit: OwnedSemaphorePermit,
+    /// The concurrency permit and the body budget.
+    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 }
 
 impl Drop for ResponseGuard {
@@ -378,7 +537,7 @@ async fn dispatch(
     key: Option<Arc<KeyIdentity>>,
     headers: McpHeaders,
     may_stream: bool,
-    permit: OwnedSemaphorePermit,
+    permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 ) -> Response {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = notification_channel();
@@ -392,7 +551,7 @@ async fn dispatch(
     let mut guard = ResponseGuard {
         cancel,
         done: false,
-        _permit: permit,
+        _permits: permits,
     };
     let mut fut = Box::pin(async move { dispatcher.handle(&bytes, delivery).await });
     // Answer with plain JSON unless the tool sends a notification first. The
@@ -504,11 +663,46 @@ mod tests {
 
     #[test]
     fn host_and_origin_parsing() {
-        assert_eq!(host_name("localhost:8080"), "localhost");
-        assert_eq!(host_name("[::1]:8080"), "[::1]");
-        assert_eq!(host_name("example.com"), "example.com");
-        assert_eq!(origin_host("http://127.0.0.1:5173"), Some("127.0.0.1"));
-        assert_eq!(origin_host("https://evil.example/x"), Some("evil.example"));
+        assert_eq!(
+            authority_host("localhost:8080").as_deref(),
+            Some("localhost")
+        );
+        assert_eq!(authority_host("LocalHost").as_deref(), Some("localhost"));
+        assert_eq!(authority_host("[::1]:8080").as_deref(), Some("[::1]"));
+        assert_eq!(
+            authority_host("example.com").as_deref(),
+            Some("example.com")
+        );
+        for bad in [
+            "[::1].evil",
+            "[::1]@evil.com",
+            "user@localhost",
+            "localhost:80x",
+            "localhost:8080/x",
+            "local host",
+            "localhost:99999",
+            "[::1]:",
+            "[zz::1]",
+            "evil.com:80:80",
+            "",
+        ] {
+            assert_eq!(authority_host(bad), None, "{bad}");
+        }
+        assert_eq!(
+            origin_host("http://127.0.0.1:5173").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(
+            origin_host("HTTPS://Evil.Example").as_deref(),
+            Some("evil.example")
+        );
+        assert_eq!(
+            origin_host("https://evil.example/x"),
+            None,
+            "an Origin has no path"
+        );
+        assert_eq!(origin_host("http://[::1]@evil.com"), None);
+        assert_eq!(origin_host("ftp://localhost"), None);
         assert_eq!(origin_host("null"), None);
     }
 }
