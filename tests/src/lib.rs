@@ -1,6 +1,13 @@
 //! Support for the workspace's integration tests: a server on a real
 //! loopback socket, a raw HTTP/1.1 client (so every byte and status is
-//! visible), SSE parsing, and validation against the official MCP schemas.
+//! visible), SSE parsing, validation against the official MCP schemas, and
+//! the official MCP Python SDK client as a test driver ([`py_sdk`]).
+//!
+//! The library defines no tools: every test binary that links it serves only
+//! its own `#[mcp_tool]`s (tools register themselves with every binary their
+//! module is linked into).
+
+pub mod py_sdk;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -35,118 +35,17 @@ const ALL_VERSIONS: [&str; 5] = [
     "2024-11-05",
 ];
 
-/// What the `slow` tool saw, shared with the test through server state.
-#[derive(Default)]
-struct Probe {
-    /// The tool began running.
-    started: AtomicBool,
-    /// The tool ended without finishing: it saw cancellation or was dropped.
-    interrupted: AtomicBool,
-    /// The tool ran to the end.
-    completed: AtomicBool,
-}
+// The shared protocol test tools (add, log_levels, progress_steps, slow) and
+// this suite's own `fail`: the five tools this binary serves.
+#[path = "../fixtures/protocol_tools.rs"]
+mod tools;
 
-/// Sets `interrupted` when dropped before the tool finished.
-struct Watch {
-    probe: Arc<Probe>,
-    finished: bool,
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.probe.interrupted.store(true, Ordering::SeqCst);
-        }
-    }
-}
-
-/// A sum.
-#[derive(Serialize, JsonSchema)]
-struct Sum {
-    /// `a + b`.
-    sum: i64,
-}
-
-/// Add two integers.
-#[mcp_tool(read_only, idempotent)]
-async fn add(
-    /// The first addend.
-    a: i64,
-    /// The second addend.
-    b: i64,
-) -> Sum {
-    Sum { sum: a + b }
-}
-
-/// Arguments of `progress_steps`.
-#[derive(Deserialize, JsonSchema)]
-struct Steps {
-    /// How many steps.
-    steps: u32,
-}
-
-/// Count to `steps`, reporting progress after each step.
-#[mcp_tool(read_only)]
-async fn progress_steps(args: Steps, ctx: ToolContext) -> ToolOutput {
-    let steps = args.steps;
-    for i in 1..=steps {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        ctx.progress(
-            f64::from(i),
-            Some(f64::from(steps)),
-            Some(&format!("step {i}")),
-        )
-        .await;
-    }
-    ToolOutput::text(format!("counted to {steps}"))
-}
-
-/// Log one message at each of five levels, from debug to error.
-#[mcp_tool(read_only)]
-async fn log_levels(ctx: ToolContext) -> ToolOutput {
-    for level in [
-        LogLevel::Debug,
-        LogLevel::Info,
-        LogLevel::Notice,
-        LogLevel::Warning,
-        LogLevel::Error,
-    ] {
-        ctx.log(level, format!("{} message", level.as_str())).await;
-    }
-    ToolOutput::text("logged")
-}
+use tools::Probe;
 
 /// Always fails with `not_found`.
 #[mcp_tool(read_only)]
 async fn fail() -> Result<ToolOutput, McpError> {
     Err(McpError::not_found("the thing does not exist"))
-}
-
-/// Arguments of `slow`.
-#[derive(Deserialize, JsonSchema)]
-struct Wait {
-    /// How long to wait, in milliseconds.
-    ms: u64,
-}
-
-/// Wait `ms` milliseconds, or until cancelled.
-#[mcp_tool(read_only)]
-async fn slow(args: Wait, ctx: ToolContext) -> Result<ToolOutput, McpError> {
-    let probe = ctx.state::<Arc<Probe>>()?.clone();
-    let mut watch = Watch {
-        probe: probe.clone(),
-        finished: false,
-    };
-    probe.started.store(true, Ordering::SeqCst);
-    ctx.progress(0.0, None, Some("waiting")).await;
-    tokio::select! {
-        _ = ctx.cancelled() => Err(McpError::server("stopped early")),
-        _ = tokio::time::sleep(Duration::from_millis(args.ms)) => {
-            watch.finished = true;
-            probe.completed.store(true, Ordering::SeqCst);
-            Ok(ToolOutput::text("waited"))
-        }
-    }
 }
 
 // ----------------------------------------------------------------- helpers

@@ -18,114 +18,15 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines};
 use tokio::task::JoinHandle;
 
+// The shared protocol test tools: add, log_levels, progress_steps, slow.
+#[path = "../fixtures/protocol_tools.rs"]
+mod tools;
+
+use tools::Probe;
+
 const LEGACY: Revision = Revision::R2025_11_25;
 const STATELESS: Revision = Revision::R2026_07_28;
 const INSTRUCTIONS: &str = "Stdio protocol test tools.";
-
-// ----------------------------------------------------------------- tools
-
-/// What the `slow` tool saw, shared with the test through server state.
-#[derive(Default)]
-struct Probe {
-    /// The tool began running.
-    started: AtomicBool,
-    /// The tool ended without finishing (cancelled or dropped).
-    interrupted: AtomicBool,
-}
-
-/// Sets `interrupted` when dropped before the tool finished.
-struct Watch {
-    probe: Arc<Probe>,
-    finished: bool,
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.probe.interrupted.store(true, Ordering::SeqCst);
-        }
-    }
-}
-
-/// A sum.
-#[derive(Serialize, JsonSchema)]
-struct Sum {
-    /// `a + b`.
-    sum: i64,
-}
-
-/// Add two integers.
-#[mcp_tool(read_only, idempotent)]
-async fn add(
-    /// The first addend.
-    a: i64,
-    /// The second addend.
-    b: i64,
-) -> Sum {
-    Sum { sum: a + b }
-}
-
-/// Arguments of `progress_steps`.
-#[derive(Deserialize, JsonSchema)]
-struct Steps {
-    /// How many steps.
-    steps: u32,
-}
-
-/// Count to `steps`, reporting progress after each step.
-#[mcp_tool(read_only)]
-async fn progress_steps(args: Steps, ctx: ToolContext) -> ToolOutput {
-    for i in 1..=args.steps {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        ctx.progress(
-            f64::from(i),
-            Some(f64::from(args.steps)),
-            Some(&format!("step {i}")),
-        )
-        .await;
-    }
-    ToolOutput::text(format!("counted to {}", args.steps))
-}
-
-/// Log one message at each of five levels, from debug to error.
-#[mcp_tool(read_only)]
-async fn log_levels(ctx: ToolContext) -> ToolOutput {
-    for level in [
-        LogLevel::Debug,
-        LogLevel::Info,
-        LogLevel::Notice,
-        LogLevel::Warning,
-        LogLevel::Error,
-    ] {
-        ctx.log(level, format!("{} message", level.as_str())).await;
-    }
-    ToolOutput::text("logged")
-}
-
-/// Arguments of `slow`.
-#[derive(Deserialize, JsonSchema)]
-struct Wait {
-    /// How long to wait, in milliseconds.
-    ms: u64,
-}
-
-/// Wait `ms` milliseconds, or until cancelled.
-#[mcp_tool(read_only)]
-async fn slow(args: Wait, ctx: ToolContext) -> Result<ToolOutput, McpError> {
-    let probe = ctx.state::<Arc<Probe>>()?.clone();
-    let mut watch = Watch {
-        probe: probe.clone(),
-        finished: false,
-    };
-    probe.started.store(true, Ordering::SeqCst);
-    tokio::select! {
-        _ = ctx.cancelled() => Err(McpError::server("stopped early")),
-        _ = tokio::time::sleep(Duration::from_millis(args.ms)) => {
-            watch.finished = true;
-            Ok(ToolOutput::text(format!("waited {} ms", args.ms)))
-        }
-    }
-}
 
 // ----------------------------------------------------------------- helpers
 

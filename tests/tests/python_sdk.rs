@@ -10,13 +10,16 @@
 //!
 //! Needs python >= 3.10: the first test runs `scripts/py-venv.sh` (creates
 //! `.tools/venv` once). Without python3 the tests print `SKIPPED: python3 not
-//! found` and pass, unless `CI` is set, in which case they fail (see `py_sdk`).
+//! found` and pass, unless `CI` is set, in which case they fail (see
+//! `mcp_tests::py_sdk`).
 
-mod py_sdk;
+// The tools both servers serve (the stdio binary includes the same file).
+#[path = "../fixtures/py_sdk_tools.rs"]
+mod tools;
 
 use mcp_runtime::{ApiKey, Registry, Server};
 use mcp_tests::TestServer;
-use py_sdk::{DriverRun, Mode, run_driver_async, venv_python};
+use mcp_tests::py_sdk::{self, DriverRun, Mode, run_driver_async, venv_python};
 use serde_json::{Value, json};
 
 /// The bearer secret of the HTTP server's one key.
@@ -28,17 +31,15 @@ const STDIO_NAME: &str = "py-stdio-server";
 const STDIO_VERSION: &str = "2.7.1";
 const TOOL_NAMES: [&str; 4] = ["add", "emit_logs", "fail", "report_progress"];
 
-impl Mode {
-    /// Driver flags: the era, results as sent (`--exclude-unset`: no SDK
-    /// defaults filled in), and the 2026 log opt-in at `info`.
-    fn args(self) -> Vec<String> {
-        let mut a: Vec<String> = vec!["--mode".into(), self.flag().into()];
-        if self == Mode::Stateless {
-            a.extend(["--log-level".into(), "info".into()]);
-        }
-        a.extend(["--exclude-unset".into(), "--timeout".into(), "20".into()]);
-        a
+/// Driver flags for `mode`: the era, results as sent (`--exclude-unset`: no
+/// SDK defaults filled in), and the 2026 log opt-in at `info`.
+fn mode_args(mode: Mode) -> Vec<String> {
+    let mut a: Vec<String> = vec!["--mode".into(), mode.flag().into()];
+    if mode == Mode::Stateless {
+        a.extend(["--log-level".into(), "info".into()]);
     }
+    a.extend(["--exclude-unset".into(), "--timeout".into(), "20".into()]);
+    a
 }
 
 fn http_args(url: &str, key: &str) -> Vec<String> {
@@ -365,7 +366,7 @@ async fn http_session(mode: Mode) {
     let Some(python) = venv_python() else { return };
     let server = TestServer::start(http_server()).await;
     let mut args = http_args(&server.url(), SECRET);
-    args.extend(mode.args());
+    args.extend(mode_args(mode));
     let run = run_driver_async(python, args, script(mode)).await;
     let doc = unwrap_doc(&run);
     check_session(&doc, mode, HTTP_NAME, HTTP_VERSION);
@@ -413,7 +414,7 @@ async fn http_wrong_key_is_refused_with_401() {
     let server = TestServer::start(http_server()).await;
     for mode in [Mode::Legacy, Mode::Stateless] {
         let mut args = http_args(&server.url(), "py-sdk-wrong-secret-000000");
-        args.extend(mode.args());
+        args.extend(mode_args(mode));
         let run = run_driver_async(python, args, json!([{ "op": "list" }])).await;
         assert_eq!(
             run.code,
@@ -438,7 +439,7 @@ async fn http_wrong_key_is_refused_with_401() {
 fn stdio_session(mode: Mode) {
     let Some(python) = venv_python() else { return };
     let mut args = stdio_args();
-    args.extend(mode.args());
+    args.extend(mode_args(mode));
     let run = py_sdk::run_driver(python, &args, &script(mode));
     let doc = unwrap_doc(&run);
     check_session(&doc, mode, STDIO_NAME, STDIO_VERSION);

@@ -4,9 +4,9 @@ use mcp_runtime::prelude::*;
 use rusqlite::{Connection, params};
 
 use crate::Shop;
-use crate::db::{Record, ensure_owned, tenant_terms};
+use crate::db::{Record, ensure_owned, tenant_terms, text_column};
 use crate::model::{Address, CUSTOMER_ID, Money, Pagination, Window};
-use crate::orders::{OrderStatus, bad_value};
+use crate::orders::OrderStatus;
 
 // --------------------------------------------------------------- get_customer
 
@@ -30,6 +30,8 @@ pub enum Tier {
     /// Gold member: 5 % off every quote.
     Gold,
 }
+
+text_column!(Tier);
 
 /// One past order, in brief; `get_order` has the details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -114,7 +116,7 @@ fn load_customer(
         let summary = OrderSummary {
             order_number: r.get(0)?,
             placed_at: r.get(1)?,
-            status: OrderStatus::parse(&r.get::<_, String>(2)?)?,
+            status: r.get(2)?,
             item_count: r.get(3)?,
             total: money(total),
         };
@@ -158,11 +160,7 @@ fn load_customer(
                 email: r.get(2)?,
                 phone: r.get(3)?,
                 company,
-                tier: match r.get::<_, String>(5)?.as_str() {
-                    "standard" => Tier::Standard,
-                    "gold" => Tier::Gold,
-                    other => return Err(bad_value("tier", other)),
-                },
+                tier: r.get(5)?,
                 customer_since: r.get(6)?,
                 order_count,
                 lifetime_value: money(lifetime),
@@ -192,28 +190,7 @@ pub enum InvoiceStatus {
     Void,
 }
 
-impl InvoiceStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            InvoiceStatus::Draft => "draft",
-            InvoiceStatus::Open => "open",
-            InvoiceStatus::Paid => "paid",
-            InvoiceStatus::Overdue => "overdue",
-            InvoiceStatus::Void => "void",
-        }
-    }
-
-    fn parse(s: &str) -> rusqlite::Result<InvoiceStatus> {
-        Ok(match s {
-            "draft" => InvoiceStatus::Draft,
-            "open" => InvoiceStatus::Open,
-            "paid" => InvoiceStatus::Paid,
-            "overdue" => InvoiceStatus::Overdue,
-            "void" => InvoiceStatus::Void,
-            other => return Err(bad_value("invoice status", other)),
-        })
-    }
-}
+text_column!(InvoiceStatus);
 
 /// Arguments of `list_invoices`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -283,12 +260,11 @@ async fn list_invoices(args: ListInvoicesArgs, ctx: ToolContext) -> Result<Invoi
             ensure_owned(conn, &tenant, Record::Customer, c)?;
         }
         let (currency, _) = tenant_terms(conn, &tenant)?;
-        let status = args.status.map(InvoiceStatus::as_str);
         const FILTER: &str = "FROM invoices WHERE tenant_id = ?1
               AND (?2 IS NULL OR customer_id = ?2) AND (?3 IS NULL OR status = ?3)";
         let total: i64 = conn.query_row(
             &format!("SELECT COUNT(*) {FILTER}"),
-            params![tenant, args.customer_id, status],
+            params![tenant, args.customer_id, args.status],
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare(&format!(
@@ -301,7 +277,7 @@ async fn list_invoices(args: ListInvoicesArgs, ctx: ToolContext) -> Result<Invoi
                 params![
                     tenant,
                     args.customer_id,
-                    status,
+                    args.status,
                     window.limit(),
                     window.offset()
                 ],
@@ -310,7 +286,7 @@ async fn list_invoices(args: ListInvoicesArgs, ctx: ToolContext) -> Result<Invoi
                         invoice_number: r.get(0)?,
                         customer_id: r.get(1)?,
                         order_number: r.get(2)?,
-                        status: InvoiceStatus::parse(&r.get::<_, String>(3)?)?,
+                        status: r.get(3)?,
                         issued_on: r.get(4)?,
                         due_on: r.get(5)?,
                         paid_on: r.get(6)?,

@@ -1,12 +1,16 @@
-//! The SQLite database: opening, schema, seeding, and running queries off
-//! the async runtime.
+//! The SQLite database: opening, schema, seeding, running queries off the
+//! async runtime, and what the tools' queries share (ownership checks,
+//! idempotent replays, enums stored as text).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use mcp_runtime::McpError;
+use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::{DeserializeOwned, IntoDeserializer};
 
 use crate::seed;
 
@@ -346,7 +350,6 @@ pub(crate) fn ensure_all_owned<'a>(
     Ok(())
 }
 
-/// The tenant's currency and tax rate (basis points).
 /// The table of an idempotent write.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Idempotent {
@@ -382,11 +385,15 @@ pub(crate) fn replayed(
         .optional()?;
     match existing {
         Some((id, stored)) if stored == fingerprint => Ok(Some(id)),
-        Some(_) => Err(crate::orders::reused_key(key, what)),
+        Some(_) => Err(McpError::validation(format!(
+            "`idempotencyKey`: {key} was already used for a different {what} request; \
+             send a new key for a new request, or repeat the original request exactly to get its result"
+        ))),
         None => Ok(None),
     }
 }
 
+/// The tenant's currency and tax rate (basis points).
 pub(crate) fn tenant_terms(conn: &Connection, tenant: &str) -> Result<(String, i64), McpError> {
     conn.query_row(
         "SELECT currency, tax_rate_bp FROM tenants WHERE id = ?1",
@@ -395,4 +402,47 @@ pub(crate) fn tenant_terms(conn: &Connection, tenant: &str) -> Result<(String, i
     )
     .optional()?
     .ok_or_else(|| McpError::not_found(format!("tenant `{tenant}` has no shop")))
+}
+
+/// Store enums in TEXT columns under their serde names: the `snake_case`
+/// strings the tools publish (`wrong_item` for `ReturnReason::WrongItem`), so
+/// each enum's `#[serde(rename_all)]` is its only table of names.
+/// `text_column!(ReturnReason);` implements rusqlite's `FromSql` and `ToSql`.
+macro_rules! text_column {
+    ($($enum:ty),+ $(,)?) => {$(
+        impl ::rusqlite::types::FromSql for $enum {
+            fn column_result(
+                value: ::rusqlite::types::ValueRef<'_>,
+            ) -> ::rusqlite::types::FromSqlResult<Self> {
+                $crate::db::from_text(value)
+            }
+        }
+
+        impl ::rusqlite::types::ToSql for $enum {
+            fn to_sql(&self) -> ::rusqlite::Result<::rusqlite::types::ToSqlOutput<'_>> {
+                $crate::db::to_text(self)
+            }
+        }
+    )+};
+}
+pub(crate) use text_column;
+
+/// A TEXT value read as the serde name of a `T`. A value the code does not
+/// know is an error (and so a private `server_error`) naming the known ones.
+pub(crate) fn from_text<T: DeserializeOwned>(value: ValueRef<'_>) -> FromSqlResult<T> {
+    let name = value.as_str()?;
+    T::deserialize(name.into_deserializer()).map_err(|e: serde::de::value::Error| {
+        let what = std::any::type_name::<T>();
+        FromSqlError::Other(format!("{what} in the database: {e}").into())
+    })
+}
+
+/// `value`'s serde name, as TEXT.
+pub(crate) fn to_text<T: Serialize>(value: &T) -> rusqlite::Result<ToSqlOutput<'static>> {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => Ok(ToSqlOutput::from(name)),
+        other => Err(rusqlite::Error::ToSqlConversionFailure(
+            format!("{} has no text form: {other:?}", std::any::type_name::<T>()).into(),
+        )),
+    }
 }

@@ -4,7 +4,7 @@ use mcp_runtime::prelude::*;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::Shop;
-use crate::db::{Record, ensure_owned, tenant_terms};
+use crate::db::{Idempotent, Record, ensure_owned, replayed, tenant_terms, text_column};
 use crate::model::{Address, IDEMPOTENCY_KEY, Money, ORDER_NUMBER, PRODUCT_ID};
 
 // ------------------------------------------------------------------ get_order
@@ -34,18 +34,7 @@ pub enum OrderStatus {
     Cancelled,
 }
 
-impl OrderStatus {
-    pub(crate) fn parse(s: &str) -> rusqlite::Result<OrderStatus> {
-        Ok(match s {
-            "pending" => OrderStatus::Pending,
-            "processing" => OrderStatus::Processing,
-            "shipped" => OrderStatus::Shipped,
-            "delivered" => OrderStatus::Delivered,
-            "cancelled" => OrderStatus::Cancelled,
-            other => return Err(bad_value("order status", other)),
-        })
-    }
-}
+text_column!(OrderStatus);
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -129,7 +118,7 @@ pub(crate) fn load_order(conn: &Connection, tenant: &str, number: &str) -> Resul
             let order = Order {
                 order_number: r.get(0)?,
                 customer_id: r.get(1)?,
-                status: OrderStatus::parse(&r.get::<_, String>(2)?)?,
+                status: r.get(2)?,
                 placed_at: r.get(3)?,
                 items: Vec::new(),
                 subtotal: money(0),
@@ -186,7 +175,9 @@ pub(crate) fn load_order(conn: &Connection, tenant: &str, number: &str) -> Resul
 // -------------------------------------------------------------- submit_return
 
 /// Why an item is returned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnReason {
     /// Arrived damaged.
@@ -205,32 +196,7 @@ pub enum ReturnReason {
     Other,
 }
 
-impl ReturnReason {
-    fn as_str(self) -> &'static str {
-        match self {
-            ReturnReason::Damaged => "damaged",
-            ReturnReason::Defective => "defective",
-            ReturnReason::WrongItem => "wrong_item",
-            ReturnReason::NotAsDescribed => "not_as_described",
-            ReturnReason::DoesNotFit => "does_not_fit",
-            ReturnReason::NoLongerNeeded => "no_longer_needed",
-            ReturnReason::Other => "other",
-        }
-    }
-
-    fn parse(s: &str) -> rusqlite::Result<ReturnReason> {
-        Ok(match s {
-            "damaged" => ReturnReason::Damaged,
-            "defective" => ReturnReason::Defective,
-            "wrong_item" => ReturnReason::WrongItem,
-            "not_as_described" => ReturnReason::NotAsDescribed,
-            "does_not_fit" => ReturnReason::DoesNotFit,
-            "no_longer_needed" => ReturnReason::NoLongerNeeded,
-            "other" => ReturnReason::Other,
-            other => return Err(bad_value("return reason", other)),
-        })
-    }
-}
+text_column!(ReturnReason);
 
 /// One product to return.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -283,6 +249,16 @@ pub struct ReturnLine {
     pub refund_amount: Money,
 }
 
+/// Where a return is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnStatus {
+    /// The customer may send the items back; the refund follows their receipt.
+    Authorized,
+}
+
+text_column!(ReturnStatus);
+
 /// A return merchandise authorization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -292,7 +268,11 @@ pub struct ReturnAuthorization {
     /// The order the items come from.
     pub order_number: String,
     /// Always `authorized` when created.
-    pub status: String,
+    // Published as a plain string, as before it was an enum: a closed set of
+    // one value would make each later status (received, refunded) a breaking
+    // change for agents, and the field promises only the value at creation.
+    #[schemars(with = "String")]
+    pub status: ReturnStatus,
     /// The authorized lines.
     pub items: Vec<ReturnLine>,
     /// Sum of the lines' refunds, before tax.
@@ -330,10 +310,10 @@ fn create_return(
     args: &SubmitReturnArgs,
 ) -> Result<ReturnAuthorization, McpError> {
     // The canonical request (key excluded), to tell a retry from a reused key.
-    let mut items: Vec<(&str, u32, &str)> = args
+    let mut items: Vec<(&str, u32, ReturnReason)> = args
         .items
         .iter()
-        .map(|i| (i.product_id.as_str(), i.quantity, i.reason.as_str()))
+        .map(|i| (i.product_id.as_str(), i.quantity, i.reason))
         .collect();
     items.sort_unstable();
     let fingerprint =
@@ -342,9 +322,9 @@ fn create_return(
     // IMMEDIATE takes the write lock now: concurrent retries with one key,
     // even from other processes, are serialized, and the check below holds.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(id) = crate::db::replayed(
+    if let Some(id) = replayed(
         &tx,
-        crate::db::Idempotent::Return,
+        Idempotent::Return,
         tenant,
         &args.idempotency_key,
         &fingerprint,
@@ -367,8 +347,14 @@ fn create_return(
 
     tx.execute(
         "INSERT INTO returns (tenant_id, order_number, idempotency_key, fingerprint, status, created_at, ship_by)
-         VALUES (?1, ?2, ?3, ?4, 'authorized', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), date('now', '+30 days'))",
-        params![tenant, args.order_number, args.idempotency_key, fingerprint],
+         VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), date('now', '+30 days'))",
+        params![
+            tenant,
+            args.order_number,
+            args.idempotency_key,
+            fingerprint,
+            ReturnStatus::Authorized
+        ],
     )?;
     let id = tx.last_insert_rowid();
     tx.execute(
@@ -426,7 +412,7 @@ fn create_return(
                 i as i64 + 1,
                 item.product_id,
                 item.quantity,
-                item.reason.as_str(),
+                item.reason,
                 unit_price * i64::from(item.quantity)
             ],
         )?;
@@ -461,7 +447,7 @@ fn load_return(conn: &Connection, tenant: &str, id: i64) -> Result<ReturnAuthori
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
             r.get::<_, u32>(2)?,
-            ReturnReason::parse(&r.get::<_, String>(3)?)?,
+            r.get::<_, ReturnReason>(3)?,
             r.get::<_, i64>(4)?,
         ))
     })?;
@@ -488,19 +474,27 @@ fn load_return(conn: &Connection, tenant: &str, id: i64) -> Result<ReturnAuthori
     })
 }
 
-/// The error for an idempotency key already used for a different request.
-pub(crate) fn reused_key(key: &str, what: &str) -> McpError {
-    McpError::validation(format!(
-        "`idempotencyKey`: {key} was already used for a different {what} request; \
-         send a new key for a new request, or repeat the original request exactly to get its result"
-    ))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A value in the database that the code does not know: a server error.
-pub(crate) fn bad_value(what: &str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        0,
-        rusqlite::types::Type::Text,
-        format!("unknown {what} `{value}` in the database").into(),
-    )
+    #[test]
+    fn enums_are_stored_under_their_serde_names() {
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        let stored: String = conn
+            .query_row("SELECT ?1", [ReturnReason::WrongItem], |r| r.get(0))
+            .expect("written");
+        assert_eq!(stored, "wrong_item");
+        let read: ReturnReason = conn
+            .query_row("SELECT 'no_longer_needed'", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!(read, ReturnReason::NoLongerNeeded);
+        let unknown = conn
+            .query_row("SELECT 'lost'", [], |r| r.get::<_, ReturnReason>(0))
+            .expect_err("not a reason");
+        assert!(
+            unknown.to_string().contains("unknown variant `lost`"),
+            "{unknown}"
+        );
+    }
 }

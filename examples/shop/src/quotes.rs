@@ -4,7 +4,8 @@ use mcp_runtime::prelude::*;
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::Shop;
-use crate::db::{Record, ensure_all_owned, ensure_owned, tenant_terms};
+use crate::customers::Tier;
+use crate::db::{Idempotent, Record, ensure_all_owned, ensure_owned, replayed, tenant_terms};
 use crate::model::{CUSTOMER_ID, IDEMPOTENCY_KEY, Money, PRODUCT_ID, apply_rate};
 
 /// Discount of gold-tier customers, in basis points (5 %).
@@ -128,9 +129,9 @@ fn insert_quote(
     // IMMEDIATE takes the write lock now, so concurrent retries with one key
     // are serialized and only one of them creates the quote.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(id) = crate::db::replayed(
+    if let Some(id) = replayed(
         &tx,
-        crate::db::Idempotent::Quote,
+        Idempotent::Quote,
         tenant,
         &args.idempotency_key,
         &fingerprint,
@@ -146,7 +147,7 @@ fn insert_quote(
         args.items.iter().map(|i| i.product_id.as_str()),
     )?;
     let (_, tax_rate) = tenant_terms(&tx, tenant)?;
-    let tier: String = tx.query_row(
+    let tier: Tier = tx.query_row(
         "SELECT tier FROM customers WHERE id = ?1",
         params![args.customer_id],
         |r| r.get(0),
@@ -164,7 +165,7 @@ fn insert_quote(
         .iter()
         .map(|(item, price)| price * i64::from(item.quantity))
         .sum();
-    let discount = if tier == "gold" {
+    let discount = if tier == Tier::Gold {
         apply_rate(subtotal, GOLD_DISCOUNT_BP)
     } else {
         0

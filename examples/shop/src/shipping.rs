@@ -4,9 +4,8 @@ use mcp_runtime::prelude::*;
 use rusqlite::{Connection, params};
 
 use crate::Shop;
-use crate::db::{Record, ensure_owned};
+use crate::db::{Record, ensure_owned, text_column};
 use crate::model::TRACKING_NUMBER;
-use crate::orders::bad_value;
 
 /// Arguments of `get_shipping_status`.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -34,18 +33,7 @@ pub enum ShipmentStatus {
     Exception,
 }
 
-impl ShipmentStatus {
-    fn parse(s: &str) -> rusqlite::Result<ShipmentStatus> {
-        Ok(match s {
-            "label_created" => ShipmentStatus::LabelCreated,
-            "in_transit" => ShipmentStatus::InTransit,
-            "out_for_delivery" => ShipmentStatus::OutForDelivery,
-            "delivered" => ShipmentStatus::Delivered,
-            "exception" => ShipmentStatus::Exception,
-            other => return Err(bad_value("shipment status", other)),
-        })
-    }
-}
+text_column!(ShipmentStatus);
 
 /// One scan or status change of a parcel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -119,7 +107,7 @@ fn load_shipment(
             Ok(TrackingEvent {
                 timestamp: r.get(0)?,
                 location: r.get(1)?,
-                status: ShipmentStatus::parse(&r.get::<_, String>(2)?)?,
+                status: r.get(2)?,
                 description: r.get(3)?,
             })
         })?
@@ -135,7 +123,7 @@ fn load_shipment(
                 order_number: r.get(1)?,
                 carrier: r.get(2)?,
                 service: r.get(3)?,
-                status: ShipmentStatus::parse(&r.get::<_, String>(4)?)?,
+                status: r.get(4)?,
                 shipped_at: r.get(5)?,
                 estimated_delivery: r.get(6)?,
                 delivered_at: r.get(7)?,

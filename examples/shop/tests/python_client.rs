@@ -20,9 +20,6 @@
 //! creates `.tools/venv` once). Without python3 the tests print `SKIPPED:
 //! python3 not found` and pass, unless `CI` is set, in which case they fail.
 
-#[path = "../../../tests/tests/py_sdk/driver.rs"]
-mod py_driver;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -33,7 +30,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use mcp_runtime::Registry;
-use py_driver::{DriverRun, Mode, run_driver, venv_python};
+use mcp_tests::py_sdk::{DriverRun, Mode, run_driver, venv_python};
 use serde_json::{Value, json};
 
 /// The secret of the hub's key, which may act for any tenant.

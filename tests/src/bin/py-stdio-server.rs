@@ -1,9 +1,9 @@
 //! A stdio MCP server for `tests/python_sdk.rs`: the official Python SDK client
 //! starts it as a real subprocess and talks newline-delimited JSON-RPC on its
 //! stdin/stdout. It serves the same tools as the in-process HTTP server of that
-//! test (`tests/py_sdk/tools.rs`). Exits when stdin ends.
+//! test (`fixtures/py_sdk_tools.rs`). Exits when stdin ends.
 
-#[path = "../../tests/py_sdk/tools.rs"]
+#[path = "../../fixtures/py_sdk_tools.rs"]
 mod tools;
 
 use mcp_runtime::Server;

@@ -7,23 +7,13 @@ use std::time::Duration;
 
 use mcp_runtime::prelude::*;
 
-/// A sum.
-#[derive(Serialize, JsonSchema)]
-struct Sum {
-    /// `a + b`.
-    sum: i64,
-}
+// The shared protocol test tools, of which this server serves only `add`
+// (see `TOOLS`).
+#[path = "../../fixtures/protocol_tools.rs"]
+mod tools;
 
-/// Add two integers.
-#[mcp_tool(read_only, idempotent)]
-async fn add(
-    /// The first addend.
-    a: i64,
-    /// The second addend.
-    b: i64,
-) -> Sum {
-    Sum { sum: a + b }
-}
+/// What this server serves: the shared `add`, and its own `count` and `wait`.
+const TOOLS: [&str; 3] = ["add", "count", "wait"];
 
 /// Arguments of `count`.
 #[derive(Deserialize, JsonSchema)]
@@ -63,6 +53,7 @@ async fn main() -> ExitCode {
     let server = match Server::builder("stdio-server", "3.1.4")
         .instructions("Process-level stdio test tools.")
         .keys_from_env(false)
+        .tools_where(|name| TOOLS.contains(&name))
         .build()
     {
         Ok(s) => s,

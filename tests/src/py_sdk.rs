@@ -1,12 +1,9 @@
 //! Running the official MCP Python SDK client (`tests/py/mcp_client_driver.py`)
 //! from a Rust test: venv setup, the skip rule, one driver run.
 //!
-//! Shared by every test binary that drives a server with the Python client:
-//! `tests/tests/python_sdk.rs` (through `py_sdk/mod.rs`) and
-//! `examples/shop/tests/python_client.rs`, which includes this file with
-//! `#[path = "../../../tests/tests/py_sdk/driver.rs"] mod py_driver;`. So it
-//! depends on nothing but `std` and `serde_json`, and finds the repository root
-//! by walking up from the including package.
+//! Used by every test that drives a server with the Python client: this
+//! package's `tests/python_sdk.rs` and the shop example's
+//! `tests/python_client.rs` (a dev-dependency on `mcp-tests`).
 //!
 //! The first use in a test binary runs `bash scripts/py-venv.sh` (idempotent:
 //! it creates `.tools/venv` with the pinned `mcp` package on the first run
@@ -26,34 +23,14 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::repo_root;
+
 /// Longest a driver run may take before it is killed and the test fails.
 const DRIVER_DEADLINE: Duration = Duration::from_secs(120);
 
-/// The repository root: the nearest ancestor of the including package that
-/// holds `scripts/py-venv.sh` and the driver.
-pub(crate) fn repo_root() -> &'static Path {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        manifest
-            .ancestors()
-            .find(|d| {
-                d.join("scripts/py-venv.sh").is_file()
-                    && d.join("tests/py/mcp_client_driver.py").is_file()
-            })
-            .unwrap_or_else(|| {
-                panic!(
-                    "no ancestor of {} holds scripts/py-venv.sh and tests/py/mcp_client_driver.py",
-                    manifest.display()
-                )
-            })
-            .to_path_buf()
-    })
-}
-
 /// The venv's python, or `None` when python3 is absent and the tests are to be
 /// skipped (never `None` when `CI` is set: that panics instead).
-pub(crate) fn venv_python() -> Option<&'static Path> {
+pub fn venv_python() -> Option<&'static Path> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     let python = PYTHON.get_or_init(|| {
         let interpreter = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
@@ -114,7 +91,7 @@ pub(crate) fn venv_python() -> Option<&'static Path> {
 
 /// The protocol era the client uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// `initialize` handshake; the SDK offers 2025-11-25.
     Legacy,
     /// 2026-07-28: `server/discover`, then stateless requests.
@@ -123,7 +100,7 @@ pub(crate) enum Mode {
 
 impl Mode {
     /// The protocol version the server should report for this mode.
-    pub(crate) fn protocol_version(self) -> &'static str {
+    pub fn protocol_version(self) -> &'static str {
         match self {
             Mode::Legacy => "2025-11-25",
             Mode::Stateless => "2026-07-28",
@@ -131,7 +108,7 @@ impl Mode {
     }
 
     /// The driver's `--mode` value.
-    pub(crate) fn flag(self) -> &'static str {
+    pub fn flag(self) -> &'static str {
         match self {
             Mode::Legacy => "legacy",
             Mode::Stateless => "2026",
@@ -141,18 +118,20 @@ impl Mode {
 
 /// One run of the driver.
 #[derive(Debug)]
-pub(crate) struct DriverRun {
+pub struct DriverRun {
     /// Exit code (`None`: killed by a signal).
-    pub(crate) code: Option<i32>,
-    pub(crate) stdout: String,
-    pub(crate) stderr: String,
+    pub code: Option<i32>,
+    /// Everything it wrote to stdout: the result document of a successful run.
+    pub stdout: String,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
     /// How long the python process ran.
-    pub(crate) elapsed: Duration,
+    pub elapsed: Duration,
 }
 
 impl DriverRun {
     /// The JSON document of a successful run (panics with stderr otherwise).
-    pub(crate) fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         assert_eq!(
             self.code,
             Some(0),
@@ -170,9 +149,9 @@ impl DriverRun {
 }
 
 /// Run the driver with `python` (from [`venv_python`]), CLI `args` and the step
-/// `script`. Blocking: call it from `spawn_blocking` when a server runs on the
+/// `script`. Blocking: use [`run_driver_async`] when a server runs on the
 /// same runtime.
-pub(crate) fn run_driver(python: &Path, args: &[String], script: &Value) -> DriverRun {
+pub fn run_driver(python: &Path, args: &[String], script: &Value) -> DriverRun {
     let mut child = Command::new(python)
         .arg(repo_root().join("tests/py/mcp_client_driver.py"))
         .args(args)
@@ -222,4 +201,13 @@ pub(crate) fn run_driver(python: &Path, args: &[String], script: &Value) -> Driv
         elapsed.as_millis()
     );
     run
+}
+
+/// [`run_driver`] off the async runtime, so that an in-process server on the
+/// same runtime keeps serving the driver.
+pub async fn run_driver_async(python: &Path, args: Vec<String>, script: Value) -> DriverRun {
+    let python = python.to_owned();
+    tokio::task::spawn_blocking(move || run_driver(&python, &args, &script))
+        .await
+        .expect("driver thread did not panic")
 }
