@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 use crate::auth::{self, ApiKey, KeyError, KeyStore};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
-use crate::limits::{CallGate, Limits, Rate, RateLimiter};
+use crate::limits::{CallGate, Limits, LogLimiter, Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
 use crate::transport::http::{self, HttpConfig, HttpState};
@@ -470,6 +470,7 @@ impl Server {
                     .max(self.serving.limits.max_message_bytes)
                     .min(Semaphore::MAX_PERMITS),
             )),
+            refusal_log: LogLimiter::per_minute(10),
             config,
         })
     }

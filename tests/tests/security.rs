@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use mcp_runtime::prelude::*;
 use mcp_runtime::{ApiKey, Rate, ServerBuilder};
+use mcp_tests::process::Proc;
 use mcp_tests::{HttpResponse, Post, TestServer, raw_request};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1286,119 +1287,11 @@ async fn logs_never_contain_keys_and_have_one_span_per_call_without_argument_val
 
 // ------------------------------------------------------------------ real processes
 
-/// The `secure-server` binary running as a child process.
-struct Proc {
-    child: std::process::Child,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Proc {
-    /// Start it with a clean environment for keys plus `env`.
-    fn spawn(env: &[(&str, &str)]) -> Proc {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_secure-server"));
-        for var in [
-            "MCP_API_KEYS",
-            "MCP_API_KEYS_FILE",
-            "MCP_ADDR",
-            "MCP_LOG",
-            "RUST_LOG",
-            "SECURE_SERVER_NO_AUTH",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("MCP_LOG", "debug").env("NO_COLOR", "1");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("secure-server starts");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = child.stderr.take().unwrap();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Proc { child, stderr }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    async fn wait_stderr(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = self.stderr();
-            if text.contains(what) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{what}` not on stderr within 20 s:\n{text}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The address from the "listening" log line.
-    async fn addr(&self) -> SocketAddr {
-        let text = self.wait_stderr("MCP server listening").await;
-        let at = text.find("http://127.0.0.1:").expect("URL in the log") + "http://".len();
-        let end = text[at..].find('/').unwrap() + at;
-        text[at..end].parse().expect("socket address")
-    }
-
-    fn signal(&self, sig: &str) {
-        let status = std::process::Command::new("kill")
-            .args([format!("-{sig}"), self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    async fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last of stderr.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still running after {within:?}:\n{}",
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+const SECURE_SERVER: &str = env!("CARGO_BIN_EXE_secure-server");
 
 #[tokio::test]
 async fn without_keys_on_loopback_a_generated_key_is_printed_once_and_required() {
-    let mut p = Proc::spawn(&[("MCP_ADDR", "127.0.0.1:0")]);
+    let mut p = Proc::spawn(SECURE_SERVER, &[("MCP_ADDR", "127.0.0.1:0")]);
     let text = p.wait_stderr("Header: Authorization: Bearer mcp_").await;
     let at = text.find("Authorization: Bearer ").unwrap() + "Authorization: Bearer ".len();
     let secret: String = text[at..]
@@ -1434,7 +1327,7 @@ async fn without_keys_on_loopback_a_generated_key_is_printed_once_and_required()
 
 #[tokio::test]
 async fn without_keys_on_a_public_address_the_server_refuses_to_start_and_says_how_to_configure() {
-    let mut p = Proc::spawn(&[("MCP_ADDR", "0.0.0.0:0")]);
+    let mut p = Proc::spawn(SECURE_SERVER, &[("MCP_ADDR", "0.0.0.0:0")]);
     let status = p.wait_exit(Duration::from_secs(20)).await;
     assert!(!status.success(), "{status:?}");
     let text = p.stderr();
@@ -1453,7 +1346,10 @@ async fn without_keys_on_a_public_address_the_server_refuses_to_start_and_says_h
 
 #[tokio::test]
 async fn serving_without_authentication_is_refused_off_loopback_and_loud_on_it() {
-    let mut p = Proc::spawn(&[("MCP_ADDR", "0.0.0.0:0"), ("SECURE_SERVER_NO_AUTH", "1")]);
+    let mut p = Proc::spawn(
+        SECURE_SERVER,
+        &[("MCP_ADDR", "0.0.0.0:0"), ("SECURE_SERVER_NO_AUTH", "1")],
+    );
     let status = p.wait_exit(Duration::from_secs(20)).await;
     assert!(!status.success(), "{status:?}");
     let text = p.stderr();
@@ -1463,7 +1359,10 @@ async fn serving_without_authentication_is_refused_off_loopback_and_loud_on_it()
         "{text}"
     );
 
-    let mut p = Proc::spawn(&[("MCP_ADDR", "127.0.0.1:0"), ("SECURE_SERVER_NO_AUTH", "1")]);
+    let mut p = Proc::spawn(
+        SECURE_SERVER,
+        &[("MCP_ADDR", "127.0.0.1:0"), ("SECURE_SERVER_NO_AUTH", "1")],
+    );
     let addr = p.addr().await;
     assert!(
         p.stderr().contains("AUTHENTICATION IS OFF"),
@@ -1487,11 +1386,14 @@ async fn mcp_api_keys_bind_a_key_to_a_tenant_and_spoofing_runs_no_tool() {
     let file = temp_path("tenant-writes.txt");
     let _ = std::fs::remove_file(&file);
     let keys = format!("hub:{secret}:acme, ops:{}", fresh_secret("env-ops"));
-    let mut p = Proc::spawn(&[
-        ("MCP_ADDR", "127.0.0.1:0"),
-        ("MCP_API_KEYS", &keys),
-        ("SECURE_SERVER_WRITE_FILE", file.to_str().unwrap()),
-    ]);
+    let mut p = Proc::spawn(
+        SECURE_SERVER,
+        &[
+            ("MCP_ADDR", "127.0.0.1:0"),
+            ("MCP_API_KEYS", &keys),
+            ("SECURE_SERVER_WRITE_FILE", file.to_str().unwrap()),
+        ],
+    );
     let addr = p.addr().await;
     let write = |id: u64, tenant: &str, line: &str| {
         call_post(
@@ -1537,10 +1439,13 @@ async fn sighup_reloads_the_key_file_revoking_removed_keys() {
     let c = fresh_secret("hup-c");
     let path = temp_path("hup-keys.txt");
     std::fs::write(&path, format!("key-a {a}\nkey-b {b}\n")).unwrap();
-    let mut p = Proc::spawn(&[
-        ("MCP_ADDR", "127.0.0.1:0"),
-        ("MCP_API_KEYS_FILE", path.to_str().unwrap()),
-    ]);
+    let mut p = Proc::spawn(
+        SECURE_SERVER,
+        &[
+            ("MCP_ADDR", "127.0.0.1:0"),
+            ("MCP_API_KEYS_FILE", path.to_str().unwrap()),
+        ],
+    );
     let addr = p.addr().await;
     let who = |key: &str| call_post(1, "whoami", json!({}), key);
     assert_eq!(
@@ -1583,12 +1488,15 @@ async fn sigterm_during_load_exits_0_and_every_acknowledged_write_is_on_disk() {
     let secret = fresh_secret("writer");
     let file = temp_path("load-writes.txt");
     let _ = std::fs::remove_file(&file);
-    let mut p = Proc::spawn(&[
-        ("MCP_ADDR", "127.0.0.1:0"),
-        ("MCP_API_KEYS", &format!("writer:{secret}")),
-        ("SECURE_SERVER_WRITE_FILE", file.to_str().unwrap()),
-        ("MCP_LOG", "info"),
-    ]);
+    let mut p = Proc::spawn(
+        SECURE_SERVER,
+        &[
+            ("MCP_ADDR", "127.0.0.1:0"),
+            ("MCP_API_KEYS", &format!("writer:{secret}")),
+            ("SECURE_SERVER_WRITE_FILE", file.to_str().unwrap()),
+            ("MCP_LOG", "info"),
+        ],
+    );
     let addr = p.addr().await;
     let acked: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
     let mut workers = Vec::new();

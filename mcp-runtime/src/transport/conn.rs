@@ -274,6 +274,30 @@ fn busy_response() -> &'static [u8] {
     })
 }
 
+/// Refused connections whose unread request is drained at once, so that
+/// closing them sends the 503 rather than a reset; beyond, they are dropped.
+const MAX_DRAINERS: usize = 256;
+
+/// Answer a connection over the cap with 503 and close it. Closing a socket
+/// with unread input resets it, which can destroy the answer before the
+/// client reads it: the request is read and discarded for up to a second
+/// (by at most [`MAX_DRAINERS`] tasks) after the answer and a FIN.
+fn refuse(stream: TcpStream, drainers: &Arc<Semaphore>) {
+    let _ = stream.try_write(busy_response());
+    let Ok(drainer) = drainers.clone().try_acquire_owned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = stream;
+        let _ = stream.shutdown().await;
+        let mut sink = [0u8; 4096];
+        let drain = async { while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {} };
+        let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+        drop(drainer);
+    });
+}
+
 /// Serve `router` on `listener` until `shutdown` completes; then accept no
 /// more, close every connection without a request in flight, let the others
 /// finish theirs, and return once all are closed.
@@ -288,6 +312,7 @@ pub(crate) async fn serve(
     let (stop_tx, stop_rx) = watch::channel(false);
     let config = Arc::new(config);
     let refusals = crate::limits::LogLimiter::per_minute(10);
+    let drainers = Arc::new(Semaphore::new(MAX_DRAINERS));
     tokio::pin!(shutdown);
     loop {
         let (stream, _peer) = tokio::select! {
@@ -307,7 +332,7 @@ pub(crate) async fn serve(
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             // Answered without reading the request, and closed.
-            let _ = stream.try_write(busy_response());
+            refuse(stream, &drainers);
             if let Some(suppressed) = refusals.check() {
                 tracing::warn!(
                     max_connections = config.max_connections,

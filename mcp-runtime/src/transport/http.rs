@@ -21,7 +21,7 @@ use crate::context::CancellationToken;
 use crate::dispatch::headers::McpHeaders;
 use crate::dispatch::{Delivery, Dispatcher};
 use crate::jsonrpc::{Reply, RpcError, codes, error_body, to_bytes};
-use crate::limits::{Limits, check_depth};
+use crate::limits::{Limits, LogLimiter, check_depth};
 use crate::notify::notification_channel;
 
 /// Limits and policies of the HTTP transport.
@@ -66,6 +66,8 @@ pub(crate) struct HttpState {
     pub(crate) limits: Limits,
     pub(crate) permits: Arc<Semaphore>,
     pub(crate) body_budget: Arc<Semaphore>,
+    /// Refused-authentication log lines.
+    pub(crate) refusal_log: LogLimiter,
 }
 
 /// The axum router serving MCP at the configured path and `/healthz`.
@@ -243,7 +245,11 @@ fn unauthorized(invalid: bool) -> Response {
 }
 
 #[allow(clippy::result_large_err)]
-fn authenticate(keys: &KeyStore, headers: &HeaderMap) -> Result<Arc<KeyIdentity>, Response> {
+fn authenticate(
+    keys: &KeyStore,
+    headers: &HeaderMap,
+    log: &LogLimiter,
+) -> Result<Arc<KeyIdentity>, Response> {
     // Refusals are logged without the header's value.
     let missing = || {
         tracing::debug!(
@@ -252,11 +258,16 @@ fn authenticate(keys: &KeyStore, headers: &HeaderMap) -> Result<Arc<KeyIdentity>
         );
         unauthorized(false)
     };
+    // The first refusals of each minute are logged, the rest counted into
+    // the next line: a client hammering with a bad key cannot flood the log.
     let invalid = || {
-        tracing::warn!(
-            status = 401,
-            "request refused: the bearer key matches no active key"
-        );
+        if let Some(suppressed) = log.check() {
+            tracing::warn!(
+                status = 401,
+                suppressed,
+                "request refused: the bearer key matches no active key"
+            );
+        }
         unauthorized(true)
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -290,7 +301,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         return r;
     }
     let key = match &state.keys {
-        Some(keys) => match authenticate(keys, &parts.headers) {
+        Some(keys) => match authenticate(keys, &parts.headers, &state.refusal_log) {
             Ok(k) => Some(k),
             Err(r) => return r,
         },
@@ -410,6 +421,9 @@ async fn acquire_or_wait(
     }
 }
 
+/// Bodies up to this size do not take from the body budget.
+const UNBUDGETED_BODY_BYTES: usize = 64 * 1024;
+
 /// Read a request body within the size limit, the body read timeout and the
 /// server's body budget: a declared length is reserved from the budget
 /// before reading (waiting up to the queue timeout, then 503); a chunked
@@ -438,6 +452,14 @@ async fn read_body(
     };
     let budget_bytes = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     let mut budget = match declared {
+        // Small bodies are not counted: at most `max_concurrent` of them are
+        // read at once, so they stay bounded, and a budget taken by large
+        // bodies never holds up an ordinary call.
+        Some(n) if n <= UNBUDGETED_BODY_BYTES => state
+            .body_budget
+            .clone()
+            .try_acquire_many_owned(0)
+            .expect("zero permits are always available"),
         Some(n) => acquire_or_wait(
             &state.body_budget,
             budget_bytes(n),
@@ -474,7 +496,7 @@ async fn read_body(
         if len > limit {
             return Err(too_large(limit));
         }
-        if declared.is_none() {
+        if declared.is_none() && len > UNBUDGETED_BODY_BYTES {
             let more = tokio::time::timeout_at(
                 deadline,
                 state
