@@ -5,7 +5,7 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -123,6 +123,11 @@ pub struct CancellationToken {
 struct CancelInner {
     cancelled: AtomicBool,
     notify: Notify,
+    /// The call's time limit in ms when it was cancelled for running over it.
+    timed_out_ms: AtomicU64,
+    /// Blocking work of [`ToolContext::run_blocking`] in progress: while
+    /// any runs, the call is answered by its own result, not by its cancellation.
+    blocking: AtomicUsize,
 }
 
 impl CancellationToken {
@@ -142,6 +147,26 @@ impl CancellationToken {
         self.inner.cancelled.load(Ordering::Acquire)
     }
 
+    /// Cancel because the call ran over its time limit.
+    pub(crate) fn cancel_for_timeout(&self, limit: std::time::Duration) {
+        let ms = u64::try_from(limit.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.inner.timed_out_ms.store(ms, Ordering::Release);
+        self.cancel();
+    }
+
+    /// The error a cancelled call answers: timed out, or cancelled.
+    pub(crate) fn error(&self) -> McpError {
+        match self.inner.timed_out_ms.load(Ordering::Acquire) {
+            0 => McpError::server("the call was cancelled"),
+            ms => McpError::server(format!("the tool call timed out after {ms} ms")),
+        }
+    }
+
+    /// Whether blocking work of the call is running (see [`ToolContext::run_blocking`]).
+    pub(crate) fn is_blocking(&self) -> bool {
+        self.inner.blocking.load(Ordering::Acquire) > 0
+    }
+
     /// Completes when the call is cancelled.
     pub async fn cancelled(&self) {
         loop {
@@ -150,6 +175,44 @@ impl CancellationToken {
                 return;
             }
             notified.await;
+        }
+    }
+}
+
+/// Marks blocking work in progress on a token; unmarks when dropped.
+struct BlockingMark(CancellationToken);
+
+impl BlockingMark {
+    fn new(token: &CancellationToken) -> BlockingMark {
+        token.inner.blocking.fetch_add(1, Ordering::AcqRel);
+        BlockingMark(token.clone())
+    }
+}
+
+impl Drop for BlockingMark {
+    fn drop(&mut self) {
+        self.0.inner.blocking.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What the work of [`ToolContext::run_blocking`] asks to learn whether
+/// its call was cancelled (by the client, a disconnect or the time limit).
+#[derive(Debug, Clone)]
+pub struct Interrupt(CancellationToken);
+
+impl Interrupt {
+    /// Whether the call was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+
+    /// `Err` with the error the call answers once it was cancelled or timed
+    /// out, else `Ok`: put `interrupt.check()?` right before the commit.
+    pub fn check(&self) -> Result<(), McpError> {
+        if self.is_cancelled() {
+            Err(self.0.error())
+        } else {
+            Ok(())
         }
     }
 }
@@ -290,6 +353,63 @@ impl ToolContext {
     /// (A cancelled call's future is also dropped at its next `.await`.)
     pub async fn cancelled(&self) {
         self.cancel.cancelled().await
+    }
+
+    /// Run blocking work (a database transaction, file I/O) on tokio's
+    /// blocking pool, with an honest answer when the call is cancelled.
+    ///
+    /// Blocking work cannot be stopped from outside, so once `work` starts
+    /// the call is answered by what it returns: a cancellation or timeout
+    /// meanwhile is only passed to it, through [`Interrupt`]. Check it right
+    /// before making the effect permanent (`interrupt.check()?` before a
+    /// commit); if `work` commits anyway, the call reports its result. So an
+    /// answer saying "cancelled" or "timed out" means no effect, and an
+    /// effect is never hidden behind one. A call cancelled before `work`
+    /// starts does not run it. Return right after it: a cancellation
+    /// arriving while the tool awaits something else is answered at once.
+    ///
+    /// A panic in `work` becomes a private `server_error`.
+    ///
+    /// ```standalone_crate
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Arguments of `save_note`.
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct Note {
+    ///     /// The note.
+    ///     text: String,
+    /// }
+    ///
+    /// /// Record a note durably.
+    /// #[mcp_tool]
+    /// async fn save_note(note: Note, ctx: ToolContext) -> Result<String, McpError> {
+    ///     ctx.run_blocking(move |interrupt| {
+    ///         // ... write in a transaction ...
+    ///         interrupt.check()?; // cancelled: dropped, rolled back
+    ///         // ... commit ...
+    ///         Ok(format!("saved {} bytes", note.text.len()))
+    ///     })
+    ///     .await
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub async fn run_blocking<T, F>(&self, work: F) -> Result<T, McpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Interrupt) -> Result<T, McpError> + Send + 'static,
+    {
+        if self.cancel.is_cancelled() {
+            return Err(self.cancel.error());
+        }
+        let _mark = BlockingMark::new(&self.cancel);
+        let interrupt = Interrupt(self.cancel.clone());
+        match tokio::task::spawn_blocking(move || work(&interrupt)).await {
+            Ok(result) => result,
+            Err(e) => Err(McpError::internal(format_args!(
+                "blocking work of tool `{}` failed: {e}",
+                self.tool
+            ))),
+        }
     }
 
     /// A clone of the call's cancellation token, for tasks the tool spawns.

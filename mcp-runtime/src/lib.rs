@@ -18,7 +18,7 @@ pub mod testing;
 mod transport;
 
 pub use auth::{ApiKey, KeyIdentity};
-pub use context::{CancellationToken, LogLevel, StateKey, ToolContext};
+pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext};
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};

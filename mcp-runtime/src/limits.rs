@@ -67,17 +67,32 @@ struct Bucket {
     last: Instant,
 }
 
-/// Token buckets keyed by name; idle buckets are forgotten so memory stays bounded.
+/// Token buckets keyed by name. Memory stays bounded without a scan on every
+/// call: buckets idle for a whole period (full again, so forgetting them
+/// changes nothing) are swept at most once a period, and at most
+/// [`MAX_BUCKETS`] exist: a new name beyond that is refused until the next
+/// sweep (a flood of distinct tenant ids is itself abuse).
 struct Buckets {
     rate: Rate,
-    map: Mutex<HashMap<String, Bucket>>,
+    state: Mutex<BucketMap>,
 }
+
+struct BucketMap {
+    map: HashMap<String, Bucket>,
+    last_sweep: Instant,
+}
+
+/// Most buckets held at once, per limit.
+const MAX_BUCKETS: usize = 100_000;
 
 impl Buckets {
     fn new(rate: Rate) -> Self {
         Buckets {
             rate,
-            map: Mutex::new(HashMap::new()),
+            state: Mutex::new(BucketMap {
+                map: HashMap::new(),
+                last_sweep: Instant::now(),
+            }),
         }
     }
 
@@ -85,16 +100,24 @@ impl Buckets {
     fn take(&self, key: &str, now: Instant) -> Result<(), u64> {
         let capacity = f64::from(self.rate.calls.max(1));
         let per_ms = self.rate.per.as_secs_f64() * 1000.0 / capacity;
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            let horizon = self.rate.per;
-            map.retain(|_, b| now.duration_since(b.last) < horizon);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let horizon = self.rate.per;
+        if now.saturating_duration_since(state.last_sweep) >= horizon {
+            state
+                .map
+                .retain(|_, b| now.saturating_duration_since(b.last) < horizon);
+            state.last_sweep = now;
         }
-        let b = map.entry(key.to_owned()).or_insert(Bucket {
+        if state.map.len() >= MAX_BUCKETS && !state.map.contains_key(key) {
+            let next_sweep =
+                horizon.saturating_sub(now.saturating_duration_since(state.last_sweep));
+            return Err(next_sweep.as_millis().max(1) as u64);
+        }
+        let b = state.map.entry(key.to_owned()).or_insert(Bucket {
             tokens: capacity,
             last: now,
         });
-        let elapsed_ms = now.duration_since(b.last).as_secs_f64() * 1000.0;
+        let elapsed_ms = now.saturating_duration_since(b.last).as_secs_f64() * 1000.0;
         b.tokens = (b.tokens + elapsed_ms / per_ms).min(capacity);
         b.last = now;
         if b.tokens >= 1.0 {
@@ -103,6 +126,15 @@ impl Buckets {
         } else {
             Err(((1.0 - b.tokens) * per_ms).ceil() as u64)
         }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map
+            .len()
     }
 }
 
@@ -268,6 +300,27 @@ mod tests {
             b.take("k", t0 + Duration::from_millis(500)).is_ok(),
             "refills over time"
         );
+    }
+
+    #[test]
+    fn idle_buckets_are_swept_once_a_period_and_their_number_is_capped() {
+        let b = Buckets::new(Rate::per_second(5));
+        let t0 = Instant::now();
+        for i in 0..1000 {
+            assert!(b.take(&format!("tenant-{i}"), t0).is_ok());
+        }
+        assert_eq!(b.len(), 1000);
+        let later = t0 + Duration::from_millis(1500);
+        assert!(b.take("fresh", later).is_ok());
+        assert_eq!(b.len(), 1, "the idle buckets went in one sweep");
+        // At the cap, a new name waits for the next sweep; known names go on.
+        let full = Buckets::new(Rate::per_second(5));
+        for i in 0..MAX_BUCKETS {
+            assert!(full.take(&i.to_string(), t0).is_ok());
+        }
+        let wait = full.take("one-too-many", t0).unwrap_err();
+        assert!((1..=1000).contains(&wait), "{wait}");
+        assert!(full.take("7", t0).is_ok());
     }
 
     #[test]

@@ -204,6 +204,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Most values (objects, arrays, their items and scalars together) in
+    /// one call's arguments (default 100,000); more is a `validation_error`,
+    /// found while the arguments are read.
+    pub fn max_argument_values(mut self, n: usize) -> Self {
+        self.dispatch.max_argument_values = n.max(1);
+        self
+    }
+
     /// Largest request body (default 4 MiB; larger → 413).
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.serving.limits.max_message_bytes = n;

@@ -426,3 +426,91 @@ async fn sigterm_closes_idle_and_half_sent_connections_at_once() {
             .is_some()
     );
 }
+
+/// Arguments of `count_skus`.
+#[derive(Deserialize, JsonSchema)]
+struct SkuArgs {
+    /// The SKUs to count.
+    skus: Vec<String>,
+}
+
+/// Count SKUs.
+#[mcp_tool(read_only)]
+async fn count_skus(args: SkuArgs) -> usize {
+    args.skus.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_argument_is_refused_while_read_and_others_stay_fast() {
+    let server = start(
+        Server::builder("hardening-tests", "1.0.0")
+            .tools_where(|n| matches!(n, "echo" | "count_skus"))
+            .keys_from_env(false)
+            .api_key(ApiKey::new("hub", KEY).unwrap()),
+    )
+    .await;
+    let addr = server.addr;
+    let huge = Post::json(&json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": { "name": "count_skus", "arguments": { "skus": vec!["x"; 1_000_000] } }
+    }))
+    .bearer(KEY);
+    let r = huge.send(addr).await;
+    assert_eq!(r.status, 200);
+    let result = &r.json()["result"];
+    assert_eq!(result["isError"], json!(true));
+    let error: Value =
+        serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(error["error"]["type"], "validation_error");
+    assert_eq!(
+        error["error"]["message"],
+        "invalid arguments: more than 100000 values (objects, arrays, their items and scalars \
+         together); send fewer items per call"
+    );
+    // Within the limit, a large list is still served.
+    let ok = Post::json(&json!({
+        "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": { "name": "count_skus", "arguments": { "skus": vec!["x"; 50_000] } }
+    }))
+    .bearer(KEY)
+    .send(addr)
+    .await;
+    assert_eq!(echoed(&ok), json!(50_000));
+    // Three senders of huge bodies; another caller's latency is measured meanwhile.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let bytes = huge.to_bytes(&addr.to_string());
+    let mut senders = Vec::new();
+    for _ in 0..3 {
+        let (stop, bytes) = (stop.clone(), bytes.clone());
+        senders.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let r = raw_request(addr, &bytes).await;
+                assert_eq!(r.status, 200);
+                n += 1;
+            }
+            n
+        }));
+    }
+    let mut latencies = Vec::new();
+    for i in 0..40 {
+        let started = Instant::now();
+        let r = echo_post(&format!("w{i}")).send(addr).await;
+        assert_eq!(r.status, 200);
+        latencies.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut huge_sent = 0;
+    for s in senders {
+        huge_sent += s.await.unwrap();
+    }
+    latencies.sort();
+    let p50 = latencies[latencies.len() / 2];
+    eprintln!(
+        "other caller p50 {p50:?}, max {:?}, while {huge_sent} huge bodies were refused",
+        latencies.last().unwrap()
+    );
+    // Unbounded, each huge body cost ~300 ms of worker time and this p50 was 240-530 ms.
+    assert!(p50 < Duration::from_millis(100), "p50 {p50:?}");
+}

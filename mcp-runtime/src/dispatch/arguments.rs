@@ -32,9 +32,12 @@ pub(super) fn take_injected(
 ///
 /// The one-pass parse of common `tools/call`s reads arguments with the same
 /// [`StrictValue`], so both constructions of a call agree on what is valid.
-pub(super) fn strict_arguments(raw: &str) -> Result<Map<String, Value>, McpError> {
+pub(super) fn strict_arguments(
+    raw: &str,
+    max_values: usize,
+) -> Result<Map<String, Value>, McpError> {
     use serde::de::DeserializeSeed;
-    let ctx = StrictContext::default();
+    let ctx = StrictContext::new(max_values);
     let mut de = serde_json::Deserializer::from_str(raw);
     let parsed = StrictValue(&ctx)
         .deserialize(&mut de)
@@ -45,10 +48,16 @@ pub(super) fn strict_arguments(raw: &str) -> Result<Map<String, Value>, McpError
             "tools/call `arguments` must be an object",
         )),
         Err(e) => {
+            let too_many = ctx.too_many();
             let mut segments = ctx.path.into_inner();
             segments.reverse();
             let path = display_path(&segments);
-            Err(McpError::validation(if ctx.duplicate.get() {
+            Err(McpError::validation(if too_many {
+                format!(
+                    "invalid arguments: more than {max_values} values (objects, arrays, \
+                     their items and scalars together); send fewer items per call"
+                )
+            } else if ctx.duplicate.get() {
                 format!(
                     "invalid arguments: duplicate argument `{}`",
                     truncate(&path, 200)
@@ -68,10 +77,28 @@ pub(super) fn strict_arguments(raw: &str) -> Result<Map<String, Value>, McpError
 
 /// Where [`strict_arguments`] failed: path segments, innermost first (pushed
 /// while the error unwinds, so a successful parse pays nothing).
-#[derive(Default)]
 pub(super) struct StrictContext {
     path: std::cell::RefCell<Vec<String>>,
     duplicate: std::cell::Cell<bool>,
+    /// Values read so far, and the most allowed: a huge array is refused
+    /// while it is read, before it costs memory and validation time.
+    values: std::cell::Cell<usize>,
+    max_values: usize,
+}
+
+impl StrictContext {
+    pub(super) fn new(max_values: usize) -> StrictContext {
+        StrictContext {
+            path: Default::default(),
+            duplicate: Default::default(),
+            values: Default::default(),
+            max_values,
+        }
+    }
+
+    fn too_many(&self) -> bool {
+        self.values.get() > self.max_values
+    }
 }
 
 /// A `serde_json::Value` that refuses duplicate object keys.
@@ -82,6 +109,11 @@ impl<'de> serde::de::DeserializeSeed<'de> for StrictValue<'_> {
     type Value = Value;
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        let n = self.0.values.get() + 1;
+        self.0.values.set(n);
+        if n > self.0.max_values {
+            return Err(serde::de::Error::custom("too many values"));
+        }
         d.deserialize_any(self)
     }
 }

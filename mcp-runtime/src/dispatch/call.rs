@@ -32,6 +32,8 @@ struct Call<'r> {
     meta: RequestMeta<'r>,
     era: Era,
     delivery: Delivery,
+    /// Validate off the async workers.
+    large: bool,
 }
 
 impl Dispatcher {
@@ -43,6 +45,7 @@ impl Dispatcher {
         meta: RequestMeta<'_>,
         era: Era,
         delivery: Delivery,
+        large: bool,
     ) -> Result<Vec<u8>, RpcError> {
         let stateless_headers = match era {
             Era::Stateless => delivery.headers.as_ref(),
@@ -82,6 +85,7 @@ impl Dispatcher {
             meta,
             era,
             delivery,
+            large,
         };
         let outcome = self.run(call).instrument(log.span.clone()).await;
         log.finish(match &outcome {
@@ -109,6 +113,7 @@ impl Dispatcher {
             meta,
             era,
             delivery,
+            large,
         } = call;
         let tenant = take_injected(&mut args, INJECTED[0])?;
         if let Some(t) = &tenant {
@@ -122,8 +127,15 @@ impl Dispatcher {
             g.admit(delivery.key.as_deref(), tenant.as_deref())?;
         }
         let args = Value::Object(args);
-        check_strings(&args, self.config.max_string_bytes)?;
-        validate(tool, &args)?;
+        let check = || {
+            check_strings(&args, self.config.max_string_bytes)?;
+            validate(tool, &args)
+        };
+        if large {
+            super::off_the_workers(check)?;
+        } else {
+            check()?;
+        }
         let ctx = ToolContext {
             request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
             tool: tool.name(),
@@ -135,53 +147,67 @@ impl Dispatcher {
                 .get("progressToken")
                 .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
                 .cloned(),
-            log_level: self.log_level(era, meta),
+            log_level: self.log_level(era, meta, delivery.scope, delivery.key.as_deref()),
             notifier: delivery.notifier,
             cancel: delivery.cancel.clone(),
             meta: meta.0.cloned(),
         };
         let cancel = delivery.cancel;
+        let scope = delivery.scope;
         let _inflight = self
             .inflight
-            .register(inflight_key(ctx.key.as_deref(), id), &cancel);
+            .register(inflight_key(scope, ctx.key.as_deref(), id), &cancel);
         let fut = AssertUnwindSafe((tool.desc.call)(args, ctx)).catch_unwind();
+        tokio::pin!(fut);
         let timeout = self.config.call_timeout;
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
         // A call cancelled before it starts does not run. Otherwise the tool is
         // polled first: a call that completes at once never waits on the token.
         if cancel.is_cancelled() {
-            return Err(McpError::server("the call was cancelled"));
+            return Err(cancel.error());
         }
+        let finished = |r: Result<Result<ToolOutput, McpError>, Box<dyn std::any::Any + Send>>| {
+            r.unwrap_or_else(|panic| {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_owned());
+                Err(McpError::internal(format_args!(
+                    "tool `{}` panicked: {msg}",
+                    tool.name()
+                )))
+            })
+        };
         tokio::select! {
             biased;
-            r = tokio::time::timeout(timeout, fut) => match r {
-                Ok(Ok(result)) => result,
-                Ok(Err(panic)) => {
-                    let msg = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "non-string panic payload".to_owned());
-                    Err(McpError::internal(format_args!("tool `{}` panicked: {msg}", tool.name())))
-                }
-                Err(_) => {
-                    cancel.cancel();
-                    Err(McpError::server(format!(
-                        "the tool call timed out after {} ms",
-                        timeout.as_millis()
-                    )))
-                }
-            },
-            _ = cancel.cancelled() => Err(McpError::server("the call was cancelled")),
+            r = &mut fut => return finished(r),
+            () = &mut deadline => cancel.cancel_for_timeout(timeout),
+            () = cancel.cancelled() => {}
         }
+        // Cancelled or timed out. Blocking work in progress cannot be
+        // stopped, so the call is answered by its own result (which tells of
+        // the cancellation if the work saw it in time); otherwise at once.
+        if cancel.is_blocking() {
+            return finished(fut.await);
+        }
+        Err(cancel.error())
     }
 
-    fn log_level(&self, era: Era, meta: RequestMeta<'_>) -> Option<LogLevel> {
+    fn log_level(
+        &self,
+        era: Era,
+        meta: RequestMeta<'_>,
+        scope: u64,
+        key: Option<&KeyIdentity>,
+    ) -> Option<LogLevel> {
         match era {
             Era::Stateless => meta
                 .get(crate::jsonrpc::meta::LOG_LEVEL)
                 .and_then(Value::as_str)
                 .and_then(LogLevel::parse),
-            Era::Handshake => self.handshake_log_level(),
+            Era::Handshake => self.log_levels.get(scope, key),
         }
     }
 
@@ -286,31 +312,57 @@ impl Drop for CallLog {
     }
 }
 
-/// The calls in flight, by caller and request id, for `notifications/cancelled`.
+/// The calls in flight, for `notifications/cancelled`: by the caller's scope
+/// (the transport connection where there is one), its key and the request id.
+///
+/// Two calls in flight under one key may carry the same id (two agents
+/// sharing the hub's key, over HTTP where no session tells them apart): a
+/// cancel naming that id is then ambiguous and cancels neither (it is
+/// logged), and each call unregisters only itself when it ends.
 #[derive(Default)]
 pub(super) struct Inflight {
-    calls: Mutex<HashMap<String, CancellationToken>>,
+    calls: Mutex<HashMap<String, Vec<(u64, CancellationToken)>>>,
+    serial: std::sync::atomic::AtomicU64,
 }
 
 impl Inflight {
     fn register(&self, key: String, token: &CancellationToken) -> InflightEntry<'_> {
-        self.lock().insert(key.clone(), token.clone());
-        InflightEntry { map: self, key }
-    }
-
-    /// Cancel the call `request_id` of `caller`, if it is in flight.
-    pub(super) fn cancel(&self, caller: Option<&KeyIdentity>, request_id: &RawValue) {
-        let token = self.lock().get(&inflight_key(caller, request_id)).cloned();
-        if let Some(t) = token {
-            tracing::debug!(
-                request_id = request_id.get(),
-                "call cancelled by the client"
-            );
-            t.cancel();
+        let serial = self
+            .serial
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock()
+            .entry(key.clone())
+            .or_default()
+            .push((serial, token.clone()));
+        InflightEntry {
+            map: self,
+            key,
+            serial,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CancellationToken>> {
+    /// Cancel the call `request_id` of this caller, if exactly one is in flight.
+    pub(super) fn cancel(&self, scope: u64, caller: Option<&KeyIdentity>, request_id: &RawValue) {
+        let token = match self.lock().get(&inflight_key(scope, caller, request_id)) {
+            Some(calls) if calls.len() == 1 => calls[0].1.clone(),
+            Some(calls) => {
+                tracing::warn!(
+                    request_id = request_id.get(),
+                    calls = calls.len(),
+                    "cancellation ignored: several calls of this key are in flight with that id"
+                );
+                return;
+            }
+            None => return,
+        };
+        tracing::debug!(
+            request_id = request_id.get(),
+            "call cancelled by the client"
+        );
+        token.cancel();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<(u64, CancellationToken)>>> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -319,16 +371,26 @@ impl Inflight {
 struct InflightEntry<'d> {
     map: &'d Inflight,
     key: String,
+    serial: u64,
 }
 
 impl Drop for InflightEntry<'_> {
     fn drop(&mut self) {
-        self.map.lock().remove(&self.key);
+        let mut calls = self.map.lock();
+        if let Some(list) = calls.get_mut(&self.key) {
+            list.retain(|(s, _)| *s != self.serial);
+            if list.is_empty() {
+                calls.remove(&self.key);
+            }
+        }
     }
 }
 
-fn inflight_key(key: Option<&KeyIdentity>, id: &RawValue) -> String {
-    let mut k = String::with_capacity(32);
+/// The in-flight map's key: scope, key name and the id as sent.
+pub(super) fn inflight_key(scope: u64, key: Option<&KeyIdentity>, id: &RawValue) -> String {
+    use std::fmt::Write as _;
+    let mut k = String::with_capacity(40);
+    let _ = write!(k, "{scope}\0");
     k.push_str(key.map_or("", |k| k.name.as_str()));
     k.push('\0');
     k.push_str(id.get());

@@ -37,7 +37,13 @@ pub(crate) struct Request<'a> {
     pub(crate) meta: Option<Value>,
     /// For `tools/call`: its name and arguments.
     pub(crate) call: Option<CallRequest<'a>>,
+    /// A large message: its checks run off the async workers.
+    pub(crate) large: bool,
 }
+
+/// Messages larger than this are parsed and validated off the async
+/// workers, so one caller's huge request does not stall everyone's.
+pub(crate) const LARGE_MESSAGE_BYTES: usize = 256 * 1024;
 
 /// The `params` of a `tools/call`.
 pub(crate) struct CallRequest<'a> {
@@ -62,8 +68,8 @@ pub(crate) struct Refused<'a> {
 }
 
 impl<'a> Incoming<'a> {
-    /// Parse one message.
-    pub(crate) fn parse(body: &'a [u8]) -> Result<Incoming<'a>, Refused<'a>> {
+    /// Parse one message; tool arguments may hold at most `max_values` values.
+    pub(crate) fn parse(body: &'a [u8], max_values: usize) -> Result<Incoming<'a>, Refused<'a>> {
         // Checked before the envelope: a short array would parse as one (serde's
         // sequence form of a struct), a long one as a syntax error.
         if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
@@ -72,14 +78,18 @@ impl<'a> Incoming<'a> {
                 error: batch_error(body),
             });
         }
-        if let Some(call) = FastCall::parse(body) {
-            return Ok(Incoming::Request(call.into_request()));
+        let mut parsed = match FastCall::parse(body, max_values) {
+            Some(call) => Ok(Incoming::Request(call.into_request())),
+            None => parse_general(body, max_values),
+        };
+        if let Ok(Incoming::Request(r)) = &mut parsed {
+            r.large = body.len() > LARGE_MESSAGE_BYTES;
         }
-        parse_general(body)
+        parsed
     }
 }
 
-fn parse_general(body: &[u8]) -> Result<Incoming<'_>, Refused<'_>> {
+fn parse_general(body: &[u8], max_values: usize) -> Result<Incoming<'_>, Refused<'_>> {
     let refuse = |id, error| Err(Refused { id, error });
     let msg = match serde_json::from_slice::<Envelope<'_>>(body) {
         Ok(e) => e,
@@ -150,7 +160,7 @@ fn parse_general(body: &[u8]) -> Result<Incoming<'_>, Refused<'_>> {
             })
         });
         match parsed {
-            Ok(c) => (Some(c.request()), c.meta),
+            Ok(c) => (Some(c.request(max_values)), c.meta),
             Err(e) => return refuse(Some(id), e),
         }
     } else {
@@ -174,6 +184,7 @@ fn parse_general(body: &[u8]) -> Result<Incoming<'_>, Refused<'_>> {
         params: msg.params,
         meta,
         call,
+        large: false,
     }))
 }
 
@@ -215,11 +226,11 @@ struct CallParams<'a> {
 }
 
 impl<'a> CallParams<'a> {
-    fn request(&self) -> CallRequest<'a> {
+    fn request(&self, max_values: usize) -> CallRequest<'a> {
         let arguments = match self.arguments {
             None => Ok(Map::new()),
             Some(raw) if raw.get().starts_with('{') => {
-                strict_arguments(raw.get()).map_err(ArgumentsError::Invalid)
+                strict_arguments(raw.get(), max_values).map_err(ArgumentsError::Invalid)
             }
             Some(_) => Err(ArgumentsError::NotObject),
         };
@@ -251,9 +262,12 @@ struct FastCall<'a> {
 }
 
 impl<'a> FastCall<'a> {
-    fn parse(body: &'a [u8]) -> Option<FastCall<'a>> {
+    fn parse(body: &'a [u8], max_values: usize) -> Option<FastCall<'a>> {
+        use serde::de::DeserializeSeed;
         let text = std::str::from_utf8(body).ok()?;
-        let call: FastCall<'a> = serde_json::from_str(text).ok()?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let call = FastSeed(max_values).deserialize(&mut de).ok()?;
+        de.end().ok()?;
         valid_id(Some(call.id))?;
         Some(call)
     }
@@ -269,6 +283,7 @@ impl<'a> FastCall<'a> {
                 name: Cow::Borrowed(self.name),
                 arguments: Ok(self.arguments.unwrap_or_default()),
             }),
+            large: false,
         }
     }
 }
@@ -278,9 +293,14 @@ fn not_fast<E: serde::de::Error>() -> E {
     E::custom("not the common tools/call shape")
 }
 
-impl<'de> Deserialize<'de> for FastCall<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+/// Reads a [`FastCall`], its arguments at most `.0` values.
+struct FastSeed(usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FastSeed {
+    type Value = FastCall<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<FastCall<'de>, D::Error> {
+        struct V(usize);
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = FastCall<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -308,7 +328,9 @@ impl<'de> Deserialize<'de> for FastCall<'de> {
                             }
                         }
                         "id" if id.is_none() => id = Some(m.next_value::<&'de RawValue>()?),
-                        "params" if params.is_none() => params = Some(m.next_value()?),
+                        "params" if params.is_none() => {
+                            params = Some(m.next_value_seed(ParamsSeed(self.0))?)
+                        }
                         _ => return Err(not_fast()),
                     }
                 }
@@ -323,7 +345,7 @@ impl<'de> Deserialize<'de> for FastCall<'de> {
                 }
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(self.0))
     }
 }
 
@@ -335,9 +357,14 @@ struct FastParams<'a> {
     meta: Option<Value>,
 }
 
-impl<'de> Deserialize<'de> for FastParams<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
+/// Reads [`FastParams`], the arguments at most `.0` values.
+struct ParamsSeed(usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for ParamsSeed {
+    type Value = FastParams<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<FastParams<'de>, D::Error> {
+        struct V(usize);
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = FastParams<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -357,7 +384,7 @@ impl<'de> Deserialize<'de> for FastParams<'de> {
                     match key {
                         "name" if p.name.is_none() => p.name = Some(m.next_value()?),
                         "arguments" if p.arguments.is_none() => {
-                            let ctx = StrictContext::default();
+                            let ctx = StrictContext::new(self.0);
                             match m.next_value_seed(StrictValue(&ctx))? {
                                 Value::Object(args) => p.arguments = Some(args),
                                 _ => return Err(not_fast()),
@@ -376,7 +403,7 @@ impl<'de> Deserialize<'de> for FastParams<'de> {
                 Ok(p)
             }
         }
-        d.deserialize_map(V)
+        d.deserialize_map(V(self.0))
     }
 }
 

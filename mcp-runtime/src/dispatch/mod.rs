@@ -19,7 +19,7 @@ mod list;
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -45,6 +45,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) call_timeout: Duration,
     pub(crate) list_ttl_ms: u64,
     pub(crate) max_string_bytes: usize,
+    /// Values (objects, arrays, their items, scalars) in one call's arguments.
+    pub(crate) max_argument_values: usize,
 }
 
 impl Default for DispatchConfig {
@@ -54,6 +56,7 @@ impl Default for DispatchConfig {
             call_timeout: Duration::from_secs(60),
             list_ttl_ms: 300_000,
             max_string_bytes: 256 * 1024,
+            max_argument_values: 100_000,
         }
     }
 }
@@ -69,6 +72,29 @@ pub(crate) struct Delivery {
     pub(crate) cancel: CancellationToken,
     /// The MCP request headers, for a transport that has headers.
     pub(crate) headers: Option<McpHeaders>,
+    /// The connection or client the message came from, where the transport
+    /// can tell (stdio, the in-process client); 0 over HTTP, where each
+    /// request stands alone. Cancellation and `logging/setLevel` are scoped
+    /// by it and by the key.
+    pub(crate) scope: u64,
+}
+
+/// Run CPU-heavy work of one request (parsing, validating a large message)
+/// so that it does not hold up the other tasks of an async worker: on a
+/// multi-threaded runtime the worker hands its tasks to another thread
+/// meanwhile; elsewhere it runs in place.
+pub(crate) fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
+/// A new [`Delivery::scope`] for a connection or client.
+pub(crate) fn new_scope() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The JSON-RPC dispatcher of one server: registry, state, precomputed lists.
@@ -78,9 +104,9 @@ pub(crate) struct Dispatcher {
     info: ServerInfo,
     config: DispatchConfig,
     gate: Option<Arc<dyn CallGate>>,
-    /// Minimum level for `notifications/message` in the handshake era
-    /// (set by `logging/setLevel`); 0xff = not set.
-    log_level: AtomicU8,
+    /// Minimum levels for `notifications/message` in the handshake era, set
+    /// by `logging/setLevel` for its caller.
+    log_levels: LogLevels,
     tools: Pages,
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
@@ -112,7 +138,7 @@ impl Dispatcher {
             info,
             config,
             gate,
-            log_level: AtomicU8::new(0xff),
+            log_levels: LogLevels::default(),
             tools,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
@@ -125,7 +151,13 @@ impl Dispatcher {
 
     /// Handle one JSON-RPC message.
     pub(crate) async fn handle(&self, body: &[u8], delivery: Delivery) -> Reply {
-        let request = match Incoming::parse(body) {
+        let max_values = self.config.max_argument_values;
+        let parsed = if body.len() > incoming::LARGE_MESSAGE_BYTES {
+            off_the_workers(|| Incoming::parse(body, max_values))
+        } else {
+            Incoming::parse(body, max_values)
+        };
+        let request = match parsed {
             Ok(Incoming::Request(r)) => r,
             Ok(Incoming::Notification { method, params }) => {
                 if let Some(e) = header_version_error(delivery.headers.as_ref()) {
@@ -160,7 +192,8 @@ impl Dispatcher {
             if let Some(c) =
                 params.and_then(|p| serde_json::from_str::<Cancelled<'_>>(p.get()).ok())
             {
-                self.inflight.cancel(delivery.key.as_deref(), c.request_id);
+                self.inflight
+                    .cancel(delivery.scope, delivery.key.as_deref(), c.request_id);
             }
         }
         // `notifications/initialized`, progress and anything else: nothing to do.
@@ -180,7 +213,8 @@ impl Dispatcher {
             (Era::Handshake, "ping") => Ok(Cow::Borrowed(b"{}")),
             (Era::Handshake, "logging/setLevel") => {
                 let level = lifecycle::requested_level(request.params)?;
-                self.log_level.store(level as u8, Ordering::Relaxed);
+                self.log_levels
+                    .set(delivery.scope, delivery.key.as_deref(), level);
                 Ok(Cow::Borrowed(b"{}"))
             }
             (Era::Stateless, "server/discover") => Ok(Cow::Owned(lifecycle::discover(
@@ -194,7 +228,7 @@ impl Dispatcher {
                 let Some(call) = request.call else {
                     return Err(RpcError::invalid_params("tools/call needs params"));
                 };
-                self.call(request.id, call, meta, era, delivery)
+                self.call(request.id, call, meta, era, delivery, request.large)
                     .await
                     .map(Cow::Owned)
             }
@@ -211,12 +245,33 @@ impl Dispatcher {
             }
         }
     }
+}
 
-    /// The level `logging/setLevel` set; every level until one is set.
-    fn handshake_log_level(&self) -> Option<LogLevel> {
-        match self.log_level.load(Ordering::Relaxed) {
-            0xff => Some(LogLevel::Debug),
-            n => LogLevel::ALL.get(usize::from(n)).copied(),
+/// The levels `logging/setLevel` set, per caller (scope and key): one
+/// caller's level never changes what another receives. Bounded by the
+/// callers there are (keys, connections).
+#[derive(Default)]
+struct LogLevels(std::sync::Mutex<std::collections::HashMap<(u64, String), LogLevel>>);
+
+impl LogLevels {
+    fn set(&self, scope: u64, key: Option<&KeyIdentity>, level: LogLevel) {
+        let caller = (scope, key.map_or_else(String::new, |k| k.name.clone()));
+        self.lock().insert(caller, level);
+    }
+
+    /// The caller's level; every level until it set one.
+    fn get(&self, scope: u64, key: Option<&KeyIdentity>) -> Option<LogLevel> {
+        let levels = self.lock();
+        if levels.is_empty() {
+            return Some(LogLevel::Debug);
         }
+        let caller = (scope, key.map_or_else(String::new, |k| k.name.clone()));
+        Some(levels.get(&caller).copied().unwrap_or(LogLevel::Debug))
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(u64, String), LogLevel>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

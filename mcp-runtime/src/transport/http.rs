@@ -568,6 +568,7 @@ async fn dispatch(
         notifier: may_stream.then_some(tx),
         cancel: cancel.clone(),
         headers: Some(headers),
+        scope: 0,
     };
     let dispatcher = state.dispatcher.clone();
     let mut guard = ResponseGuard {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use serde_json::{Map, Value, json};
 
 use crate::auth::KeyIdentity;
-use crate::dispatch::{Delivery, Dispatcher};
+use crate::dispatch::{Delivery, Dispatcher, new_scope};
 use crate::error::ErrorKind;
 use crate::jsonrpc::Reply;
 
@@ -25,6 +25,8 @@ pub struct Client {
     tenant: Option<String>,
     workspace: Option<String>,
     key: Option<Arc<KeyIdentity>>,
+    /// This client's calls, as one connection's (cancellation, log level).
+    scope: u64,
 }
 
 impl fmt::Debug for Client {
@@ -127,12 +129,14 @@ impl Client {
             tenant: None,
             workspace: None,
             key: None,
+            scope: new_scope(),
         }
     }
 
     fn delivery(&self) -> Delivery {
         Delivery {
             key: self.key.clone(),
+            scope: self.scope,
             ..Delivery::default()
         }
     }

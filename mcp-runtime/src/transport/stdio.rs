@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::dispatch::{Delivery, Dispatcher};
+use crate::dispatch::{Delivery, Dispatcher, new_scope};
 use crate::jsonrpc::{Reply, RpcError, codes, error_body, to_bytes};
 use crate::limits::{Limits, check_depth};
 use crate::notify::notification_channel;
@@ -37,6 +37,7 @@ where
         max_message_bytes,
         max_json_depth,
     } = limits;
+    let scope = new_scope();
     let mut tasks = JoinSet::new();
     let mut line = Vec::new();
     loop {
@@ -67,6 +68,7 @@ where
             let (ntx, mut nrx) = notification_channel();
             let delivery = Delivery {
                 notifier: Some(ntx),
+                scope,
                 ..Delivery::default()
             };
             let forward = async {
