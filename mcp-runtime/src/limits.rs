@@ -176,6 +176,93 @@ impl CallGate for RateLimiter {
     }
 }
 
+/// Calls in flight per API key and per tenant, each capped, so that one
+/// tenant (or key) whose calls stall cannot take every slot of the server.
+/// A call over a cap is refused at once with `rate_limit`.
+pub(crate) struct ConcurrencyLimits {
+    per_key: Option<usize>,
+    per_tenant: Option<usize>,
+    /// In-flight counts by `k:<key>` / `t:<tenant>`; a name leaves at zero,
+    /// so the map holds at most the calls in flight.
+    counts: Mutex<HashMap<String, usize>>,
+}
+
+/// A call's places under [`ConcurrencyLimits`]; released when dropped.
+pub(crate) struct Slots<'l> {
+    limits: &'l ConcurrencyLimits,
+    names: Vec<String>,
+}
+
+impl Drop for Slots<'_> {
+    fn drop(&mut self) {
+        let mut counts = self.limits.lock();
+        for name in &self.names {
+            if let Some(n) = counts.get_mut(name) {
+                *n -= 1;
+                if *n == 0 {
+                    counts.remove(name);
+                }
+            }
+        }
+    }
+}
+
+impl ConcurrencyLimits {
+    pub(crate) fn new(per_key: Option<usize>, per_tenant: Option<usize>) -> Option<Self> {
+        (per_key.is_some() || per_tenant.is_some()).then(|| ConcurrencyLimits {
+            per_key,
+            per_tenant,
+            counts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Take a place for a call of `key` for `tenant`, or refuse it.
+    pub(crate) fn enter(
+        &self,
+        key: Option<&KeyIdentity>,
+        tenant: Option<&str>,
+    ) -> Result<Slots<'_>, McpError> {
+        let mut wanted = Vec::with_capacity(2);
+        if let (Some(max), Some(k)) = (self.per_key, key) {
+            wanted.push((format!("k:{}", k.name), max, "API key"));
+        }
+        if let (Some(max), Some(t)) = (self.per_tenant, tenant) {
+            wanted.push((format!("t:{t}"), max, "tenant"));
+        }
+        if wanted.is_empty() {
+            return Ok(Slots {
+                limits: self,
+                names: Vec::new(),
+            });
+        }
+        let mut counts = self.lock();
+        for (name, max, what) in &wanted {
+            if counts.get(name).copied().unwrap_or(0) >= *max {
+                return Err(McpError::rate_limit(
+                    format!(
+                        "too many calls in flight for this {what} (at most {max}); retry shortly"
+                    ),
+                    100,
+                ));
+            }
+        }
+        let mut names = Vec::with_capacity(wanted.len());
+        for (name, _, _) in wanted {
+            *counts.entry(name.clone()).or_insert(0) += 1;
+            names.push(name);
+        }
+        drop(counts);
+        Ok(Slots {
+            limits: self,
+            names,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// Keeps a repeated log line from flooding the log: the first `n` events of
 /// each window are logged, the rest counted, and the count reported with the
 /// next line logged.

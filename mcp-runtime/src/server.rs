@@ -14,11 +14,14 @@ use tokio::sync::Semaphore;
 use crate::auth::{self, ApiKey, KeyError, KeyStore};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
-use crate::limits::{CallGate, Limits, LogLimiter, Rate, RateLimiter};
+use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
 use crate::transport::http::{self, HttpConfig, HttpState};
 use crate::transport::in_process::Client;
+
+/// Default of [`ServerBuilder::max_concurrent_calls_per_tenant`].
+const DEFAULT_CONCURRENT_PER_TENANT: usize = 256;
 
 /// The default address: loopback only.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -45,6 +48,8 @@ pub struct ServerBuilder {
     dispatch: DispatchConfig,
     rate_per_key: Option<Rate>,
     rate_per_tenant: Option<Rate>,
+    concurrent_per_key: Option<usize>,
+    concurrent_per_tenant: Option<usize>,
     filter: Option<ToolFilter>,
     serving: Serving,
 }
@@ -138,6 +143,8 @@ impl ServerBuilder {
             dispatch: DispatchConfig::default(),
             rate_per_key: None,
             rate_per_tenant: None,
+            concurrent_per_key: None,
+            concurrent_per_tenant: Some(DEFAULT_CONCURRENT_PER_TENANT),
             filter: None,
             serving: Serving {
                 http: HttpConfig::default(),
@@ -275,6 +282,21 @@ impl ServerBuilder {
         self
     }
 
+    /// Calls in flight at once for one tenant (default 256: a quarter of
+    /// the server's requests); beyond, a call answers `rate_limit` at once.
+    /// `None` lifts the cap.
+    pub fn max_concurrent_calls_per_tenant(mut self, n: Option<usize>) -> Self {
+        self.concurrent_per_tenant = n.map(|n| n.max(1));
+        self
+    }
+
+    /// Calls in flight at once for one API key (default: no cap; the hub's
+    /// one key carries every tenant's calls).
+    pub fn max_concurrent_calls_per_key(mut self, n: Option<usize>) -> Self {
+        self.concurrent_per_key = n.map(|n| n.max(1));
+        self
+    }
+
     /// Calls allowed per API key (`rate_limit` with a retry hint beyond).
     pub fn rate_limit_per_key(mut self, rate: Rate) -> Self {
         self.rate_per_key = Some(rate);
@@ -364,12 +386,15 @@ impl ServerBuilder {
         }
         let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
             .map(|r| Arc::new(r) as Arc<dyn CallGate>);
+        let concurrency =
+            ConcurrencyLimits::new(self.concurrent_per_key, self.concurrent_per_tenant);
         let dispatcher = Dispatcher::new(
             Arc::new(registry),
             Arc::new(self.state),
             self.info,
             self.dispatch,
             guard,
+            concurrency,
         );
         Ok(Server {
             dispatcher: Arc::new(dispatcher),

@@ -283,3 +283,71 @@ async fn set_level_is_the_callers_own() {
     // The hub's key did not set a level: it still receives every level.
     assert_eq!(levels_seen(server.addr, HUB).await.len(), 8);
 }
+
+#[tokio::test]
+async fn one_tenant_cannot_take_every_slot() {
+    let ledger = Arc::new(Ledger::default());
+    let server = TestServer::start(
+        builder(&ledger)
+            .max_concurrent_calls_per_tenant(Some(2))
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let addr = server.addr;
+    let wait = |id: u64, tenant: &'static str| {
+        tokio::spawn(async move {
+            call(
+                id,
+                "wait_for_cancel",
+                json!({ "label": tenant, "tenantId": tenant }),
+                HUB,
+            )
+            .send(addr)
+            .await
+        })
+    };
+    let stalled = [wait(1, "acme"), wait(2, "acme")];
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let third = call(
+        3,
+        "wait_for_cancel",
+        json!({ "label": "x", "tenantId": "acme" }),
+        HUB,
+    )
+    .send(addr)
+    .await;
+    assert_eq!(
+        error_message(&third),
+        "too many calls in flight for this tenant (at most 2); retry shortly"
+    );
+    let v: Value = serde_json::from_str(&answer(&third).0).unwrap();
+    assert_eq!(v["error"]["type"], "rate_limit");
+    assert_eq!(v["error"]["retryAfterMs"], 100);
+    // Another tenant is served at once.
+    let other = call(
+        4,
+        "commit_after",
+        json!({ "entry": "g", "workMs": 0, "honoursCancel": true, "tenantId": "globex" }),
+        HUB,
+    )
+    .send(addr)
+    .await;
+    assert_eq!(answer(&other).0, "\"committed g\"");
+    for id in [1, 2] {
+        assert_eq!(cancel(id, HUB).send(addr).await.status, 202);
+    }
+    for s in stalled {
+        assert_eq!(answer(&s.await.unwrap()).0, "\"acme cancelled\"");
+    }
+    // The slots are free again.
+    let again = call(
+        5,
+        "commit_after",
+        json!({ "entry": "a", "workMs": 0, "honoursCancel": true, "tenantId": "acme" }),
+        HUB,
+    )
+    .send(addr)
+    .await;
+    assert_eq!(answer(&again).0, "\"committed a\"");
+}

@@ -126,6 +126,10 @@ impl Dispatcher {
         if let Some(g) = &self.gate {
             g.admit(delivery.key.as_deref(), tenant.as_deref())?;
         }
+        let _slots = match &self.concurrency {
+            Some(c) => Some(c.enter(delivery.key.as_deref(), tenant.as_deref())?),
+            None => None,
+        };
         let args = Value::Object(args);
         let check = || {
             check_strings(&args, self.config.max_string_bytes)?;

@@ -34,7 +34,7 @@ use self::list::{Pages, StatelessExtras};
 use crate::auth::KeyIdentity;
 use crate::context::{CancellationToken, LogLevel, StateMap};
 use crate::jsonrpc::{Reply, RpcError, codes, to_bytes, truncate};
-use crate::limits::CallGate;
+use crate::limits::{CallGate, ConcurrencyLimits};
 use crate::notify::NotificationSender;
 use crate::registry::Registry;
 
@@ -104,6 +104,7 @@ pub(crate) struct Dispatcher {
     info: ServerInfo,
     config: DispatchConfig,
     gate: Option<Arc<dyn CallGate>>,
+    concurrency: Option<ConcurrencyLimits>,
     /// Minimum levels for `notifications/message` in the handshake era, set
     /// by `logging/setLevel` for its caller.
     log_levels: LogLevels,
@@ -120,6 +121,7 @@ impl Dispatcher {
         info: ServerInfo,
         config: DispatchConfig,
         gate: Option<Arc<dyn CallGate>>,
+        concurrency: Option<ConcurrencyLimits>,
     ) -> Dispatcher {
         let server_meta = info.result_meta();
         let definitions: Vec<_> = registry
@@ -138,6 +140,7 @@ impl Dispatcher {
             info,
             config,
             gate,
+            concurrency,
             log_levels: LogLevels::default(),
             tools,
             server_meta_json: to_bytes(&server_meta),
