@@ -17,8 +17,9 @@ use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
-use crate::transport::http::{self, HttpConfig, HttpState};
+use crate::transport::http::{self, AppParts, HttpConfig, HttpState};
 use crate::transport::in_process::Client;
+use crate::transport::ops::{Check, ReadinessFuture};
 
 /// Default of [`ServerBuilder::max_concurrent_calls_per_tenant`].
 const DEFAULT_CONCURRENT_PER_TENANT: usize = 256;
@@ -61,8 +62,10 @@ struct Serving {
     hosts_set: bool,
     limits: Limits,
     conn: ConnConfig,
+    app: AppParts,
     auth: AuthConfig,
     shutdown_timeout: Duration,
+    shutdown_grace: Duration,
 }
 
 /// Where API keys come from.
@@ -151,6 +154,7 @@ impl ServerBuilder {
                 hosts_set: false,
                 limits: Limits::default(),
                 conn: ConnConfig::default(),
+                app: AppParts::default(),
                 auth: AuthConfig {
                     keys: Vec::new(),
                     from_env: true,
@@ -158,6 +162,7 @@ impl ServerBuilder {
                     none: false,
                 },
                 shutdown_timeout: Duration::from_secs(30),
+                shutdown_grace: Duration::ZERO,
             },
         }
     }
@@ -339,6 +344,68 @@ impl ServerBuilder {
         self
     }
 
+    /// Wrap the MCP endpoint in a tower layer (CORS, compression, your own
+    /// middleware). The server's own checks run inside it: authentication,
+    /// Host/Origin, limits and the drain at shutdown are kept. Layers added
+    /// later wrap those added earlier. `/healthz`, `/readyz` and the routes
+    /// of [`routes`](Self::routes) are outside it.
+    ///
+    /// ```no_run
+    /// # fn f(b: mcp_runtime::ServerBuilder) -> mcp_runtime::ServerBuilder {
+    /// // e.g. with tower-http: b.layer(tower_http::cors::CorsLayer::permissive())
+    /// b.layer(tower::layer::util::Identity::new())
+    /// # }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<axum::extract::Request, Error = std::convert::Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response:
+            axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
+        self.serving
+            .app
+            .layers
+            .push(Arc::new(move |router: axum::Router| {
+                router.layer(layer.clone())
+            }));
+        self
+    }
+
+    /// Serve the application's own axum routes beside MCP (a status page, a
+    /// webhook). They have no MCP authentication (add your own); a route
+    /// overlapping the MCP path, `/healthz` or `/readyz` stops the start with
+    /// an error.
+    pub fn routes(mut self, router: axum::Router) -> Self {
+        self.serving.app.routes = Some(match self.serving.app.routes.take() {
+            Some(existing) => existing.merge(router),
+            None => router,
+        });
+        self
+    }
+
+    /// A readiness check for `/readyz` (the database answers, the cache is
+    /// reachable). `/readyz` answers 200 when every check passes within 2 s,
+    /// else 503 naming the failing ones (their detail is logged, not shown);
+    /// and 503 while the server drains at shutdown. `/healthz` never runs
+    /// checks: it is a liveness probe.
+    pub fn readiness_check<F, Fut>(mut self, name: impl Into<String>, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.serving.app.checks.push(Check {
+            name: name.into(),
+            run: Arc::new(move || -> ReadinessFuture { Box::pin(check()) }),
+        });
+        self
+    }
+
     /// Accept this API key (several may be active, for rotation).
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.serving.auth.keys.push(key);
@@ -363,6 +430,14 @@ impl ServerBuilder {
     /// log. For local test fixtures whose clients send no credentials.
     pub fn dangerously_serve_without_authentication(mut self) -> Self {
         self.serving.auth.none = true;
+        self
+    }
+
+    /// How long the server goes on serving after a shutdown signal, with
+    /// `/readyz` failing, before it stops accepting connections (default 0):
+    /// time for a load balancer to stop sending it requests.
+    pub fn shutdown_grace(mut self, d: Duration) -> Self {
+        self.serving.shutdown_grace = d;
         self
     }
 
@@ -539,6 +614,9 @@ impl Server {
             AuthPlan::None => None,
         };
         let state = self.http_state(&addr, keys.clone());
+        let tracker = Arc::new(Tracker::default());
+        let app = http::router(state, &self.serving.app, Some(tracker.clone()))
+            .map_err(ServeError::Refused)?;
         let watcher = Some(match keys.clone() {
             Some(k) => tokio::spawn(watch_keys(k)),
             // Nothing to reload, but SIGHUP must not end the process either.
@@ -550,10 +628,9 @@ impl Server {
             server = %self.dispatcher.info().name,
             "MCP server listening"
         );
-        let app = http::router(state);
-        let tracker = Arc::new(Tracker::default());
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = tracker.clone();
+        let grace = self.serving.shutdown_grace;
         let serve = conn::serve(
             listener,
             app,
@@ -561,6 +638,14 @@ impl Server {
             tracker.clone(),
             async move {
                 shutdown.await;
+                draining.start_draining();
+                if !grace.is_zero() {
+                    tracing::info!(
+                        grace_ms = grace.as_millis() as u64,
+                        "shutting down: not ready; still serving during the grace period"
+                    );
+                    tokio::time::sleep(grace).await;
+                }
                 tracing::info!(
                     requests_in_flight = draining.requests_in_flight(),
                     open_connections = draining.open_connections(),
@@ -611,7 +696,8 @@ impl Server {
             }
             AuthPlan::None => None,
         };
-        Ok(http::router(self.http_state(&addr, keys)))
+        http::router(self.http_state(&addr, keys), &self.serving.app, None)
+            .map_err(ServeError::Refused)
     }
 
     /// Serve over stdin/stdout until stdin ends. Logs must go to stderr

@@ -60,6 +60,8 @@ pub(crate) struct Tracker {
     requests: AtomicUsize,
     connections: AtomicUsize,
     shutting_down: AtomicBool,
+    /// Shutdown was asked for: readiness fails from now on.
+    draining: AtomicBool,
     /// Signalled when a connection ends during shutdown.
     changed: Notify,
 }
@@ -75,9 +77,20 @@ impl Tracker {
         self.connections.load(Ordering::Acquire)
     }
 
-    /// Whether the server is draining (no new connections).
+    /// Whether the server stopped accepting connections.
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Whether shutdown was asked for (readiness fails from then on, while
+    /// the server may still serve during its grace period).
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire) || self.is_shutting_down()
+    }
+
+    /// Mark the server as draining.
+    pub(crate) fn start_draining(&self) {
+        self.draining.store(true, Ordering::Release);
     }
 }
 

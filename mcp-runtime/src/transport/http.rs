@@ -11,11 +11,13 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::uri::Authority;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures_util::stream;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::conn::Tracker;
+use super::ops;
 use crate::auth::{KeyIdentity, KeyStore};
 use crate::context::CancellationToken;
 use crate::dispatch::headers::McpHeaders;
@@ -70,20 +72,59 @@ pub(crate) struct HttpState {
     pub(crate) refusal_log: LogLimiter,
 }
 
-/// The axum router serving MCP at the configured path and `/healthz`.
-pub(crate) fn router(state: Arc<HttpState>) -> Router {
-    let path = state.config.path.clone();
-    Router::new()
-        .route(&path, axum::routing::any(mcp_endpoint))
-        .route("/healthz", axum::routing::get(healthz))
-        .with_state(state)
+/// Wraps the MCP endpoint's router in one user layer.
+pub(crate) type LayerFn = Arc<dyn Fn(Router) -> Router + Send + Sync>;
+
+/// What the application adds around the MCP endpoint.
+#[derive(Clone, Default)]
+pub(crate) struct AppParts {
+    /// Tower layers around the MCP endpoint, innermost first.
+    pub(crate) layers: Vec<LayerFn>,
+    /// The application's own routes.
+    pub(crate) routes: Option<Router>,
+    /// Readiness checks for `/readyz`.
+    pub(crate) checks: Vec<ops::Check>,
 }
 
-async fn healthz() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        r#"{"status":"ok"}"#,
-    )
+/// The axum router: MCP at the configured path (inside the user's layers),
+/// `/healthz`, `/readyz`, and the application's own routes.
+pub(crate) fn router(
+    state: Arc<HttpState>,
+    app: &AppParts,
+    tracker: Option<Arc<Tracker>>,
+) -> Result<Router, String> {
+    let path = state.config.path.clone();
+    let mut mcp = Router::new()
+        .route(&path, axum::routing::any(mcp_endpoint))
+        .with_state(state);
+    for layer in &app.layers {
+        mcp = layer(mcp);
+    }
+    let readiness = Arc::new(ops::Readiness {
+        checks: app.checks.clone(),
+        tracker,
+        log: LogLimiter::per_minute(10),
+    });
+    let ops = Router::new()
+        .route("/healthz", axum::routing::get(ops::healthz))
+        .route("/readyz", axum::routing::get(ops::readyz))
+        .with_state(readiness);
+    let mut router = mcp;
+    for part in [Some(ops), app.routes.clone()].into_iter().flatten() {
+        // axum panics on overlapping routes: turned into an error at start.
+        router = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.merge(part)))
+            .map_err(|panic| {
+                let why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                format!(
+                    "the application's routes overlap the server's ({path}, /healthz, /readyz): {why}"
+                )
+            })?;
+    }
+    Ok(router)
 }
 
 fn json_response(status: u16, body: Vec<u8>) -> Response {
