@@ -14,6 +14,8 @@ pub mod output;
 pub mod registry;
 mod schema;
 pub mod server;
+#[cfg(feature = "metrics")]
+mod telemetry;
 pub mod testing;
 mod transport;
 

@@ -52,7 +52,17 @@ pub struct ServerBuilder {
     concurrent_per_key: Option<usize>,
     concurrent_per_tenant: Option<usize>,
     filter: Option<ToolFilter>,
+    #[cfg(feature = "metrics")]
+    metrics: MetricsConfig,
     serving: Serving,
+}
+
+/// Where and how metrics are served (feature `metrics`).
+#[cfg(feature = "metrics")]
+#[derive(Default)]
+struct MetricsConfig {
+    addr: Option<String>,
+    tenant_label: bool,
 }
 
 /// How a built server serves: collected by the builder, moved into the [`Server`].
@@ -149,6 +159,8 @@ impl ServerBuilder {
             concurrent_per_key: None,
             concurrent_per_tenant: Some(DEFAULT_CONCURRENT_PER_TENANT),
             filter: None,
+            #[cfg(feature = "metrics")]
+            metrics: MetricsConfig::default(),
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -299,6 +311,23 @@ impl ServerBuilder {
     /// one key carries every tenant's calls).
     pub fn max_concurrent_calls_per_key(mut self, n: Option<usize>) -> Self {
         self.concurrent_per_key = n.map(|n| n.max(1));
+        self
+    }
+
+    /// Serve Prometheus metrics at `http://ADDR/metrics`, on a listener of
+    /// their own (never the MCP port); also `MCP_METRICS_ADDR`. Off unless
+    /// set. Needs the `metrics` feature.
+    #[cfg(feature = "metrics")]
+    pub fn metrics_addr(mut self, addr: impl Into<String>) -> Self {
+        self.metrics.addr = Some(addr.into());
+        self
+    }
+
+    /// Label `mcp_tool_calls_total` with the tenant too (off by default: one
+    /// series per tenant and tool can be many).
+    #[cfg(feature = "metrics")]
+    pub fn metrics_tenant_label(mut self, on: bool) -> Self {
+        self.metrics.tenant_label = on;
         self
     }
 
@@ -463,7 +492,34 @@ impl ServerBuilder {
             .map(|r| Arc::new(r) as Arc<dyn CallGate>);
         let concurrency =
             ConcurrencyLimits::new(self.concurrent_per_key, self.concurrent_per_tenant);
-        let dispatcher = Dispatcher::new(
+        #[cfg(feature = "metrics")]
+        let metrics = self
+            .metrics
+            .addr
+            .clone()
+            .or_else(|| {
+                std::env::var("MCP_METRICS_ADDR")
+                    .ok()
+                    .filter(|a| !a.is_empty())
+            })
+            .map(|addr| {
+                let names: Vec<&'static str> = registry.tools().iter().map(|t| t.name()).collect();
+                let m = crate::telemetry::Metrics::new(
+                    &names,
+                    &self.info.name,
+                    &self.info.version,
+                    self.metrics.tenant_label,
+                );
+                (addr, Arc::new(m))
+            });
+        #[cfg(not(feature = "metrics"))]
+        if std::env::var_os("MCP_METRICS_ADDR").is_some() {
+            tracing::warn!(
+                "MCP_METRICS_ADDR is set, but this server was built without the `metrics` feature"
+            );
+        }
+        #[allow(unused_mut)]
+        let mut dispatcher = Dispatcher::new(
             Arc::new(registry),
             Arc::new(self.state),
             self.info,
@@ -471,9 +527,16 @@ impl ServerBuilder {
             guard,
             concurrency,
         );
+        #[cfg(feature = "metrics")]
+        let metrics_addr = metrics.map(|(addr, m)| {
+            dispatcher.metrics = Some(m);
+            addr
+        });
         Ok(Server {
             dispatcher: Arc::new(dispatcher),
             serving: self.serving,
+            #[cfg(feature = "metrics")]
+            metrics_addr,
         })
     }
 }
@@ -482,6 +545,8 @@ impl ServerBuilder {
 pub struct Server {
     dispatcher: Arc<Dispatcher>,
     serving: Serving,
+    #[cfg(feature = "metrics")]
+    metrics_addr: Option<String>,
 }
 
 impl fmt::Debug for Server {
@@ -622,6 +687,11 @@ impl Server {
             // Nothing to reload, but SIGHUP must not end the process either.
             None => tokio::spawn(ignore_hangups()),
         });
+        #[cfg(feature = "metrics")]
+        let metrics_task = match (&self.metrics_addr, &self.dispatcher.metrics) {
+            (Some(addr), Some(m)) => Some(crate::telemetry::serve(addr, m.clone()).await?),
+            _ => None,
+        };
         tracing::info!(
             %url,
             tools = self.dispatcher.registry.len(),
@@ -636,6 +706,8 @@ impl Server {
             app,
             self.serving.conn.clone(),
             tracker.clone(),
+            #[cfg(feature = "metrics")]
+            self.dispatcher.metrics.clone(),
             async move {
                 shutdown.await;
                 draining.start_draining();
@@ -679,6 +751,10 @@ impl Server {
         };
         if let Some(w) = watcher {
             w.abort();
+        }
+        #[cfg(feature = "metrics")]
+        if let Some(t) = metrics_task {
+            t.abort();
         }
         result
     }

@@ -79,6 +79,17 @@ pub(crate) struct Delivery {
     pub(crate) scope: u64,
 }
 
+/// The metrics label of a method (`other` for unknown ones).
+fn label(method: &str) -> &'static str {
+    #[cfg(feature = "metrics")]
+    return crate::telemetry::method_label(method);
+    #[cfg(not(feature = "metrics"))]
+    {
+        let _ = method;
+        ""
+    }
+}
+
 /// Run CPU-heavy work of one request (parsing, validating a large message)
 /// so that it does not hold up the other tasks of an async worker: on a
 /// multi-threaded runtime the worker hands its tasks to another thread
@@ -105,6 +116,8 @@ pub(crate) struct Dispatcher {
     config: DispatchConfig,
     gate: Option<Arc<dyn CallGate>>,
     concurrency: Option<ConcurrencyLimits>,
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<Arc<crate::telemetry::Metrics>>,
     /// Minimum levels for `notifications/message` in the handshake era, set
     /// by `logging/setLevel` for its caller.
     log_levels: LogLevels,
@@ -141,6 +154,8 @@ impl Dispatcher {
             config,
             gate,
             concurrency,
+            #[cfg(feature = "metrics")]
+            metrics: None,
             log_levels: LogLevels::default(),
             tools,
             server_meta_json: to_bytes(&server_meta),
@@ -154,6 +169,21 @@ impl Dispatcher {
 
     /// Handle one JSON-RPC message.
     pub(crate) async fn handle(&self, body: &[u8], delivery: Delivery) -> Reply {
+        #[cfg(feature = "metrics")]
+        if let Some(m) = &self.metrics {
+            let (reply, method) = self.handle_labelled(body, delivery).await;
+            let status = match &reply {
+                Reply::Response { status, .. } => *status,
+                Reply::Accepted => 202,
+            };
+            m.request(method, status);
+            return reply;
+        }
+        self.handle_labelled(body, delivery).await.0
+    }
+
+    /// [`handle`](Self::handle), with the method's metrics label.
+    async fn handle_labelled(&self, body: &[u8], delivery: Delivery) -> (Reply, &'static str) {
         let max_values = self.config.max_argument_values;
         let parsed = if body.len() > incoming::LARGE_MESSAGE_BYTES {
             off_the_workers(|| Incoming::parse(body, max_values))
@@ -164,25 +194,28 @@ impl Dispatcher {
             Ok(Incoming::Request(r)) => r,
             Ok(Incoming::Notification { method, params }) => {
                 if let Some(e) = header_version_error(delivery.headers.as_ref()) {
-                    return Reply::error(None, e);
+                    return (Reply::error(None, e), "notification");
                 }
                 self.notification(&method, params, &delivery);
-                return Reply::Accepted;
+                return (Reply::Accepted, label(&method));
             }
             // A response from the client: this server sends no requests, so nothing awaits it.
             Ok(Incoming::Response) => {
-                return match header_version_error(delivery.headers.as_ref()) {
+                let reply = match header_version_error(delivery.headers.as_ref()) {
                     Some(e) => Reply::error(None, e),
                     None => Reply::Accepted,
                 };
+                return (reply, "response");
             }
-            Err(refused) => return Reply::error(refused.id, refused.error),
+            Err(refused) => return (Reply::error(refused.id, refused.error), "invalid"),
         };
         let id = request.id;
-        match self.request(request, delivery).await {
+        let method = label(&request.method);
+        let reply = match self.request(request, delivery).await {
             Ok(result) => Reply::result(id, &result),
             Err(e) => Reply::error(Some(id), e),
-        }
+        };
+        (reply, method)
     }
 
     fn notification(&self, method: &str, params: Option<&RawValue>, delivery: &Delivery) {

@@ -319,6 +319,7 @@ pub(crate) async fn serve(
     router: Router,
     config: ConnConfig,
     tracker: Arc<Tracker>,
+    #[cfg(feature = "metrics")] metrics: Option<Arc<crate::telemetry::Metrics>>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
@@ -346,6 +347,10 @@ pub(crate) async fn serve(
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             // Answered without reading the request, and closed.
             refuse(stream, &drainers);
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &metrics {
+                m.refused(crate::telemetry::Refusal::Busy);
+            }
             if let Some(suppressed) = refusals.check() {
                 tracing::warn!(
                     max_connections = config.max_connections,
@@ -360,9 +365,19 @@ pub(crate) async fn serve(
         let config = config.clone();
         let tracker = tracker.clone();
         let stop = stop_rx.clone();
+        #[cfg(feature = "metrics")]
+        let metrics = metrics.clone();
         tokio::spawn(async move {
             tracker.connections.fetch_add(1, Ordering::AcqRel);
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &metrics {
+                m.connection_opened();
+            }
             connection(stream, router, &config, tracker.clone(), stop).await;
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &metrics {
+                m.connection_closed();
+            }
             tracker.connections.fetch_sub(1, Ordering::AcqRel);
             drop(slot);
             tracker.changed.notify_waiters();

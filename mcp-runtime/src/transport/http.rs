@@ -326,7 +326,34 @@ fn authenticate(
     keys.verify(token.trim()).ok_or_else(invalid)
 }
 
+/// Marks a response the dispatcher produced (it counted the request itself).
+#[derive(Clone, Copy)]
+struct Dispatched;
+
 async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Response {
+    let response = endpoint(&state, req).await;
+    #[cfg(feature = "metrics")]
+    if let Some(m) = &state.dispatcher.metrics
+        && response.extensions().get::<Dispatched>().is_none()
+    {
+        use crate::telemetry::Refusal;
+        let status = response.status().as_u16();
+        m.request("http", status);
+        let reason = match status {
+            401 => Some(Refusal::Auth),
+            413 => Some(Refusal::Size),
+            408 => Some(Refusal::Timeout),
+            503 => Some(Refusal::Busy),
+            _ => None,
+        };
+        if let Some(r) = reason {
+            m.refused(r);
+        }
+    }
+    response
+}
+
+async fn endpoint(state: &Arc<HttpState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     if let Err(r) = check_rebinding(&state.config, &parts.headers, &parts.uri) {
         return r;
@@ -383,7 +410,7 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
     };
     let declared =
         header_str(headers, &header::CONTENT_LENGTH).and_then(|l| l.parse::<usize>().ok());
-    let (bytes, budget) = match read_body(&state, body, declared).await {
+    let (bytes, budget) = match read_body(state, body, declared).await {
         Ok(read) => read,
         Err(r) => return r,
     };
@@ -404,15 +431,9 @@ async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Resp
         name: trimmed(&MCP_NAME),
         params,
     };
-    dispatch(
-        &state,
-        bytes,
-        key,
-        mcp_headers,
-        may_stream,
-        (permit, budget),
-    )
-    .await
+    let mut response = dispatch(state, bytes, key, mcp_headers, may_stream, (permit, budget)).await;
+    response.extensions_mut().insert(Dispatched);
+    response
 }
 
 /// Whether an `Accept` value admits `application/json` and
