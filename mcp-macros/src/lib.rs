@@ -1,6 +1,7 @@
 //! Procedural macros of `mcp-runtime`. Depend on `mcp-runtime` and use its
 //! re-export, `mcp_runtime::mcp_tool`; this crate is an implementation detail.
 
+mod ast;
 mod attr;
 mod expand;
 mod valid;
