@@ -278,34 +278,18 @@ fn classify_params(item: &ItemFn, raw: Vec<Option<RawParam>>, cx: &mut Ctxt) -> 
         }
     }
 
-    let arguments = match others.len() {
-        0 => Arguments::None,
-        1 => {
+    // A documented parameter is an inline argument; a single undocumented
+    // one is the arguments struct. Either is seen from the signature alone.
+    let arguments = match &others[..] {
+        [] => Arguments::None,
+        [single] if single.docs.is_empty() => {
             let raw = others.pop().expect("one element");
             for r in roles.iter_mut() {
                 if let Role::Inline(_) = r {
                     *r = Role::Arguments;
                 }
             }
-            if let Some(h) = raw.helpers.first() {
-                cx.error(
-                    h,
-                    "`#[mcp_tool]`: with a single parameter, that parameter is the arguments \
-                     struct; put `#[serde]`/`#[schemars]` attributes on the struct's fields \
-                     (they apply to parameters only when there are two or more)",
-                );
-            }
-            if let Some(what) = not_an_object(peel(&raw.ty)) {
-                cx.error(
-                    &raw.ty,
-                    format_args!(
-                        "`#[mcp_tool]`: a single parameter is the arguments struct, whose schema \
-                         must be an object, but {what} is not; take a struct that derives \
-                         `Deserialize` and `JsonSchema`, or give two or more parameters to \
-                         declare arguments inline"
-                    ),
-                );
-            }
+            check_arguments_struct(&raw, cx);
             Arguments::Struct(raw.ty)
         }
         _ => Arguments::Inline(
@@ -330,6 +314,29 @@ fn classify_params(item: &ItemFn, raw: Vec<Option<RawParam>>, cx: &mut Ctxt) -> 
         roles,
         arguments,
         ctx,
+    }
+}
+
+/// The single undocumented parameter, taken as the arguments struct.
+fn check_arguments_struct(raw: &RawParam, cx: &mut Ctxt) {
+    if let Some(h) = raw.helpers.first() {
+        cx.error(
+            h,
+            "`#[mcp_tool]`: a single parameter without a doc comment is the arguments \
+             struct; put `#[serde]`/`#[schemars]` attributes on the struct's fields \
+             (they apply to inline arguments only: documented parameters, or two or more)",
+        );
+    }
+    if let Some(what) = not_an_object(peel(&raw.ty)) {
+        cx.error(
+            &raw.ty,
+            format_args!(
+                "`#[mcp_tool]`: a single parameter without a doc comment is the arguments \
+                 struct, whose schema must be an object, but {what} is not; add a doc \
+                 comment (`/// ...`) to the parameter to make it an inline argument, or take \
+                 a struct that derives `Deserialize` and `JsonSchema`"
+            ),
+        );
     }
 }
 
@@ -820,6 +827,43 @@ mod tests {
             panic!()
         };
         assert!(p.attrs.is_empty());
+    }
+
+    #[test]
+    fn a_documented_parameter_is_inline() {
+        let t = model(
+            quote!(),
+            quote!(
+                /// Doc.
+                async fn f(
+                    /// The SKU.
+                    sku: String,
+                    ctx: ToolContext,
+                ) {
+                }
+            ),
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(t.params, [Role::Inline(0), Role::Context]);
+        let Arguments::Inline(args) = &t.arguments else {
+            panic!()
+        };
+        assert_eq!(args[0].ident, "sku");
+
+        // Undocumented, the same parameter is the arguments struct, which
+        // `String` cannot be.
+        let errs = model(
+            quote!(),
+            quote!(
+                /// Doc.
+                async fn f(sku: String, ctx: ToolContext) {}
+            ),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("add a doc comment"), "{errs:?}");
     }
 
     #[test]
