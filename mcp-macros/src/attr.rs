@@ -11,6 +11,8 @@ use darling::util::path_to_string;
 use proc_macro2::TokenStream;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use crate::diag::{closest, into_syn, list};
+
 /// `#[mcp_tool(description = "...", name = "...", title = "...", read_only, ...)]`.
 #[derive(Debug, Default)]
 pub(crate) struct ToolAttr {
@@ -103,37 +105,16 @@ impl FromMeta for ToolAttr {
 }
 
 /// The message for a key that is not one of [`KEYS`]: the closest key if
-/// one is close (Jaro-Winkler similarity above 0.8), else all of them.
+/// one is close, else all of them.
 fn unknown_key(name: &str) -> String {
-    let mut best: Option<(f64, &str)> = None;
-    for (key, _) in KEYS {
-        let score = strsim::jaro_winkler(name, key);
-        if score > 0.8 && best.is_none_or(|(s, _)| s < score) {
-            best = Some((score, key));
-        }
+    let keys = KEYS.iter().map(|(k, _)| *k);
+    match closest(name, keys.clone()) {
+        Some(key) => format!("`#[mcp_tool]`: unknown key `{name}`; did you mean `{key}`?"),
+        None => format!(
+            "`#[mcp_tool]`: unknown key `{name}`; the keys are: {}",
+            list(keys)
+        ),
     }
-    match best {
-        Some((_, key)) => format!("`#[mcp_tool]`: unknown key `{name}`; did you mean `{key}`?"),
-        None => {
-            let keys: Vec<String> = KEYS.iter().map(|(k, _)| format!("`{k}`")).collect();
-            format!(
-                "`#[mcp_tool]`: unknown key `{name}`; the keys are: {}",
-                keys.join(", ")
-            )
-        }
-    }
-}
-
-/// darling's errors as `syn::Error`s, one per problem. The messages are
-/// ours already.
-fn into_syn(err: darling::Error) -> syn::Error {
-    err.into_iter()
-        .map(|e| syn::Error::new(e.span(), e.to_string()))
-        .reduce(|mut all, e| {
-            all.combine(e);
-            all
-        })
-        .expect("a darling error holds at least one error")
 }
 
 /// A string key: `key = "..."`.

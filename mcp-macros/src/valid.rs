@@ -5,7 +5,6 @@
 //! tokens are generated here.
 
 use std::collections::HashSet;
-use std::fmt::Display;
 
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -20,30 +19,7 @@ use crate::ast::{
     Annotations, Arguments, Description, InlineArg, Invalid, Output, OutputKind, Role, Tool,
 };
 use crate::attr::{Text, ToolAttr};
-
-/// Errors found so far (serde's `Ctxt`).
-#[derive(Default)]
-pub(crate) struct Ctxt {
-    errors: Option<syn::Error>,
-}
-
-impl Ctxt {
-    /// An error spanned on `tokens` (all of them, where the compiler allows).
-    pub(crate) fn error(&mut self, tokens: impl ToTokens, msg: impl Display) {
-        self.push(syn::Error::new_spanned(tokens, msg));
-    }
-
-    pub(crate) fn push(&mut self, err: syn::Error) {
-        match &mut self.errors {
-            Some(e) => e.combine(err),
-            None => self.errors = Some(err),
-        }
-    }
-
-    pub(crate) fn into_result(self) -> Result<(), syn::Error> {
-        self.errors.map_or(Ok(()), Err)
-    }
-}
+use crate::diag::Ctxt;
 
 /// A parameter before classification.
 struct RawParam {

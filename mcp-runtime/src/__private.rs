@@ -14,7 +14,10 @@ pub use ::serde;
 pub use ::serde_json;
 
 pub use crate::context::{StateKey, ToolContext};
-pub use crate::error::McpError;
+pub use crate::error::mapping::{
+    ErrorMapping, ErrorType, Mapped, RetryAfter, ToolError, WrappedError, wrapped,
+};
+pub use crate::error::{ErrorKind, McpError};
 pub use crate::output::{ToolOutput, ToolReturn};
 
 /// The future a tool's call shim returns.
@@ -134,7 +137,7 @@ impl<T: DeserializeOwned + JsonSchema> ToolArguments for T {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the error type of an `#[mcp_tool]`",
     label = "this type must convert into `mcp_runtime::McpError`",
-    note = "return `McpError`, or implement `From<{Self}> for McpError`"
+    note = "return `McpError`, or make `{Self}` a `std::error::Error + Send + Sync + 'static` and choose its kinds with `#[derive(ToolError)]`"
 )]
 pub trait IntoMcpError: Into<McpError> {}
 impl<E: Into<McpError>> IntoMcpError for E {}
