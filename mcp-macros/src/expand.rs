@@ -177,18 +177,20 @@ fn struct_arguments(ty: &Type, locals: &Locals) -> ArgumentsCode {
 /// once, at the parameter's type, by the checks rather than also from
 /// inside the derived code.
 fn inline_arguments(fn_ident: &Ident, fields: &[InlineArg], locals: &Locals) -> ArgumentsCode {
-    let rt = rt();
     let params: Vec<Ident> = (0..fields.len())
         .map(|i| format_ident!("__McpT{i}"))
         .collect();
     let mut items = hidden_struct(fn_ident, fields, &params, &locals.hidden_struct);
-    items.extend(hidden_fns(fields, &params, locals));
+    let bounds: Vec<ArgumentBounds> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ArgumentBounds::new(i, fn_ident, f))
+        .collect();
+    items.extend(bounds.iter().map(ArgumentBounds::declare));
+    items.extend(hidden_fns(&bounds, &params, locals));
 
     let tys: Vec<&Type> = fields.iter().map(|f| &f.ty).collect();
-    let checks = tys
-        .iter()
-        .map(|ty| quote_spanned!(ty.span()=> #rt::assert_arguments::<#ty>();))
-        .collect();
+    let checks = bounds.iter().zip(&tys).map(|(b, ty)| b.check(ty)).collect();
     let inline_locals: Vec<Ident> = (0..fields.len())
         .map(|i| mixed(&format!("__mcp_arg{i}")))
         .collect();
@@ -206,6 +208,106 @@ fn inline_arguments(fn_ident: &Ident, fields: &[InlineArg], locals: &Locals) -> 
         parse,
         inline_locals,
     }
+}
+
+/// The bound traits of one inline argument: `Deserialize` and `JsonSchema`
+/// under names of its own, whose messages name the argument, through
+/// `do_not_recommend` impls so that rustc reports them rather than the bound
+/// they stand for (with its list of every type that has it).
+struct ArgumentBounds {
+    deserialize: Ident,
+    schema: Ident,
+    /// A fn whose bounds are the argument's.
+    check: Ident,
+    /// The argument, for the messages.
+    name: String,
+    /// The tool's fn, for the messages.
+    tool: String,
+    /// `#[serde(default)]`: the type must also be `Default`.
+    needs_default: bool,
+}
+
+impl ArgumentBounds {
+    fn new(i: usize, fn_ident: &Ident, field: &InlineArg) -> ArgumentBounds {
+        ArgumentBounds {
+            deserialize: format_ident!("__McpDeserialize{i}"),
+            schema: format_ident!("__McpSchema{i}"),
+            check: format_ident!("__mcp_check_argument{i}"),
+            name: unraw(&field.ident),
+            tool: unraw(fn_ident),
+            needs_default: field.needs_default,
+        }
+    }
+
+    /// The two traits and their impls, and the check fn.
+    fn declare(&self) -> TokenStream {
+        let rt = rt();
+        let Self {
+            deserialize,
+            schema,
+            check,
+            name,
+            tool,
+            ..
+        } = self;
+        let bounds = self.bounds();
+        let message = |what: &str| {
+            format!(
+                "the argument `{name}` of the tool `{tool}` has type `{{Self}}`, which does \
+                 not implement `{what}`"
+            )
+        };
+        let label = |what: &str| format!("the type of `{name}` must implement `{what}`");
+        let note = |derive: &str| {
+            format!(
+                "derive it on the type: `#[derive({derive})]`; for a type made of others, \
+                 such as `Vec<Item>`, on those"
+            )
+        };
+        let (de_message, de_label, de_note) = (
+            message("serde::Deserialize"),
+            label("serde::Deserialize"),
+            note("Deserialize"),
+        );
+        let (js_message, js_label, js_note) = (
+            message("schemars::JsonSchema"),
+            label("schemars::JsonSchema"),
+            note("JsonSchema"),
+        );
+        quote! {
+            #[diagnostic::on_unimplemented(message = #de_message, label = #de_label, note = #de_note)]
+            trait #deserialize: #rt::serde::de::DeserializeOwned {}
+            #[diagnostic::do_not_recommend]
+            impl<T: #rt::serde::de::DeserializeOwned> #deserialize for T {}
+            #[diagnostic::on_unimplemented(message = #js_message, label = #js_label, note = #js_note)]
+            trait #schema: #rt::schemars::JsonSchema {}
+            #[diagnostic::do_not_recommend]
+            impl<T: #rt::schemars::JsonSchema> #schema for T {}
+            const fn #check<T: #bounds>() {}
+        }
+    }
+
+    /// The bound check of the argument's type, spanned on it.
+    fn check(&self, ty: &Type) -> TokenStream {
+        let check = &self.check;
+        quote_spanned!(ty.span()=> #check::<#ty>();)
+    }
+
+    /// The bounds of the argument's type parameter in the hidden fns.
+    fn bounds(&self) -> TokenStream {
+        let (deserialize, schema) = (&self.deserialize, &self.schema);
+        if self.needs_default {
+            quote!(#deserialize + #schema + ::core::default::Default)
+        } else {
+            quote!(#deserialize + #schema)
+        }
+    }
+}
+
+/// An ident as written in messages: without `r#`.
+fn unraw(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
 }
 
 /// The hidden struct, generic over `params`, its fields' types.
@@ -243,8 +345,9 @@ fn hidden_struct(
 }
 
 /// The fns through which the hidden struct is used, whose bounds are
-/// checked at each parameter's type.
-fn hidden_fns(fields: &[InlineArg], params: &[Ident], locals: &Locals) -> TokenStream {
+/// checked at each argument's type. They reach the struct's derived impls
+/// through `Hidden`, which keeps a failed derive from a second error here.
+fn hidden_fns(bounds: &[ArgumentBounds], params: &[Ident], locals: &Locals) -> TokenStream {
     let rt = rt();
     let Locals {
         value,
@@ -252,24 +355,24 @@ fn hidden_fns(fields: &[InlineArg], params: &[Ident], locals: &Locals) -> TokenS
         hidden_struct: hidden,
         ..
     } = locals;
-    let bounds = fields.iter().map(|f| {
-        if f.needs_default {
-            quote!(#rt::ToolArguments + ::core::default::Default)
-        } else {
-            quote!(#rt::ToolArguments)
-        }
-    });
+    let bounds = bounds.iter().map(ArgumentBounds::bounds);
     let generics = quote!(<#(#params: #bounds),*>);
+    let reach = quote! {
+        #[allow(unused_imports)]
+        use #rt::{DeriveFailed as _, ViaDerive as _};
+    };
     quote! {
         fn __mcp_input_schema #generics(
             #settings: &#rt::schemars::generate::SchemaSettings,
         ) -> #rt::schemars::Schema {
-            #rt::input_schema_for::<#hidden<#(#params),*>>(#settings)
+            #reach
+            (&#rt::Hidden::<#hidden<#(#params),*>>::NEW).input_schema(#settings)
         }
         fn __mcp_parse_arguments #generics(
             #value: #rt::serde_json::Value,
         ) -> ::core::result::Result<#hidden<#(#params),*>, #rt::McpError> {
-            #rt::parse_arguments::<#hidden<#(#params),*>>(#value)
+            #reach
+            (&#rt::Hidden::<#hidden<#(#params),*>>::NEW).parse(#value)
         }
     }
 }
@@ -399,8 +502,7 @@ fn option<T: ToTokens>(v: Option<&T>) -> TokenStream {
 
 /// `get_order` → `GetOrder`, for the hidden struct's schema title.
 fn pascal_case(ident: &syn::Ident) -> String {
-    let s = ident.to_string();
-    let s = s.strip_prefix("r#").unwrap_or(&s);
+    let s = unraw(ident);
     let mut out = String::with_capacity(s.len());
     let mut upper = true;
     for c in s.chars() {
@@ -476,6 +578,15 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("search (__mcp_arg0 , __mcp_arg1)"), "{out}");
+        // each argument's bounds have messages that name it
+        assert!(
+            out.contains("the argument `limit` of the tool `search` has type `{Self}`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("fn __mcp_input_schema < __McpT0 : __McpDeserialize0 + __McpSchema0 , __McpT1 : __McpDeserialize1 + __McpSchema1 + :: core :: default :: Default >"),
+            "{out}"
+        );
         assert!(out.contains("finish_plain :: < Vec < String > >"), "{out}");
         // the emitted fn has no attributes on its parameters
         assert!(
