@@ -78,7 +78,7 @@ impl FromMeta for ToolAttr {
                 NestedMeta::Lit(lit) => {
                     errors.push(
                         darling::Error::custom(
-                            "`#[mcp_tool]`: Unexpected meta-item format `literal`",
+                            "`#[mcp_tool]`: expected `key = \"value\"` or a flag, not a literal",
                         )
                         .with_span(lit),
                     );
@@ -209,6 +209,15 @@ mod tests {
             e.to_string(),
             "`#[mcp_tool]`: unknown key `zzz`; the keys are: `description`, `destructive`, \
              `idempotent`, `name`, `open_world`, `read_only`, `title`"
+        );
+    }
+
+    #[test]
+    fn a_literal_is_not_a_key() {
+        let e = ToolAttr::parse(quote!("Look up an order.")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`#[mcp_tool]`: expected `key = \"value\"` or a flag, not a literal"
         );
     }
 
