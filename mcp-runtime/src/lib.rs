@@ -26,7 +26,7 @@ pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
 pub use jsonrpc::codes;
 pub use limits::Rate;
-pub use mcp_macros::mcp_tool;
+pub use mcp_macros::{ToolError, mcp_tool};
 pub use output::{Content, ResourceBody, ToolOutput, ToolReturn};
 pub use registry::{Registry, RegistryError, ToolInfo};
 pub use server::{BuildError, ServeError, Server, ServerBuilder};
@@ -38,7 +38,8 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, ErrorKind, LogLevel, McpError, Server, ToolContext, ToolOutput, mcp_tool,
+        Content, ErrorKind, LogLevel, McpError, Server, ToolContext, ToolError, ToolOutput,
+        mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
