@@ -182,6 +182,7 @@ impl fmt::Display for Finding {
 pub fn lint(schema: &Value, kind: SchemaKind) -> Vec<Finding> {
     let mut cx = Cx {
         kind,
+        embeds_ids: declares_id(schema, 0),
         findings: Vec::new(),
     };
     if kind == SchemaKind::Input && schema.get("type").and_then(Value::as_str) != Some("object") {
@@ -224,7 +225,7 @@ const BOOLEAN_VALUED: [&str; 4] = [
 
 /// Keywords that constrain an instance (the Inspector's list): a schema with
 /// none of them (and no `if` with `then`/`else`) accepts every value.
-const CONSTRAINING: [&str; 46] = [
+const CONSTRAINING: [&str; 43] = [
     "type",
     "enum",
     "const",
@@ -268,17 +269,15 @@ const CONSTRAINING: [&str; 46] = [
     "$ref",
     "$dynamicRef",
     "$recursiveRef",
-    // Not constraining, but resolved by a validator to something that may be:
-    // reported by their own rules instead.
-    "$defs",
-    "definitions",
-    "$schema",
 ];
 
 const DIALECT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
 struct Cx {
     kind: SchemaKind,
+    /// Whether the document declares an `$id` anywhere: a `$ref` that is not
+    /// a fragment may then name a resource embedded in it.
+    embeds_ids: bool,
     findings: Vec<Finding>,
 }
 
@@ -356,6 +355,24 @@ impl Loc {
             Step::Indexed(k, i) => self.key(k).index(i),
         }
     }
+}
+
+fn declares_id(node: &Value, depth: usize) -> bool {
+    let Some(obj) = node.as_object().filter(|_| depth <= MAX_DEPTH) else {
+        return false;
+    };
+    if obj
+        .get("$id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| !id.is_empty())
+    {
+        return true;
+    }
+    let mut found = false;
+    visit_subschemas(obj, &mut |_, child| {
+        found = found || declares_id(child, depth + 1);
+    });
+    found
 }
 
 fn keyword_of(step: Step<'_>) -> &str {
@@ -492,7 +509,7 @@ fn lint_node(obj: &Map<String, Value>, loc: &Loc, parent_keyword: Option<&str>, 
         let Some(Value::String(target)) = obj.get(key) else {
             continue;
         };
-        if target.starts_with('#') {
+        if target.starts_with('#') || cx.embeds_ids {
             cx.add(
                 Rule::LocalRef,
                 Severity::Warning,
@@ -691,6 +708,31 @@ mod tests {
         let f = lint_tool(&tool);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].rule, Rule::InputNotObject);
+    }
+
+    #[test]
+    fn a_ref_to_an_embedded_resource_is_not_remote() {
+        let schema = json!({
+            "type": "object",
+            "properties": { "a": { "$ref": "https://example.com/a", "description": "A." } },
+            "$defs": { "A": { "$id": "https://example.com/a", "type": "string" } }
+        });
+        let rules: Vec<Rule> = lint(&schema, SchemaKind::Output)
+            .iter()
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(rules, [Rule::Defs, Rule::LocalRef]);
+    }
+
+    #[test]
+    fn only_validation_keywords_make_a_schema_typed() {
+        // As the Inspector reads it: `$schema`, `$defs`, annotations constrain nothing.
+        let f = lint(
+            &json!({ "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "T" }),
+            SchemaKind::Output,
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].rule, f[0].path.as_str()), (Rule::UntypedSchema, ""));
     }
 
     #[test]
