@@ -70,6 +70,7 @@ struct Priced {
 #[derive(Serialize, JsonSchema)]
 struct Discount {
     /// Percent off.
+    #[schemars(example = 300)]
     percent: u8,
 }
 
@@ -144,7 +145,15 @@ fn hand_written_parts_of_derived_schemas_are_linted_the_rest_is_portable() {
 #[test]
 fn the_contract_check_reports_every_finding_with_the_tool_and_the_fix() {
     let problems = mcp_runtime::testing::check_contracts().unwrap_err();
-    assert_eq!(problems.len(), 9, "{problems:#?}");
+    assert_eq!(problems.len(), 10, "{problems:#?}");
+    // Examples are checked inside a nullable object too.
+    assert!(
+        problems.iter().any(|p| p.contains(
+            "tool `price`: example of `(output).discount.percent` does not match its schema: \
+             300 is greater than the maximum of 255"
+        )),
+        "{problems:#?}"
+    );
     let line = problems
         .iter()
         .find(|p| p.contains("outputSchema.properties.raw"))
@@ -195,7 +204,7 @@ fn old_spelling_lock(registry: &mcp_runtime::Registry) -> serde_json::Value {
             "anyOf": [
                 {
                     "type": "object",
-                    "properties": { "percent": { "type": "integer", "minimum": 0, "maximum": 255, "description": "Percent off." } },
+                    "properties": { "percent": { "type": "integer", "minimum": 0, "maximum": 255, "description": "Percent off.", "examples": [300] } },
                     "required": ["percent"]
                 },
                 { "type": "null" }
@@ -206,7 +215,7 @@ fn old_spelling_lock(registry: &mcp_runtime::Registry) -> serde_json::Value {
     out["discount"] = json!({
         "type": ["object", "null"],
         "description": "The discount, if any.",
-        "properties": { "percent": { "type": "integer", "format": "uint8", "minimum": 0, "description": "Percent off." } },
+        "properties": { "percent": { "type": "integer", "format": "uint8", "minimum": 0, "description": "Percent off.", "examples": [300] } },
         "required": ["percent"]
     });
     out["count"] = json!({ "type": "integer", "format": "uint32", "minimum": 0, "description": "A count: derived, so portable." });

@@ -73,7 +73,10 @@ pub fn check_contracts() -> Result<Registry, Vec<String>> {
 }
 
 fn bad_examples(schema: &Value, path: &str, out: &mut Vec<(String, String)>) {
-    let Some(obj) = schema.as_object() else {
+    // A nullable object keeps its properties in an `anyOf` branch: look
+    // through it.
+    let joined = crate::schema::joined_type_union(schema);
+    let Some(obj) = joined.as_object() else {
         return;
     };
     if let Some(Value::Array(examples)) = obj.get("examples") {
