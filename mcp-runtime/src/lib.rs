@@ -13,6 +13,7 @@ mod notify;
 pub mod output;
 pub mod registry;
 mod schema;
+pub mod schema_lint;
 pub mod server;
 #[cfg(feature = "metrics")]
 mod telemetry;

@@ -151,6 +151,11 @@ fn compare_schema(
     dir: Direction,
     d: &mut ContractDiff,
 ) {
+    // A nullable value is published as `anyOf` branches; compare it whole.
+    let (old, new) = (
+        &*crate::schema::joined_type_union(old),
+        &*crate::schema::joined_type_union(new),
+    );
     let label = if path.is_empty() {
         "(root)".to_owned()
     } else {

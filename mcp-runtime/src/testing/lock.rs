@@ -24,6 +24,20 @@ pub fn contract_of(registry: &Registry) -> Value {
     json!({ "tools": tools })
 }
 
+/// Respell the schemas of a contract as the runtime publishes them now.
+fn portable_schemas(contract: &mut Value) {
+    let Some(Value::Object(tools)) = contract.get_mut("tools") else {
+        return;
+    };
+    for tool in tools.values_mut() {
+        for key in ["inputSchema", "outputSchema"] {
+            if let Some(schema) = tool.get_mut(key) {
+                crate::schema::portable(schema);
+            }
+        }
+    }
+}
+
 /// Compare the registry's contract with the lock file at `path`.
 ///
 /// - No lock file: it is written (outside CI) and the check passes with a note;
@@ -68,12 +82,22 @@ pub fn check_contract_lock(registry: &Registry, path: &Path) -> Result<Option<St
             path.display()
         )
     })?;
-    let diff = compare_contracts(&locked, &current);
-    if diff.is_empty() && locked == current {
-        return Ok(None);
+    // Compared in one spelling: a lock written before schemas were published
+    // portably (`type` arrays, `format: "uint32"`) holds the same contract.
+    let (mut old, mut new) = (locked.clone(), current.clone());
+    portable_schemas(&mut old);
+    portable_schemas(&mut new);
+    let diff = compare_contracts(&old, &new);
+    let same = diff.is_empty() && old == new;
+    if update && locked != current {
+        return write(&if same {
+            "rewritten in the current spelling; the contract is unchanged".to_owned()
+        } else {
+            format!("rewritten with these changes:\n{diff}")
+        });
     }
-    if update {
-        return write(&format!("rewritten with these changes:\n{diff}"));
+    if same {
+        return Ok(None);
     }
     if !diff.breaking.is_empty() {
         return Err(format!(
