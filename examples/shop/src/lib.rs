@@ -23,7 +23,7 @@
 
 use std::path::Path;
 
-use mcp_runtime::{BuildError, Server};
+use mcp_runtime::{BuildError, Server, ServerBuilder};
 
 pub mod catalog;
 pub mod customers;
@@ -75,9 +75,14 @@ impl Shop {
 
 /// The shop's MCP server over `shop`: every `#[mcp_tool]` of this crate.
 pub fn server(shop: Shop) -> Result<Server, BuildError> {
+    builder(shop).build()
+}
+
+/// The builder of [`server`], to set limits, keys or the call timeout
+/// before building.
+pub fn builder(shop: Shop) -> ServerBuilder {
     Server::builder("shop", env!("CARGO_PKG_VERSION"))
         .title("Demo Shop")
         .instructions(INSTRUCTIONS)
         .state(shop)
-        .build()
 }
