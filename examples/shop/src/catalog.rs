@@ -104,7 +104,7 @@ async fn search_products(
     let window = Window::new(args.page, args.page_size);
     let category = args.category;
     let in_stock_only = args.in_stock_only.unwrap_or(false);
-    db.run(move |conn| {
+    db.read(&ctx, move |conn| {
         let (currency, _) = tenant_terms(conn, &tenant)?;
         let mut sql = String::from(
             "SELECT * FROM (
@@ -276,8 +276,10 @@ async fn check_inventory(
         }
     }
     let warehouse = args.warehouse_id;
-    db.run(move |conn| inventory(conn, &tenant, &ids, warehouse.as_deref()))
-        .await
+    db.read(&ctx, move |conn| {
+        inventory(conn, &tenant, &ids, warehouse.as_deref())
+    })
+    .await
 }
 
 fn inventory(

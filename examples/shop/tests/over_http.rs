@@ -1,17 +1,20 @@
 //! The shop over a real socket, in conditions the in-process tests do not
-//! make: hostile search text.
+//! make: the database's write lock held by another connection (as another
+//! process would), cancels and time limits racing the commits of
+//! `create_quote` and `submit_return`, and hostile search text.
 //!
 //! Each test starts the shop's server on `127.0.0.1:0` over a freshly seeded
 //! SQLite file in a temp dir and calls it as the platform's hub does: one
 //! bearer key, `tenantId` in every call's arguments.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
-use mcp_runtime::ApiKey;
+use mcp_runtime::{ApiKey, ServerBuilder};
 use mcp_tests::{HttpResponse, Post, TestServer};
-use rusqlite::Connection;
+use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 use shop::Shop;
 
@@ -24,8 +27,9 @@ struct Served {
 }
 
 impl Served {
-    /// Serve the shop over a new database.
-    async fn start() -> Served {
+    /// Serve the shop over a new database; `configure` may set the call
+    /// timeout and such on the shop's builder.
+    async fn start(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Served {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "shop-over-http-{}-{}",
@@ -38,7 +42,7 @@ impl Served {
         let builder = shop::builder(shop)
             .keys_from_env(false)
             .api_key(ApiKey::new("hub", HUB).unwrap());
-        let server = TestServer::start(builder.build().expect("the shop builds")).await;
+        let server = TestServer::start(configure(builder).build().expect("the shop builds")).await;
         Served { server, dir }
     }
 
@@ -48,6 +52,12 @@ impl Served {
 
     fn db(&self) -> PathBuf {
         self.dir.join("shop.db")
+    }
+
+    /// A number read from the database directly, not through the tools.
+    fn count(&self, sql: &str, key: &str) -> i64 {
+        let conn = Connection::open(self.db()).unwrap();
+        conn.query_row(sql, params![key], |r| r.get(0)).unwrap()
     }
 
     /// Call `tool` for `tenant` and wait for the answer.
@@ -68,6 +78,19 @@ fn call(id: u64, tenant: &str, tool: &str, mut args: Value) -> Post {
     Post::json(&json!({
         "jsonrpc": "2.0", "id": id, "method": "tools/call",
         "params": { "name": tool, "arguments": args }
+    }))
+    .bearer(HUB)
+}
+
+/// Send `post` in a task of its own; its response is awaited later.
+fn in_flight(addr: SocketAddr, post: Post) -> tokio::task::JoinHandle<HttpResponse> {
+    tokio::spawn(async move { post.send(addr).await })
+}
+
+fn cancel(id: u64) -> Post {
+    Post::json(&json!({
+        "jsonrpc": "2.0", "method": "notifications/cancelled",
+        "params": { "requestId": id, "reason": "the user gave up" }
     }))
     .bearer(HUB)
 }
@@ -105,11 +128,319 @@ impl Answer {
     }
 }
 
+fn cancelled() -> Answer {
+    Answer::Err("server_error".into(), "the call was cancelled".into())
+}
+
+fn money(amount: &str, currency: &str) -> Value {
+    json!({ "amount": amount, "currency": currency })
+}
+
+/// A write transaction held open on the shop's file by a second connection,
+/// as another process would hold it; rolled back on drop.
+struct WriteLock(Connection);
+
+impl WriteLock {
+    fn take(db: &Path) -> WriteLock {
+        let conn = Connection::open(db).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        WriteLock(conn)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        self.0.execute_batch("ROLLBACK").unwrap();
+    }
+}
+
+/// The shop's two writes, with what each leaves in the database.
+#[derive(Clone, Copy)]
+enum Write {
+    Quote,
+    Return,
+}
+
+impl Write {
+    fn tool(self) -> &'static str {
+        match self {
+            Write::Quote => "create_quote",
+            Write::Return => "submit_return",
+        }
+    }
+
+    fn args(self, key: &str) -> Value {
+        match self {
+            Write::Quote => json!({
+                "customerId": "CUS-1002",
+                "items": [{ "productId": "PRD-1004", "quantity": 2 }],
+                "idempotencyKey": key
+            }),
+            Write::Return => json!({
+                "orderNumber": "ORD-10001",
+                "items": [{ "productId": "PRD-1008", "quantity": 1, "reason": "damaged" }],
+                "idempotencyKey": key
+            }),
+        }
+    }
+
+    /// Its tables: the header, the lines, the lines' column naming their
+    /// header, and the header's number column.
+    fn tables(self) -> [&'static str; 4] {
+        match self {
+            Write::Quote => ["quotes", "quote_lines", "quote_id", "number"],
+            Write::Return => ["returns", "return_items", "return_id", "rma_number"],
+        }
+    }
+
+    /// How many records the write with idempotency key `key` left: headers, lines.
+    fn rows(self, served: &Served, key: &str) -> (i64, i64) {
+        let [header, lines, parent, _] = self.tables();
+        (
+            served.count(
+                &format!("SELECT COUNT(*) FROM {header} WHERE idempotency_key = ?1"),
+                key,
+            ),
+            served.count(
+                &format!(
+                    "SELECT COUNT(*) FROM {lines} l JOIN {header} h ON h.id = l.{parent}
+                     WHERE h.idempotency_key = ?1"
+                ),
+                key,
+            ),
+        )
+    }
+
+    /// The record's number as the database holds it, if any.
+    fn stored_number(self, served: &Served, key: &str) -> Option<String> {
+        let [header, _, _, number] = self.tables();
+        let conn = Connection::open(served.db()).unwrap();
+        conn.query_row(
+            &format!("SELECT {number} FROM {header} WHERE idempotency_key = ?1"),
+            params![key],
+            |r| r.get(0),
+        )
+        .ok()
+    }
+
+    /// The number in the tool's result.
+    fn answered_number(self, result: &Value) -> String {
+        let field = match self {
+            Write::Quote => "quoteNumber",
+            Write::Return => "rmaNumber",
+        };
+        result[field].as_str().unwrap().to_owned()
+    }
+
+    /// Assert `result` is this write, created fresh (the first of its kind).
+    fn assert_created(self, result: &Value) {
+        match self {
+            Write::Quote => {
+                assert_eq!(result["quoteNumber"], "QUO-000001", "{result}");
+                assert_eq!(result["customerId"], "CUS-1002");
+                assert_eq!(
+                    result["lines"],
+                    json!([{ "productId": "PRD-1004", "name": "Daypack 20L", "quantity": 2,
+                             "unitPrice": money("59.90", "EUR"), "lineTotal": money("119.80", "EUR") }])
+                );
+                // Standard tier, no discount; 19 % VAT on 119.80 = 22.76.
+                assert_eq!(result["subtotal"], money("119.80", "EUR"));
+                assert_eq!(result["discount"], money("0.00", "EUR"));
+                assert_eq!(result["tax"], money("22.76", "EUR"));
+                assert_eq!(result["total"], money("142.56", "EUR"));
+            }
+            Write::Return => {
+                assert_eq!(result["rmaNumber"], "RMA-000001", "{result}");
+                assert_eq!(result["orderNumber"], "ORD-10001");
+                assert_eq!(
+                    result["items"],
+                    json!([{ "productId": "PRD-1008", "name": "Titanium Camping Mug", "quantity": 1,
+                             "reason": "damaged", "refundAmount": money("24.50", "EUR") }])
+                );
+                assert_eq!(result["refundTotal"], money("24.50", "EUR"));
+            }
+        }
+    }
+}
+
+/// After a write answered "cancelled" or "timed out" and the lock is gone:
+/// nothing of it is in the database, and a retry with the same key creates
+/// the record afresh.
+async fn assert_no_effect_then_retry(served: &Served, write: Write, key: &str) {
+    // A read of the same tenant: on a shop that serializes every query on
+    // one connection it queues behind the abandoned write, so a commit that
+    // write would still make has happened before the rows are counted.
+    served
+        .call(
+            90,
+            "acme",
+            "get_order",
+            json!({ "orderNumber": "ORD-10002" }),
+        )
+        .await
+        .ok();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        write.rows(served, key),
+        (0, 0),
+        "{} answered that it did not happen, but its records are in the database",
+        write.tool()
+    );
+    let retry = served
+        .call(91, "acme", write.tool(), write.args(key))
+        .await
+        .ok();
+    write.assert_created(&retry);
+    assert_eq!(write.rows(served, key), (1, 1));
+    assert_eq!(
+        write.stored_number(served, key),
+        Some(write.answered_number(&retry))
+    );
+}
+
+/// A write waiting for the lock is cancelled: it answers "cancelled" while
+/// the lock is still held, and leaves nothing behind once it is released.
+async fn cancelled_while_waiting_for_the_lock(write: Write) {
+    let served = Served::start(|b| b).await;
+    let key = "cancel-me-000001";
+    let lock = WriteLock::take(&served.db());
+    let addr = served.addr();
+    let pending = in_flight(addr, call(1, "acme", write.tool(), write.args(key)));
+    // Time for the call to reach the database and wait on the lock.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(cancel(1).send(addr).await.status, 202);
+    let r = tokio::time::timeout(Duration::from_secs(3), pending)
+        .await
+        .expect("a cancel while waiting for the lock is answered without waiting for it")
+        .unwrap();
+    assert_eq!(Answer::of(&r), cancelled());
+    drop(lock);
+    assert_no_effect_then_retry(&served, write, key).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_quote_cancelled_behind_a_lock_commits_nothing() {
+    cancelled_while_waiting_for_the_lock(Write::Quote).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_submit_return_cancelled_behind_a_lock_commits_nothing() {
+    cancelled_while_waiting_for_the_lock(Write::Return).await;
+}
+
+/// A write waiting for the lock runs over the call's time limit: it answers
+/// "timed out" at its limit, and leaves nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_times_out_behind_a_lock_commits_nothing() {
+    for write in [Write::Quote, Write::Return] {
+        let served = Served::start(|b| b.call_timeout(Duration::from_millis(600))).await;
+        let key = "time-me-out-0001";
+        let lock = WriteLock::take(&served.db());
+        let started = Instant::now();
+        let answer = served.call(1, "acme", write.tool(), write.args(key)).await;
+        assert_eq!(
+            answer,
+            Answer::Err(
+                "server_error".into(),
+                "the tool call timed out after 600 ms".into()
+            )
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "answered after {:?}, not at its time limit",
+            started.elapsed()
+        );
+        drop(lock);
+        assert_no_effect_then_retry(&served, write, key).await;
+    }
+}
+
+/// Writes queued behind a lock, cancelled at staggered moments before and
+/// after the lock is released: every answer agrees with the database. A
+/// cancelled or timed-out answer left nothing; a write that committed
+/// answered with exactly what it committed, however late the cancel came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_of_a_cancelled_write_agrees_with_the_database() {
+    const CALLS: u64 = 12;
+    let served = Served::start(|b| b).await;
+    let addr = served.addr();
+    let key = |i: u64| format!("staggered-key-{i:04}");
+    let lock = WriteLock::take(&served.db());
+    let mut pending = Vec::new();
+    for i in 0..CALLS {
+        let args = json!({
+            "customerId": "CUS-1001",
+            "items": [{ "productId": "PRD-1001", "quantity": i + 1 }],
+            "idempotencyKey": key(i)
+        });
+        pending.push(in_flight(addr, call(i, "acme", "create_quote", args)));
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The first third is cancelled while everything waits on the lock.
+    for i in 0..CALLS / 3 {
+        assert_eq!(cancel(i).send(addr).await.status, 202);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(lock);
+    // The rest race their cancels: some land before the commit, some after.
+    for i in CALLS / 3..CALLS {
+        assert_eq!(cancel(i).send(addr).await.status, 202);
+        tokio::time::sleep(Duration::from_millis(2 * i)).await;
+    }
+    let mut committed = 0;
+    for (i, p) in pending.into_iter().enumerate() {
+        let i = i as u64;
+        let answer = Answer::of(&p.await.unwrap());
+        if i < CALLS / 3 {
+            assert_eq!(
+                answer,
+                cancelled(),
+                "call {i} was cancelled while it waited"
+            );
+        }
+        let (headers, lines) = Write::Quote.rows(&served, &key(i));
+        match answer {
+            Answer::Ok(quote) => {
+                committed += 1;
+                assert_eq!((headers, lines), (1, 1), "call {i} answered {quote}");
+                assert_eq!(
+                    Write::Quote.stored_number(&served, &key(i)),
+                    Some(Write::Quote.answered_number(&quote))
+                );
+                assert_eq!(quote["lines"][0]["quantity"], json!(i + 1));
+            }
+            Answer::Err(kind, message) => {
+                assert_eq!(
+                    (kind.as_str(), message.as_str()),
+                    ("server_error", "the call was cancelled"),
+                    "call {i}"
+                );
+                assert_eq!(
+                    (headers, lines),
+                    (0, 0),
+                    "call {i} answered cancelled, but its quote is in the database"
+                );
+            }
+        }
+    }
+    let all = served.count(
+        "SELECT COUNT(*) FROM quotes WHERE idempotency_key LIKE ?1",
+        "staggered-key-%",
+    );
+    assert_eq!(
+        all, committed,
+        "the database holds exactly the answered quotes"
+    );
+    // The late cancels race the commits; the writes they came too late for
+    // answered with their quotes.
+    assert!(committed >= 1, "no write of the race committed");
+}
+
 // ---------------------------------------------------------------- search text
 
 #[tokio::test]
 async fn search_text_with_control_characters_is_refused() {
-    let served = Served::start().await;
+    let served = Served::start(|b| b).await;
     for (field, text) in [
         ("query", "\u{0}zzzzzz"),
         ("query", "tent\u{0}"),
@@ -136,7 +467,7 @@ async fn search_text_with_control_characters_is_refused() {
 
 #[tokio::test]
 async fn like_wildcards_in_a_query_match_themselves() {
-    let served = Served::start().await;
+    let served = Served::start(|b| b).await;
     {
         let conn = Connection::open(served.db()).unwrap();
         conn.execute_batch(

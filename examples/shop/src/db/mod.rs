@@ -1,18 +1,25 @@
-//! The SQLite database: opening, schema, seeding, running queries off the
-//! async runtime, and what the tools' queries share (ownership checks,
-//! idempotent replays, enums stored as text).
+//! The SQLite database: opening, schema, seeding, running reads and writes
+//! off the async runtime with honest cancellation, and what the tools'
+//! queries share (ownership checks, idempotent replays, enums stored as text).
+
+mod pool;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use mcp_runtime::McpError;
+use mcp_runtime::{Interrupt, McpError, ToolContext};
 use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 
 use crate::seed;
+use pool::Pool;
+
+/// How long a write waits for the write lock while another connection (or
+/// process) holds it, before it fails.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Version of the schema below, kept in `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 1;
@@ -173,13 +180,15 @@ CREATE TABLE IF NOT EXISTS return_items (
 
 /// A handle on the shop's SQLite database; cheap to clone.
 ///
-/// One connection behind a mutex. Every query runs on tokio's blocking pool
-/// (`Db::run`) so that SQLite never blocks the async runtime. That is enough
-/// for a demo; a busy server would use a pool of connections (WAL mode lets
-/// readers run beside the writer).
+/// One connection, lent to one call at a time. Every query runs on tokio's
+/// blocking pool through [`ToolContext::run_blocking`], so that SQLite never
+/// blocks the async runtime and a call's answer is its work's own result:
+/// `Db::write` checks for a cancellation or timeout right before it
+/// commits, so a call that answers "cancelled" or "timed out" left nothing
+/// in the database, and a write that committed answers with what it wrote.
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    conns: Arc<Pool>,
     path: PathBuf,
 }
 
@@ -196,7 +205,7 @@ impl Db {
     pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Db> {
         let path = path.as_ref().to_path_buf();
         let mut conn = Connection::open(&path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(LOCK_WAIT)?;
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -211,7 +220,7 @@ impl Db {
         }
         tx.commit()?;
         Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
+            conns: Pool::new(vec![conn]),
             path,
         })
     }
@@ -221,22 +230,76 @@ impl Db {
         &self.path
     }
 
-    /// Run `f` with the connection on tokio's blocking pool.
+    /// Run the queries `f` of the call `ctx`, in one read transaction (one
+    /// snapshot of the database for all of them).
     ///
     /// A panic in `f` or a database error becomes a private `server_error`.
-    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, McpError>
+    pub(crate) async fn read<T, F>(&self, ctx: &ToolContext, f: F) -> Result<T, McpError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, McpError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, McpError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            // A panic while the lock was held left no open transaction behind
-            // (rusqlite rolls back on drop), so the connection is still usable.
-            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut conn)
+        let mut conn = self.conns.lease().await;
+        ctx.run_blocking(move |_| {
+            // A write before may have left its busy handler behind.
+            conn.busy_timeout(LOCK_WAIT)?;
+            let tx = conn.transaction()?;
+            f(&tx)
         })
-        .await?
+        .await
+    }
+
+    /// Run the write `f` of the call `ctx` in one IMMEDIATE transaction and
+    /// commit it, unless the call was cancelled or timed out by then: then
+    /// the transaction is rolled back and the call answers so. An `Err` of
+    /// `f` rolls back too.
+    ///
+    /// IMMEDIATE takes the write lock at the start, so concurrent retries
+    /// with one idempotency key, even from other processes, are serialized
+    /// and the replay check inside `f` holds. While another connection holds
+    /// the lock, the write waits up to `LOCK_WAIT`, and stops waiting as
+    /// soon as the call is cancelled or times out.
+    ///
+    /// A panic in `f` or a database error becomes a private `server_error`.
+    pub(crate) async fn write<T, F>(&self, ctx: &ToolContext, f: F) -> Result<T, McpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, McpError> + Send + 'static,
+    {
+        let mut conn = self.conns.lease().await;
+        ctx.run_blocking(move |interrupt| {
+            conn.busy_handler(Some(wait_for_lock(interrupt.clone())))?;
+            let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    interrupt.check()?;
+                    return Err(e.into());
+                }
+            };
+            let written = f(&tx)?;
+            interrupt.check()?;
+            tx.commit()?;
+            Ok(written)
+        })
+        .await
+    }
+}
+
+/// SQLite's busy handler for a write: while another connection holds the
+/// write lock, sleep a little and try again, for up to `LOCK_WAIT`, but give
+/// up at once when the call is cancelled or times out (SQLite's own busy
+/// timeout cannot be told).
+fn wait_for_lock(interrupt: Interrupt) -> impl FnMut(i32) -> bool + Send + 'static {
+    const SLEEPS_MS: [u64; 6] = [1, 2, 5, 10, 20, 25];
+    let deadline = Instant::now() + LOCK_WAIT;
+    move |attempt| {
+        if interrupt.is_cancelled() || Instant::now() >= deadline {
+            return false;
+        }
+        let step = usize::try_from(attempt).unwrap_or(usize::MAX);
+        let ms = SLEEPS_MS[step.min(SLEEPS_MS.len() - 1)];
+        std::thread::sleep(Duration::from_millis(ms));
+        true
     }
 }
 
