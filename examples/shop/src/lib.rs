@@ -21,6 +21,7 @@
 //!   another tenant's record → `permission_denied` (see [`db`] for why the
 //!   two are told apart), anything else → a private `server_error`.
 
+use std::num::NonZeroUsize;
 use std::path::Path;
 
 use mcp_runtime::{BuildError, Server, ServerBuilder};
@@ -60,10 +61,17 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// Open the shop's database at `path`, creating and seeding it on first use.
+    /// Open the shop's database at `path`, creating and seeding it on first
+    /// use, with [`db::DEFAULT_READERS`] reader connections.
     pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Shop> {
+        Shop::open_with(path, db::DEFAULT_READERS)
+    }
+
+    /// [`Shop::open`] with `readers` read-only connections beside the writer:
+    /// as many reads can run at once (see [`Db`]).
+    pub fn open_with(path: impl AsRef<Path>, readers: NonZeroUsize) -> rusqlite::Result<Shop> {
         Ok(Shop {
-            db: Db::open(path)?,
+            db: Db::open_with(path, readers)?,
         })
     }
 

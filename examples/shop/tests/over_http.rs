@@ -1,7 +1,8 @@
 //! The shop over a real socket, in conditions the in-process tests do not
 //! make: the database's write lock held by another connection (as another
 //! process would), cancels and time limits racing the commits of
-//! `create_quote` and `submit_return`, and hostile search text.
+//! `create_quote` and `submit_return`, one tenant's stalled write beside
+//! reads of every tenant, and hostile search text.
 //!
 //! Each test starts the shop's server on `127.0.0.1:0` over a freshly seeded
 //! SQLite file in a temp dir and calls it as the platform's hub does: one
@@ -30,6 +31,14 @@ impl Served {
     /// Serve the shop over a new database; `configure` may set the call
     /// timeout and such on the shop's builder.
     async fn start(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Served {
+        Served::start_with(|path| Shop::open(path), configure).await
+    }
+
+    /// [`Served::start`] with the shop opened by `open`.
+    async fn start_with(
+        open: impl FnOnce(&Path) -> rusqlite::Result<Shop>,
+        configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
+    ) -> Served {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "shop-over-http-{}-{}",
@@ -38,7 +47,7 @@ impl Served {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let shop = Shop::open(dir.join("shop.db")).expect("the database opens and is seeded");
+        let shop = open(&dir.join("shop.db")).expect("the database opens and is seeded");
         let builder = shop::builder(shop)
             .keys_from_env(false)
             .api_key(ApiKey::new("hub", HUB).unwrap());
@@ -434,6 +443,128 @@ async fn every_answer_of_a_cancelled_write_agrees_with_the_database() {
     // The late cancels race the commits; the writes they came too late for
     // answered with their quotes.
     assert!(committed >= 1, "no write of the race committed");
+}
+
+/// Hold the write lock from a second connection and start an acme
+/// `create_quote`, which waits for it; once it waits, return both.
+async fn stall_a_write(served: &Served) -> (WriteLock, tokio::task::JoinHandle<HttpResponse>) {
+    let lock = WriteLock::take(&served.db());
+    let post = call(
+        1,
+        "acme",
+        "create_quote",
+        Write::Quote.args("stalled-write"),
+    );
+    let write = in_flight(served.addr(), post);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (lock, write)
+}
+
+/// acme's write waits on a lock held for seconds; globex's reads answer as
+/// fast as ever, with exact values, and acme's write then completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_write_of_one_tenant_does_not_delay_another_tenants_reads() {
+    let served = Served::start(|b| b).await;
+    let (lock, acme) = stall_a_write(&served).await;
+    for id in 2..6 {
+        let started = Instant::now();
+        let order = served
+            .call(
+                id,
+                "globex",
+                "get_order",
+                json!({ "orderNumber": "ORD-20002" }),
+            )
+            .await
+            .ok();
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(1),
+            "globex's get_order took {took:?} behind acme's stalled write"
+        );
+        assert_eq!(
+            order,
+            json!({
+                "orderNumber": "ORD-20002",
+                "customerId": "CUS-2002",
+                "status": "shipped",
+                "placedAt": "2026-11-18T10:22:00Z",
+                "items": [
+                    { "productId": "PRD-2003", "name": "UltraView 27 4K Monitor", "quantity": 2,
+                      "unitPrice": money("449.99", "USD"), "lineTotal": money("899.98", "USD") }
+                ],
+                "subtotal": money("899.98", "USD"),
+                "shippingCost": money("14.99", "USD"),
+                // 8.25 % on 899.98 + 14.99 = 914.97: 75.49.
+                "tax": money("75.49", "USD"),
+                "total": money("990.46", "USD"),
+                "shippingAddress": {
+                    "name": "David Chen", "line1": "2210 Elm St", "line2": null,
+                    "city": "Dallas", "postalCode": "75201", "region": "TX", "country": "US"
+                },
+                "estimatedDelivery": "2026-11-22",
+                "trackingNumber": "1Z9G1B470312345678",
+                "carrier": "UPS"
+            })
+        );
+        // acme's own reads do not wait for its write either.
+        let started = Instant::now();
+        let found = served
+            .call(
+                id + 10,
+                "acme",
+                "search_products",
+                json!({ "query": "daypack" }),
+            )
+            .await
+            .ok();
+        assert_eq!(found["products"][0]["productId"], "PRD-1004");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "acme's search took {:?} behind its own stalled write",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert!(!acme.is_finished(), "acme's write waits for the lock");
+    drop(lock);
+    let quote = Answer::of(&acme.await.unwrap()).ok();
+    Write::Quote.assert_created(&quote);
+}
+
+/// With one reader connection, concurrent reads take turns on it, and all
+/// still answer at once beside a stalled write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_reader_is_enough_to_read_beside_a_stalled_write() {
+    let readers = std::num::NonZeroUsize::new(1).unwrap();
+    let served = Served::start_with(|path| Shop::open_with(path, readers), |b| b).await;
+    let addr = served.addr();
+    let (lock, acme) = stall_a_write(&served).await;
+    let started = Instant::now();
+    let reads: Vec<_> = (2..8)
+        .map(|id| {
+            in_flight(
+                addr,
+                call(
+                    id,
+                    "globex",
+                    "get_order",
+                    json!({ "orderNumber": "ORD-20002" }),
+                ),
+            )
+        })
+        .collect();
+    for r in reads {
+        let order = Answer::of(&r.await.unwrap()).ok();
+        assert_eq!(order["total"], money("990.46", "USD"));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "six reads through one reader took {:?} beside the stalled write",
+        started.elapsed()
+    );
+    drop(lock);
+    Write::Quote.assert_created(&Answer::of(&acme.await.unwrap()).ok());
 }
 
 // ---------------------------------------------------------------- search text

@@ -4,13 +4,16 @@
 
 mod pool;
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mcp_runtime::{Interrupt, McpError, ToolContext};
 use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 
@@ -178,31 +181,56 @@ CREATE TABLE IF NOT EXISTS return_items (
 );
 "#;
 
+/// How many read-only connections [`Db::open`] opens beside the writer.
+pub const DEFAULT_READERS: NonZeroUsize = NonZeroUsize::new(4).unwrap();
+
 /// A handle on the shop's SQLite database; cheap to clone.
 ///
-/// One connection, lent to one call at a time. Every query runs on tokio's
-/// blocking pool through [`ToolContext::run_blocking`], so that SQLite never
-/// blocks the async runtime and a call's answer is its work's own result:
-/// `Db::write` checks for a cancellation or timeout right before it
-/// commits, so a call that answers "cancelled" or "timed out" left nothing
-/// in the database, and a write that committed answers with what it wrote.
+/// One writer connection and a few read-only reader connections, in WAL
+/// mode, each lent to one call at a time. In WAL mode readers never wait
+/// for the writer (nor it for them): a write stalled on a lock, of one
+/// tenant or another process, holds up other writes only, never a read.
+/// Writes queue in process for the one writer, in the order they came:
+/// SQLite lets one connection write at a time anyway, and several writer
+/// connections would only poll for the file lock in busy-handler sleeps,
+/// in no order, each holding a blocking thread while it waits.
+///
+/// Every query runs on tokio's blocking pool through
+/// [`ToolContext::run_blocking`], so that SQLite never blocks the async
+/// runtime and a call's answer is its work's own result: `Db::write`
+/// checks for a cancellation or timeout right before it commits, so a call
+/// that answers "cancelled" or "timed out" left nothing in the database, and
+/// a write that committed answers with what it wrote.
+// The pools stay behind this type (`read`, `write`), so that moving to
+// another driver or pool changes this module only.
 #[derive(Clone)]
 pub struct Db {
-    conns: Arc<Pool>,
+    writer: Arc<Pool>,
+    readers: Arc<Pool>,
     path: PathBuf,
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("path", &self.path).finish()
+        f.debug_struct("Db")
+            .field("path", &self.path)
+            .field("readers", &self.readers.size())
+            .finish()
     }
 }
 
 impl Db {
-    /// Open (or create) the database at `path`: WAL mode, a busy timeout,
-    /// foreign keys on; on first use, create the schema and seed the demo
-    /// data of both tenants, in one transaction.
+    /// Open (or create) the database at `path` with [`DEFAULT_READERS`]
+    /// readers; see [`Db::open_with`].
     pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Db> {
+        Db::open_with(path, DEFAULT_READERS)
+    }
+
+    /// Open (or create) the database at `path`: the writer in WAL mode, with
+    /// a busy timeout and foreign keys on; on first use, create the schema
+    /// and seed the demo data of both tenants, in one transaction. Then open
+    /// `readers` read-only connections.
+    pub fn open_with(path: impl AsRef<Path>, readers: NonZeroUsize) -> rusqlite::Result<Db> {
         let path = path.as_ref().to_path_buf();
         let mut conn = Connection::open(&path)?;
         conn.busy_timeout(LOCK_WAIT)?;
@@ -219,8 +247,21 @@ impl Db {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
         tx.commit()?;
+        let readers = (0..readers.get())
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                // Readers wait only in the rare cases WAL makes them (while
+                // another process recovers the log after a crash).
+                reader.busy_timeout(LOCK_WAIT)?;
+                Ok(reader)
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Db {
-            conns: Pool::new(vec![conn]),
+            writer: Pool::new(vec![conn]),
+            readers: Pool::new(readers),
             path,
         })
     }
@@ -239,10 +280,8 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, McpError> + Send + 'static,
     {
-        let mut conn = self.conns.lease().await;
+        let mut conn = self.readers.lease().await;
         ctx.run_blocking(move |_| {
-            // A write before may have left its busy handler behind.
-            conn.busy_timeout(LOCK_WAIT)?;
             let tx = conn.transaction()?;
             f(&tx)
         })
@@ -266,7 +305,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, McpError> + Send + 'static,
     {
-        let mut conn = self.conns.lease().await;
+        let mut conn = self.writer.lease().await;
         ctx.run_blocking(move |interrupt| {
             conn.busy_handler(Some(wait_for_lock(interrupt.clone())))?;
             let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
@@ -507,5 +546,36 @@ pub(crate) fn to_text<T: Serialize>(value: &T) -> rusqlite::Result<ToSqlOutput<'
         other => Err(rusqlite::Error::ToSqlConversionFailure(
             format!("{} has no text form: {other:?}", std::any::type_name::<T>()).into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readers_are_read_only_and_see_what_the_writer_committed() {
+        let dir = std::env::temp_dir().join(format!("shop-db-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::open_with(dir.join("shop.db"), NonZeroUsize::new(2).unwrap()).unwrap();
+        assert_eq!(db.readers.size(), 2);
+        let writer = db.writer.lease().await;
+        writer
+            .execute("UPDATE tenants SET name = 'Acme AG' WHERE id = 'acme'", [])
+            .unwrap();
+        let reader = db.readers.lease().await;
+        let name: String = reader
+            .query_row("SELECT name FROM tenants WHERE id = 'acme'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(name, "Acme AG");
+        let refused = reader
+            .execute("UPDATE tenants SET name = 'x'", [])
+            .unwrap_err();
+        assert!(refused.to_string().contains("readonly"), "{refused}");
+        drop((writer, reader, db));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -16,14 +16,21 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub(super) struct Pool {
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
+    size: usize,
 }
 
 impl Pool {
     pub(super) fn new(connections: Vec<Connection>) -> Arc<Pool> {
         Arc::new(Pool {
             permits: Arc::new(Semaphore::new(connections.len())),
+            size: connections.len(),
             idle: Mutex::new(connections),
         })
+    }
+
+    /// How many connections it has.
+    pub(super) fn size(&self) -> usize {
+        self.size
     }
 
     /// A connection of the pool, once one is idle; callers are served in
