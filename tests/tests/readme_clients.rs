@@ -14,9 +14,6 @@
 //! unless `CI` is set.
 
 mod clients;
-#[allow(dead_code)] // this binary uses only the venv from the shared driver module
-#[path = "py_sdk/driver.rs"]
-mod py_driver;
 
 use std::process::Command;
 use std::time::Duration;
@@ -125,7 +122,7 @@ fn every_snippet_runs(langs: &[&str], what: &str, run_one: impl Fn(usize, &str, 
 
 #[test]
 fn every_python_snippet_runs_as_written() {
-    let Some(python) = py_driver::venv_python() else {
+    let Some(python) = mcp_tests::py_sdk::venv_python() else {
         return;
     };
     every_snippet_runs(&["python"], "Python", |i, snippet, shop| {
