@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mcp_runtime::{Interrupt, McpError, ToolContext};
+use mcp_runtime::{Interrupt, McpError, ToolContext, ToolError};
 use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
 use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
@@ -404,18 +404,43 @@ pub(crate) fn ensure_owned(
     tenant: &str,
     record: Record,
     id: &str,
-) -> Result<(), McpError> {
+) -> Result<(), AccessError> {
+    let noun = record.noun();
     match owner_of(conn, record, id)? {
-        None => Err(McpError::not_found(format!(
-            "{} {id} does not exist",
-            record.noun()
-        ))),
-        Some(owner) if owner != tenant => Err(McpError::permission_denied(format!(
-            "{} {id} belongs to another tenant; tenant `{tenant}` may not access it",
-            record.noun()
-        ))),
+        None => Err(AccessError::Missing {
+            noun,
+            id: id.to_owned(),
+        }),
+        Some(owner) if owner != tenant => Err(AccessError::Foreign {
+            noun,
+            id: id.to_owned(),
+            tenant: tenant.to_owned(),
+        }),
         Some(_) => Ok(()),
     }
+}
+
+/// Why a tenant may not use a record it named. Each variant carries its
+/// wire kind (`#[derive(ToolError)]`), so `?` into `McpError` keeps it: an
+/// agent sees `not_found` or `permission_denied`, never a generic error.
+#[derive(Debug, thiserror::Error, ToolError)]
+pub(crate) enum AccessError {
+    /// No such record in any tenant.
+    #[error("{noun} {id} does not exist")]
+    #[tool_error(not_found)]
+    Missing { noun: &'static str, id: String },
+    /// The record exists but belongs to another tenant.
+    #[error("{noun} {id} belongs to another tenant; tenant `{tenant}` may not access it")]
+    #[tool_error(permission_denied)]
+    Foreign {
+        noun: &'static str,
+        id: String,
+        tenant: String,
+    },
+    /// The database failed: a private `server_error` (logged, not shown).
+    #[error("database error: {0}")]
+    #[tool_error(server_error)]
+    Database(#[from] rusqlite::Error),
 }
 
 /// Check that `tenant` owns every record in `ids`; report all unknown ids at
