@@ -3,6 +3,7 @@
 //! log one line, and write the `CallToolResult`.
 
 use std::collections::HashMap;
+use std::future::Future as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -171,16 +172,10 @@ impl Dispatcher {
         };
         let cancel = delivery.cancel;
         let scope = delivery.scope;
-        let _inflight = self
-            .inflight
-            .register(inflight_key(scope, ctx.key.as_deref(), id), &cancel);
+        let caller = ctx.key.clone();
         let fut = AssertUnwindSafe((tool.desc.call)(args, ctx)).catch_unwind();
         tokio::pin!(fut);
-        let timeout = self.config.call_timeout;
-        let deadline = tokio::time::sleep(timeout);
-        tokio::pin!(deadline);
-        // A call cancelled before it starts does not run. Otherwise the tool is
-        // polled first: a call that completes at once never waits on the token.
+        // A call cancelled before it starts does not run.
         if cancel.is_cancelled() {
             return Err(cancel.error());
         }
@@ -197,6 +192,18 @@ impl Dispatcher {
                 )))
             })
         };
+        // The tool is polled once first: a call that completes at once is
+        // answered without being registered for cancellation or timed.
+        let first = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
+        if let std::task::Poll::Ready(r) = first {
+            return finished(r);
+        }
+        let _inflight = self
+            .inflight
+            .register(inflight_key(scope, caller.as_deref(), id), &cancel);
+        let timeout = self.config.call_timeout;
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
         tokio::select! {
             biased;
             r = &mut fut => return finished(r),

@@ -287,20 +287,25 @@ impl Dispatcher {
 /// caller's level never changes what another receives. Bounded by the
 /// callers there are (keys, connections).
 #[derive(Default)]
-struct LogLevels(std::sync::Mutex<std::collections::HashMap<(u64, String), LogLevel>>);
+struct LogLevels {
+    levels: std::sync::Mutex<std::collections::HashMap<(u64, String), LogLevel>>,
+    /// Whether any caller set a level: until then a call takes no lock.
+    any: std::sync::atomic::AtomicBool,
+}
 
 impl LogLevels {
     fn set(&self, scope: u64, key: Option<&KeyIdentity>, level: LogLevel) {
         let caller = (scope, key.map_or_else(String::new, |k| k.name.clone()));
         self.lock().insert(caller, level);
+        self.any.store(true, Ordering::Release);
     }
 
     /// The caller's level; every level until it set one.
     fn get(&self, scope: u64, key: Option<&KeyIdentity>) -> Option<LogLevel> {
-        let levels = self.lock();
-        if levels.is_empty() {
+        if !self.any.load(Ordering::Acquire) {
             return Some(LogLevel::Debug);
         }
+        let levels = self.lock();
         let caller = (scope, key.map_or_else(String::new, |k| k.name.clone()));
         Some(levels.get(&caller).copied().unwrap_or(LogLevel::Debug))
     }
@@ -308,6 +313,6 @@ impl LogLevels {
     fn lock(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(u64, String), LogLevel>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.levels.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

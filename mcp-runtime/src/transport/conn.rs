@@ -104,7 +104,6 @@ struct Activity {
     head_started: AtomicU64,
     /// When the connection last became idle (ms since `epoch`).
     idle_since: AtomicU64,
-    changed: Notify,
     tracker: Arc<Tracker>,
 }
 
@@ -115,7 +114,6 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             head_started: AtomicU64::new(NONE),
             idle_since: AtomicU64::new(0),
-            changed: Notify::new(),
             tracker,
         }
     }
@@ -130,7 +128,6 @@ impl Activity {
             && self.head_started.load(Ordering::Relaxed) == NONE
         {
             self.head_started.store(self.now_ms(), Ordering::Relaxed);
-            self.changed.notify_one();
         }
     }
 
@@ -143,34 +140,29 @@ impl Activity {
 
     /// Completes when the connection has outstayed its welcome: a head
     /// unfinished past `header_read_timeout`, or idle past `idle_timeout`.
+    ///
+    /// It looks at the connection's atomics on a tick (an eighth of the
+    /// shorter limit): requests never wake it or re-arm a timer, so it costs
+    /// nothing per request, and a limit is enforced within an eighth of itself.
     async fn expired(&self, config: &ConnConfig) {
+        let header = config.header_read_timeout.as_millis() as u64;
+        let idle = config.idle_timeout.as_millis() as u64;
+        let tick = Duration::from_millis((header.min(idle) / 8).clamp(10, 1000));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let deadline = if self.in_flight.load(Ordering::Acquire) > 0 {
-                None
-            } else {
-                Some(match self.head_started.load(Ordering::Relaxed) {
-                    NONE => {
-                        self.idle_since.load(Ordering::Relaxed)
-                            + config.idle_timeout.as_millis() as u64
-                    }
-                    started => started + config.header_read_timeout.as_millis() as u64,
-                })
+            ticks.tick().await;
+            if self.in_flight.load(Ordering::Acquire) > 0 {
+                continue;
+            }
+            let now = self.now_ms();
+            let over = match self.head_started.load(Ordering::Relaxed) {
+                NONE => now.saturating_sub(self.idle_since.load(Ordering::Relaxed)) >= idle,
+                started => now.saturating_sub(started) >= header,
             };
-            match deadline {
-                None => notified.await,
-                Some(ms) => {
-                    let at = self.epoch + Duration::from_millis(ms);
-                    if Instant::now() >= at {
-                        return;
-                    }
-                    tokio::select! {
-                        _ = notified => {}
-                        _ = tokio::time::sleep_until(at.into()) => {}
-                    }
-                }
+            // Checked again: a request may have begun since the first look.
+            if over && self.in_flight.load(Ordering::Acquire) == 0 {
+                return;
             }
         }
     }
@@ -185,7 +177,6 @@ impl Drop for InFlight {
         a.tracker.requests.fetch_sub(1, Ordering::AcqRel);
         if a.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             a.idle_since.store(a.now_ms(), Ordering::Relaxed);
-            a.changed.notify_one();
         }
     }
 }

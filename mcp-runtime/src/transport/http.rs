@@ -9,7 +9,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::uri::Authority;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 use futures_util::stream;
@@ -152,42 +151,41 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The host name of an authority (`host[:port]`, no user info), lowercased;
+/// The host name of an authority (`host[:port]`, no user info);
 /// `[::1]:8080` → `[::1]`. `None` for anything else (`[::1].evil`,
-/// `[::1]@evil.com`, a bad port). The `http` crate's authority parser
-/// accepts some of these, so the host is held to RFC 3986's forms here: an
+/// `[::1]@evil.com`, a bad port): the host is held to RFC 3986's forms, an
 /// IPv6 literal in brackets, or a name or IPv4 address of letters, digits,
-/// `-` and `.`.
-fn authority_host(authority: &str) -> Option<String> {
-    let parsed: Authority = authority.parse().ok()?;
-    if parsed.as_str() != authority || authority.contains('@') {
-        return None;
-    }
+/// `-` and `.`. One pass over the bytes, no allocation; compare the result
+/// case-insensitively.
+fn authority_host(authority: &str) -> Option<&str> {
     let (host, port) = match authority.strip_prefix('[') {
         Some(rest) => {
             let (inner, after) = rest.split_once(']')?;
             inner.parse::<std::net::Ipv6Addr>().ok()?;
             (&authority[..inner.len() + 2], after)
         }
-        None => match authority.rsplit_once(':') {
-            Some((h, _)) => (h, &authority[h.len()..]),
+        None => match authority.split_once(':') {
+            Some((h, p)) => (h, &authority[h.len()..][..p.len() + 1]),
             None => (authority, ""),
         },
     };
     let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.parse::<u16>().is_ok());
+        || port.strip_prefix(':').is_some_and(|p| {
+            !p.is_empty()
+                && p.len() <= 5
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok()
+        });
     let name_ok = host.starts_with('[')
         || (!host.is_empty()
             && host
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'));
-    (port_ok && name_ok).then(|| host.to_ascii_lowercase())
+    (port_ok && name_ok).then_some(host)
 }
 
 /// The host name of an `Origin` (`scheme://host[:port]`, http or https).
-fn origin_host(origin: &str) -> Option<String> {
+fn origin_host(origin: &str) -> Option<&str> {
     let (scheme, authority) = origin.split_once("://")?;
     if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
         return None;
@@ -232,7 +230,7 @@ fn single<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h st
 fn check_rebinding(config: &HttpConfig, headers: &HeaderMap, uri: &Uri) -> Result<(), Response> {
     let host = single(headers, &header::HOST)?;
     let origin = single(headers, &header::ORIGIN)?;
-    let target = uri.authority().map(Authority::as_str);
+    let target = uri.authority().map(|a| a.as_str());
     let host = match (host, target) {
         (Some(h), Some(t)) if !h.eq_ignore_ascii_case(t) => {
             return Err(bad_request(
@@ -247,10 +245,7 @@ fn check_rebinding(config: &HttpConfig, headers: &HeaderMap, uri: &Uri) -> Resul
             .iter()
             .any(|a| a.eq_ignore_ascii_case(h))
     };
-    if !config.allowed_hosts.is_empty()
-        && !host
-            .and_then(authority_host)
-            .is_some_and(|h| allowed_host(&h))
+    if !config.allowed_hosts.is_empty() && !host.and_then(authority_host).is_some_and(allowed_host)
     {
         return Err(forbidden("forbidden: Host header not allowed"));
     }
@@ -259,7 +254,7 @@ fn check_rebinding(config: &HttpConfig, headers: &HeaderMap, uri: &Uri) -> Resul
             .allowed_origins
             .iter()
             .any(|a| a.eq_ignore_ascii_case(o))
-            || origin_host(o).is_some_and(|h| allowed_host(&h));
+            || origin_host(o).is_some_and(allowed_host);
         if !allowed {
             return Err(forbidden("forbidden: Origin not allowed"));
         }
@@ -495,7 +490,7 @@ async fn read_body(
     state: &HttpState,
     mut body: Body,
     declared: Option<usize>,
-) -> Result<(Bytes, OwnedSemaphorePermit), Response> {
+) -> Result<(Bytes, Option<OwnedSemaphorePermit>), Response> {
     use http_body_util::BodyExt as _;
     let limit = state.limits.max_message_bytes;
     let deadline = tokio::time::Instant::now() + state.config.body_read_timeout;
@@ -517,23 +512,17 @@ async fn read_body(
         // Small bodies are not counted: at most `max_concurrent` of them are
         // read at once, so they stay bounded, and a budget taken by large
         // bodies never holds up an ordinary call.
-        Some(n) if n <= UNBUDGETED_BODY_BYTES => state
-            .body_budget
-            .clone()
-            .try_acquire_many_owned(0)
-            .expect("zero permits are always available"),
-        Some(n) => acquire_or_wait(
-            &state.body_budget,
-            budget_bytes(n),
-            state.config.queue_timeout,
-        )
-        .await
-        .ok_or_else(|| busy("server busy: too many request bodies in flight; retry later"))?,
-        None => state
-            .body_budget
-            .clone()
-            .try_acquire_many_owned(0)
-            .expect("zero permits are always available"),
+        Some(n) if n <= UNBUDGETED_BODY_BYTES => None,
+        Some(n) => Some(
+            acquire_or_wait(
+                &state.body_budget,
+                budget_bytes(n),
+                state.config.queue_timeout,
+            )
+            .await
+            .ok_or_else(|| busy("server busy: too many request bodies in flight; retry later"))?,
+        ),
+        None => None,
     };
     let mut first: Option<Bytes> = None;
     let mut rest: Vec<u8> = Vec::new();
@@ -569,7 +558,10 @@ async fn read_body(
             .await
             .map_err(|_| timed_out())?
             .map_err(|_| busy("server busy: shutting down"))?;
-            budget.merge(more);
+            match &mut budget {
+                Some(b) => b.merge(more),
+                None => budget = Some(more),
+            }
         }
         match &first {
             None if rest.is_empty() => first = Some(data),
@@ -604,7 +596,7 @@ struct ResponseGuard {
     cancel: CancellationToken,
     done: bool,
     /// The concurrency permit and the body budget.
-    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    _permits: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>),
 }
 
 impl Drop for ResponseGuard {
@@ -621,7 +613,7 @@ async fn dispatch(
     key: Option<Arc<KeyIdentity>>,
     headers: McpHeaders,
     may_stream: bool,
-    permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    permits: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>),
 ) -> Response {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = notification_channel();
@@ -748,16 +740,14 @@ mod tests {
 
     #[test]
     fn host_and_origin_parsing() {
+        assert_eq!(authority_host("localhost:8080"), Some("localhost"));
         assert_eq!(
-            authority_host("localhost:8080").as_deref(),
-            Some("localhost")
+            authority_host("LocalHost"),
+            Some("LocalHost"),
+            "compared case-insensitively by the caller"
         );
-        assert_eq!(authority_host("LocalHost").as_deref(), Some("localhost"));
-        assert_eq!(authority_host("[::1]:8080").as_deref(), Some("[::1]"));
-        assert_eq!(
-            authority_host("example.com").as_deref(),
-            Some("example.com")
-        );
+        assert_eq!(authority_host("[::1]:8080"), Some("[::1]"));
+        assert_eq!(authority_host("example.com"), Some("example.com"));
         for bad in [
             "[::1].evil",
             "[::1]@evil.com",
@@ -773,13 +763,11 @@ mod tests {
         ] {
             assert_eq!(authority_host(bad), None, "{bad}");
         }
+        assert_eq!(origin_host("http://127.0.0.1:5173"), Some("127.0.0.1"));
         assert_eq!(
-            origin_host("http://127.0.0.1:5173").as_deref(),
-            Some("127.0.0.1")
-        );
-        assert_eq!(
-            origin_host("HTTPS://Evil.Example").as_deref(),
-            Some("evil.example")
+            origin_host("HTTPS://Evil.Example"),
+            Some("Evil.Example"),
+            "compared case-insensitively by the caller"
         );
         assert_eq!(
             origin_host("https://evil.example/x"),
