@@ -4,6 +4,8 @@
 #[allow(unreachable_pub, missing_docs)]
 pub mod __private;
 pub mod auth;
+#[cfg(feature = "clap")]
+pub mod cli;
 pub mod context;
 mod dispatch;
 pub mod error;
@@ -50,9 +52,16 @@ pub mod prelude {
 /// else `info`). Does nothing if a global subscriber is already set.
 /// stdout stays free for the stdio transport.
 pub fn init_logging() {
+    init_logging_with(None);
+}
+
+/// [`init_logging`] with an explicit filter (e.g. from `--log`), which wins
+/// over `MCP_LOG` and `RUST_LOG`.
+pub fn init_logging_with(filter: Option<&str>) {
     use tracing_subscriber::EnvFilter;
-    let filter = std::env::var("MCP_LOG")
-        .ok()
+    let filter = filter
+        .map(str::to_owned)
+        .or_else(|| std::env::var("MCP_LOG").ok())
         .or_else(|| std::env::var("RUST_LOG").ok())
         .unwrap_or_else(|| "info".to_owned());
     let _ = tracing_subscriber::fmt()

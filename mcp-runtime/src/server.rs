@@ -844,6 +844,22 @@ impl Server {
     }
 }
 
+#[cfg(feature = "clap")]
+impl Server {
+    /// Run with the options of a clap command line ([`cli::ServeArgs`](crate::cli::ServeArgs),
+    /// flattened into the application's own): logging from `--log`, then
+    /// stdio with `--stdio`, else HTTP on `--addr`. Give the same args to
+    /// [`ServeArgs::apply`](crate::cli::ServeArgs::apply) on the builder first.
+    pub async fn run_args(self, args: &crate::cli::ServeArgs) -> Result<(), ServeError> {
+        crate::init_logging_with(args.log.as_deref());
+        if args.stdio {
+            self.serve_stdio().await.map_err(ServeError::Io)
+        } else {
+            self.serve(args.addr.as_str()).await
+        }
+    }
+}
+
 /// Without keys there is nothing to reload: SIGHUP is noted and ignored
 /// (its default action would end the process).
 async fn ignore_hangups() {
