@@ -112,6 +112,16 @@ fn pattern_changes_show_both_patterns() {
         d.breaking,
         [r#"tool `t`: argument `n` pattern changed: none → "^[a-z]+$""#]
     );
+    // Any string where only some went before: compatible, not "unclassified".
+    let d = diff_of_argument(
+        json!({ "type": "string", "description": "d", "pattern": "^[a-z]+$" }),
+        json!({ "type": "string", "description": "d" }),
+    );
+    assert!(d.breaking.is_empty(), "{d:?}");
+    assert_eq!(
+        d.compatible,
+        [r#"tool `t`: argument `n` pattern removed: "^[a-z]+$" → none"#]
+    );
 }
 
 #[test]

@@ -215,11 +215,16 @@ fn compare_schema(
                 ));
             }
         }
-        if old.get("pattern") != new.get("pattern") && new.get("pattern").is_some() {
-            d.breaking.push(format!(
+        match (old.get("pattern"), new.get("pattern")) {
+            (o, Some(n)) if o != Some(n) => d.breaking.push(format!(
                 "{what} {label} pattern changed: {}",
-                from_to(old.get("pattern"), new.get("pattern"))
-            ));
+                from_to(o, Some(n))
+            )),
+            (Some(o), None) => d.compatible.push(format!(
+                "{what} {label} pattern removed: {}",
+                from_to(Some(o), None)
+            )),
+            _ => {}
         }
         if old.get("additionalProperties") != Some(&Value::Bool(false))
             && new.get("additionalProperties") == Some(&Value::Bool(false))
