@@ -45,6 +45,7 @@ pub struct ServerBuilder {
     rate_per_key: Option<Rate>,
     rate_per_tenant: Option<Rate>,
     filter: Option<ToolFilter>,
+    allow_no_tools: bool,
     serving: Serving,
 }
 
@@ -75,19 +76,58 @@ impl fmt::Debug for ServerBuilder {
 }
 
 /// Why a server could not be built: every problem at once.
-#[derive(Debug)]
+///
+/// Its `Debug` (`{:?}`) is its message, so that `fn main() -> Result<(), Box<dyn Error>>`
+/// prints `Error: ` and the message, not the variant; `{:#?}` shows the variant.
 pub enum BuildError {
     /// Problems with the tools or their state.
     Tools(RegistryError),
     /// A key could not be configured.
     Keys(KeyError),
+    /// No tool is registered, or none passes [`ServerBuilder::tools_where`],
+    /// and [`ServerBuilder::allow_no_tools`] was not called.
+    NoTools {
+        /// How many tools the binary registers (before any `tools_where`).
+        registered: usize,
+    },
 }
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::Tools(e) => e.fmt(f),
+            // One problem a line, without the list's trailing newline.
+            BuildError::Tools(e) => f.write_str(e.to_string().trim_end()),
             BuildError::Keys(e) => write!(f, "API keys: {e}"),
+            BuildError::NoTools { registered: 0 } => f.write_str(
+                "no MCP tools are registered in this binary, so the server would serve nothing. \
+                 Most likely the crate that defines the `#[mcp_tool]` functions is not linked: \
+                 a crate nothing uses is left out, so add `use my_tools as _;` (your tool \
+                 crate's name) to main.rs; or the module holding them is never compiled: \
+                 declare it with `mod tools;`. If a server without tools is intended, call \
+                 `.allow_no_tools()` on the builder",
+            ),
+            BuildError::NoTools { registered } => write!(
+                f,
+                "none of the {registered} registered MCP tools passes `tools_where`, so the \
+                 server would serve nothing: check the filter, or call `.allow_no_tools()` on \
+                 the builder if a server without tools is intended"
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            BuildError::Tools(e) => f.debug_tuple("Tools").field(e).finish(),
+            BuildError::Keys(e) => f.debug_tuple("Keys").field(e).finish(),
+            BuildError::NoTools { registered } => f
+                .debug_struct("NoTools")
+                .field("registered", registered)
+                .finish(),
         }
     }
 }
@@ -95,7 +135,9 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// Why serving failed or was refused.
-#[derive(Debug)]
+///
+/// Like [`BuildError`], its `Debug` (`{:?}`) is its message, for `main`'s
+/// `Error: …` line; `{:#?}` shows the variant.
 pub enum ServeError {
     /// Refused by policy (e.g. no keys on a public address); says what to do.
     Refused(String),
@@ -111,6 +153,19 @@ impl fmt::Display for ServeError {
             ServeError::Refused(m) => f.write_str(m),
             ServeError::Io(e) => write!(f, "{e}"),
             ServeError::Keys(e) => write!(f, "API keys: {e}"),
+        }
+    }
+}
+
+impl fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            ServeError::Refused(m) => f.debug_tuple("Refused").field(m).finish(),
+            ServeError::Io(e) => f.debug_tuple("Io").field(e).finish(),
+            ServeError::Keys(e) => f.debug_tuple("Keys").field(e).finish(),
         }
     }
 }
@@ -137,6 +192,7 @@ impl ServerBuilder {
             rate_per_key: None,
             rate_per_tenant: None,
             filter: None,
+            allow_no_tools: false,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -173,6 +229,15 @@ impl ServerBuilder {
     /// Serve only the registered tools whose name passes `keep`.
     pub fn tools_where(mut self, keep: impl Fn(&str) -> bool + 'static) -> Self {
         self.filter = Some(Box::new(keep));
+        self
+    }
+
+    /// Build even when no tool is registered (or none passes `tools_where`).
+    /// Without it, [`build`](ServerBuilder::build) refuses an empty server:
+    /// a binary that does not link its tool crate would otherwise start and
+    /// serve `tools: 0` without a word.
+    pub fn allow_no_tools(mut self) -> Self {
+        self.allow_no_tools = true;
         self
     }
 
@@ -297,7 +362,9 @@ impl ServerBuilder {
     }
 
     /// Collect the tools, generate and check every schema, check that each
-    /// tool's state was given; report every problem at once.
+    /// tool's state was given; report every problem at once. A server with
+    /// no tools is refused unless [`allow_no_tools`](ServerBuilder::allow_no_tools)
+    /// says it is intended.
     pub fn build(self) -> Result<Server, BuildError> {
         let registry = match &self.filter {
             Some(keep) => Registry::from_inventory_filtered(keep),
@@ -308,6 +375,13 @@ impl ServerBuilder {
         if !missing.is_empty() {
             return Err(BuildError::Tools(RegistryError { problems: missing }));
         }
+        if registry.is_empty() && !self.allow_no_tools {
+            let registered = inventory::iter::<crate::__private::ToolDescriptor>
+                .into_iter()
+                .count();
+            return Err(BuildError::NoTools { registered });
+        }
+
         let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
             .map(|r| Arc::new(r) as Arc<dyn CallGate>);
         let dispatcher = Dispatcher::new(
@@ -524,7 +598,20 @@ impl Server {
 
     /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP
     /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`.
+    /// `--help` prints the usage on stdout and returns `Ok`.
     /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
+    ///
+    /// A failure's `Debug` is its message, so `main` can return it:
+    ///
+    /// ```no_run
+    /// # use mcp_runtime::Server;
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let server = Server::builder("my-shop", env!("CARGO_PKG_VERSION")).build()?;
+    ///     server.run().await?; // `shop --port 1` prints `Error: unknown option `--port` (try --help)`, exits 1
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn run(self) -> Result<(), ServeError> {
         self.run_with_args(std::env::args().skip(1)).await
     }
@@ -541,15 +628,16 @@ impl Server {
         let mut stdio = false;
         let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
         while let Some(a) = args.next() {
+            let mut value = |example: &str| {
+                args.next().ok_or_else(|| {
+                    ServeError::Refused(format!("{a} needs a value, e.g. {a} {example}"))
+                })
+            };
             match a.as_str() {
                 "--stdio" => stdio = true,
-                "--addr" => {
-                    addr = args.next().ok_or_else(|| {
-                        ServeError::Refused("--addr needs a value, e.g. 127.0.0.1:8080".into())
-                    })?;
-                }
+                "--addr" => addr = value("127.0.0.1:8080")?,
                 "-h" | "--help" => {
-                    eprintln!(
+                    println!(
                         "usage: {} [--stdio] [--addr HOST:PORT]\n\
                          env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
                         self.dispatcher.info().name

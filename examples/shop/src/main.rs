@@ -66,7 +66,7 @@ async fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
         Ok(Some(o)) => o,
         Ok(None) => {
-            eprintln!("{USAGE}");
+            println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
