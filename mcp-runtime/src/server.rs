@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::auth::{self, ApiKey, KeyError, KeyStore};
+use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{CallGate, Limits, Rate, RateLimiter};
@@ -90,6 +90,8 @@ pub enum BuildError {
         /// How many tools the binary registers (before any `tools_where`).
         registered: usize,
     },
+    /// The tenant or workspace to act for cannot be used (empty or too long).
+    Tenant(String),
 }
 
 impl fmt::Display for BuildError {
@@ -112,6 +114,7 @@ impl fmt::Display for BuildError {
                  server would serve nothing: check the filter, or call `.allow_no_tools()` on \
                  the builder if a server without tools is intended"
             ),
+            BuildError::Tenant(m) => f.write_str(m),
         }
     }
 }
@@ -128,6 +131,7 @@ impl fmt::Debug for BuildError {
                 .debug_struct("NoTools")
                 .field("registered", registered)
                 .finish(),
+            BuildError::Tenant(m) => f.debug_tuple("Tenant").field(m).finish(),
         }
     }
 }
@@ -238,6 +242,25 @@ impl ServerBuilder {
     /// serve `tools: 0` without a word.
     pub fn allow_no_tools(mut self) -> Self {
         self.allow_no_tools = true;
+        self
+    }
+
+    /// Act for this tenant in every call, for a process that serves one
+    /// tenant: a desktop agent over stdio, or a development server on
+    /// loopback (serving HTTP elsewhere is refused). A call without
+    /// `tenantId` gets this one; a call naming another is refused with
+    /// `permission_denied` before the tool runs. [`Server::run`] lets
+    /// `--tenant` or `MCP_TENANT` set it too; see the README, "A desktop agent
+    /// over stdio".
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.dispatch.scope.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Act for this workspace in every call, as [`tenant`](ServerBuilder::tenant)
+    /// does for the tenant (`--workspace`, `MCP_WORKSPACE`).
+    pub fn workspace(mut self, workspace: impl Into<String>) -> Self {
+        self.dispatch.scope.workspace = Some(workspace.into());
         self
     }
 
@@ -365,7 +388,7 @@ impl ServerBuilder {
     /// tool's state was given; report every problem at once. A server with
     /// no tools is refused unless [`allow_no_tools`](ServerBuilder::allow_no_tools)
     /// says it is intended.
-    pub fn build(self) -> Result<Server, BuildError> {
+    pub fn build(mut self) -> Result<Server, BuildError> {
         let registry = match &self.filter {
             Some(keep) => Registry::from_inventory_filtered(keep),
             None => Registry::from_inventory(),
@@ -381,7 +404,9 @@ impl ServerBuilder {
                 .count();
             return Err(BuildError::NoTools { registered });
         }
-
+        let scope = std::mem::take(&mut self.dispatch.scope);
+        self.dispatch.scope =
+            ProcessScope::new(scope.tenant, scope.workspace).map_err(BuildError::Tenant)?;
         let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
             .map(|r| Arc::new(r) as Arc<dyn CallGate>);
         let dispatcher = Dispatcher::new(
@@ -436,7 +461,53 @@ impl Server {
         Client::new(self.dispatcher.clone())
     }
 
+    /// Act for this tenant and workspace in every call, as
+    /// [`ServerBuilder::tenant`] and [`ServerBuilder::workspace`] do, for a
+    /// program that parses its own flags after building the server
+    /// (`None` keeps what the builder set). [`Server::run`] uses it for
+    /// `--tenant` and `MCP_TENANT`. Clients made before keep the old scope.
+    ///
+    /// ```
+    /// # fn f(server: mcp_runtime::Server) -> Result<(), mcp_runtime::BuildError> {
+    /// let tenant = std::env::var("MCP_TENANT").ok();
+    /// let server = server.for_tenant(tenant, None)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_tenant(
+        mut self,
+        tenant: Option<String>,
+        workspace: Option<String>,
+    ) -> Result<Server, BuildError> {
+        if tenant.is_none() && workspace.is_none() {
+            return Ok(self);
+        }
+        let current = self.dispatcher.scope();
+        let scope = ProcessScope::new(
+            tenant.or_else(|| current.tenant.clone()),
+            workspace.or_else(|| current.workspace.clone()),
+        )
+        .map_err(BuildError::Tenant)?;
+        self.dispatcher = Arc::new(self.dispatcher.rescoped(scope));
+        Ok(self)
+    }
+
+    /// A process-wide tenant is for stdio and loopback: a deployed server
+    /// gets each call's tenant from the hub, and a default there would answer
+    /// every caller that forgot `tenantId` with that tenant's data.
+    fn check_scope_address(&self, addr: &SocketAddr) -> Result<(), ServeError> {
+        if self.dispatcher.scope().is_set() && !http::is_loopback(addr) {
+            return Err(ServeError::Refused(format!(
+                "refusing to serve on {addr} for one tenant (`--tenant`, `MCP_TENANT`, \
+                 `.tenant(..)`, or a workspace): acting for one tenant is allowed over stdio \
+                 and on loopback addresses only; a deployed server gets each call's tenant \
+                 from the hub"
+            )));
+        }
+        Ok(())
+    }
+
     fn plan_auth(&self, addr: &SocketAddr) -> Result<AuthPlan, ServeError> {
+        self.check_scope_address(addr)?;
         let loopback = http::is_loopback(addr);
         let auth = &self.serving.auth;
         if auth.none {
@@ -597,7 +668,9 @@ impl Server {
     }
 
     /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP
-    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`.
+    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`. `--tenant T`
+    /// (else `MCP_TENANT`) and `--workspace W` (else `MCP_WORKSPACE`) make every
+    /// call act for that tenant and workspace ([`ServerBuilder::tenant`]).
     /// `--help` prints the usage on stdout and returns `Ok`.
     /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
     ///
@@ -618,7 +691,8 @@ impl Server {
 
     /// [`run`](Server::run) with explicit arguments (without the program
     /// name): a server with options of its own takes those out first and
-    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--help`.
+    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--tenant T`,
+    /// `--workspace W`, `--help`.
     pub async fn run_with_args(
         self,
         args: impl IntoIterator<Item = String>,
@@ -627,6 +701,9 @@ impl Server {
         let mut args = args.into_iter();
         let mut stdio = false;
         let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        // An empty variable counts as unset, as a blank `env` entry in a desktop config means.
+        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let (mut tenant, mut workspace) = (env("MCP_TENANT"), env("MCP_WORKSPACE"));
         while let Some(a) = args.next() {
             let mut value = |example: &str| {
                 args.next().ok_or_else(|| {
@@ -636,10 +713,13 @@ impl Server {
             match a.as_str() {
                 "--stdio" => stdio = true,
                 "--addr" => addr = value("127.0.0.1:8080")?,
+                "--tenant" => tenant = Some(value("acme")?),
+                "--workspace" => workspace = Some(value("main")?),
                 "-h" | "--help" => {
                     println!(
-                        "usage: {} [--stdio] [--addr HOST:PORT]\n\
-                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
+                        "usage: {} [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
+                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_TENANT, MCP_WORKSPACE, \
+                         MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
                         self.dispatcher.info().name
                     );
                     return Ok(());
@@ -654,10 +734,13 @@ impl Server {
                 }
             }
         }
+        let server = self
+            .for_tenant(tenant, workspace)
+            .map_err(|e| ServeError::Refused(e.to_string()))?;
         if stdio {
-            self.serve_stdio().await.map_err(ServeError::Io)
+            server.serve_stdio().await.map_err(ServeError::Io)
         } else {
-            self.serve(addr.as_str()).await
+            server.serve(addr.as_str()).await
         }
     }
 }

@@ -71,12 +71,21 @@ fn a_missing_value_says_what_to_give() {
         &run(None, &["--addr"]),
         "--addr needs a value, e.g. --addr 127.0.0.1:8080",
     );
+    assert_refused(
+        &run(None, &["--stdio", "--tenant"]),
+        "--tenant needs a value, e.g. --tenant acme",
+    );
+    assert_refused(
+        &run(None, &["--stdio", "--tenant", ""]),
+        "the tenant to act for must be a non-empty string of at most 256 bytes, not ``",
+    );
 }
 
 #[test]
 fn help_goes_to_stdout_and_exits_0() {
-    let usage = "usage: startup-errors [--stdio] [--addr HOST:PORT]\n\
-                 env: MCP_ADDR (default 127.0.0.1:8080), MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG\n";
+    let usage = "usage: startup-errors [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
+                 env: MCP_ADDR (default 127.0.0.1:8080), MCP_TENANT, MCP_WORKSPACE, MCP_API_KEYS, \
+                 MCP_API_KEYS_FILE, MCP_LOG\n";
     for flag in ["--help", "-h"] {
         assert_eq!(
             outcome(&run(None, &[flag])),
@@ -113,5 +122,25 @@ fn a_server_left_with_no_tools_does_not_start() {
         "none of the 2 registered MCP tools passes `tools_where`, so the server would serve \
          nothing: check the filter, or call `.allow_no_tools()` on the builder if a server \
          without tools is intended",
+    );
+}
+
+#[test]
+fn one_tenant_is_refused_on_a_public_address() {
+    let (code, stdout, stderr) = outcome(&run(None, &["--tenant", "acme", "--addr", "0.0.0.0:0"]));
+    assert_eq!((code, stdout.as_str()), (Some(1), ""), "{stderr}");
+    let port = stderr
+        .strip_prefix("Error: refusing to serve on 0.0.0.0:")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(port, _)| port)
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert_eq!(
+        stderr,
+        format!(
+            "Error: refusing to serve on 0.0.0.0:{port} for one tenant (`--tenant`, \
+             `MCP_TENANT`, `.tenant(..)`, or a workspace): acting for one tenant is allowed \
+             over stdio and on loopback addresses only; a deployed server gets each call's \
+             tenant from the hub\n"
+        )
     );
 }

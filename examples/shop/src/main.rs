@@ -1,13 +1,17 @@
 //! The shop's MCP server.
 //!
 //! ```text
-//! shop [--db PATH] [--stdio | --addr HOST:PORT]
+//! shop [--db PATH] [--stdio | --addr HOST:PORT] [--tenant ID] [--workspace ID]
 //! ```
 //!
 //! - `--db PATH` (else `SHOP_DB`, else `shop.db` in the working directory):
 //!   the SQLite database, created and seeded with demo data on first start.
 //! - `--stdio`: serve MCP over stdin/stdout; otherwise Streamable HTTP on
 //!   `--addr` (else `MCP_ADDR`, else 127.0.0.1:8080), path `/mcp`.
+//! - `--tenant ID` (else `MCP_TENANT`), `--workspace ID` (else
+//!   `MCP_WORKSPACE`): every call acts for this tenant and workspace, for a
+//!   desktop agent over stdio, where no hub injects `tenantId` (HTTP:
+//!   loopback only). A call naming another tenant is refused.
 //! - `MCP_API_KEYS=name:secret[,…]`: the bearer keys HTTP callers must send.
 //!   Unset on a loopback address, a key is generated and printed at start.
 
@@ -17,16 +21,21 @@ use std::process::ExitCode;
 use mcp_runtime::server::{DEFAULT_ADDR, shutdown_signal};
 use shop::{DEFAULT_DB, DEMO_TENANTS, Shop};
 
-const USAGE: &str = "usage: shop [--db PATH] [--stdio | --addr HOST:PORT]
+const USAGE: &str =
+    "usage: shop [--db PATH] [--stdio | --addr HOST:PORT] [--tenant ID] [--workspace ID]
   --db PATH         SQLite database (env SHOP_DB; default shop.db), seeded on first start
   --stdio           serve MCP over stdin/stdout
   --addr HOST:PORT  serve Streamable HTTP here (env MCP_ADDR; default 127.0.0.1:8080)
+  --tenant ID       act for this tenant in every call (env MCP_TENANT), e.g. for a desktop agent
+  --workspace ID    act for this workspace in every call (env MCP_WORKSPACE)
 env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG";
 
 struct Options {
     db: PathBuf,
     stdio: bool,
     addr: String,
+    tenant: Option<String>,
+    workspace: Option<String>,
 }
 
 /// Parse the command line. `Server::run` would parse `--stdio`/`--addr`
@@ -37,6 +46,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         db: std::env::var_os("SHOP_DB").map_or_else(|| DEFAULT_DB.into(), PathBuf::from),
         stdio: false,
         addr: std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned()),
+        tenant: std::env::var("MCP_TENANT").ok().filter(|t| !t.is_empty()),
+        workspace: std::env::var("MCP_WORKSPACE")
+            .ok()
+            .filter(|w| !w.is_empty()),
     };
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -54,6 +67,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--db" => o.db = value()?.into(),
             "--addr" => o.addr = value()?,
             "--stdio" => o.stdio = true,
+            "--tenant" => o.tenant = Some(value()?),
+            "--workspace" => o.workspace = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -88,15 +103,22 @@ async fn serve(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     let shop = Shop::open(&o.db)
         .map_err(|e| format!("cannot open the database {}: {e}", o.db.display()))?;
     let db = std::path::absolute(shop.db_path()).unwrap_or_else(|_| o.db.clone());
-    let server = shop::server(shop)?;
+    let server = shop::server(shop)?.for_tenant(o.tenant.clone(), o.workspace.clone())?;
     eprintln!(
         "shop: {} tools over SQLite {} (demo tenants: {})",
         server.registry().len(),
         db.display(),
         DEMO_TENANTS.join(", ")
     );
+    if let Some(t) = &o.tenant {
+        eprintln!("shop: every call acts for tenant {t}; a call naming another is refused");
+    }
     if o.stdio {
-        eprintln!("shop: serving MCP over stdio; the platform injects tenantId into every call");
+        if o.tenant.is_none() {
+            eprintln!(
+                "shop: serving MCP over stdio; the platform injects tenantId into every call"
+            );
+        }
         server.serve_stdio().await?;
         return Ok(());
     }

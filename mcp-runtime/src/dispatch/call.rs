@@ -110,11 +110,13 @@ impl Dispatcher {
             era,
             delivery,
         } = call;
-        let tenant = take_injected(&mut args, INJECTED[0])?;
+        let (tenant, workspace) = self.config.scope.apply(
+            take_injected(&mut args, INJECTED[0])?,
+            take_injected(&mut args, INJECTED[1])?,
+        )?;
         if let Some(t) = &tenant {
             tracing::Span::current().record("tenant", t.as_str());
         }
-        let workspace = take_injected(&mut args, INJECTED[1])?;
         if let Some(k) = delivery.key.as_deref() {
             check_tenant(k, tenant.as_deref())?;
         }

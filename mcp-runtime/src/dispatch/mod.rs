@@ -31,7 +31,7 @@ use self::headers::McpHeaders;
 use self::incoming::{Incoming, Request};
 pub use self::lifecycle::ServerInfo;
 use self::list::{Pages, StatelessExtras};
-use crate::auth::KeyIdentity;
+use crate::auth::{KeyIdentity, ProcessScope};
 use crate::context::{CancellationToken, LogLevel, StateMap};
 use crate::jsonrpc::{Reply, RpcError, codes, to_bytes, truncate};
 use crate::limits::CallGate;
@@ -45,6 +45,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) call_timeout: Duration,
     pub(crate) list_ttl_ms: u64,
     pub(crate) max_string_bytes: usize,
+    /// The tenant and workspace of the whole process, if it acts for one.
+    pub(crate) scope: ProcessScope,
 }
 
 impl Default for DispatchConfig {
@@ -54,6 +56,7 @@ impl Default for DispatchConfig {
             call_timeout: Duration::from_secs(60),
             list_ttl_ms: 300_000,
             max_string_bytes: 256 * 1024,
+            scope: ProcessScope::default(),
         }
     }
 }
@@ -121,6 +124,26 @@ impl Dispatcher {
 
     pub(crate) fn info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// The tenant and workspace every call acts for, if the process has one.
+    pub(crate) fn scope(&self) -> &ProcessScope {
+        &self.config.scope
+    }
+
+    /// The same server acting for `scope`: a new dispatcher (fresh log level
+    /// and calls in flight), for a scope known only after the build.
+    pub(crate) fn rescoped(&self, scope: ProcessScope) -> Dispatcher {
+        Dispatcher::new(
+            self.registry.clone(),
+            self.state.clone(),
+            self.info.clone(),
+            DispatchConfig {
+                scope,
+                ..self.config.clone()
+            },
+            self.gate.clone(),
+        )
     }
 
     /// Handle one JSON-RPC message.
