@@ -738,10 +738,16 @@ impl Server {
             .for_tenant(tenant, workspace)
             .map_err(|e| ServeError::Refused(e.to_string()))?;
         if stdio {
-            server.serve_stdio().await.map_err(ServeError::Io)
-        } else {
-            server.serve(addr.as_str()).await
+            return server.serve_stdio().await.map_err(ServeError::Io);
         }
+        // Bound here rather than in `serve`, so the message names the address.
+        let listener = TcpListener::bind(addr.as_str()).await.map_err(|e| {
+            ServeError::Io(std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {addr}: {e}"),
+            ))
+        })?;
+        server.serve_listener(listener, shutdown_signal()).await
     }
 }
 

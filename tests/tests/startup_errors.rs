@@ -144,3 +144,15 @@ fn one_tenant_is_refused_on_a_public_address() {
         )
     );
 }
+
+#[test]
+fn an_address_in_use_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let addr = taken.local_addr().expect("local addr").to_string();
+    // The operating system's own words, as the server gets them.
+    let in_use = std::net::TcpListener::bind(&addr).expect_err("the address is taken");
+    assert_refused(
+        &run(None, &["--addr", &addr]),
+        &format!("cannot listen on {addr}: {in_use}"),
+    );
+}
