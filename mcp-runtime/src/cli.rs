@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::limits::Rate;
-use crate::server::ServerBuilder;
+use crate::server::{ServeError, Server, ServerBuilder};
 
 /// The options of an MCP server's command line.
 #[derive(Debug, Clone, clap::Args)]
@@ -87,6 +87,21 @@ impl ServeArgs {
             builder = builder.shutdown_timeout(d);
         }
         builder
+    }
+}
+
+impl Server {
+    /// Run with the options of a clap command line ([`cli::ServeArgs`](ServeArgs),
+    /// flattened into the application's own): logging from `--log`, then
+    /// stdio with `--stdio`, else HTTP on `--addr`. Give the same args to
+    /// [`ServeArgs::apply`](ServeArgs::apply) on the builder first.
+    pub async fn run_args(self, args: &ServeArgs) -> Result<(), ServeError> {
+        crate::init_logging_with(args.log.as_deref());
+        if args.stdio {
+            self.serve_stdio().await.map_err(ServeError::Io)
+        } else {
+            self.serve(args.addr.as_str()).await
+        }
     }
 }
 

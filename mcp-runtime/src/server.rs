@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::auth::{self, ApiKey, KeyError, KeyStore};
+use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
@@ -54,6 +54,7 @@ pub struct ServerBuilder {
     filter: Option<ToolFilter>,
     #[cfg(feature = "metrics")]
     metrics: MetricsConfig,
+    allow_no_tools: bool,
     serving: Serving,
 }
 
@@ -95,19 +96,62 @@ impl fmt::Debug for ServerBuilder {
 }
 
 /// Why a server could not be built: every problem at once.
-#[derive(Debug)]
+///
+/// Its `Debug` (`{:?}`) is its message, so that `fn main() -> Result<(), Box<dyn Error>>`
+/// prints `Error: ` and the message, not the variant; `{:#?}` shows the variant.
 pub enum BuildError {
     /// Problems with the tools or their state.
     Tools(RegistryError),
     /// A key could not be configured.
     Keys(KeyError),
+    /// No tool is registered, or none passes [`ServerBuilder::tools_where`],
+    /// and [`ServerBuilder::allow_no_tools`] was not called.
+    NoTools {
+        /// How many tools the binary registers (before any `tools_where`).
+        registered: usize,
+    },
+    /// The tenant or workspace to act for cannot be used (empty or too long).
+    Tenant(String),
 }
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::Tools(e) => e.fmt(f),
+            // One problem a line, without the list's trailing newline.
+            BuildError::Tools(e) => f.write_str(e.to_string().trim_end()),
             BuildError::Keys(e) => write!(f, "API keys: {e}"),
+            BuildError::NoTools { registered: 0 } => f.write_str(
+                "no MCP tools are registered in this binary, so the server would serve nothing. \
+                 Most likely the crate that defines the `#[mcp_tool]` functions is not linked: \
+                 a crate nothing uses is left out, so add `use my_tools as _;` (your tool \
+                 crate's name) to main.rs; or the module holding them is never compiled: \
+                 declare it with `mod tools;`. If a server without tools is intended, call \
+                 `.allow_no_tools()` on the builder",
+            ),
+            BuildError::NoTools { registered } => write!(
+                f,
+                "none of the {registered} registered MCP tools passes `tools_where`, so the \
+                 server would serve nothing: check the filter, or call `.allow_no_tools()` on \
+                 the builder if a server without tools is intended"
+            ),
+            BuildError::Tenant(m) => f.write_str(m),
+        }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            BuildError::Tools(e) => f.debug_tuple("Tools").field(e).finish(),
+            BuildError::Keys(e) => f.debug_tuple("Keys").field(e).finish(),
+            BuildError::NoTools { registered } => f
+                .debug_struct("NoTools")
+                .field("registered", registered)
+                .finish(),
+            BuildError::Tenant(m) => f.debug_tuple("Tenant").field(m).finish(),
         }
     }
 }
@@ -115,7 +159,9 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// Why serving failed or was refused.
-#[derive(Debug)]
+///
+/// Like [`BuildError`], its `Debug` (`{:?}`) is its message, for `main`'s
+/// `Error: …` line; `{:#?}` shows the variant.
 pub enum ServeError {
     /// Refused by policy (e.g. no keys on a public address); says what to do.
     Refused(String),
@@ -131,6 +177,19 @@ impl fmt::Display for ServeError {
             ServeError::Refused(m) => f.write_str(m),
             ServeError::Io(e) => write!(f, "{e}"),
             ServeError::Keys(e) => write!(f, "API keys: {e}"),
+        }
+    }
+}
+
+impl fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            ServeError::Refused(m) => f.debug_tuple("Refused").field(m).finish(),
+            ServeError::Io(e) => f.debug_tuple("Io").field(e).finish(),
+            ServeError::Keys(e) => f.debug_tuple("Keys").field(e).finish(),
         }
     }
 }
@@ -161,6 +220,7 @@ impl ServerBuilder {
             filter: None,
             #[cfg(feature = "metrics")]
             metrics: MetricsConfig::default(),
+            allow_no_tools: false,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -200,6 +260,34 @@ impl ServerBuilder {
     /// Serve only the registered tools whose name passes `keep`.
     pub fn tools_where(mut self, keep: impl Fn(&str) -> bool + 'static) -> Self {
         self.filter = Some(Box::new(keep));
+        self
+    }
+
+    /// Build even when no tool is registered (or none passes `tools_where`).
+    /// Without it, [`build`](ServerBuilder::build) refuses an empty server:
+    /// a binary that does not link its tool crate would otherwise start and
+    /// serve `tools: 0` without a word.
+    pub fn allow_no_tools(mut self) -> Self {
+        self.allow_no_tools = true;
+        self
+    }
+
+    /// Act for this tenant in every call, for a process that serves one
+    /// tenant: a desktop agent over stdio, or a development server on
+    /// loopback (serving HTTP elsewhere is refused). A call without
+    /// `tenantId` gets this one; a call naming another is refused with
+    /// `permission_denied` before the tool runs. [`Server::run`] lets
+    /// `--tenant` or `MCP_TENANT` set it too; see the README, "A desktop agent
+    /// over stdio".
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.dispatch.scope.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Act for this workspace in every call, as [`tenant`](ServerBuilder::tenant)
+    /// does for the tenant (`--workspace`, `MCP_WORKSPACE`).
+    pub fn workspace(mut self, workspace: impl Into<String>) -> Self {
+        self.dispatch.scope.workspace = Some(workspace.into());
         self
     }
 
@@ -477,8 +565,10 @@ impl ServerBuilder {
     }
 
     /// Collect the tools, generate and check every schema, check that each
-    /// tool's state was given; report every problem at once.
-    pub fn build(self) -> Result<Server, BuildError> {
+    /// tool's state was given; report every problem at once. A server with
+    /// no tools is refused unless [`allow_no_tools`](ServerBuilder::allow_no_tools)
+    /// says it is intended.
+    pub fn build(mut self) -> Result<Server, BuildError> {
         let registry = match &self.filter {
             Some(keep) => Registry::from_inventory_filtered(keep),
             None => Registry::from_inventory(),
@@ -488,6 +578,15 @@ impl ServerBuilder {
         if !missing.is_empty() {
             return Err(BuildError::Tools(RegistryError { problems: missing }));
         }
+        if registry.is_empty() && !self.allow_no_tools {
+            let registered = inventory::iter::<crate::__private::ToolDescriptor>
+                .into_iter()
+                .count();
+            return Err(BuildError::NoTools { registered });
+        }
+        let scope = std::mem::take(&mut self.dispatch.scope);
+        self.dispatch.scope =
+            ProcessScope::new(scope.tenant, scope.workspace).map_err(BuildError::Tenant)?;
         let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
             .map(|r| Arc::new(r) as Arc<dyn CallGate>);
         let concurrency =
@@ -581,7 +680,53 @@ impl Server {
         Client::new(self.dispatcher.clone())
     }
 
+    /// Act for this tenant and workspace in every call, as
+    /// [`ServerBuilder::tenant`] and [`ServerBuilder::workspace`] do, for a
+    /// program that parses its own flags after building the server
+    /// (`None` keeps what the builder set). [`Server::run`] uses it for
+    /// `--tenant` and `MCP_TENANT`. Clients made before keep the old scope.
+    ///
+    /// ```
+    /// # fn f(server: mcp_runtime::Server) -> Result<(), mcp_runtime::BuildError> {
+    /// let tenant = std::env::var("MCP_TENANT").ok();
+    /// let server = server.for_tenant(tenant, None)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_tenant(
+        mut self,
+        tenant: Option<String>,
+        workspace: Option<String>,
+    ) -> Result<Server, BuildError> {
+        if tenant.is_none() && workspace.is_none() {
+            return Ok(self);
+        }
+        let current = self.dispatcher.scope();
+        let scope = ProcessScope::new(
+            tenant.or_else(|| current.tenant.clone()),
+            workspace.or_else(|| current.workspace.clone()),
+        )
+        .map_err(BuildError::Tenant)?;
+        self.dispatcher = Arc::new(self.dispatcher.rescoped(scope));
+        Ok(self)
+    }
+
+    /// A process-wide tenant is for stdio and loopback: a deployed server
+    /// gets each call's tenant from the hub, and a default there would answer
+    /// every caller that forgot `tenantId` with that tenant's data.
+    fn check_scope_address(&self, addr: &SocketAddr) -> Result<(), ServeError> {
+        if self.dispatcher.scope().is_set() && !http::is_loopback(addr) {
+            return Err(ServeError::Refused(format!(
+                "refusing to serve on {addr} for one tenant (`--tenant`, `MCP_TENANT`, \
+                 `.tenant(..)`, or a workspace): acting for one tenant is allowed over stdio \
+                 and on loopback addresses only; a deployed server gets each call's tenant \
+                 from the hub"
+            )));
+        }
+        Ok(())
+    }
+
     fn plan_auth(&self, addr: &SocketAddr) -> Result<AuthPlan, ServeError> {
+        self.check_scope_address(addr)?;
         let loopback = http::is_loopback(addr);
         let auth = &self.serving.auth;
         if auth.none {
@@ -793,15 +938,31 @@ impl Server {
     }
 
     /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP
-    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`.
+    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`. `--tenant T`
+    /// (else `MCP_TENANT`) and `--workspace W` (else `MCP_WORKSPACE`) make every
+    /// call act for that tenant and workspace ([`ServerBuilder::tenant`]).
+    /// `--help` prints the usage on stdout and returns `Ok`.
     /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
+    ///
+    /// A failure's `Debug` is its message, so `main` can return it:
+    ///
+    /// ```no_run
+    /// # use mcp_runtime::Server;
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let server = Server::builder("my-shop", env!("CARGO_PKG_VERSION")).build()?;
+    ///     server.run().await?; // `shop --port 1` prints `Error: unknown option `--port` (try --help)`, exits 1
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn run(self) -> Result<(), ServeError> {
         self.run_with_args(std::env::args().skip(1)).await
     }
 
     /// [`run`](Server::run) with explicit arguments (without the program
     /// name): a server with options of its own takes those out first and
-    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--help`.
+    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--tenant T`,
+    /// `--workspace W`, `--help`.
     pub async fn run_with_args(
         self,
         args: impl IntoIterator<Item = String>,
@@ -810,18 +971,25 @@ impl Server {
         let mut args = args.into_iter();
         let mut stdio = false;
         let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        // An empty variable counts as unset, as a blank `env` entry in a desktop config means.
+        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let (mut tenant, mut workspace) = (env("MCP_TENANT"), env("MCP_WORKSPACE"));
         while let Some(a) = args.next() {
+            let mut value = |example: &str| {
+                args.next().ok_or_else(|| {
+                    ServeError::Refused(format!("{a} needs a value, e.g. {a} {example}"))
+                })
+            };
             match a.as_str() {
                 "--stdio" => stdio = true,
-                "--addr" => {
-                    addr = args.next().ok_or_else(|| {
-                        ServeError::Refused("--addr needs a value, e.g. 127.0.0.1:8080".into())
-                    })?;
-                }
+                "--addr" => addr = value("127.0.0.1:8080")?,
+                "--tenant" => tenant = Some(value("acme")?),
+                "--workspace" => workspace = Some(value("main")?),
                 "-h" | "--help" => {
-                    eprintln!(
-                        "usage: {} [--stdio] [--addr HOST:PORT]\n\
-                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
+                    println!(
+                        "usage: {} [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
+                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_TENANT, MCP_WORKSPACE, \
+                         MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
                         self.dispatcher.info().name
                     );
                     return Ok(());
@@ -836,27 +1004,20 @@ impl Server {
                 }
             }
         }
+        let server = self
+            .for_tenant(tenant, workspace)
+            .map_err(|e| ServeError::Refused(e.to_string()))?;
         if stdio {
-            self.serve_stdio().await.map_err(ServeError::Io)
-        } else {
-            self.serve(addr.as_str()).await
+            return server.serve_stdio().await.map_err(ServeError::Io);
         }
-    }
-}
-
-#[cfg(feature = "clap")]
-impl Server {
-    /// Run with the options of a clap command line ([`cli::ServeArgs`](crate::cli::ServeArgs),
-    /// flattened into the application's own): logging from `--log`, then
-    /// stdio with `--stdio`, else HTTP on `--addr`. Give the same args to
-    /// [`ServeArgs::apply`](crate::cli::ServeArgs::apply) on the builder first.
-    pub async fn run_args(self, args: &crate::cli::ServeArgs) -> Result<(), ServeError> {
-        crate::init_logging_with(args.log.as_deref());
-        if args.stdio {
-            self.serve_stdio().await.map_err(ServeError::Io)
-        } else {
-            self.serve(args.addr.as_str()).await
-        }
+        // Bound here rather than in `serve`, so the message names the address.
+        let listener = TcpListener::bind(addr.as_str()).await.map_err(|e| {
+            ServeError::Io(std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {addr}: {e}"),
+            ))
+        })?;
+        server.serve_listener(listener, shutdown_signal()).await
     }
 }
 

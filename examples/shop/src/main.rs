@@ -1,7 +1,7 @@
 //! The shop's MCP server.
 //!
 //! ```text
-//! shop [--db PATH] [--db-readers N] [--stdio | --addr HOST:PORT]
+//! shop [--db PATH] [--db-readers N] [--stdio | --addr HOST:PORT] [--tenant ID] [--workspace ID]
 //! ```
 //!
 //! - `--db PATH` (else `SHOP_DB`, else `shop.db` in the working directory):
@@ -10,6 +10,10 @@
 //!   connections beside the one writer, 1 to 64; as many reads run at once.
 //! - `--stdio`: serve MCP over stdin/stdout; otherwise Streamable HTTP on
 //!   `--addr` (else `MCP_ADDR`, else 127.0.0.1:8080), path `/mcp`.
+//! - `--tenant ID` (else `MCP_TENANT`), `--workspace ID` (else
+//!   `MCP_WORKSPACE`): every call acts for this tenant and workspace, for a
+//!   desktop agent over stdio, where no hub injects `tenantId` (HTTP:
+//!   loopback only). A call naming another tenant is refused.
 //! - `MCP_API_KEYS=name:secret[,…]`: the bearer keys HTTP callers must send.
 //!   Unset on a loopback address, a key is generated and printed at start.
 
@@ -21,11 +25,13 @@ use mcp_runtime::server::{DEFAULT_ADDR, shutdown_signal};
 use shop::db::DEFAULT_READERS;
 use shop::{DEFAULT_DB, DEMO_TENANTS, Shop};
 
-const USAGE: &str = "usage: shop [--db PATH] [--db-readers N] [--stdio | --addr HOST:PORT]
+const USAGE: &str = "usage: shop [--db PATH] [--db-readers N] [--stdio | --addr HOST:PORT] [--tenant ID] [--workspace ID]
   --db PATH         SQLite database (env SHOP_DB; default shop.db), seeded on first start
   --db-readers N    read-only database connections, 1 to 64 (env SHOP_DB_READERS; default 4)
   --stdio           serve MCP over stdin/stdout
   --addr HOST:PORT  serve Streamable HTTP here (env MCP_ADDR; default 127.0.0.1:8080)
+  --tenant ID       act for this tenant in every call (env MCP_TENANT), e.g. for a desktop agent
+  --workspace ID    act for this workspace in every call (env MCP_WORKSPACE)
 env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG";
 
 struct Options {
@@ -33,6 +39,8 @@ struct Options {
     readers: NonZeroUsize,
     stdio: bool,
     addr: String,
+    tenant: Option<String>,
+    workspace: Option<String>,
 }
 
 /// Parse the command line. `Server::run` would parse `--stdio`/`--addr`
@@ -47,6 +55,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
         },
         stdio: false,
         addr: std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned()),
+        tenant: std::env::var("MCP_TENANT").ok().filter(|t| !t.is_empty()),
+        workspace: std::env::var("MCP_WORKSPACE")
+            .ok()
+            .filter(|w| !w.is_empty()),
     };
     while let Some(arg) = args.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -65,6 +77,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, Stri
             "--db-readers" => o.readers = readers(&value()?).map_err(|e| format!("{name}: {e}"))?,
             "--addr" => o.addr = value()?,
             "--stdio" => o.stdio = true,
+            "--tenant" => o.tenant = Some(value()?),
+            "--workspace" => o.workspace = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -85,7 +99,7 @@ async fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1)) {
         Ok(Some(o)) => o,
         Ok(None) => {
-            eprintln!("{USAGE}");
+            println!("{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -107,7 +121,7 @@ async fn serve(o: Options) -> Result<(), Box<dyn std::error::Error>> {
     let shop = Shop::open_with(&o.db, o.readers)
         .map_err(|e| format!("cannot open the database {}: {e}", o.db.display()))?;
     let db = std::path::absolute(shop.db_path()).unwrap_or_else(|_| o.db.clone());
-    let server = shop::server(shop)?;
+    let server = shop::server(shop)?.for_tenant(o.tenant.clone(), o.workspace.clone())?;
     eprintln!(
         "shop: {} tools over SQLite {}, one writer and {} reader connection(s) (demo tenants: {})",
         server.registry().len(),
@@ -115,8 +129,15 @@ async fn serve(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         o.readers,
         DEMO_TENANTS.join(", ")
     );
+    if let Some(t) = &o.tenant {
+        eprintln!("shop: every call acts for tenant {t}; a call naming another is refused");
+    }
     if o.stdio {
-        eprintln!("shop: serving MCP over stdio; the platform injects tenantId into every call");
+        if o.tenant.is_none() {
+            eprintln!(
+                "shop: serving MCP over stdio; the platform injects tenantId into every call"
+            );
+        }
         server.serve_stdio().await?;
         return Ok(());
     }

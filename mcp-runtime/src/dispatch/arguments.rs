@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::auth::{MAX_SCOPE_ID_BYTES, is_valid_scope_id};
 use crate::error::McpError;
 use crate::jsonrpc::{strip_location, truncate};
 use crate::registry::ToolInfo;
@@ -15,9 +16,9 @@ pub(super) fn take_injected(
 ) -> Result<Option<String>, McpError> {
     match args.remove(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => Ok(Some(s)),
+        Some(Value::String(s)) if is_valid_scope_id(&s) => Ok(Some(s)),
         Some(Value::String(_)) => Err(McpError::validation(format!(
-            "`{name}` must be a non-empty string of at most 256 bytes"
+            "`{name}` must be a non-empty string of at most {MAX_SCOPE_ID_BYTES} bytes"
         ))),
         Some(_) => Err(McpError::validation(format!("`{name}` must be a string"))),
     }

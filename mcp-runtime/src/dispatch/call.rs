@@ -125,7 +125,10 @@ impl Dispatcher {
             delivery,
             large,
         } = call;
-        let tenant = take_injected(&mut args, INJECTED[0])?;
+        let (tenant, workspace) = self.config.scope.apply(
+            take_injected(&mut args, INJECTED[0])?,
+            take_injected(&mut args, INJECTED[1])?,
+        )?;
         if let Some(t) = &tenant {
             log.span.record("tenant", t.as_str());
             #[cfg(feature = "metrics")]
@@ -133,7 +136,6 @@ impl Dispatcher {
                 log.tenant = Some(t.clone());
             }
         }
-        let workspace = take_injected(&mut args, INJECTED[1])?;
         if let Some(k) = delivery.key.as_deref() {
             check_tenant(k, tenant.as_deref())?;
         }

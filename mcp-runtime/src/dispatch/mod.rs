@@ -31,7 +31,7 @@ use self::headers::McpHeaders;
 use self::incoming::{Incoming, Request};
 pub use self::lifecycle::ServerInfo;
 use self::list::{Pages, StatelessExtras};
-use crate::auth::KeyIdentity;
+use crate::auth::{KeyIdentity, ProcessScope};
 use crate::context::{CancellationToken, LogLevel, StateMap};
 use crate::jsonrpc::{Reply, RpcError, codes, to_bytes, truncate};
 use crate::limits::{CallGate, ConcurrencyLimits};
@@ -47,6 +47,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) max_string_bytes: usize,
     /// Values (objects, arrays, their items, scalars) in one call's arguments.
     pub(crate) max_argument_values: usize,
+    /// The tenant and workspace of the whole process, if it acts for one.
+    pub(crate) scope: ProcessScope,
 }
 
 impl Default for DispatchConfig {
@@ -57,6 +59,7 @@ impl Default for DispatchConfig {
             list_ttl_ms: 300_000,
             max_string_bytes: 256 * 1024,
             max_argument_values: 100_000,
+            scope: ProcessScope::default(),
         }
     }
 }
@@ -115,7 +118,7 @@ pub(crate) struct Dispatcher {
     info: ServerInfo,
     config: DispatchConfig,
     gate: Option<Arc<dyn CallGate>>,
-    concurrency: Option<ConcurrencyLimits>,
+    concurrency: Option<Arc<ConcurrencyLimits>>,
     #[cfg(feature = "metrics")]
     pub(crate) metrics: Option<Arc<crate::telemetry::Metrics>>,
     /// Minimum levels for `notifications/message` in the handshake era, set
@@ -153,7 +156,7 @@ impl Dispatcher {
             info,
             config,
             gate,
-            concurrency,
+            concurrency: concurrency.map(Arc::new),
             #[cfg(feature = "metrics")]
             metrics: None,
             log_levels: LogLevels::default(),
@@ -165,6 +168,34 @@ impl Dispatcher {
 
     pub(crate) fn info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// The tenant and workspace every call acts for, if the process has one.
+    pub(crate) fn scope(&self) -> &ProcessScope {
+        &self.config.scope
+    }
+
+    /// The same server acting for `scope`: a new dispatcher (fresh log level
+    /// and calls in flight), for a scope known only after the build.
+    pub(crate) fn rescoped(&self, scope: ProcessScope) -> Dispatcher {
+        let mut d = Dispatcher::new(
+            self.registry.clone(),
+            self.state.clone(),
+            self.info.clone(),
+            DispatchConfig {
+                scope,
+                ..self.config.clone()
+            },
+            self.gate.clone(),
+            None,
+        );
+        // The same limits and metrics: one server, now acting for a scope.
+        d.concurrency = self.concurrency.clone();
+        #[cfg(feature = "metrics")]
+        {
+            d.metrics = self.metrics.clone();
+        }
+        d
     }
 
     /// Handle one JSON-RPC message.
