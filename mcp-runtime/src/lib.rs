@@ -4,6 +4,7 @@
 #[allow(unreachable_pub, missing_docs)]
 pub mod __private;
 pub mod auth;
+pub mod client;
 pub mod context;
 mod dispatch;
 pub mod error;
