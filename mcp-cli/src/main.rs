@@ -75,7 +75,7 @@ enum Command {
         /// Print the whole `CallToolResult` as JSON.
         #[arg(long)]
         json: bool,
-        /// Where images, audio and binary resources are saved.
+        /// Where images, audio and binary resources are saved (made if need be).
         #[arg(long, value_name = "DIR", default_value = ".")]
         save_dir: PathBuf,
         #[command(flatten)]

@@ -145,7 +145,8 @@ pub(crate) fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).expect("a Value serializes")
 }
 
-/// Save Base64 `data` of type `mime` as `dir/<tool>-<n>.<ext>`.
+/// Save Base64 `data` of type `mime` as `dir/<tool>-<n>.<ext>` (`dir`
+/// created if need be).
 fn save(dir: &Path, tool: &str, n: usize, mime: &str, data: &str) -> Result<PathBuf, Error> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(data.trim())
@@ -176,6 +177,8 @@ fn save(dir: &Path, tool: &str, n: usize, mime: &str, data: &str) -> Result<Path
             }
         })
         .collect();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::File(format!("cannot create {}: {e}", dir.display())))?;
     let path = dir.join(format!("{safe}-{n}.{ext}"));
     std::fs::write(&path, bytes)
         .map_err(|e| Error::File(format!("cannot save {}: {e}", path.display())))?;

@@ -113,7 +113,7 @@ impl Session {
             transport,
             requests: Requests::new(era, "mcp-cli", env!("CARGO_PKG_VERSION")),
         };
-        let server = session.negotiate(c.era)?;
+        let server = session.negotiate(c.era, matches!(target, Target::Http { .. }))?;
         if c.verbose {
             eprintln!(
                 "mcp: {} era, protocol version {}, server {}",
@@ -131,7 +131,7 @@ impl Session {
     /// Settle the era: `server/discover` first unless the handshake is
     /// asked for; `initialize` when the server does not offer the stateless
     /// revision (auto). Returns the server's name and version.
-    fn negotiate(&mut self, choice: EraChoice) -> Result<String, Error> {
+    fn negotiate(&mut self, choice: EraChoice, http: bool) -> Result<String, Error> {
         if choice != EraChoice::Handshake {
             let out = self.requests.discover();
             let answer = self
@@ -155,9 +155,12 @@ impl Session {
                     return Err(rpc_failure("server/discover", &e, "; try --era handshake"));
                 }
                 (EraChoice::Stateless, Err(e)) => return Err(e),
-                // Auto: a refusal or a non-MCP answer to the probe means a
-                // server of the handshake era; its `initialize` decides.
-                (_, Ok(_) | Err(Error::NotMcp(_) | Error::Protocol(_))) => {}
+                // Auto: a refusal of the probe means a server of the
+                // handshake era, and so may an HTTP answer that is no
+                // JSON-RPC (a 400 or 404 of a server that wants a session);
+                // its `initialize` decides.
+                (_, Ok(_) | Err(Error::Protocol(_))) => {}
+                (_, Err(Error::NotMcp(_))) if http => {}
                 (_, Err(e)) => return Err(e),
             }
         }

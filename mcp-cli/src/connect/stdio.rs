@@ -134,16 +134,22 @@ impl Transport for Stdio {
         method: &str,
         on_note: &mut OnNotification<'_>,
     ) -> Result<Result<Value, RpcErrorObject>, Error> {
-        if self.write(&out.body).is_err() {
-            return Err(self.gone(method));
-        }
+        // A server that is gone may still have said something first (a
+        // line that is not JSON-RPC): read what it wrote before saying so.
+        let wrote = self.write(&out.body).is_ok();
         let id = json!(out.id);
-        let deadline = Instant::now() + self.timeout;
+        let deadline = Instant::now()
+            + if wrote {
+                self.timeout
+            } else {
+                Duration::from_secs(2)
+            };
         loop {
             let wait = deadline.saturating_duration_since(Instant::now());
             let line = match self.lines.recv_timeout(wait) {
                 Ok(Ok(line)) => line,
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Err(self.gone(method)),
+                Err(RecvTimeoutError::Timeout) if !wrote => return Err(self.gone(method)),
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(Error::Unreachable(format!(
                         "`{}` did not answer `{method}` within {} s",
