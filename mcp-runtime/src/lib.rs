@@ -6,6 +6,7 @@ pub mod __private;
 pub mod auth;
 #[cfg(feature = "clap")]
 pub mod cli;
+pub mod client;
 pub mod context;
 mod dispatch;
 pub mod error;

@@ -9,7 +9,7 @@
 //! (pages), `call` (tools/call). A new method family is a new module here
 //! plus one arm in `request`.
 
-mod arguments;
+pub(crate) mod arguments;
 mod call;
 pub(crate) mod era;
 pub(crate) mod headers;

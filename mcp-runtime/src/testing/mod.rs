@@ -25,7 +25,9 @@ use std::path::Path;
 use serde_json::Value;
 
 pub use self::diff::{ContractDiff, compare_contracts};
-pub use self::lock::{UPDATE_ENV, check_contract_lock, contract_of};
+pub use self::lock::{
+    UPDATE_ENV, check_contract_lock, compare_to_lock, contract_of, contract_of_tools,
+};
 use crate::registry::Registry;
 use crate::schema_lint::lint_tool;
 pub use crate::transport::in_process::{CallResult, Client, RpcErrorObject};

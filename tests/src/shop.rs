@@ -3,33 +3,63 @@
 //! (`MCP_API_KEYS` syntax, `name:secret`). Its address is read from the line
 //! it prints; it is killed, and its temp dir removed, on drop.
 //!
-//! Depends on `std` only and takes the binary's path, so that a test of the
-//! shop package itself could include it (`#[path]`) with
-//! `env!("CARGO_BIN_EXE_shop")`.
+//! Used by the tests of clients written in other languages (this package's
+//! `tests/clients/`) and of the `mcp` command (`mcp-cli/tests/`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::process::run;
 
 /// How long the shop may take to announce its address.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
 
+/// The shop binary, as `cargo build -p shop` leaves it (fresh: under
+/// `cargo test --workspace` it was just built, so this is a no-op).
+pub fn shop_binary() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args([
+            "build",
+            "-p",
+            "shop",
+            "--bin",
+            "shop",
+            "--message-format=json",
+        ])
+        .current_dir(crate::repo_root());
+        let out = run(cmd, Duration::from_secs(600));
+        out.assert_success("cargo build -p shop");
+        out.stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "shop")
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .expect("cargo names the shop executable")
+    })
+}
+
 /// The shop, serving.
-pub(crate) struct Shop {
+pub struct Shop {
     child: Child,
+    binary: PathBuf,
     dir: PathBuf,
     log: Arc<Mutex<String>>,
     /// `http://127.0.0.1:<port>/mcp`.
-    pub(crate) url: String,
+    pub url: String,
 }
 
 impl Shop {
     /// Start `binary` with the bearer keys `keys`; returns once it announced
     /// its URL.
-    pub(crate) fn start(binary: &Path, keys: &str) -> Shop {
+    pub fn start(binary: &Path, keys: &str) -> Shop {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "shop-clients-{}-{}",
@@ -70,6 +100,7 @@ impl Shop {
         });
         let mut shop = Shop {
             child,
+            binary: binary.to_owned(),
             dir,
             log,
             url: String::new(),
@@ -92,7 +123,7 @@ impl Shop {
     }
 
     /// The address, for raw requests.
-    pub(crate) fn addr(&self) -> std::net::SocketAddr {
+    pub fn addr(&self) -> std::net::SocketAddr {
         self.url
             .strip_prefix("http://")
             .and_then(|a| a.strip_suffix("/mcp"))
@@ -100,8 +131,19 @@ impl Shop {
             .unwrap_or_else(|| panic!("unexpected MCP URL `{}`", self.url))
     }
 
+    /// The command line of the same shop serving stdio, over a database of
+    /// its own in this shop's temp dir (seeded alike on first start).
+    pub fn stdio_command(&self) -> Vec<String> {
+        vec![
+            self.binary.display().to_string(),
+            "--stdio".to_owned(),
+            "--db".to_owned(),
+            self.dir.join("stdio.db").display().to_string(),
+        ]
+    }
+
     /// Everything it wrote to stderr so far.
-    pub(crate) fn log(&self) -> String {
+    pub fn log(&self) -> String {
         self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
