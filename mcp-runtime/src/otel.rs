@@ -501,3 +501,87 @@ impl<V: tracing::field::Visit> tracing::field::Visit for WithoutOtel<V> {
         self.0.record_error(field, value);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A log written to memory.
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What the log prints for a call span with its `otel.*` fields recorded.
+    fn log_line<F>(fields: F) -> String
+    where
+        F: for<'w> tracing_subscriber::fmt::FormatFields<'w> + Send + Sync + 'static,
+    {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .with_target(false)
+            .fmt_fields(fields)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!(
+                "tools/call",
+                tool = "lookup",
+                tenant = Empty,
+                otel.name = Empty,
+                otel.kind = Empty,
+            );
+            span.record("otel.name", "tools/call lookup");
+            span.record("tenant", "acme");
+            span.record("otel.kind", "server");
+            tracing::info!(parent: &span, outcome = "ok", "call finished");
+        });
+        String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn the_log_leaves_out_only_the_otel_fields() {
+        let plain = log_line(tracing_subscriber::fmt::format::DefaultFields::new());
+        assert!(plain.contains("otel.name"), "{plain}");
+        let with_otel = log_line(LogFields);
+        assert_eq!(
+            with_otel.trim(),
+            r#"INFO tools/call{tool="lookup" tenant="acme"}: call finished outcome="ok""#
+        );
+    }
+
+    #[test]
+    fn trace_context_is_read_from_meta() {
+        let meta = serde_json::json!({
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "tracestate": "shop=test",
+        });
+        let cx = TraceContextPropagator::new().extract(&MetaCarrier(meta.as_object().unwrap()));
+        let span = cx.span();
+        let sc = span.span_context();
+        assert!(sc.is_valid() && sc.is_remote() && sc.is_sampled());
+        assert_eq!(
+            sc.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(sc.span_id().to_string(), "00f067aa0ba902b7");
+        assert_eq!(sc.trace_state().get("shop"), Some("test"));
+        let bad = serde_json::json!({ "traceparent": 7 });
+        let cx = TraceContextPropagator::new().extract(&MetaCarrier(bad.as_object().unwrap()));
+        assert!(!cx.span().span_context().is_valid());
+    }
+}
