@@ -13,6 +13,9 @@
 //!   tenant (`tenant`), and on failure `error.type` (the wire error kind) and
 //!   status `ERROR`. Its parent is `params._meta.traceparent` when the
 //!   request carries one (linked to the HTTP span), else the HTTP span.
+//! - one `SERVER` span per other MCP request, named by its method, with
+//!   the same parent and request attributes, and on a JSON-RPC error its
+//!   code as `error.type` and `rpc.response.status_code`.
 //!
 //! Never recorded: argument values, results, error messages (they may
 //! quote arguments), keys.
@@ -366,64 +369,102 @@ where
     response
 }
 
-/// What [`call_started`] records of a call.
-pub(crate) struct CallFacts<'a> {
-    pub(crate) tool: &'a str,
+/// What the MCP spans record of a request.
+pub(crate) struct McpRequest<'a> {
     pub(crate) id: &'a RawValue,
     /// `params._meta`.
     pub(crate) meta: Option<&'a Value>,
     /// The `MCP-Protocol-Version` header, over HTTP.
     pub(crate) header_version: Option<&'a str>,
-    /// Whether the call came over HTTP.
+    /// Whether the request came over HTTP.
     pub(crate) http: bool,
 }
 
-/// A tool call's span just made: its name, kind and MCP attributes, and its
-/// parent from `params._meta.traceparent` if the request carries one.
-pub(crate) fn call_started(span: &Span, call: CallFacts<'_>) {
-    if !active() || span.is_disabled() {
-        return;
-    }
-    let meta = call.meta.and_then(Value::as_object);
+/// The parent and the attributes every MCP server span has: the trace of
+/// `params._meta.traceparent` if the request carries one (the ambient HTTP
+/// span stays reachable by a link, as the MCP conventions ask),
+/// `mcp.protocol.version`, `jsonrpc.request.id`, `network.*`.
+fn start_mcp_span(span: &Span, method: &'static str, request: &McpRequest<'_>) {
+    let meta = request.meta.and_then(Value::as_object);
     if let Some(meta) = meta.filter(|m| m.contains_key("traceparent")) {
         let parent = TraceContextPropagator::new().extract(&MetaCarrier(meta));
         if parent.span().span_context().is_valid() {
-            // The ambient (HTTP) span stays reachable by a link, as the MCP
-            // conventions ask.
             let ambient = Span::current().context();
             let ambient = ambient.span().span_context().clone();
             let _ = span.set_parent(parent);
             span.add_link(ambient);
         }
     }
-    span.record("otel.name", format!("tools/call {}", call.tool).as_str());
-    span.record("otel.kind", "server");
-    span.set_attribute("mcp.method.name", "tools/call");
-    span.set_attribute("gen_ai.operation.name", "execute_tool");
-    span.set_attribute("gen_ai.tool.name", call.tool.to_owned());
+    span.set_attribute("mcp.method.name", method);
     let version = meta
         .and_then(|m| m.get(crate::jsonrpc::meta::VERSION))
         .and_then(Value::as_str)
-        .or(call.header_version);
+        .or(request.header_version);
     if let Some(v) = version {
         span.set_attribute("mcp.protocol.version", v.to_owned());
     }
-    let id = call.id.get();
+    let id = request.id.get();
     match serde_json::from_str::<Value>(id) {
         Ok(Value::String(s)) => span.set_attribute("jsonrpc.request.id", s),
         Ok(Value::Null) | Err(_) => {}
         Ok(_) => span.set_attribute("jsonrpc.request.id", id.to_owned()),
     }
-    if call.http {
+    if request.http {
         span.set_attribute("network.transport", "tcp");
         span.set_attribute("network.protocol.name", "http");
     }
+}
+
+/// A tool call's span just made: its name, kind and MCP attributes, and its
+/// parent.
+pub(crate) fn call_started(span: &Span, tool: &str, request: &McpRequest<'_>) {
+    if !active() || span.is_disabled() {
+        return;
+    }
+    start_mcp_span(span, "tools/call", request);
+    span.record("otel.name", format!("tools/call {tool}").as_str());
+    span.record("otel.kind", "server");
+    span.set_attribute("gen_ai.operation.name", "execute_tool");
+    span.set_attribute("gen_ai.tool.name", tool.to_owned());
 }
 
 /// A tool call ended with `outcome` (`ok` or the wire error kind).
 pub(crate) fn call_finished(span: &Span, outcome: &str) {
     if active() && outcome != "ok" {
         span.set_attribute("error.type", outcome.to_owned());
+        span.record("otel.status_code", "error");
+    }
+}
+
+/// The span of one MCP request other than `tools/call` (whose span is the
+/// call's own): `None` when traces are not exported.
+pub(crate) fn request_span(method: &str, request: &McpRequest<'_>) -> Option<Span> {
+    if !active() {
+        return None;
+    }
+    let method = crate::jsonrpc::METHODS
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("_OTHER");
+    let span = tracing::info_span!(
+        target: SPAN_TARGET,
+        "MCP request",
+        otel.name = method,
+        otel.kind = "server",
+        otel.status_code = Empty,
+        error.type = Empty,
+        rpc.response.status_code = Empty,
+    );
+    start_mcp_span(&span, method, request);
+    Some(span)
+}
+
+/// An MCP request ended; `error` is the JSON-RPC error code it answered.
+pub(crate) fn request_finished(span: &Span, error: Option<i64>) {
+    if let Some(code) = error {
+        let code = code.to_string();
+        span.record("error.type", code.as_str());
+        span.record("rpc.response.status_code", code.as_str());
         span.record("otel.status_code", "error");
     }
 }

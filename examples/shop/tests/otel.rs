@@ -3,8 +3,8 @@
 //! (`opentelemetry-proto`): a call's span continues the caller's trace (from
 //! `params._meta.traceparent`, or the HTTP `traceparent` header through the
 //! HTTP span), carries the MCP attributes and the wire error kind, the
-//! shop's own database span nests under it, and no argument value is
-//! exported. With a collector that never answers, calls answer as usual and
+//! shop's own database span nests under it, other requests have spans of
+//! their own, and no argument value is exported. With a collector that never answers, calls answer as usual and
 //! the shop still stops at once.
 
 use std::net::SocketAddr;
@@ -32,6 +32,8 @@ const META_PARENT: &str = "00f067aa0ba902b7";
 /// The caller's trace, sent as the HTTP `traceparent` header.
 const HEADER_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const HEADER_PARENT: &str = "b7ad6b7169203331";
+/// The trace of the requests other than calls.
+const LIST_TRACE: &str = "5bf92f3577b34da6a3ce929d0e0e4737";
 
 /// Argument values: they must appear nowhere in what is exported.
 const FOUND_ORDER: &str = "ORD-10001";
@@ -207,6 +209,20 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
     assert_eq!(missing.status, 200, "{}", missing.text());
     assert_eq!(error_kind(&missing.json()).as_deref(), Some("not_found"));
 
+    // Other requests have spans of their own; an unknown method is `_OTHER`.
+    for (id, method) in [(3, "tools/list"), (4, "no/such/method")] {
+        let response = Post::json(&json!({ "jsonrpc": "2.0", "id": id, "method": method }))
+            .bearer(KEY)
+            .header("MCP-Protocol-Version", "2025-11-25")
+            .header(
+                "traceparent",
+                &format!("00-{LIST_TRACE}-{HEADER_PARENT}-01"),
+            )
+            .send(addr)
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+
     // Stopping the shop exports what is still queued.
     proc.signal("TERM");
     let status = proc.wait_exit(Duration::from_secs(20)).await;
@@ -268,6 +284,20 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
     assert_eq!(http.name, "POST /mcp");
     assert_eq!(hex(&http.trace_id), HEADER_TRACE);
     assert_eq!(hex(&http.parent_span_id), HEADER_PARENT);
+
+    let list = find(&spans, "tools/list", LIST_TRACE);
+    assert_eq!(list.kind, SpanKind::Server as i32);
+    assert_eq!(str_attr(list, "mcp.method.name"), Some("tools/list"));
+    assert_eq!(str_attr(list, "jsonrpc.request.id"), Some("3"));
+    assert_eq!(str_attr(list, "error.type"), None);
+    assert_eq!(by_id(&spans, &list.parent_span_id).name, "POST /mcp");
+    let unknown = find(&spans, "_OTHER", LIST_TRACE);
+    assert_eq!(str_attr(unknown, "mcp.method.name"), Some("_OTHER"));
+    assert_eq!(str_attr(unknown, "error.type"), Some("-32601"));
+    assert_eq!(
+        unknown.status.as_ref().map(|s| s.code),
+        Some(StatusCode::Error as i32)
+    );
 
     // The service, as named by OTEL_SERVICE_NAME.
     let resources: Vec<_> = received

@@ -119,19 +119,7 @@ impl Dispatcher {
         #[cfg(not(feature = "metrics"))]
         let log = CallLog::new(tool.name(), delivery.key.as_deref());
         #[cfg(feature = "otel")]
-        crate::otel::call_started(
-            &log.span,
-            crate::otel::CallFacts {
-                tool: tool.name(),
-                id,
-                meta: meta.0,
-                header_version: delivery
-                    .headers
-                    .as_ref()
-                    .and_then(|h| h.protocol_version.as_deref()),
-                http: delivery.headers.is_some(),
-            },
-        );
+        crate::otel::call_started(&log.span, tool.name(), &delivery.mcp_request(id, meta));
         #[cfg(not(feature = "otel"))]
         let _ = (id, meta);
         log
