@@ -77,6 +77,12 @@ pub fn init_logging() {
         }
     };
     init_log(filter, ansi);
+    #[cfg(not(feature = "otel"))]
+    if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
+        tracing::warn!(
+            "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this server was built without the `otel` feature: no traces are exported"
+        );
+    }
 }
 
 fn init_log(filter: tracing_subscriber::EnvFilter, ansi: bool) {
