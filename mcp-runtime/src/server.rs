@@ -802,6 +802,9 @@ impl Server {
 
     /// Serve over HTTP on a bound listener until `shutdown` completes, then
     /// drain the calls in flight (up to the shutdown timeout).
+    ///
+    /// With traces exported (feature `otel`), the spans still queued are
+    /// then sent, waiting 5 s at most for the collector.
     pub async fn serve_listener(
         self,
         listener: TcpListener,
@@ -901,6 +904,8 @@ impl Server {
         if let Some(t) = metrics_task {
             t.abort();
         }
+        #[cfg(feature = "otel")]
+        crate::otel::flush_async().await;
         result
     }
 
@@ -929,12 +934,20 @@ impl Server {
     }
 
     /// Serve on any reader/writer pair, newline-delimited.
+    ///
+    /// With traces exported (feature `otel`), the spans still queued are
+    /// sent when the input ends, waiting 5 s at most for the collector.
     pub async fn serve_io<R, W>(self, reader: R, writer: W) -> std::io::Result<()>
     where
         R: tokio::io::AsyncBufRead + Unpin,
         W: tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        crate::transport::stdio::serve(self.dispatcher, reader, writer, self.serving.limits).await
+        let served =
+            crate::transport::stdio::serve(self.dispatcher, reader, writer, self.serving.limits)
+                .await;
+        #[cfg(feature = "otel")]
+        crate::otel::flush_async().await;
+        served
     }
 
     /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP

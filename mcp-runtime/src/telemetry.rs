@@ -283,17 +283,10 @@ impl Metrics {
 
 /// The method label of a request: known methods by name, others `other`.
 pub(crate) fn method_label(method: &str) -> &'static str {
-    const KNOWN: [&str; 8] = [
-        "initialize",
-        "ping",
-        "logging/setLevel",
-        "server/discover",
-        "tools/list",
-        "tools/call",
-        "notifications/cancelled",
-        "notifications/initialized",
-    ];
-    KNOWN.into_iter().find(|m| *m == method).unwrap_or("other")
+    crate::jsonrpc::METHODS
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("other")
 }
 
 /// Serve `/metrics` on `addr` until the returned task is aborted.

@@ -69,7 +69,8 @@ impl Dispatcher {
                 ));
             }
             Err(ArgumentsError::Invalid(e)) => {
-                self.call_log(tool, &delivery).finish(e.kind().as_str());
+                self.call_log(tool, &delivery, id, meta)
+                    .finish(e.kind().as_str());
                 return Ok(self.call_result(&Err(e), era));
             }
         };
@@ -78,7 +79,7 @@ impl Dispatcher {
         }
         // One span per call: tool, key name and (once checked for shape) tenant;
         // outcome and duration are recorded when it ends. Never argument values.
-        let mut log = self.call_log(tool, &delivery);
+        let mut log = self.call_log(tool, &delivery, id, meta);
         let call = Call {
             id,
             tool,
@@ -107,11 +108,21 @@ impl Dispatcher {
     }
 
     /// Check the caller and the arguments, then run the tool.
-    fn call_log(&self, tool: &ToolInfo, delivery: &Delivery) -> CallLog {
+    fn call_log(
+        &self,
+        tool: &ToolInfo,
+        delivery: &Delivery,
+        id: &RawValue,
+        meta: RequestMeta<'_>,
+    ) -> CallLog {
         #[cfg(feature = "metrics")]
         let log = CallLog::new(tool.name(), delivery.key.as_deref(), self.metrics.clone());
         #[cfg(not(feature = "metrics"))]
         let log = CallLog::new(tool.name(), delivery.key.as_deref());
+        #[cfg(feature = "otel")]
+        crate::otel::call_started(&log.span, tool.name(), &delivery.mcp_request(id, meta));
+        #[cfg(not(feature = "otel"))]
+        let _ = (id, meta);
         log
     }
 
@@ -327,6 +338,10 @@ impl CallLog {
             tenant = tracing::field::Empty,
             outcome = tracing::field::Empty,
             duration_us = tracing::field::Empty,
+            // Set for an exported trace only (feature `otel`).
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
         );
         // With the span filtered out (and no metrics), its fields are never
         // recorded: the clock is not read.
@@ -361,6 +376,8 @@ impl CallLog {
                 m.call_finished(self.tool, outcome, started, self.tenant.as_deref());
             }
         }
+        #[cfg(feature = "otel")]
+        crate::otel::call_finished(&self.span, outcome);
         tracing::info!(parent: &self.span, "call finished");
     }
 }

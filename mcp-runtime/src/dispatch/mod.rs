@@ -82,6 +82,26 @@ pub(crate) struct Delivery {
     pub(crate) scope: u64,
 }
 
+impl Delivery {
+    /// What the MCP spans of a trace record of a request.
+    #[cfg(feature = "otel")]
+    pub(crate) fn mcp_request<'a>(
+        &'a self,
+        id: &'a RawValue,
+        meta: RequestMeta<'a>,
+    ) -> crate::otel::McpRequest<'a> {
+        crate::otel::McpRequest {
+            id,
+            meta: meta.0,
+            header_version: self
+                .headers
+                .as_ref()
+                .and_then(|h| h.protocol_version.as_deref()),
+            http: self.headers.is_some(),
+        }
+    }
+}
+
 /// The metrics label of a method (`other` for unknown ones).
 fn label(method: &str) -> &'static str {
     #[cfg(feature = "metrics")]
@@ -242,7 +262,29 @@ impl Dispatcher {
         };
         let id = request.id;
         let method = label(&request.method);
-        let reply = match self.request(request, delivery).await {
+        // Traced, one span per request; a `tools/call`'s is the call's own (`call.rs`).
+        #[cfg(feature = "otel")]
+        let outcome = match (request.method != "tools/call")
+            .then(|| {
+                let meta = RequestMeta(request.meta.as_ref());
+                crate::otel::request_span(&request.method, &delivery.mcp_request(id, meta))
+            })
+            .flatten()
+        {
+            Some(span) => {
+                use tracing::Instrument;
+                let outcome = self
+                    .request(request, delivery)
+                    .instrument(span.clone())
+                    .await;
+                crate::otel::request_finished(&span, outcome.as_ref().err().map(|e| e.code));
+                outcome
+            }
+            None => self.request(request, delivery).await,
+        };
+        #[cfg(not(feature = "otel"))]
+        let outcome = self.request(request, delivery).await;
+        let reply = match outcome {
             Ok(result) => Reply::result(id, &result),
             Err(e) => Reply::error(Some(id), e),
         };

@@ -282,6 +282,8 @@ impl Db {
     {
         let mut conn = self.readers.lease().await;
         ctx.run_blocking(move |_| {
+            // Under the call's span, in traces and logs.
+            let _span = tracing::info_span!("sqlite read", db.system.name = "sqlite").entered();
             let tx = conn.transaction()?;
             f(&tx)
         })
@@ -307,6 +309,7 @@ impl Db {
     {
         let mut conn = self.writer.lease().await;
         ctx.run_blocking(move |interrupt| {
+            let _span = tracing::info_span!("sqlite write", db.system.name = "sqlite").entered();
             conn.busy_handler(Some(wait_for_lock(interrupt.clone())))?;
             let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
                 Ok(tx) => tx,

@@ -220,6 +220,10 @@ fn authenticate(
 struct Dispatched;
 
 async fn mcp_endpoint(State(state): State<Arc<HttpState>>, req: Request) -> Response {
+    #[cfg(feature = "otel")]
+    let response =
+        crate::otel::http_request(req, &state.config.path, |req| endpoint(&state, req)).await;
+    #[cfg(not(feature = "otel"))]
     let response = endpoint(&state, req).await;
     #[cfg(feature = "metrics")]
     if let Some(m) = &state.dispatcher.metrics
