@@ -8,7 +8,12 @@
 //! keys, `tenantId` of every type (and twice), numbers beyond f64 and u64,
 //! lone surrogates, NUL and control characters, `__proto__`, deep nesting.
 //! The tree is written as JSON text by hand (so that duplicates and big
-//! numbers can exist) and sent through the dispatcher.
+//! numbers can exist) and sent through the dispatcher. One input in eight
+//! also gets an array of zeros sized to put the arguments within ±127
+//! values of the 100,000-value cap (`max_argument_values`, counted while
+//! read by both parses); one in eight is sent again padded past the 256 KiB
+//! large-message threshold, from a runtime worker, so that it is parsed and
+//! validated off the async workers.
 //!
 //! Invariants, beyond `mcp_fuzz::check_reply` (one well-formed answer with
 //! the request's id, valid against the official schema): the answer is a
@@ -16,7 +21,10 @@
 //! number beyond f64 or a lone surrogate anywhere are refused with a
 //! `validation_error`; any refusal is a `validation_error`; a success
 //! reports exactly the tenant that was injected (never another), the `code`
-//! and `note` strings exactly as sent, and the sum of the quantities sent.
+//! and `note` strings exactly as sent, and the sum of the quantities sent;
+//! arguments of more than 100,000 values are refused, and only those are
+//! refused as too many; the padded message gets the same answer, byte for
+//! byte.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -157,7 +165,39 @@ struct Input {
     bare: bool,
     tenant: TenantPick,
     args: Vec<(Key, J)>,
+    bulk: BulkPick,
+    pad: PadPick,
 }
+
+/// An array of zeros sized so that the arguments hold the cap of values
+/// plus the offset (one input in eight).
+#[derive(Arbitrary, Debug)]
+enum BulkPick {
+    No,
+    No2,
+    No3,
+    No4,
+    No5,
+    No6,
+    No7,
+    At(Key, i8, bool),
+}
+
+/// Spaces appended past the 256 KiB large-message threshold (one input in eight).
+#[derive(Arbitrary, Debug)]
+enum PadPick {
+    No,
+    No2,
+    No3,
+    No4,
+    No5,
+    No6,
+    No7,
+    Yes,
+}
+
+/// `max_argument_values` (the default).
+const MAX_VALUES: usize = 100_000;
 
 #[derive(Arbitrary, Debug)]
 enum Id {
@@ -270,6 +310,9 @@ enum Esc {
     Backslash,
 }
 
+/// Past `LARGE_MESSAGE_BYTES` (256 KiB).
+const LARGE: usize = 256 * 1024;
+
 /// What the generator knows about the text it wrote.
 #[derive(Default)]
 struct Facts {
@@ -277,6 +320,8 @@ struct Facts {
     beyond_f64: bool,
     lone_surrogate: bool,
     max_depth: usize,
+    /// Values written (objects, arrays, their items, scalars), as the cap counts them.
+    values: usize,
 }
 
 fn push_str_literal(out: &mut String, s: &str) {
@@ -303,9 +348,15 @@ fn write_s(s: &S, out: &mut String, facts: &mut Facts) -> Option<String> {
             out,
         ),
         S::Sku(n) => plain(format!("SKU-{:04}", n % 12000), out),
-        S::Kind(n) => plain(["standard", "express", "bulk", "Bulk", ""][*n as usize % 5].into(), out),
+        S::Kind(n) => plain(
+            ["standard", "express", "bulk", "Bulk", ""][*n as usize % 5].into(),
+            out,
+        ),
         S::Mode(n) => plain(["ground", "air", "sea"][*n as usize % 3].into(), out),
-        S::Tenant(n) => plain(["acme", "globex", "", "ACME", &"t".repeat(300)][*n as usize % 5].into(), out),
+        S::Tenant(n) => plain(
+            ["acme", "globex", "", "ACME", &"t".repeat(300)][*n as usize % 5].into(),
+            out,
+        ),
         S::Escaped(parts) => {
             let mut decoded = Some(String::new());
             out.push('"');
@@ -370,6 +421,7 @@ fn write_s(s: &S, out: &mut String, facts: &mut Facts) -> Option<String> {
 }
 
 fn write_pairs(pairs: &[(Key, J)], out: &mut String, facts: &mut Facts, depth: usize) {
+    facts.values += 1;
     out.push('{');
     for (i, (k, v)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(prev, _)| prev.name() == k.name()) {
@@ -388,6 +440,12 @@ fn write_pairs(pairs: &[(Key, J)], out: &mut String, facts: &mut Facts, depth: u
 /// `depth`: the nesting of the containers around this value.
 fn write_j(j: &J, out: &mut String, facts: &mut Facts, depth: usize) {
     facts.max_depth = facts.max_depth.max(depth);
+    facts.values += match j {
+        // The object counts itself in `write_pairs`.
+        J::Obj(_) => 0,
+        J::Deep(n, _) => 1 + usize::from(*n) % 200,
+        _ => 1,
+    };
     match j {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -500,11 +558,14 @@ struct Harness {
 fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
     H.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
-        let server = Server::builder("fuzz-args", "1.0.0").build().expect("server");
+        let server = Server::builder("fuzz-args", "1.0.0")
+            .build()
+            .expect("server");
         Harness {
             rt,
             client: server.client(),
@@ -529,6 +590,29 @@ fuzz_target!(|input: Input| {
     let mut facts = Facts::default();
     let mut rendered = String::new();
     write_pairs(&pairs, &mut rendered, &mut facts, 3);
+    if let BulkPick::At(key, offset, first) = &input.bulk {
+        // `key: [0, …]`: one value for the array, one per zero.
+        let zeros = (MAX_VALUES as isize + isize::from(*offset) - facts.values as isize - 1).max(0)
+            as usize;
+        facts.values += 1 + zeros;
+        if pairs.iter().any(|(k, _)| k.name() == key.name()) {
+            facts.duplicate_key = true;
+        }
+        let mut member = serde_json::to_string(key.name()).expect("a name");
+        member.push_str(":[");
+        member.push_str(&"0,".repeat(zeros));
+        if zeros > 0 {
+            member.pop();
+        }
+        member.push(']');
+        if rendered == "{}" {
+            rendered = format!("{{{member}}}");
+        } else if *first {
+            rendered.insert_str(1, &format!("{member},"));
+        } else {
+            rendered.insert_str(rendered.len() - 1, &format!(",{member}"));
+        }
+    }
     let tool = if input.bare { "bare" } else { "rich" };
     let mut request = String::from(r#"{"jsonrpc":"2.0","id":"#);
     match &input.id {
@@ -545,11 +629,31 @@ fuzz_target!(|input: Input| {
     let h = harness();
     let reply = h.rt.block_on(h.client.send_bytes(request.as_bytes()));
     mcp_fuzz::check_reply(request.as_bytes(), reply.as_deref());
+    if matches!(input.pad, PadPick::Yes) && request.len() <= LARGE {
+        // Past the threshold, the message is parsed and validated off the
+        // async workers (from a task on a worker, so `block_in_place` hands
+        // the worker over): the answer must be the same, byte for byte.
+        let mut padded = request.clone().into_bytes();
+        padded.resize(LARGE + 1 + request.len() % 512, b' ');
+        let client = h.client.clone();
+        let large =
+            h.rt.block_on(h.rt.spawn(async move { client.send_bytes(&padded).await }))
+                .expect("the task ends");
+        assert_eq!(
+            large.as_deref().map(mcp_fuzz::lossy),
+            reply.as_deref().map(mcp_fuzz::lossy),
+            "padded past 256 KiB, answered otherwise: {request}"
+        );
+        stat("padded");
+    }
     let msg: Value = serde_json::from_slice(&reply.expect("a request is answered")).expect("JSON");
     if let Some(e) = msg.get("error") {
         // Only nesting beyond serde_json's recursion limit (128) may stop the
         // message before it reaches the tool.
-        assert!(facts.max_depth >= 120, "a JSON-RPC error for arguments: {e}\n{request}");
+        assert!(
+            facts.max_depth >= 120,
+            "a JSON-RPC error for arguments: {e}\n{request}"
+        );
         stat("rpc-error");
         return;
     }
@@ -557,16 +661,41 @@ fuzz_target!(|input: Input| {
     let is_error = result.get("isError") == Some(&Value::Bool(true));
     let text = result["content"][0]["text"].as_str().expect("a text block");
     let body: Value = serde_json::from_str(text).expect("the text is JSON");
+    let too_many = facts.values > MAX_VALUES;
     if is_error {
         let e = &body["error"];
         assert_eq!(e["type"], "validation_error", "{e}\n{request}");
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+        let said_too_many = e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("more than 100000 values"));
+        assert!(
+            !said_too_many || too_many,
+            "refused {} values as too many: {e}",
+            facts.values
+        );
+        if too_many {
+            stat(if said_too_many {
+                "refused-too-many"
+            } else {
+                "refused-over-cap-other"
+            });
+            return;
+        }
         stat("refused");
         return;
     }
     assert!(!facts.duplicate_key, "accepted a duplicate key: {request}");
     assert!(!facts.beyond_f64, "accepted a number beyond f64: {request}");
-    assert!(!facts.lone_surrogate, "accepted a lone surrogate: {request}");
+    assert!(
+        !facts.lone_surrogate,
+        "accepted a lone surrogate: {request}"
+    );
+    assert!(
+        !too_many,
+        "accepted {} values (the cap is {MAX_VALUES})",
+        facts.values
+    );
     let summary = &result["structuredContent"];
     assert_eq!(summary, &body, "structuredContent and text differ");
     // The tenant the tool saw is exactly the one injected.
@@ -584,7 +713,11 @@ fuzz_target!(|input: Input| {
         Some(w) if is_null(w) => None,
         Some(w) => Some(decoded(w).unwrap_or_else(|| panic!("accepted workspaceId {w:?}"))),
     };
-    assert_eq!(summary["workspace"], serde_json::json!(workspace), "{request}");
+    assert_eq!(
+        summary["workspace"],
+        serde_json::json!(workspace),
+        "{request}"
+    );
     let rest: Vec<&(Key, J)> = pairs
         .iter()
         .filter(|(k, _)| !matches!(k.name(), "tenantId" | "workspaceId"))
@@ -594,7 +727,9 @@ fuzz_target!(|input: Input| {
         stat("ok");
         return;
     }
-    let code = field(&pairs, "code").and_then(decoded).expect("a success has a code");
+    let code = field(&pairs, "code")
+        .and_then(decoded)
+        .expect("a success has a code");
     assert_eq!(summary["code"], serde_json::json!(code), "{request}");
     let note = match field(&pairs, "note") {
         None => None,
@@ -603,6 +738,10 @@ fuzz_target!(|input: Input| {
     };
     assert_eq!(summary["note"], serde_json::json!(note), "{request}");
     let items = field(&pairs, "items").expect("a success has items");
-    assert_eq!(summary["total_qty"], serde_json::json!(total_qty(items)), "{request}");
+    assert_eq!(
+        summary["total_qty"],
+        serde_json::json!(total_qty(items)),
+        "{request}"
+    );
     stat("ok");
 });

@@ -5,10 +5,17 @@
 //! (`Server::router` called as a tower service: headers, authentication,
 //! body limit, depth pre-scan, then the dispatcher).
 //!
+//! One input in eight (by a hash of its bytes) is also sent a third time with
+//! spaces appended past the 256 KiB large-message threshold, from a task on
+//! a worker of a multi-threaded runtime: such a message is parsed and
+//! validated off the async workers (`off_the_workers`, `block_in_place`),
+//! and must get the same answer (id, result, error code) as the small one.
+//!
 //! Invariants (see `mcp_fuzz::check_reply`): nothing panics; every answer is
 //! one well-formed JSON-RPC message valid against the official schema; a
 //! request's id comes back; a notification gets no answer (HTTP 202 with an
-//! empty body) on both paths alike.
+//! empty body) on both paths alike; the padded message is answered as the
+//! small one is.
 
 use std::sync::OnceLock;
 
@@ -18,6 +25,7 @@ use libfuzzer_sys::fuzz_target;
 use mcp_runtime::prelude::*;
 use mcp_runtime::testing::Client;
 use mcp_runtime::{ApiKey, Server};
+use serde_json::Value;
 use tower::ServiceExt;
 
 const SECRET: &str = "fuzz-secret-0123456789abcdef";
@@ -59,7 +67,10 @@ struct Ordered {
 /// Order `qty` units of `sku`.
 #[mcp_tool]
 async fn order(args: OrderArgs) -> Ordered {
-    Ordered { sku: args.sku, qty: args.qty }
+    Ordered {
+        sku: args.sku,
+        qty: args.qty,
+    }
 }
 
 /// Echo `text` `times` times (at most 3).
@@ -88,7 +99,8 @@ struct Harness {
 fn harness() -> &'static Harness {
     static H: OnceLock<Harness> = OnceLock::new();
     H.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_current_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .expect("runtime");
@@ -100,14 +112,50 @@ fn harness() -> &'static Harness {
         let client = server.client();
         let router = {
             let _guard = rt.enter();
-            server.router("127.0.0.1:1".parse().expect("addr")).expect("router")
+            server
+                .router("127.0.0.1:1".parse().expect("addr"))
+                .expect("router")
         };
         Harness { rt, client, router }
     })
 }
 
+/// What a padded message's answer must share with the small one's.
+fn essence(reply: Option<&[u8]>) -> Option<(Value, Value, Value)> {
+    let v: Value = serde_json::from_slice(reply?).expect("JSON");
+    Some((
+        v["id"].clone(),
+        v["result"].clone(),
+        v["error"]["code"].clone(),
+    ))
+}
+
+/// Past `LARGE_MESSAGE_BYTES` (256 KiB).
+const PADDED: usize = 256 * 1024 + 100;
+
 fuzz_target!(|data: &[u8]| {
     let h = harness();
+    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |a, &b| {
+        (a ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    if hash % 8 == 0 && data.len() < PADDED {
+        let mut padded = data.to_vec();
+        padded.resize(PADDED, b' ');
+        let client = h.client.clone();
+        let small = h.rt.block_on(h.client.send_bytes(data));
+        // On a worker, so that `block_in_place` hands the worker over.
+        let large =
+            h.rt.block_on(h.rt.spawn(async move { client.send_bytes(&padded).await }))
+                .expect("the task ends");
+        assert_eq!(
+            essence(small.as_deref()),
+            essence(large.as_deref()),
+            "padded past 256 KiB, answered otherwise: {}\nsmall: {}\nlarge: {}",
+            mcp_fuzz::lossy(data),
+            small.as_deref().map(mcp_fuzz::lossy).unwrap_or_default(),
+            large.as_deref().map(mcp_fuzz::lossy).unwrap_or_default(),
+        );
+    }
     h.rt.block_on(async {
         let reply = h.client.send_bytes(data).await;
         mcp_fuzz::check_reply(data, reply.as_deref());
@@ -127,11 +175,16 @@ fuzz_target!(|data: &[u8]| {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
         match status {
             StatusCode::ACCEPTED => {
                 assert!(body.is_empty(), "202 with a body");
-                assert!(reply.is_none(), "HTTP took as a notification what the dispatcher answered");
+                assert!(
+                    reply.is_none(),
+                    "HTTP took as a notification what the dispatcher answered"
+                );
             }
             StatusCode::OK | StatusCode::BAD_REQUEST | StatusCode::NOT_FOUND => {
                 assert_eq!(ctype, "application/json", "status {status}");

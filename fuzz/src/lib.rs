@@ -12,6 +12,8 @@
 
 use std::sync::OnceLock;
 
+pub mod http;
+
 use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
 use serde_json::Value;
@@ -20,7 +22,10 @@ use serde_json::Value;
 fn message_validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/mcp-spec/2025-11-25/schema.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/mcp-spec/2025-11-25/schema.json"
+        );
         let text = std::fs::read_to_string(path)
             .unwrap_or_else(|e| panic!("the official schema {path} is not readable: {e}"));
         let spec: Value = serde_json::from_str(&text).expect("the schema is JSON");
@@ -147,17 +152,26 @@ pub fn check_reply(request: &[u8], reply: Option<&[u8]>) {
     );
     let msg: Value = serde_json::from_slice(body)
         .unwrap_or_else(|e| panic!("the answer is not JSON ({e}): {}", lossy(body)));
-    let m = msg.as_object().unwrap_or_else(|| panic!("the answer is not an object: {msg}"));
+    let m = msg
+        .as_object()
+        .unwrap_or_else(|| panic!("the answer is not an object: {msg}"));
     assert_eq!(m.get("jsonrpc"), Some(&Value::from("2.0")), "{msg}");
-    let id = m.get("id").unwrap_or_else(|| panic!("the answer has no id: {msg}"));
+    let id = m
+        .get("id")
+        .unwrap_or_else(|| panic!("the answer has no id: {msg}"));
     assert!(
         m.contains_key("result") != m.contains_key("error"),
         "not exactly one of result/error: {msg}"
     );
     if let Some(e) = m.get("error") {
-        assert!(e.get("code").is_some_and(Value::is_i64), "error code: {msg}");
         assert!(
-            e.get("message").and_then(Value::as_str).is_some_and(|s| !s.is_empty()),
+            e.get("code").is_some_and(Value::is_i64),
+            "error code: {msg}"
+        );
+        assert!(
+            e.get("message")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty()),
             "error message: {msg}"
         );
     }
@@ -168,21 +182,61 @@ pub fn check_reply(request: &[u8], reply: Option<&[u8]>) {
     } else {
         let raw_id = members
             .as_ref()
-            .and_then(|m| m.iter().rev().find_map(|(k, raw)| raw.as_ref().filter(|_| k == b"id")))
-            .unwrap_or_else(|| panic!("answer id {id} to a message without one: {}", lossy(request)));
-        let req_id: Value = serde_json::from_str(raw_id.get())
-            .unwrap_or_else(|e| panic!("echoed an id that does not parse ({e}): {}", lossy(request)));
-        assert_eq!(id, &req_id, "the answer's id is not the request's: {}", lossy(request));
+            .and_then(|m| {
+                m.iter()
+                    .rev()
+                    .find_map(|(k, raw)| raw.as_ref().filter(|_| k == b"id"))
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "answer id {id} to a message without one: {}",
+                    lossy(request)
+                )
+            });
+        let req_id: Value = serde_json::from_str(raw_id.get()).unwrap_or_else(|e| {
+            panic!("echoed an id that does not parse ({e}): {}", lossy(request))
+        });
+        assert_eq!(
+            id,
+            &req_id,
+            "the answer's id is not the request's: {}",
+            lossy(request)
+        );
     }
     if let Some(o) = obj {
         let unique = members.as_ref().is_some_and(|m| !has_duplicates(m));
         if unique && well_formed_request(o) {
-            assert!(!id.is_null(), "a well-formed request lost its id: {}\n-> {msg}", lossy(request));
+            assert!(
+                !id.is_null(),
+                "a well-formed request lost its id: {}\n-> {msg}",
+                lossy(request)
+            );
         }
     }
     let validator = message_validator();
     if !validator.is_valid(&for_schema) {
-        let errors: Vec<String> = validator.iter_errors(&for_schema).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&for_schema)
+            .map(|e| e.to_string())
+            .collect();
+        panic!("not a valid JSONRPCMessage ({}): {msg}", errors.join("; "));
+    }
+}
+
+/// Check a notification the server sent (an SSE event before the answer):
+/// one JSON-RPC notification, valid against the official schema.
+pub fn check_notification(bytes: &[u8]) {
+    let msg: Value = serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("a notification that is not JSON ({e}): {}", lossy(bytes)));
+    assert_eq!(msg.get("jsonrpc"), Some(&Value::from("2.0")), "{msg}");
+    assert!(
+        msg.get("method").is_some_and(Value::is_string),
+        "notification method: {msg}"
+    );
+    assert!(msg.get("id").is_none(), "a notification with an id: {msg}");
+    let validator = message_validator();
+    if !validator.is_valid(&msg) {
+        let errors: Vec<String> = validator.iter_errors(&msg).map(|e| e.to_string()).collect();
         panic!("not a valid JSONRPCMessage ({}): {msg}", errors.join("; "));
     }
 }
