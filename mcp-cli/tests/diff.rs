@@ -69,7 +69,9 @@ fn each_breaking_change_fails_and_compatible_ones_pass() {
                     "const": "archived", "type": "string", "description": "Kept for the records."
                 }));
             }),
-            "  - tool `list_invoices`: argument `status` enum value \"archived\" removed\n",
+            "  - tool `list_invoices`: argument `status` enum value \"archived\" removed \
+             (\"draft\" | \"open\" | \"paid\" | \"overdue\" | \"void\" | \"archived\" → \
+             \"draft\" | \"open\" | \"paid\" | \"overdue\" | \"void\")\n",
         ),
     ];
     let compatible: [(&str, Value, &str); 4] = [

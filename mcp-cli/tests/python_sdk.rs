@@ -423,7 +423,7 @@ fn diff_against_a_real_new_release_of_the_server() {
   - tool `add`: argument `c` added as required
   - tool `echo` removed (or renamed)
   - tool `greet`: argument `name` type changed: string -> integer
-  - tool `paint`: argument `colour` enum value \"green\" removed
+  - tool `paint`: argument `colour` enum value \"green\" removed (\"red\" | \"green\" → \"red\")
 non-breaking changes:
   + tool `add`: description changed
   + tool `greet`: description changed
