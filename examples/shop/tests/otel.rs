@@ -181,7 +181,13 @@ fn by_id<'s>(spans: &'s [Span], id: &[u8]) -> &'s Span {
 async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_arguments() {
     let (collector, received) = collector().await;
     let dir = TempDir::new("export");
-    let mut proc = shop(&dir, &format!("http://{collector}"), &[]);
+    // Exported every 100 ms as well as at shutdown: on a loaded machine the
+    // shutdown flush alone may run out of its time.
+    let mut proc = shop(
+        &dir,
+        &format!("http://{collector}"),
+        &[("OTEL_BSP_SCHEDULE_DELAY", "100")],
+    );
     let addr = proc.addr().await;
 
     // 2026-07-28, the caller's context in `_meta`.
@@ -227,6 +233,10 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
     proc.signal("TERM");
     let status = proc.wait_exit(Duration::from_secs(20)).await;
     assert!(status.success(), "{status:?}\n{}", proc.stderr());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while spans(&received).len() < 4 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let spans = spans(&received);
 
     // The call with `_meta`: child of the caller's span, linked to its HTTP span.
