@@ -229,15 +229,24 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
         assert_eq!(response.status, 200, "{}", response.text());
     }
 
-    // Stopping the shop exports what is still queued.
+    // Exported by the batch (every 100 ms); wait for all ten spans: each
+    // call with its sqlite read and HTTP span, the list and the unknown
+    // method with theirs. (The shutdown flush of what is still queued is
+    // the other test's subject, with a collector that never answers.)
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while spans(&received).len() < 10 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     proc.signal("TERM");
     let status = proc.wait_exit(Duration::from_secs(20)).await;
     assert!(status.success(), "{status:?}\n{}", proc.stderr());
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while spans(&received).len() < 4 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let spans = spans(&received);
+    assert!(
+        spans.len() >= 10,
+        "the collector received {} spans; the shop's stderr:\n{}",
+        spans.len(),
+        proc.stderr()
+    );
 
     // The call with `_meta`: child of the caller's span, linked to its HTTP span.
     let call = find(&spans, "tools/call get_order", META_TRACE);
