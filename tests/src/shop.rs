@@ -20,8 +20,13 @@ use crate::process::run;
 /// How long the shop may take to announce its address.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
 
-/// The shop binary, as `cargo build -p shop` leaves it (fresh: under
-/// `cargo test --workspace` it was just built, so this is a no-op).
+/// The shop binary, as `cargo build -p shop --features otel` leaves it.
+///
+/// The feature matters: this writes `target/debug/shop`, the same file the
+/// shop's own tests run as `CARGO_BIN_EXE_shop`, which `cargo test` builds
+/// with the dev-dependency's `otel` (its `tests/otel.rs` needs the traces).
+/// Built without it, a run of the workspace's tests that reaches this first
+/// replaced that binary with one that exports nothing.
 pub fn shop_binary() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -32,6 +37,8 @@ pub fn shop_binary() -> &'static Path {
             "shop",
             "--bin",
             "shop",
+            "--features",
+            "otel",
             "--message-format=json",
         ])
         .current_dir(crate::repo_root());

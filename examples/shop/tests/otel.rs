@@ -181,14 +181,17 @@ fn by_id<'s>(spans: &'s [Span], id: &[u8]) -> &'s Span {
 async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_arguments() {
     let (collector, received) = collector().await;
     let dir = TempDir::new("export");
-    // Exported every 100 ms as well as at shutdown: on a loaded machine the
-    // shutdown flush alone may run out of its time.
-    let mut proc = shop(
-        &dir,
-        &format!("http://{collector}"),
-        &[("OTEL_BSP_SCHEDULE_DELAY", "100")],
-    );
+    // The batch's default delay is 5 s: what this test receives, the
+    // shutdown flush sends.
+    let mut proc = shop(&dir, &format!("http://{collector}"), &[]);
     let addr = proc.addr().await;
+    assert!(
+        !proc.stderr().contains("without the `otel` feature"),
+        "{} is a shop built without traces (something rebuilt it without \
+         `--features otel`):\n{}",
+        env!("CARGO_BIN_EXE_shop"),
+        proc.stderr()
+    );
 
     // 2026-07-28, the caller's context in `_meta`.
     let mut meta = mcp_tests::meta_2026();
@@ -229,17 +232,16 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
         assert_eq!(response.status, 200, "{}", response.text());
     }
 
-    // Exported by the batch (every 100 ms); wait for all ten spans: each
+    // Stopping the shop exports what is still queued: all ten spans, each
     // call with its sqlite read and HTTP span, the list and the unknown
-    // method with theirs. (The shutdown flush of what is still queued is
-    // the other test's subject, with a collector that never answers.)
+    // method with theirs.
+    proc.signal("TERM");
+    let status = proc.wait_exit(Duration::from_secs(20)).await;
+    assert!(status.success(), "{status:?}\n{}", proc.stderr());
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while spans(&received).len() < 10 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    proc.signal("TERM");
-    let status = proc.wait_exit(Duration::from_secs(20)).await;
-    assert!(status.success(), "{status:?}\n{}", proc.stderr());
     let spans = spans(&received);
     assert!(
         spans.len() >= 10,
