@@ -16,6 +16,7 @@ pub(crate) mod headers;
 mod incoming;
 mod lifecycle;
 mod list;
+mod scopes;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) max_string_bytes: usize,
     /// Values (objects, arrays, their items, scalars) in one call's arguments.
     pub(crate) max_argument_values: usize,
+    /// `tools/list` shows a caller with scopes only the tools it may call.
+    pub(crate) list_permitted_only: bool,
 }
 
 impl Default for DispatchConfig {
@@ -57,6 +60,7 @@ impl Default for DispatchConfig {
             list_ttl_ms: 300_000,
             max_string_bytes: 256 * 1024,
             max_argument_values: 100_000,
+            list_permitted_only: true,
         }
     }
 }
@@ -125,6 +129,8 @@ pub(crate) struct Dispatcher {
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
+    /// `tools/list` pages of callers who may call only some tools.
+    filtered: scopes::FilteredPages,
 }
 
 impl Dispatcher {
@@ -160,6 +166,7 @@ impl Dispatcher {
             tools,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
+            filtered: scopes::FilteredPages::default(),
         }
     }
 
@@ -258,7 +265,7 @@ impl Dispatcher {
                 self.config.list_ttl_ms,
             ))),
             // The precomputed page, borrowed: copied once, into the response.
-            (_, "tools/list") => self.tools.page(request.params, era).map(Cow::Borrowed),
+            (_, "tools/list") => self.list_tools(request.params, era, delivery.key.as_deref()),
             (_, "tools/call") => {
                 // Both parses read a `tools/call` with its call.
                 let Some(call) = request.call else {

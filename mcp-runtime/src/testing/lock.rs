@@ -18,6 +18,11 @@ pub fn contract_of(registry: &Registry) -> Value {
         let mut d = t.definition().clone();
         if let Some(o) = d.as_object_mut() {
             o.remove("name");
+            // Who may call it is part of the contract: a scope added to a
+            // tool shuts out the agents without it.
+            if !t.scopes().is_empty() {
+                o.insert("scopes".into(), json!(t.scopes()));
+            }
         }
         tools.insert(t.name().to_owned(), d);
     }
