@@ -12,6 +12,12 @@
 //!   `--addr` (else `MCP_ADDR`, else 127.0.0.1:8080), path `/mcp`.
 //! - `MCP_API_KEYS=name:secret[,…]`: the bearer keys HTTP callers must send.
 //!   Unset on a loopback address, a key is generated and printed at start.
+//!   `name:secret:scopes=shop:read` gives a key only the read tools.
+//! - `MCP_OAUTH_ISSUER` and `MCP_OAUTH_AUDIENCE` (this server's resource
+//!   URI, e.g. `https://shop.example.com/mcp`): accept the issuer's JWT
+//!   access tokens too; `MCP_OAUTH_TENANT_CLAIM` names the claim that binds a
+//!   token to its tenants, `MCP_OAUTH_JWKS_URL` the keys' URL if the issuer's
+//!   metadata does not say.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -26,7 +32,8 @@ const USAGE: &str = "usage: shop [--db PATH] [--db-readers N] [--stdio | --addr 
   --db-readers N    read-only database connections, 1 to 64 (env SHOP_DB_READERS; default 4)
   --stdio           serve MCP over stdin/stdout
   --addr HOST:PORT  serve Streamable HTTP here (env MCP_ADDR; default 127.0.0.1:8080)
-env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG";
+env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG,
+     MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL";
 
 struct Options {
     db: PathBuf,
