@@ -141,9 +141,9 @@ impl FromMeta for Text {
     }
 }
 
-/// A list of strings: `key = ["a", "b"]`.
+/// A list of strings: `key = ["a", "b"]`, and the list's tokens (to point at).
 #[derive(Debug)]
-pub(crate) struct Strings(pub(crate) Vec<LitStr>);
+pub(crate) struct Strings(pub(crate) Vec<LitStr>, pub(crate) TokenStream);
 
 impl FromMeta for Strings {
     fn from_meta(item: &Meta) -> darling::Result<Self> {
@@ -166,7 +166,7 @@ impl FromMeta for Strings {
                     ),
                 }
             }
-            return errors.finish_with(Strings(items));
+            return errors.finish_with(Strings(items, value_tokens(item)));
         }
         let key = key_name(item);
         Err(darling::Error::custom(format_args!(

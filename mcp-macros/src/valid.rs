@@ -503,7 +503,7 @@ fn scopes(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Vec<String> {
     if list.0.is_empty() {
         // An empty list says nothing: most likely a scope was forgotten.
         cx.error(
-            quote::quote!(scopes),
+            &list.1,
             "`#[mcp_tool]`: `scopes` is empty; name the scopes a caller needs, or remove `scopes`",
         );
     }

@@ -64,7 +64,31 @@ pub struct TokenSubject {
     pub expires_at: u64,
 }
 
+impl TokenSubject {
+    /// What a token says of its holder (for tests that call as a token's
+    /// holder in process: [`KeyIdentity::with_token`]).
+    pub fn new(
+        issuer: impl Into<String>,
+        subject: Option<String>,
+        client_id: Option<String>,
+        expires_at: u64,
+    ) -> TokenSubject {
+        TokenSubject {
+            issuer: issuer.into(),
+            subject,
+            client_id,
+            expires_at,
+        }
+    }
+}
+
 impl KeyIdentity {
+    /// This identity, as the holder of an access token that says `token`.
+    pub fn with_token(mut self, token: TokenSubject) -> KeyIdentity {
+        self.token = Some(token);
+        self
+    }
+
     /// The identity of an API key: its name, and the tenants it is bound to
     /// (`None`: any tenant); it holds every scope.
     pub fn api_key(name: impl Into<String>, tenants: Option<Vec<String>>) -> KeyIdentity {

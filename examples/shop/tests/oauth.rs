@@ -599,3 +599,51 @@ async fn api_keys_beside_tokens_with_and_without_scopes() {
         "wrong key",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issuer_whose_keys_cannot_be_fetched_is_a_503_not_a_401() {
+    // Nothing listens on the issuer's port: no metadata, no keys.
+    let dir = std::env::temp_dir().join(format!("shop-oauth-down-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let shop = Shop::open(dir.join("shop.db")).expect("the database opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = shop::builder(shop)
+        .keys_from_env(false)
+        .oauth(OAuth::new(
+            "http://127.0.0.1:1",
+            format!("http://{addr}/mcp"),
+        ))
+        .build()
+        .unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_listener(listener, async move {
+        let _ = rx.await;
+    }));
+    let token = format!(
+        "{}.{}.{}",
+        base64url(br#"{"alg":"RS256","kid":"k1"}"#),
+        base64url(br#"{"iss":"http://127.0.0.1:1"}"#),
+        base64url(b"signature")
+    );
+    let r = list(1).bearer(&token).send(addr).await;
+    let body = error_body(
+        "null",
+        json!({
+            "code": -32603,
+            "message": "server busy: the authorization server's signing keys could not be fetched; \
+                        the access token could not be checked, retry later"
+        }),
+    );
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert_eq!(r.text(), body);
+    let mut want = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("retry-after".to_owned(), "5".to_owned()),
+    ];
+    want.extend(json_headers(body.as_bytes(), None).into_iter().skip(1));
+    assert_eq!(headers(&r), want);
+    let _ = tx.send(());
+    let _ = std::fs::remove_dir_all(&dir);
+}
