@@ -13,6 +13,7 @@
 //                       K = "current" (the provider's signing key),
 //                       "unpublished" (a key in no JWKS), "hs256-public"
 //                       (HMAC-SHA256 keyed with the current public key's PEM)
+//   GET  /_test/stats   {"jwksFetches": N}: GETs of the JWKS so far
 import crypto from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
@@ -117,8 +118,16 @@ function json(res, status, value) {
   res.end(JSON.stringify(value));
 }
 
+let jwksFetches = 0;
+
 server.on('request', async (req, res) => {
   try {
+    if (req.method === 'GET' && req.url === '/_test/stats') {
+      return json(res, 200, { jwksFetches });
+    }
+    if (req.method === 'GET' && req.url.split('?')[0] === '/jwks') {
+      jwksFetches += 1;
+    }
     if (req.method === 'POST' && req.url === '/_test/rotate') {
       keys.unshift(newKey());
       handler = provider();

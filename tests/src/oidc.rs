@@ -164,6 +164,12 @@ impl Provider {
         a.json()["token"].as_str().expect("token").to_owned()
     }
 
+    /// How many times the provider's JWKS was fetched so far.
+    pub fn jwks_fetches(&self) -> u64 {
+        let a = self.request("GET", "/_test/stats", "text/plain", "");
+        a.json()["jwksFetches"].as_u64().expect("jwksFetches")
+    }
+
     /// The `kid` the provider signs with now.
     pub fn current_kid(&self) -> String {
         let spec = json!({ "header": {}, "payload": {}, "key": "none" });

@@ -415,6 +415,8 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
     // again for it (the refresh interval is 500 ms) and accepts the token;
     // a token of the old key, still published, stays good.
     let old_kid = provider.current_kid();
+    let fetches = provider.jwks_fetches();
+    assert_eq!(fetches, 1, "the keys were fetched once, then cached");
     tokio::time::sleep(Duration::from_millis(600)).await;
     let new_kid = provider.rotate();
     assert_ne!(new_kid, old_kid);
@@ -427,6 +429,11 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
     assert_eq!(
         tool_names(&list(10).bearer(&agent).send(addr).await).len(),
         8
+    );
+    assert_eq!(
+        provider.jwks_fetches(),
+        fetches + 1,
+        "one fetch for the new kid"
     );
 
     // The refusals. Crafted tokens carry the provider's good claims but for
@@ -538,12 +545,27 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
             "the access token has no `tenant` claim".into(),
         ),
     ];
+    // Past the refresh interval, so the unknown kid is looked up afresh.
+    tokio::time::sleep(Duration::from_millis(600)).await;
     for (case, token, why) in &cases {
-        // Past the refresh interval, so an unknown kid is looked up afresh.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let before = provider.jwks_fetches();
         let r = list(12).bearer(token).send(addr).await;
         assert_invalid_token(&served, &r, why, case);
+        let fetched = provider.jwks_fetches() - before;
+        if case.starts_with("unknown kid") {
+            assert_eq!(fetched, 1, "{case}: refused after a fetch of the keys");
+        } else {
+            assert_eq!(fetched, 0, "{case}: refused without a fetch");
+        }
     }
+    // The same unknown kid again at once: refused, and no second fetch
+    // within the refresh interval.
+    let (case, token, why) = &cases[7];
+    assert!(case.starts_with("unknown kid"));
+    let before = provider.jwks_fetches();
+    let r = list(13).bearer(token).send(addr).await;
+    assert_invalid_token(&served, &r, why, "unknown kid again");
+    assert_eq!(provider.jwks_fetches(), before, "bounded refresh rate");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
