@@ -27,6 +27,8 @@ pub(crate) struct Metadata {
     pub(crate) url: String,
     /// The paths it is served at.
     pub(crate) paths: Vec<String>,
+    /// The path of the resource URI (`/mcp`).
+    pub(crate) resource_path: String,
 }
 
 impl Metadata {
@@ -68,6 +70,7 @@ impl Metadata {
             document: serde_json::to_vec(&document).expect("a Value serializes"),
             url: format!("{scheme}://{authority}{suffixed}"),
             paths,
+            resource_path: uri.path().to_owned(),
         })
     }
 

@@ -97,10 +97,17 @@ pub(crate) fn router(
     tracker: Option<Arc<Tracker>>,
 ) -> Result<Router, String> {
     let path = state.config.path.clone();
-    let metadata = state
-        .oauth
-        .as_ref()
-        .map(|o| oauth::metadata::routes(o.clone()));
+    let metadata = state.oauth.as_ref().map(|o| {
+        if o.metadata.resource_path != path {
+            tracing::warn!(
+                resource_path = %o.metadata.resource_path,
+                mcp_path = %path,
+                "the OAuth resource URI's path is not the MCP endpoint's: clients that derive \
+                 the resource from the URL they call will ask for tokens the server refuses"
+            );
+        }
+        oauth::metadata::routes(o.clone())
+    });
     let mut mcp = Router::new()
         .route(&path, axum::routing::any(mcp_endpoint))
         .with_state(state);
