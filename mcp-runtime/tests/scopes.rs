@@ -35,6 +35,22 @@ async fn hello() -> String {
     "hello".into()
 }
 
+/// Tell who is calling. Returns the caller's name, client and scopes.
+#[mcp_tool(read_only)]
+async fn whoami(ctx: ToolContext) -> String {
+    let Some(k) = ctx.key() else {
+        return "nobody".into();
+    };
+    let token = k.token.as_ref();
+    format!(
+        "{} client={:?} subject={:?} scopes={:?}",
+        k.name,
+        token.and_then(|t| t.client_id.as_deref()),
+        token.and_then(|t| t.subject.as_deref()),
+        k.scopes
+    )
+}
+
 fn server(list_permitted_only: bool) -> Server {
     Server::builder("scopes", "0.0.0")
         .list_only_permitted_tools(list_permitted_only)
@@ -78,7 +94,7 @@ async fn who_may_call_what() {
 
     // No key (stdio, in process) and a key without scopes: every tool.
     for client in [s.client(), s.client().as_key("hub", None)] {
-        assert_eq!(names(&client).await, ["hello", "order", "stock"]);
+        assert_eq!(names(&client).await, ["hello", "order", "stock", "whoami"]);
         let r = client
             .call("order", json!({ "product": "1" }))
             .await
@@ -89,7 +105,7 @@ async fn who_may_call_what() {
     // A key with scopes: what it may call is listed; the rest is a tool error.
     let before = WRITES.load(Ordering::SeqCst);
     let key = s.client().as_caller(reader_key());
-    assert_eq!(names(&key).await, ["hello", "stock"]);
+    assert_eq!(names(&key).await, ["hello", "stock", "whoami"]);
     assert_eq!(
         key.call("stock", json!({ "product": "1" }))
             .await
@@ -111,7 +127,7 @@ async fn who_may_call_what() {
 
     // A token: a protocol error (HTTP 403 over HTTP) naming the scopes.
     let token = s.client().as_caller(reader_token());
-    assert_eq!(names(&token).await, ["hello", "stock"]);
+    assert_eq!(names(&token).await, ["hello", "stock", "whoami"]);
     let e = token
         .call("order", json!({ "nonsense": true }))
         .await
@@ -125,11 +141,17 @@ async fn who_may_call_what() {
         e.data,
         Some(json!({ "requiredScopes": ["shop:read", "orders:write"] }))
     );
+    // The handler sees who called: the token's client and subject, its scopes.
+    let who = token.call("whoami", json!({})).await.unwrap();
+    assert_eq!(
+        who.value::<String>().unwrap(),
+        r#"oauth:agent client=Some("agent") subject=Some("svc") scopes=Some(["shop:read"])"#
+    );
     // A caller holding no scope at all may still call the tools that need none.
     let none = s
         .client()
         .as_caller(KeyIdentity::api_key("none", None).with_scopes(Vec::<String>::new()));
-    assert_eq!(names(&none).await, ["hello"]);
+    assert_eq!(names(&none).await, ["hello", "whoami"]);
     assert_eq!(WRITES.load(Ordering::SeqCst), before, "no refused call ran");
 }
 
@@ -137,7 +159,7 @@ async fn who_may_call_what() {
 async fn the_full_list_when_filtering_is_off_calls_still_checked() {
     let s = server(false);
     let key = s.client().as_caller(reader_key());
-    assert_eq!(names(&key).await, ["hello", "order", "stock"]);
+    assert_eq!(names(&key).await, ["hello", "order", "stock", "whoami"]);
     let r = key.call("order", json!({ "product": "1" })).await.unwrap();
     assert_eq!(r.error_kind(), Some(ErrorKind::PermissionDenied));
 }

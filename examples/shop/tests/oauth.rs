@@ -193,14 +193,16 @@ fn assert_invalid_token(served: &Served, r: &HttpResponse, why: &str, case: &str
     );
 }
 
-/// The text of a tool error's `error` object, checking its kind.
-fn tool_error(r: &HttpResponse, kind: &str) -> String {
+/// Assert the exact answer of a call refused as a tool error (handshake era).
+fn assert_tool_error(r: &HttpResponse, id: u64, kind: &str, message: &str) {
+    let text = json!({ "error": { "message": message, "type": kind } }).to_string();
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"result":{{"content":[{{"text":{},"type":"text"}}],"isError":true}}}}"#,
+        Value::String(text)
+    );
     assert_eq!(r.status, 200, "{}", r.text());
-    let result = &r.json()["result"];
-    assert_eq!(result["isError"], true, "{}", r.text());
-    let err: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
-    assert_eq!(err["error"]["type"], kind, "{}", r.text());
-    err["error"]["message"].as_str().unwrap().to_owned()
+    assert_eq!(r.text(), body);
+    assert_eq!(headers(r), json_headers(body.as_bytes(), None));
 }
 
 fn tool_names(r: &HttpResponse) -> Vec<String> {
@@ -335,17 +337,21 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
         .bearer(&agent)
         .send(addr)
         .await;
-    assert_eq!(
-        tool_error(&r, "permission_denied"),
-        "this access token may not act for tenant `globex`"
+    assert_tool_error(
+        &r,
+        4,
+        "permission_denied",
+        "this access token may not act for tenant `globex`",
     );
     let r = get_order(5, None, "ORD-10001")
         .bearer(&agent)
         .send(addr)
         .await;
-    assert_eq!(
-        tool_error(&r, "permission_denied"),
-        "this access token is bound to tenants, so the call must carry a `tenantId`"
+    assert_tool_error(
+        &r,
+        5,
+        "permission_denied",
+        "this access token is bound to tenants, so the call must carry a `tenantId`",
     );
 
     // Missing scope: the reader's token lists six tools, and a write is
@@ -604,10 +610,12 @@ async fn api_keys_beside_tokens_with_and_without_scopes() {
     .bearer(READER)
     .send(addr)
     .await;
-    assert_eq!(r.header("www-authenticate"), None);
-    assert_eq!(
-        tool_error(&r, "permission_denied"),
-        "tool `submit_return` needs the scope `orders:write`, which this API key does not hold"
+    // No challenge: a key has nothing to ask an authorization server for.
+    assert_tool_error(
+        &r,
+        4,
+        "permission_denied",
+        "tool `submit_return` needs the scope `orders:write`, which this API key does not hold",
     );
     // A wrong key, with OAuth on: the challenge names the metadata.
     let r = list(5)
