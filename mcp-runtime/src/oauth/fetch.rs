@@ -1,6 +1,6 @@
-//! GET a small JSON document (issuer metadata, a JWKS): the built-in client
-//! speaks plain HTTP (hyper's client, already a dependency); a server whose
-//! issuer is reached over HTTPS gives its own fetcher with
+//! GET a small JSON document (issuer metadata, a JWKS) with hyper's client:
+//! plain HTTP, and HTTPS with the `oauth-https` feature (rustls, the
+//! system's roots). Any other client can be given with
 //! [`OAuth::http_get`](super::OAuth::http_get).
 
 use std::future::Future;
@@ -25,19 +25,33 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest document accepted.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 
-/// The built-in fetcher: plain HTTP/1.1, no redirects, 5 s, 1 MiB at most.
-pub(crate) fn plain_http() -> Fetcher {
-    let client: Client<_, Empty<Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    Arc::new(move |url: &str| {
+/// The built-in fetcher: HTTP/1.1 (and HTTPS with the `oauth-https`
+/// feature), no redirects, 5 s, 1 MiB at most.
+pub(crate) fn built_in() -> Result<Fetcher, String> {
+    #[cfg(feature = "oauth-https")]
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| format!("no root certificates for HTTPS: {e}"))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    #[cfg(not(feature = "oauth-https"))]
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
+    Ok(Arc::new(move |url: &str| {
         let client = client.clone();
         let url = url.to_owned();
         Box::pin(async move {
             let uri: axum::http::Uri = url.parse().map_err(|e| format!("`{url}`: {e}"))?;
-            if uri.scheme_str() != Some("http") {
+            let supported = if cfg!(feature = "oauth-https") {
+                matches!(uri.scheme_str(), Some("http" | "https"))
+            } else {
+                uri.scheme_str() == Some("http")
+            };
+            if !supported {
                 return Err(format!(
-                    "`{url}`: the built-in fetcher speaks plain http only; \
-                     give an HTTPS-capable one with `OAuth::http_get`"
+                    "`{url}`: this build fetches plain http only; build mcp-runtime with the \
+                     `oauth-https` feature, or give a fetcher with `OAuth::http_get`"
                 ));
             }
             let request = axum::http::Request::get(uri)
@@ -48,7 +62,7 @@ pub(crate) fn plain_http() -> Fetcher {
                 let response = client
                     .request(request)
                     .await
-                    .map_err(|e| format!("`{url}`: {e}"))?;
+                    .map_err(|e| format!("`{url}`: {}", chain(&e)))?;
                 if response.status() != axum::http::StatusCode::OK {
                     return Err(format!("`{url}` answered {}", response.status()));
                 }
@@ -62,5 +76,17 @@ pub(crate) fn plain_http() -> Fetcher {
                 .await
                 .map_err(|_| format!("`{url}` did not answer within {FETCH_TIMEOUT:?}"))?
         })
-    })
+    }))
+}
+
+/// An error with its sources: the client's own says only "client error (Connect)".
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }

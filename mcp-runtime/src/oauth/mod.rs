@@ -220,8 +220,8 @@ impl OAuth {
         self
     }
 
-    /// Fetch metadata and keys with this function (for an issuer reached
-    /// over HTTPS: the built-in fetcher speaks plain HTTP only).
+    /// Fetch metadata and keys with this function instead of the built-in
+    /// client (plain HTTP, and HTTPS with the `oauth-https` feature).
     pub fn http_get(mut self, fetcher: Fetcher) -> OAuth {
         self.fetcher = Some(fetcher);
         self
@@ -285,9 +285,14 @@ impl OAuth {
             },
             None => None,
         };
+        let fetcher = match &self.fetcher {
+            Some(f) => Some(f.clone()),
+            None => fetch::built_in().map_err(|e| problems.push(e)).ok(),
+        };
         if !problems.is_empty() {
             return Err(OAuthError(problems.join("; ")));
         }
+        let fetcher = fetcher.expect("no problems, so a fetcher");
         let source = match (&fixed, &self.jwks_url) {
             (Some(_), _) => Source::Fixed,
             (None, Some(u)) => Source::Url(u.clone()),
@@ -303,7 +308,7 @@ impl OAuth {
                 self.issuer.clone(),
                 source,
                 fixed,
-                self.fetcher.clone().unwrap_or_else(fetch::plain_http),
+                fetcher,
                 self.refresh_interval,
                 self.max_age,
             ),
