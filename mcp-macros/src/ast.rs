@@ -13,6 +13,9 @@ pub(crate) struct Tool {
     pub(crate) title: Option<String>,
     pub(crate) description: Description,
     pub(crate) annotations: Annotations,
+    /// OAuth scopes a caller must hold (all of them), deduplicated, in the
+    /// order written.
+    pub(crate) scopes: Vec<String>,
     /// What each parameter of the fn is, in declared order.
     pub(crate) params: Vec<Role>,
     pub(crate) arguments: Arguments,

@@ -30,19 +30,22 @@ pub(crate) struct ToolAttr {
     pub(crate) idempotent: Option<Flag>,
     /// `openWorldHint`
     pub(crate) open_world: Option<Flag>,
+    /// OAuth scopes a caller must hold, every one of them.
+    pub(crate) scopes: Option<Strings>,
 }
 
 /// Stores a key's value in its field of [`ToolAttr`].
 type Setter = fn(&mut ToolAttr, &Meta) -> darling::Result<()>;
 
 /// The keys, in alphabetical order (the order the messages list them in).
-const KEYS: [(&str, Setter); 7] = [
+const KEYS: [(&str, Setter); 8] = [
     ("description", |a, m| put(&mut a.description, m)),
     ("destructive", |a, m| put(&mut a.destructive, m)),
     ("idempotent", |a, m| put(&mut a.idempotent, m)),
     ("name", |a, m| put(&mut a.name, m)),
     ("open_world", |a, m| put(&mut a.open_world, m)),
     ("read_only", |a, m| put(&mut a.read_only, m)),
+    ("scopes", |a, m| put(&mut a.scopes, m)),
     ("title", |a, m| put(&mut a.title, m)),
 ];
 
@@ -138,6 +141,41 @@ impl FromMeta for Text {
     }
 }
 
+/// A list of strings: `key = ["a", "b"]`, and the list's tokens (to point at).
+#[derive(Debug)]
+pub(crate) struct Strings(pub(crate) Vec<LitStr>, pub(crate) TokenStream);
+
+impl FromMeta for Strings {
+    fn from_meta(item: &Meta) -> darling::Result<Self> {
+        if let Meta::NameValue(nv) = item
+            && let Expr::Array(array) = &nv.value
+        {
+            let mut errors = darling::Error::accumulator();
+            let mut items = Vec::new();
+            for elem in &array.elems {
+                match elem {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => items.push(s.clone()),
+                    other => errors.push(
+                        darling::Error::custom(format_args!(
+                            "`#[mcp_tool]`: `{}` takes string literals: `{0} = [\"a\", \"b\"]`",
+                            key_name(item)
+                        ))
+                        .with_span(other),
+                    ),
+                }
+            }
+            return errors.finish_with(Strings(items, value_tokens(item)));
+        }
+        let key = key_name(item);
+        Err(darling::Error::custom(format_args!(
+            "`#[mcp_tool]`: `{key}` takes a list of string literals: `{key} = [\"a\", \"b\"]`"
+        ))
+        .with_span(&value_tokens(item)))
+    }
+}
+
 /// A flag: `key`, `key = true` or `key = false`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Flag(pub(crate) bool);
@@ -208,7 +246,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "`#[mcp_tool]`: unknown key `zzz`; the keys are: `description`, `destructive`, \
-             `idempotent`, `name`, `open_world`, `read_only`, `title`"
+             `idempotent`, `name`, `open_world`, `read_only`, `scopes`, `title`"
         );
     }
 
@@ -238,6 +276,20 @@ mod tests {
                 "`#[mcp_tool]`: `name` takes a string literal: `name = \"...\"`",
             ]
         );
+    }
+
+    #[test]
+    fn scopes_are_a_list_of_strings() {
+        let a = ToolAttr::parse(quote!(scopes = ["orders:write", "shop:read"])).unwrap();
+        let scopes: Vec<String> = a.scopes.unwrap().0.iter().map(LitStr::value).collect();
+        assert_eq!(scopes, ["orders:write", "shop:read"]);
+        let e = ToolAttr::parse(quote!(scopes = "orders:write")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`#[mcp_tool]`: `scopes` takes a list of string literals: `scopes = [\"a\", \"b\"]`"
+        );
+        let e = ToolAttr::parse(quote!(scopes = ["a", b, 3])).unwrap_err();
+        assert_eq!(e.into_iter().count(), 2);
     }
 
     #[test]

@@ -466,6 +466,7 @@ fn descriptor(
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> || #rt::StateKey::of::<#ty>()));
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
+    let scopes = &tool.scopes;
     quote! {
         #rt::ToolDescriptor {
             name: #name,
@@ -481,6 +482,7 @@ fn descriptor(
             output_schema: #output_schema,
             call: #call,
             state: &[#(#state),*],
+            scopes: &[#(#scopes),*],
             module_path: ::core::module_path!(),
             file: ::core::file!(),
             line: #line,

@@ -50,6 +50,7 @@ impl Tool {
         let output = output(&item.sig.output, &mut cx);
         let name = name(attr.as_ref(), &item.sig.ident, &mut cx);
         let title = title(attr.as_ref(), &mut cx);
+        let scopes = scopes(attr.as_ref(), &mut cx);
         let description = description(attr.as_ref(), &item, &mut cx);
         let state = params
             .ctx
@@ -71,6 +72,7 @@ impl Tool {
                 idempotent: attr.idempotent.map(|f| f.0),
                 open_world: attr.open_world.map(|f| f.0),
             },
+            scopes,
             params: params.roles,
             arguments: params.arguments,
             output: output.expect("no error, so an output"),
@@ -490,6 +492,44 @@ fn title(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Option<String> {
         );
     }
     Some(title)
+}
+
+/// The scopes of `scopes = [...]`: RFC 6749 scope tokens (printable ASCII
+/// without space, `"` or `\`), each once.
+fn scopes(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Vec<String> {
+    let Some(list) = attr.and_then(|a| a.scopes.as_ref()) else {
+        return Vec::new();
+    };
+    if list.0.is_empty() {
+        // An empty list says nothing: most likely a scope was forgotten.
+        cx.error(
+            &list.1,
+            "`#[mcp_tool]`: `scopes` is empty; name the scopes a caller needs, or remove `scopes`",
+        );
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for lit in &list.0 {
+        let scope = lit.value();
+        let valid = !scope.is_empty()
+            && scope
+                .bytes()
+                .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b));
+        if !valid {
+            cx.error(
+                lit,
+                "`#[mcp_tool]`: a scope is printable ASCII without spaces, `\"` or `\\` \
+                 (RFC 6749 §3.3), e.g. \"orders:write\"",
+            );
+        } else if scopes.contains(&scope) {
+            cx.error(
+                lit,
+                format_args!("`#[mcp_tool]`: the scope `{scope}` is listed twice"),
+            );
+        } else {
+            scopes.push(scope);
+        }
+    }
+    scopes
 }
 
 fn description(attr: Option<&ToolAttr>, item: &ItemFn, cx: &mut Ctxt) -> Option<Description> {

@@ -56,6 +56,8 @@ pub struct ToolDescriptor {
     pub call: fn(Value, ToolContext) -> CallFuture,
     /// State types the tool reads with `ctx.state::<T>()`.
     pub state: &'static [fn() -> StateKey],
+    /// OAuth scopes a caller must hold, every one (`#[mcp_tool(scopes = [...])]`).
+    pub scopes: &'static [&'static str],
     /// `module_path!()` of the tool's fn.
     pub module_path: &'static str,
     /// `file!()` of the tool's fn.

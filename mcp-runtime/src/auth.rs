@@ -1,15 +1,25 @@
-//! Bearer API keys: parsing, constant-time checking, rotation and reload.
+//! Who is calling: bearer API keys (parsing, constant-time checking,
+//! rotation and reload), the identity of a caller, and the checks made of
+//! it on every call (tenants, scopes). OAuth access tokens are verified in
+//! `oauth` and give the same identity.
 //!
 //! A key has a name (safe to log), a secret (never logged, never kept: only
-//! its SHA-256 digest is held), and optionally the tenants it may act for.
+//! its SHA-256 digest is held), optionally the tenants it may act for, and
+//! optionally the scopes it holds (without `scopes=` a key holds every scope,
+//! as keys did before tools had scopes).
 //!
 //! Sources:
-//! - `MCP_API_KEYS`: comma-separated entries `name:secret` or
-//!   `name:secret:tenantA|tenantB` (or a bare `secret`, named `key-1`, `key-2`, …).
-//! - a key file, one key per line: `name secret [tenantA,tenantB]`, where the
-//!   secret may be given as `sha256:<64 hex>` so the file never holds it in clear.
-//!   Blank lines and `#` comments are ignored. The file is re-read on SIGHUP
-//!   and when its modification time changes.
+//! - `MCP_API_KEYS`: comma-separated entries `name:secret`,
+//!   `name:secret:tenantA|tenantB`, `name:secret:scopes=shop:read|orders:write`
+//!   or `name:secret:tenantA|tenantB:scopes=shop:read` (or a bare `secret`,
+//!   named `key-1`, `key-2`, …).
+//! - a key file, one key per line: `name secret [tenantA,tenantB] [scopes=a,b]`,
+//!   where the secret may be given as `sha256:<64 hex>` so the file never
+//!   holds it in clear. Blank lines and `#` comments are ignored. The file is
+//!   re-read on SIGHUP and when its modification time changes.
+//!
+//! `scopes=` with nothing after it is a key that holds no scope: it may call
+//! only the tools that require none.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -22,17 +32,106 @@ use subtle::ConstantTimeEq;
 use crate::error::McpError;
 use crate::jsonrpc::truncate;
 
-/// The API key that authenticated a call: its name and the tenants it may act for.
-/// The secret itself is never kept here.
+/// Who made a call: the API key that authenticated it, or the subject of
+/// the OAuth access token it carried. Never the secret or the token itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct KeyIdentity {
-    /// The key's name, as configured (safe to log).
+    /// The key's name, as configured (safe to log). For an access token,
+    /// `oauth:` and the token's client id (else its subject): names of keys
+    /// cannot hold a `:`, so a token never shares a key's rate limits.
     pub name: String,
-    /// The tenants this key is bound to; `None` means any tenant.
+    /// The tenants this caller may act for; `None` means any tenant.
     pub tenants: Option<Vec<String>>,
+    /// The scopes this caller holds; `None` means every scope (an API key
+    /// configured without `scopes=`).
+    pub scopes: Option<Vec<String>>,
+    /// For a caller with an OAuth access token: who the token names.
+    pub token: Option<TokenSubject>,
 }
 
-/// A tenant-bound key may act only for its tenants, and only with a tenant named.
+/// What a verified OAuth access token says of its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenSubject {
+    /// `iss`: the authorization server that issued the token.
+    pub issuer: String,
+    /// `sub`, if the token has one.
+    pub subject: Option<String>,
+    /// `client_id` (RFC 9068), else `azp`, if the token has one.
+    pub client_id: Option<String>,
+    /// `exp`, in seconds since the Unix epoch.
+    pub expires_at: u64,
+}
+
+impl TokenSubject {
+    /// What a token says of its holder (for tests that call as a token's
+    /// holder in process: [`KeyIdentity::with_token`]).
+    pub fn new(
+        issuer: impl Into<String>,
+        subject: Option<String>,
+        client_id: Option<String>,
+        expires_at: u64,
+    ) -> TokenSubject {
+        TokenSubject {
+            issuer: issuer.into(),
+            subject,
+            client_id,
+            expires_at,
+        }
+    }
+}
+
+impl KeyIdentity {
+    /// This identity, as the holder of an access token that says `token`.
+    pub fn with_token(mut self, token: TokenSubject) -> KeyIdentity {
+        self.token = Some(token);
+        self
+    }
+
+    /// The identity of an API key: its name, and the tenants it is bound to
+    /// (`None`: any tenant); it holds every scope.
+    pub fn api_key(name: impl Into<String>, tenants: Option<Vec<String>>) -> KeyIdentity {
+        KeyIdentity {
+            name: name.into(),
+            tenants,
+            scopes: None,
+            token: None,
+        }
+    }
+
+    /// This identity, holding only `scopes`.
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> KeyIdentity
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether the caller holds `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|held| held.iter().any(|s| s == scope))
+    }
+
+    /// Whether the caller presented an OAuth access token (not an API key).
+    pub fn is_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    fn credential(&self) -> &'static str {
+        if self.is_token() {
+            "access token"
+        } else {
+            "API key"
+        }
+    }
+}
+
+/// A tenant-bound caller may act only for its tenants, and only with a tenant named.
 pub(crate) fn check_tenant(key: &KeyIdentity, tenant: Option<&str>) -> Result<(), McpError> {
     let Some(allowed) = &key.tenants else {
         return Ok(());
@@ -40,12 +139,14 @@ pub(crate) fn check_tenant(key: &KeyIdentity, tenant: Option<&str>) -> Result<()
     match tenant {
         Some(t) if allowed.iter().any(|a| a == t) => Ok(()),
         Some(t) => Err(McpError::permission_denied(format!(
-            "this API key may not act for tenant `{}`",
+            "this {} may not act for tenant `{}`",
+            key.credential(),
             truncate(t, 64)
         ))),
-        None => Err(McpError::permission_denied(
-            "this API key is bound to tenants, so the call must carry a `tenantId`",
-        )),
+        None => Err(McpError::permission_denied(format!(
+            "this {} is bound to tenants, so the call must carry a `tenantId`",
+            key.credential()
+        ))),
     }
 }
 
@@ -130,6 +231,23 @@ pub(crate) fn is_valid_scope_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_SCOPE_ID_BYTES
 }
 
+/// The scopes of `required` that the caller does not hold, in their order.
+pub(crate) fn missing_scopes<'r>(key: &KeyIdentity, required: &'r [&'r str]) -> Vec<&'r str> {
+    required
+        .iter()
+        .copied()
+        .filter(|s| !key.has_scope(s))
+        .collect()
+}
+
+/// Whether `s` is a scope token of RFC 6749 §3.3: printable ASCII without
+/// space, `"` or `\`.
+pub fn is_valid_scope(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+}
+
 /// One configured API key.
 #[derive(Clone)]
 pub struct ApiKey {
@@ -142,6 +260,7 @@ impl fmt::Debug for ApiKey {
         f.debug_struct("ApiKey")
             .field("name", &self.identity.name)
             .field("tenants", &self.identity.tenants)
+            .field("scopes", &self.identity.scopes)
             .finish_non_exhaustive()
     }
 }
@@ -169,10 +288,7 @@ impl ApiKey {
         let name = name.into();
         check_name(&name)?;
         Ok(ApiKey {
-            identity: Arc::new(KeyIdentity {
-                name,
-                tenants: None,
-            }),
+            identity: Arc::new(KeyIdentity::api_key(name, None)),
             digest,
         })
     }
@@ -187,6 +303,24 @@ impl ApiKey {
         let id = Arc::make_mut(&mut self.identity);
         id.tenants = Some(tenants);
         self
+    }
+
+    /// Let the key hold only these scopes (without this it holds every
+    /// scope). Fails on a scope that is not an RFC 6749 scope token.
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> Result<ApiKey, KeyError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        if let Some(bad) = scopes.iter().find(|s| !is_valid_scope(s)) {
+            return Err(KeyError(format!(
+                "`{}` is not a scope (printable ASCII without space, `\"` or `\\`)",
+                truncate(bad, 64)
+            )));
+        }
+        Arc::make_mut(&mut self.identity).scopes = Some(scopes);
+        Ok(self)
     }
 
     /// The key's name.
@@ -238,8 +372,17 @@ pub fn parse_env_keys(value: &str) -> Result<Vec<ApiKey>, KeyError> {
         let key = match parts.as_slice() {
             [secret] => ApiKey::new(format!("key-{}", i + 1), secret),
             [name, secret] => ApiKey::new(*name, secret),
-            [name, secret, tenants] => ApiKey::new(*name, secret)
-                .and_then(|k| Ok(k.with_tenants(split_tenants(tenants, '|')?))),
+            [name, secret, rest] => ApiKey::new(*name, secret).and_then(|k| {
+                // Scopes hold colons (`orders:write`), so they are marked.
+                let (tenants, scopes) = match rest.strip_prefix("scopes=") {
+                    Some(scopes) => (None, Some(scopes)),
+                    None => match rest.split_once(":scopes=") {
+                        Some((t, s)) => (Some(t), Some(s)),
+                        None => (Some(*rest), None),
+                    },
+                };
+                restrict(k, tenants, scopes, '|')
+            }),
             _ => unreachable!("splitn(3) yields 1 to 3 parts"),
         }
         .map_err(|e| KeyError(format!("MCP_API_KEYS entry {}: {}", i + 1, e.0)))?;
@@ -247,6 +390,24 @@ pub fn parse_env_keys(value: &str) -> Result<Vec<ApiKey>, KeyError> {
     }
     check_unique(&keys)?;
     Ok(keys)
+}
+
+/// Bind `key` to the tenants and scopes of a configuration entry, each a
+/// list separated by `sep`.
+fn restrict(
+    key: ApiKey,
+    tenants: Option<&str>,
+    scopes: Option<&str>,
+    sep: char,
+) -> Result<ApiKey, KeyError> {
+    let key = match tenants {
+        Some(t) => key.with_tenants(split_tenants(t, sep)?),
+        None => key,
+    };
+    match scopes {
+        Some(s) => key.with_scopes(s.split(sep).map(str::trim).filter(|s| !s.is_empty())),
+        None => Ok(key),
+    }
 }
 
 fn split_tenants(s: &str, sep: char) -> Result<Vec<String>, KeyError> {
@@ -283,10 +444,21 @@ pub fn parse_key_file(text: &str) -> Result<Vec<ApiKey>, KeyError> {
         }
         let fields: Vec<&str> = line.split_whitespace().collect();
         let at = |msg: &str| KeyError(format!("key file line {}: {msg}", n + 1));
-        let (name, secret, tenants) = match fields.as_slice() {
-            [name, secret] => (*name, *secret, None),
-            [name, secret, tenants] => (*name, *secret, Some(*tenants)),
-            _ => return Err(at("expected `name secret [tenant,tenant]`")),
+        let (name, secret, rest) = match fields.as_slice() {
+            [name, secret, rest @ ..] if rest.len() <= 2 => (*name, *secret, rest),
+            _ => return Err(at("expected `name secret [tenant,tenant] [scopes=a,b]`")),
+        };
+        let (tenants, scopes) = match rest {
+            [] => (None, None),
+            [one] => match one.strip_prefix("scopes=") {
+                Some(s) => (None, Some(s)),
+                None => (Some(*one), None),
+            },
+            [t, s] => match s.strip_prefix("scopes=") {
+                Some(s) if !t.starts_with("scopes=") => (Some(*t), Some(s)),
+                _ => return Err(at("expected `name secret [tenant,tenant] [scopes=a,b]`")),
+            },
+            _ => unreachable!("at most two fields after the secret"),
         };
         let key = match secret.strip_prefix("sha256:") {
             Some(hex) => ApiKey::from_digest(
@@ -296,10 +468,7 @@ pub fn parse_key_file(text: &str) -> Result<Vec<ApiKey>, KeyError> {
             None => ApiKey::new(name, secret),
         }
         .map_err(|e| at(&e.0))?;
-        keys.push(match tenants {
-            Some(t) => key.with_tenants(split_tenants(t, ',').map_err(|e| at(&e.0))?),
-            None => key,
-        });
+        keys.push(restrict(key, tenants, scopes, ',').map_err(|e| at(&e.0))?);
     }
     check_unique(&keys)?;
     Ok(keys)
@@ -511,6 +680,57 @@ mod tests {
         assert!(store.verify("wrong-wrong-wrong-wrong").is_none());
         let e = parse_key_file("hub sha256:abc").unwrap_err();
         assert_eq!(e.0, "key file line 1: sha256: needs 64 hex digits");
+    }
+
+    #[test]
+    fn keys_may_carry_scopes_beside_tenants() {
+        let keys = parse_env_keys(
+            "r:0123456789abcdef0123:scopes=shop:read, \
+             w:0123456789abcdef0124:acme|globex:scopes=shop:read|orders:write, \
+             n:0123456789abcdef0125:scopes=, \
+             t:0123456789abcdef0126:acme",
+        )
+        .unwrap();
+        let ids: Vec<&KeyIdentity> = keys.iter().map(|k| &*k.identity).collect();
+        assert_eq!(ids[0].scopes, Some(vec!["shop:read".to_owned()]));
+        assert_eq!(ids[0].tenants, None);
+        assert_eq!(
+            ids[1].scopes,
+            Some(vec!["shop:read".to_owned(), "orders:write".to_owned()])
+        );
+        assert_eq!(
+            ids[1].tenants,
+            Some(vec!["acme".to_owned(), "globex".to_owned()])
+        );
+        assert_eq!(ids[2].scopes, Some(vec![]), "`scopes=` holds no scope");
+        assert_eq!(ids[3].scopes, None, "without `scopes=`, every scope");
+        assert!(ids[3].has_scope("orders:write"));
+        assert!(!ids[0].has_scope("orders:write"));
+        assert_eq!(
+            missing_scopes(ids[0], &["shop:read", "orders:write"]),
+            ["orders:write"]
+        );
+
+        let text = "r 0123456789abcdef0123 scopes=shop:read\n\
+                    w 0123456789abcdef0124 acme scopes=shop:read,orders:write\n\
+                    t 0123456789abcdef0125 acme,globex\n";
+        let keys = parse_key_file(text).unwrap();
+        assert_eq!(keys[0].identity.scopes, Some(vec!["shop:read".to_owned()]));
+        assert_eq!(keys[0].identity.tenants, None);
+        assert_eq!(keys[1].identity.tenants, Some(vec!["acme".to_owned()]));
+        assert_eq!(keys[1].identity.scopes.as_ref().map(Vec::len), Some(2));
+        assert_eq!(keys[2].identity.scopes, None);
+
+        let e = parse_key_file("w 0123456789abcdef0124 scopes=a acme").unwrap_err();
+        assert_eq!(
+            e.0,
+            "key file line 1: expected `name secret [tenant,tenant] [scopes=a,b]`"
+        );
+        let e = parse_env_keys("w:0123456789abcdef0124:scopes=a\"b").unwrap_err();
+        assert_eq!(
+            e.0,
+            "MCP_API_KEYS entry 1: `a\"b` is not a scope (printable ASCII without space, `\"` or `\\`)"
+        );
     }
 
     #[test]

@@ -280,7 +280,9 @@ impl ToolContext {
             .ok_or_else(|| McpError::validation("tenantId is required for this tool"))
     }
 
-    /// The API key that authenticated the call (its name and tenants, never the secret).
+    /// Who made the call: the API key (its name, tenants and scopes, never
+    /// the secret) or the OAuth access token's client and subject (never
+    /// the token); `None` without authentication.
     /// `None` over stdio, in process, or on a server run without authentication.
     pub fn key(&self) -> Option<&KeyIdentity> {
         self.key.as_deref()

@@ -25,6 +25,8 @@ pub mod codes {
     pub const UNSUPPORTED_VERSION: i64 = -32022;
     /// Authentication required (our server-level code for HTTP 401 bodies).
     pub const UNAUTHORIZED: i64 = -32001;
+    /// The access token lacks a scope the call needs (HTTP 403 bodies).
+    pub const INSUFFICIENT_SCOPE: i64 = -32003;
     /// Request cancelled.
     pub const REQUEST_CANCELLED: i64 = -32800;
 }
@@ -52,6 +54,11 @@ pub(crate) mod meta {
     pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 }
 
+/// The `_meta` key of a listed tool under which this runtime publishes the
+/// OAuth scopes a caller needs for it (so that a client can ask for them,
+/// and `mcp lock` reads the same contract as `cargo test`).
+pub const TOOL_SCOPES_META: &str = "dev.mcp-runtime/scopes";
+
 /// A JSON-RPC error on its way out, with the HTTP status it calls for.
 #[derive(Debug)]
 pub(crate) struct RpcError {
@@ -59,6 +66,9 @@ pub(crate) struct RpcError {
     pub(crate) message: String,
     pub(crate) data: Option<Value>,
     pub(crate) status: u16,
+    /// For a `403` refused for want of scopes: the scopes the call needs
+    /// (space-separated), for the transport's `WWW-Authenticate` challenge.
+    pub(crate) insufficient_scope: Option<Box<str>>,
 }
 
 impl RpcError {
@@ -74,6 +84,7 @@ impl RpcError {
             message: message.into(),
             data: None,
             status,
+            insufficient_scope: None,
         }
     }
 
@@ -110,7 +121,12 @@ impl RpcError {
 #[derive(Debug)]
 pub(crate) enum Reply {
     /// A JSON-RPC response, and the HTTP status it calls for.
-    Response { status: u16, body: Vec<u8> },
+    Response {
+        status: u16,
+        body: Vec<u8>,
+        /// See [`RpcError::insufficient_scope`].
+        insufficient_scope: Option<Box<str>>,
+    },
     /// A notification (or a response from the client) was taken; nothing to answer.
     Accepted,
 }
@@ -127,6 +143,7 @@ impl Reply {
         Reply::Response {
             status: 200,
             body: result_body(id, result),
+            insufficient_scope: None,
         }
     }
 
@@ -134,6 +151,7 @@ impl Reply {
         Reply::Response {
             status: err.status,
             body: error_body(id, &err),
+            insufficient_scope: err.insufficient_scope,
         }
     }
 }

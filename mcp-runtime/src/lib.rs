@@ -13,6 +13,7 @@ pub mod error;
 mod jsonrpc;
 pub mod limits;
 mod notify;
+pub mod oauth;
 #[cfg(feature = "otel")]
 pub mod otel;
 pub mod output;
@@ -25,14 +26,15 @@ mod telemetry;
 pub mod testing;
 mod transport;
 
-pub use auth::{ApiKey, KeyIdentity};
+pub use auth::{ApiKey, KeyIdentity, TokenSubject};
 pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext};
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
-pub use jsonrpc::codes;
+pub use jsonrpc::{TOOL_SCOPES_META, codes};
 pub use limits::Rate;
 pub use mcp_macros::{ToolError, mcp_tool};
+pub use oauth::OAuth;
 pub use output::{Content, ResourceBody, ToolOutput, ToolReturn};
 pub use registry::{Registry, RegistryError, ToolInfo};
 pub use server::{BuildError, ServeError, Server, ServerBuilder};

@@ -55,6 +55,12 @@ impl ToolInfo {
         &self.header_params
     }
 
+    /// The OAuth scopes a caller must hold to call this tool (all of them);
+    /// empty for a tool anyone authenticated may call.
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.desc.scopes
+    }
+
     /// Where the tool is defined: `file:line`.
     pub fn location(&self) -> String {
         format!("{}:{}", self.desc.file, self.desc.line)
@@ -200,6 +206,19 @@ impl Registry {
         self.tools.is_empty()
     }
 
+    /// Every scope some tool requires, sorted, each once.
+    pub fn scopes(&self) -> Vec<&'static str> {
+        let mut all: Vec<&'static str> = self
+            .tools
+            .iter()
+            .flat_map(|t| t.scopes())
+            .copied()
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
     /// Problems with state: tools that read state the builder was not given.
     pub(crate) fn missing_state(&self, state: &StateMap) -> Vec<String> {
         let mut out = Vec::new();
@@ -232,6 +251,14 @@ impl ToolInfo {
             problems.push(problem(
                 d,
                 "name must be 1 to 64 characters of A-Z a-z 0-9 _ . -",
+            ));
+        }
+        if let Some(bad) = d.scopes.iter().find(|s| !crate::auth::is_valid_scope(s)) {
+            problems.push(problem(
+                d,
+                format_args!(
+                    "`{bad}` is not a scope: printable ASCII without spaces, `\"` or `\\` (RFC 6749 §3.3)"
+                ),
             ));
         }
         if d.description.trim().is_empty() {
@@ -384,6 +411,12 @@ fn definition(d: &ToolDescriptor, input: &Value, output: Option<&Value>) -> Valu
     }
     if !ann.is_empty() {
         m.insert("annotations".into(), Value::Object(ann));
+    }
+    if !d.scopes.is_empty() {
+        m.insert(
+            "_meta".into(),
+            json!({ crate::jsonrpc::TOOL_SCOPES_META: d.scopes }),
+        );
     }
     Value::Object(m)
 }

@@ -15,6 +15,7 @@ use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
+use crate::oauth::{OAuth, Verifier};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
 use crate::transport::http::{self, AppParts, HttpConfig, HttpState};
@@ -79,9 +80,10 @@ struct Serving {
     shutdown_grace: Duration,
 }
 
-/// Where API keys come from.
+/// Where API keys come from, and how access tokens are verified.
 struct AuthConfig {
     keys: Vec<ApiKey>,
+    oauth: Option<OAuth>,
     from_env: bool,
     file: Option<PathBuf>,
     none: bool,
@@ -229,6 +231,7 @@ impl ServerBuilder {
                 app: AppParts::default(),
                 auth: AuthConfig {
                     keys: Vec::new(),
+                    oauth: None,
                     from_env: true,
                     file: None,
                     none: false,
@@ -321,6 +324,15 @@ impl ServerBuilder {
     /// found while the arguments are read.
     pub fn max_argument_values(mut self, n: usize) -> Self {
         self.dispatch.max_argument_values = n.max(1);
+        self
+    }
+
+    /// Whether `tools/list` shows a caller that holds scopes (an access
+    /// token, a key with `scopes=`) only the tools whose scopes it holds
+    /// (default on). Off, every caller sees every tool, and a call without
+    /// the scope is still refused.
+    pub fn list_only_permitted_tools(mut self, on: bool) -> Self {
+        self.dispatch.list_permitted_only = on;
         self
     }
 
@@ -529,8 +541,20 @@ impl ServerBuilder {
         self
     }
 
+    /// Accept OAuth 2.1 access tokens (JWTs) beside API keys: a bearer
+    /// value that is a JWT is verified as a token, anything else as a key.
+    /// Also from the environment (`MCP_OAUTH_ISSUER`, `MCP_OAUTH_AUDIENCE`,
+    /// `MCP_OAUTH_TENANT_CLAIM`, `MCP_OAUTH_JWKS_URL`) unless
+    /// [`keys_from_env`](Self::keys_from_env) is off; the builder's wins.
+    /// With OAuth, no API key needs to be configured, on any address.
+    pub fn oauth(mut self, oauth: OAuth) -> Self {
+        self.serving.auth.oauth = Some(oauth);
+        self
+    }
+
     /// Whether to read keys from `MCP_API_KEYS` (and a key file from
-    /// `MCP_API_KEYS_FILE`) when serving; on by default.
+    /// `MCP_API_KEYS_FILE`), and OAuth from `MCP_OAUTH_*`, when serving;
+    /// on by default.
     pub fn keys_from_env(mut self, on: bool) -> Self {
         self.serving.auth.from_env = on;
         self
@@ -659,7 +683,9 @@ impl fmt::Debug for Server {
 
 /// How the HTTP server authenticates, decided at start.
 enum AuthPlan {
-    Keys(Arc<KeyStore>, Option<String>),
+    /// API keys (and the generated secret, if the key was generated), and
+    /// OAuth access tokens when configured.
+    Keys(Arc<KeyStore>, Option<String>, Option<Arc<Verifier>>),
     None,
 }
 
@@ -752,8 +778,25 @@ impl Server {
             }
         }
         let store = KeyStore::new(keys, file).map_err(ServeError::Keys)?;
-        if !store.is_empty() {
-            return Ok(AuthPlan::Keys(Arc::new(store), None));
+        let oauth = match &auth.oauth {
+            Some(o) => Some(o.clone()),
+            None if auth.from_env => {
+                OAuth::from_env().map_err(|e| ServeError::Refused(format!("OAuth: {e}")))?
+            }
+            None => None,
+        };
+        let oauth = match oauth {
+            Some(o) => {
+                let scopes = self.dispatcher.registry.scopes();
+                Some(Arc::new(
+                    o.verifier(&scopes)
+                        .map_err(|e| ServeError::Refused(format!("OAuth: {e}")))?,
+                ))
+            }
+            None => None,
+        };
+        if !store.is_empty() || oauth.is_some() {
+            return Ok(AuthPlan::Keys(Arc::new(store), None, oauth));
         }
         if !loopback {
             return Err(ServeError::Refused(format!(
@@ -768,10 +811,15 @@ impl Server {
             None,
         )
         .map_err(ServeError::Keys)?;
-        Ok(AuthPlan::Keys(Arc::new(store), Some(secret)))
+        Ok(AuthPlan::Keys(Arc::new(store), Some(secret), None))
     }
 
-    fn http_state(&self, addr: &SocketAddr, keys: Option<Arc<KeyStore>>) -> Arc<HttpState> {
+    fn http_state(
+        &self,
+        addr: &SocketAddr,
+        keys: Option<Arc<KeyStore>>,
+        oauth: Option<Arc<Verifier>>,
+    ) -> Arc<HttpState> {
         let mut config = self.serving.http.clone();
         if !self.serving.hosts_set && http::is_loopback(addr) {
             config.allowed_hosts = http::loopback_names();
@@ -779,6 +827,7 @@ impl Server {
         Arc::new(HttpState {
             dispatcher: self.dispatcher.clone(),
             keys,
+            oauth,
             limits: self.serving.limits,
             permits: Arc::new(Semaphore::new(config.max_concurrent)),
             // One body of the largest size always fits.
@@ -813,8 +862,8 @@ impl Server {
         let addr = listener.local_addr()?;
         let plan = self.plan_auth(&addr)?;
         let url = format!("http://{addr}{}", self.serving.http.path);
-        let keys = match plan {
-            AuthPlan::Keys(store, generated) => {
+        let (keys, oauth) = match plan {
+            AuthPlan::Keys(store, generated, oauth) => {
                 if let Some(secret) = generated {
                     // Printed once, to stderr, so a quick start is authenticated too.
                     eprintln!(
@@ -822,11 +871,11 @@ impl Server {
                          Connect with:\n  URL:    {url}\n  Header: Authorization: Bearer {secret}"
                     );
                 }
-                Some(store)
+                (Some(store), oauth)
             }
-            AuthPlan::None => None,
+            AuthPlan::None => (None, None),
         };
-        let state = self.http_state(&addr, keys.clone());
+        let state = self.http_state(&addr, keys.clone(), oauth);
         let tracker = Arc::new(Tracker::default());
         let app = http::router(state, &self.serving.app, Some(tracker.clone()))
             .map_err(ServeError::Refused)?;
@@ -913,16 +962,16 @@ impl Server {
     /// (keys from the builder and environment; none → error), for mounting
     /// in an existing application. `addr` decides the DNS-rebinding default.
     pub fn router(&self, addr: SocketAddr) -> Result<axum::Router, ServeError> {
-        let keys = match self.plan_auth(&addr)? {
-            AuthPlan::Keys(store, None) => Some(store),
-            AuthPlan::Keys(_, Some(_)) => {
+        let (keys, oauth) = match self.plan_auth(&addr)? {
+            AuthPlan::Keys(store, None, oauth) => (Some(store), oauth),
+            AuthPlan::Keys(_, Some(_), _) => {
                 return Err(ServeError::Refused(
                     "no API keys configured: give the builder a key (`.api_key(...)`) or set MCP_API_KEYS".into(),
                 ));
             }
-            AuthPlan::None => None,
+            AuthPlan::None => (None, None),
         };
-        http::router(self.http_state(&addr, keys), &self.serving.app, None)
+        http::router(self.http_state(&addr, keys, oauth), &self.serving.app, None)
             .map_err(ServeError::Refused)
     }
 
@@ -1002,7 +1051,8 @@ impl Server {
                     println!(
                         "usage: {} [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
                          env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_TENANT, MCP_WORKSPACE, \
-                         MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
+                         MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG,\n     \
+                         MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL",
                         self.dispatcher.info().name
                     );
                     return Ok(());

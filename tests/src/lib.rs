@@ -7,6 +7,7 @@
 //! its own `#[mcp_tool]`s (tools register themselves with every binary their
 //! module is linked into).
 
+pub mod oidc;
 pub mod process;
 pub mod py_sdk;
 pub mod shop;

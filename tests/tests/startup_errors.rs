@@ -85,7 +85,8 @@ fn a_missing_value_says_what_to_give() {
 fn help_goes_to_stdout_and_exits_0() {
     let usage = "usage: startup-errors [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
                  env: MCP_ADDR (default 127.0.0.1:8080), MCP_TENANT, MCP_WORKSPACE, MCP_API_KEYS, \
-                 MCP_API_KEYS_FILE, MCP_LOG\n";
+                 MCP_API_KEYS_FILE, MCP_LOG,\n     \
+                 MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL\n";
     for flag in ["--help", "-h"] {
         assert_eq!(
             outcome(&run(None, &[flag])),

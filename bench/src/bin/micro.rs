@@ -82,6 +82,7 @@ macro_rules! synth {
                 output_schema: rt::output_schema_for::<Sum>,
                 call: synth_call,
                 state: &[],
+                scopes: &[],
                 module_path: module_path!(),
                 file: file!(),
                 line: line!(),

@@ -72,7 +72,7 @@ pub struct ProductSearch {
 /// price range and availability. Returns one page of products (id, name,
 /// description, category, price, units available) with pagination. Use it
 /// to find product ids for `check_inventory` and `create_quote`.
-#[mcp_tool(read_only, title = "Search products")]
+#[mcp_tool(read_only, scopes = ["shop:read"], title = "Search products")]
 async fn search_products(
     args: SearchProductsArgs,
     ctx: ToolContext,
@@ -262,7 +262,7 @@ pub struct Inventory {
 /// reserved for open orders, and available to sell. Optionally limited to
 /// one warehouse. Use it before promising a delivery or quoting large
 /// quantities.
-#[mcp_tool(read_only, title = "Check inventory")]
+#[mcp_tool(read_only, scopes = ["shop:read"], title = "Check inventory")]
 async fn check_inventory(
     args: CheckInventoryArgs,
     ctx: ToolContext,

@@ -84,7 +84,7 @@ pub struct Customer {
 /// Look up a customer by id (`CUS-` and four digits). Returns the profile:
 /// contact details, tier, billing address, order count, lifetime value and
 /// open balance; with `includeHistory`, also a summary of every order.
-#[mcp_tool(read_only, title = "Get customer")]
+#[mcp_tool(read_only, scopes = ["shop:read"], title = "Get customer")]
 async fn get_customer(args: GetCustomerArgs, ctx: ToolContext) -> Result<Customer, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
@@ -250,7 +250,7 @@ pub struct InvoiceList {
 /// status (draft, open, paid, overdue, void). Returns one page of invoices
 /// (number, order, dates, total, amount due) with pagination. Use it for
 /// billing questions such as "what does this customer still owe?".
-#[mcp_tool(read_only, title = "List invoices")]
+#[mcp_tool(read_only, scopes = ["shop:read"], title = "List invoices")]
 async fn list_invoices(args: ListInvoicesArgs, ctx: ToolContext) -> Result<InvoiceList, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();

@@ -17,6 +17,11 @@
 //! - every query is scoped by the tenant the platform injected
 //!   ([`ToolContext::require_tenant`](mcp_runtime::ToolContext::require_tenant)),
 //!   never by an argument;
+//! - scopes: the read tools need `shop:read`, `create_quote` and
+//!   `submit_return` need `orders:write` (`#[mcp_tool(scopes = [...])]`). An
+//!   OAuth access token holds the scopes its `scope` claim names; an API key
+//!   holds those of its `scopes=` (and every scope without one, as keys did
+//!   before the tools had scopes);
 //! - errors: malformed input → `validation_error`, unknown id → `not_found`,
 //!   another tenant's record → `permission_denied` (see [`db`] for why the
 //!   two are told apart), anything else → a private `server_error`.

@@ -16,6 +16,12 @@
 //!   loopback only). A call naming another tenant is refused.
 //! - `MCP_API_KEYS=name:secret[,…]`: the bearer keys HTTP callers must send.
 //!   Unset on a loopback address, a key is generated and printed at start.
+//!   `name:secret:scopes=shop:read` gives a key only the read tools.
+//! - `MCP_OAUTH_ISSUER` and `MCP_OAUTH_AUDIENCE` (this server's resource
+//!   URI, e.g. `https://shop.example.com/mcp`): accept the issuer's JWT
+//!   access tokens too; `MCP_OAUTH_TENANT_CLAIM` names the claim that binds a
+//!   token to its tenants, `MCP_OAUTH_JWKS_URL` the keys' URL if the issuer's
+//!   metadata does not say.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -32,7 +38,8 @@ const USAGE: &str = "usage: shop [--db PATH] [--db-readers N] [--stdio | --addr 
   --addr HOST:PORT  serve Streamable HTTP here (env MCP_ADDR; default 127.0.0.1:8080)
   --tenant ID       act for this tenant in every call (env MCP_TENANT), e.g. for a desktop agent
   --workspace ID    act for this workspace in every call (env MCP_WORKSPACE)
-env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG";
+env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG,
+     MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL";
 
 struct Options {
     db: PathBuf,

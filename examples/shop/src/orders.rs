@@ -93,7 +93,7 @@ pub struct Order {
 /// address, estimated delivery date and tracking number. Use it when a
 /// customer asks about an order; for parcel-level tracking events, pass the
 /// tracking number to `get_shipping_status`.
-#[mcp_tool(read_only, title = "Get order")]
+#[mcp_tool(read_only, scopes = ["shop:read"], title = "Get order")]
 async fn get_order(args: GetOrderArgs, ctx: ToolContext) -> Result<Order, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
@@ -295,7 +295,7 @@ pub struct ReturnAuthorization {
 /// in one transaction: either the whole return is authorized or nothing is.
 /// Pass a fresh `idempotencyKey` per return; a retry with the same key and
 /// the same items returns the same authorization.
-#[mcp_tool(destructive = false, idempotent, title = "Submit return")]
+#[mcp_tool(destructive = false, idempotent, scopes = ["orders:write"], title = "Submit return")]
 async fn submit_return(
     args: SubmitReturnArgs,
     ctx: ToolContext,

@@ -92,7 +92,7 @@ pub struct Quote {
 /// loyalty discount, tax and total, valid for 30 days. Stored in one
 /// transaction. Pass a fresh `idempotencyKey` per quote; a retry with the
 /// same key and the same content returns the same quote.
-#[mcp_tool(idempotent, destructive = false, title = "Create quote")]
+#[mcp_tool(idempotent, destructive = false, scopes = ["orders:write"], title = "Create quote")]
 async fn create_quote(args: CreateQuoteArgs, ctx: ToolContext) -> Result<Quote, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();

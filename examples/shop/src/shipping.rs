@@ -81,7 +81,7 @@ pub struct ShippingStatus {
 /// service, the current status, the estimated delivery date, and every
 /// tracking event with its ISO 8601 timestamp and location, newest first.
 /// Use it when a customer asks where their parcel is.
-#[mcp_tool(read_only, title = "Get shipping status")]
+#[mcp_tool(read_only, scopes = ["shop:read"], title = "Get shipping status")]
 async fn get_shipping_status(
     args: GetShippingStatusArgs,
     ctx: ToolContext,

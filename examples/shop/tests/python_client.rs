@@ -16,6 +16,13 @@
 //! structured results against the tool's `outputSchema`, so a slot that
 //! parsed at all is already evidence; the assertions then pin the values.
 //!
+//! Two more sessions run against a real OpenID provider on loopback
+//! (`scripts/oidc-provider.sh`): the shop trusts its tokens
+//! (`MCP_OAUTH_ISSUER`, `MCP_OAUTH_AUDIENCE`, `MCP_OAUTH_TENANT_CLAIM`), and the
+//! SDK client sends a client-credentials token as its bearer: one with both
+//! scopes (all eight tools, a write, bound to `acme`), one with `shop:read`
+//! (six tools listed).
+//!
 //! Needs python >= 3.10 (the first test runs `scripts/py-venv.sh`, which
 //! creates `.tools/venv` once). Without python3 the tests print `SKIPPED:
 //! python3 not found` and pass, unless `CI` is set, in which case they fail.
@@ -58,6 +65,11 @@ impl ShopProcess {
     /// Start the shop over a new database with the bearer keys `keys`
     /// (`MCP_API_KEYS` syntax); return once `/healthz` answers.
     fn start(keys: &str) -> ShopProcess {
+        ShopProcess::start_with(keys, "127.0.0.1:0", &[])
+    }
+
+    /// [`ShopProcess::start`] on `addr`, with more environment `env`.
+    fn start_with(keys: &str, addr: &str, env: &[(&str, &str)]) -> ShopProcess {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "shop-py-client-{}-{}",
@@ -70,10 +82,15 @@ impl ShopProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_shop"))
             .arg("--db")
             .arg(dir.join("shop.db"))
-            .env("MCP_ADDR", "127.0.0.1:0")
+            .env("MCP_ADDR", addr)
             .env("MCP_API_KEYS", keys)
             .env("MCP_LOG", "info")
             .env_remove("MCP_API_KEYS_FILE")
+            .env_remove("MCP_OAUTH_ISSUER")
+            .env_remove("MCP_OAUTH_AUDIENCE")
+            .env_remove("MCP_OAUTH_TENANT_CLAIM")
+            .env_remove("MCP_OAUTH_JWKS_URL")
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .env_remove("SHOP_DB")
             .stdin(Stdio::null())
@@ -934,6 +951,104 @@ fn check_bound_session(s: &Session) {
     assert!(m.contains("tenantId"), "{m}");
 }
 
+// --------------------------------------------------- sessions with a token
+
+fn agent_script() -> Script {
+    let mut s = Script::default();
+    s.list("list")
+        .call(
+            "acme",
+            Some("acme"),
+            "get_order",
+            json!({ "orderNumber": "ORD-10001" }),
+        )
+        .call(
+            "quote",
+            Some("acme"),
+            "create_quote",
+            json!({
+                "customerId": "CUS-1002",
+                "items": [{ "productId": "PRD-1004", "quantity": 1 }],
+                "idempotencyKey": "py-oauth-quote-1"
+            }),
+        )
+        .call(
+            "globex",
+            Some("globex"),
+            "get_order",
+            json!({ "orderNumber": "ORD-20001" }),
+        );
+    s
+}
+
+fn check_agent_session(s: &Session) {
+    assert_eq!(s.result("list")["tools"].as_array().map(Vec::len), Some(8));
+    assert_eq!(s.ok("acme")["orderNumber"], "ORD-10001");
+    assert_eq!(s.ok("quote")["status"], "open");
+    assert_eq!(
+        s.tool_error("globex", "permission_denied"),
+        "this access token may not act for tenant `globex`"
+    );
+}
+
+fn reader_script() -> Script {
+    let mut s = Script::default();
+    s.list("list").call(
+        "acme",
+        Some("acme"),
+        "get_order",
+        json!({ "orderNumber": "ORD-10001" }),
+    );
+    s
+}
+
+fn check_reader_session(s: &Session) {
+    let tools = s.result("list")["tools"].as_array().expect("tools").clone();
+    let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(
+        names.len(),
+        6,
+        "only the tools `shop:read` may call: {names:?}"
+    );
+    assert!(!names.contains(&"create_quote") && !names.contains(&"submit_return"));
+    assert_eq!(s.ok("acme")["orderNumber"], "ORD-10001");
+}
+
+/// The shop trusting a real OpenID provider on loopback; the SDK client
+/// sends the provider's client-credentials tokens as its bearer.
+fn token_session(mode: Mode) {
+    let Some(python) = venv_python() else { return };
+    let Some(provider) = mcp_tests::oidc::Provider::start() else {
+        return;
+    };
+    // The resource URI must be known before the shop binds: a free port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let resource = format!("http://{addr}/mcp");
+    let shop = ShopProcess::start_with(
+        &format!("hub:{HUB_SECRET}"),
+        &addr,
+        &[
+            ("MCP_OAUTH_ISSUER", &provider.issuer),
+            ("MCP_OAUTH_AUDIENCE", &resource),
+            ("MCP_OAUTH_TENANT_CLAIM", "tenant"),
+        ],
+    );
+    assert_eq!(shop.url, resource);
+    let agent = provider.token("acme-agent", "shop:read orders:write", &resource);
+    check_agent_session(&agent_script().run(&shop, &agent, mode, python));
+    let reader = provider.token("acme-reader", "shop:read", &resource);
+    check_reader_session(&reader_script().run(&shop, &reader, mode, python));
+    let log = shop.log();
+    assert!(
+        !log.contains(&agent) && !log.contains(&reader),
+        "a token in the log:\n{log}"
+    );
+}
+
 // ------------------------------------------------------------------ the tests
 
 fn session(mode: Mode) {
@@ -961,4 +1076,14 @@ fn legacy_session_over_http() {
 #[test]
 fn stateless_2026_session_over_http() {
     session(Mode::Stateless);
+}
+
+#[test]
+fn legacy_session_with_an_access_token() {
+    token_session(Mode::Legacy);
+}
+
+#[test]
+fn stateless_2026_session_with_an_access_token() {
+    token_session(Mode::Stateless);
 }

@@ -61,6 +61,21 @@ impl Dispatcher {
                 truncate(&request.name, 80)
             )));
         };
+        // Scopes before anything of the arguments: a caller without them
+        // learns nothing of what a call would have done.
+        if let Err(refused) = super::scopes::check(tool, delivery.key.as_deref()) {
+            let mut log = self.call_log(tool, &delivery, id, meta);
+            return match refused {
+                super::scopes::Refusal::Token(e) => {
+                    log.finish("permission_denied");
+                    Err(e)
+                }
+                super::scopes::Refusal::Key(e) => {
+                    log.finish(e.kind().as_str());
+                    Ok(self.call_result(&Err(e), era))
+                }
+            };
+        }
         let args = match request.arguments {
             Ok(args) => args,
             Err(ArgumentsError::NotObject) => {

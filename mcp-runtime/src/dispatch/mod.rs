@@ -16,6 +16,7 @@ pub(crate) mod headers;
 mod incoming;
 mod lifecycle;
 mod list;
+mod scopes;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) max_argument_values: usize,
     /// The tenant and workspace of the whole process, if it acts for one.
     pub(crate) scope: ProcessScope,
+    /// `tools/list` shows a caller with scopes only the tools it may call.
+    pub(crate) list_permitted_only: bool,
 }
 
 impl Default for DispatchConfig {
@@ -60,6 +63,7 @@ impl Default for DispatchConfig {
             max_string_bytes: 256 * 1024,
             max_argument_values: 100_000,
             scope: ProcessScope::default(),
+            list_permitted_only: true,
         }
     }
 }
@@ -148,6 +152,8 @@ pub(crate) struct Dispatcher {
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
+    /// `tools/list` pages of callers who may call only some tools.
+    filtered: scopes::FilteredPages,
 }
 
 impl Dispatcher {
@@ -183,6 +189,7 @@ impl Dispatcher {
             tools,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
+            filtered: scopes::FilteredPages::default(),
         }
     }
 
@@ -331,7 +338,7 @@ impl Dispatcher {
                 self.config.list_ttl_ms,
             ))),
             // The precomputed page, borrowed: copied once, into the response.
-            (_, "tools/list") => self.tools.page(request.params, era).map(Cow::Borrowed),
+            (_, "tools/list") => self.list_tools(request.params, era, delivery.key.as_deref()),
             (_, "tools/call") => {
                 // Both parses read a `tools/call` with its call.
                 let Some(call) = request.call else {

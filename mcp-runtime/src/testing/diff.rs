@@ -74,6 +74,7 @@ fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
             d.compatible.push(format!("tool `{tool}`: {field} changed"));
         }
     }
+    compare_scopes(tool, old, new, d);
     let null = Value::Null;
     let before = d.breaking.len() + d.compatible.len();
     let (old_in, new_in) = (
@@ -110,6 +111,32 @@ fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
             "tool `{tool}`: structured output (outputSchema) added"
         )),
         (None, None) => {}
+    }
+}
+
+/// A scope a tool newly requires shuts out the callers without it:
+/// breaking. A scope no longer required lets more callers in: compatible.
+fn compare_scopes(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
+    let scopes = |v: &Value| -> Vec<String> {
+        v.get("scopes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (before, after) = (scopes(old), scopes(new));
+    for s in after.iter().filter(|s| !before.contains(s)) {
+        d.breaking.push(format!(
+            "tool `{tool}`: now requires the scope `{s}` (callers without it are refused)"
+        ));
+    }
+    for s in before.iter().filter(|s| !after.contains(s)) {
+        d.compatible
+            .push(format!("tool `{tool}`: no longer requires the scope `{s}`"));
     }
 }
 
@@ -369,4 +396,34 @@ fn unenumerated(schema: &Value) -> bool {
     ["enum", "const", "oneOf", "anyOf"]
         .iter()
         .all(|k| schema.get(*k).is_none())
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_scope_added_breaks_a_scope_removed_does_not() {
+        let tool = |scopes: Value| json!({ "tools": { "t": { "description": "d", "inputSchema": {"type": "object"}, "scopes": scopes } } });
+        let d = compare_contracts(&tool(json!(["shop:read"])), &tool(json!(["orders:write"])));
+        assert_eq!(
+            d.breaking,
+            ["tool `t`: now requires the scope `orders:write` (callers without it are refused)"]
+        );
+        assert_eq!(
+            d.compatible,
+            ["tool `t`: no longer requires the scope `shop:read`"]
+        );
+        let none =
+            json!({ "tools": { "t": { "description": "d", "inputSchema": {"type": "object"} } } });
+        assert_eq!(
+            compare_contracts(&none, &tool(json!(["a"]))).breaking.len(),
+            1
+        );
+        assert!(
+            compare_contracts(&tool(json!(["a"])), &none)
+                .breaking
+                .is_empty()
+        );
+    }
 }

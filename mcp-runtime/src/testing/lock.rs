@@ -38,6 +38,17 @@ pub fn contract_of_tools<'t>(definitions: impl IntoIterator<Item = &'t Value>) -
             .and_then(|o| o.remove("name"))
             .and_then(|n| n.as_str().map(str::to_owned))
             .unwrap_or_default();
+        // Who may call it is part of the contract: a scope added to a tool
+        // shuts out the agents without it. Listed in `_meta`, locked as `scopes`.
+        if let Some(o) = d.as_object_mut()
+            && let Some(Value::Object(meta)) = o.get_mut("_meta")
+            && let Some(scopes) = meta.remove(crate::jsonrpc::TOOL_SCOPES_META)
+        {
+            if meta.is_empty() {
+                o.remove("_meta");
+            }
+            o.insert("scopes".into(), scopes);
+        }
         tools.insert(name, d);
     }
     json!({ "tools": tools })

@@ -261,10 +261,14 @@ impl Client {
     /// Call as if authenticated by a key with this name, bound to `tenants`
     /// (`None`: any tenant).
     pub fn as_key(mut self, name: impl Into<String>, tenants: Option<Vec<String>>) -> Client {
-        self.key = Some(Arc::new(KeyIdentity {
-            name: name.into(),
-            tenants,
-        }));
+        self.key = Some(Arc::new(KeyIdentity::api_key(name, tenants)));
+        self
+    }
+
+    /// Call as this caller: a key's or a token's identity, with its tenants
+    /// and scopes.
+    pub fn as_caller(mut self, caller: KeyIdentity) -> Client {
+        self.key = Some(Arc::new(caller));
         self
     }
 

@@ -29,6 +29,7 @@ use crate::dispatch::{Delivery, Dispatcher};
 use crate::jsonrpc::{Reply, RpcError, codes, error_body, to_bytes};
 use crate::limits::{Limits, LogLimiter, check_depth};
 use crate::notify::notification_channel;
+use crate::oauth::{self, TokenError, Verifier};
 
 /// Limits and policies of the HTTP transport.
 #[derive(Debug, Clone)]
@@ -68,6 +69,8 @@ pub(crate) fn loopback_names() -> Vec<String> {
 pub(crate) struct HttpState {
     pub(crate) dispatcher: Arc<Dispatcher>,
     pub(crate) keys: Option<Arc<KeyStore>>,
+    /// Verifies OAuth access tokens, when configured.
+    pub(crate) oauth: Option<Arc<Verifier>>,
     pub(crate) config: HttpConfig,
     pub(crate) limits: Limits,
     pub(crate) permits: Arc<Semaphore>,
@@ -98,6 +101,17 @@ pub(crate) fn router(
     tracker: Option<Arc<Tracker>>,
 ) -> Result<Router, String> {
     let path = state.config.path.clone();
+    let metadata = state.oauth.as_ref().map(|o| {
+        if o.metadata.resource_path != path {
+            tracing::warn!(
+                resource_path = %o.metadata.resource_path,
+                mcp_path = %path,
+                "the OAuth resource URI's path is not the MCP endpoint's: clients that derive \
+                 the resource from the URL they call will ask for tokens the server refuses"
+            );
+        }
+        oauth::metadata::routes(o.clone())
+    });
     let mut mcp = Router::new()
         .route(&path, axum::routing::any(mcp_endpoint))
         .with_state(state);
@@ -114,7 +128,10 @@ pub(crate) fn router(
         .route("/readyz", axum::routing::get(ops::readyz))
         .with_state(readiness);
     let mut router = mcp;
-    for part in [Some(ops), app.routes.clone()].into_iter().flatten() {
+    for part in [Some(ops), metadata, app.routes.clone()]
+        .into_iter()
+        .flatten()
+    {
         // axum panics on overlapping routes: turned into an error at start.
         router = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router.merge(part)))
             .map_err(|panic| {
@@ -124,7 +141,9 @@ pub(crate) fn router(
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                     .unwrap_or_default();
                 format!(
-                    "the application's routes overlap the server's ({path}, /healthz, /readyz): {why}"
+                    "the application's routes overlap the server's ({path}, /healthz, /readyz, \
+                     {}): {why}",
+                    oauth::metadata::WELL_KNOWN
                 )
             })?;
     }
@@ -156,55 +175,100 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn unauthorized(invalid: bool) -> Response {
-    let (www, msg) = if invalid {
-        (
-            r#"Bearer realm="mcp", error="invalid_token""#,
-            "unauthorized: the bearer key is not valid",
-        )
-    } else {
-        (
-            r#"Bearer realm="mcp""#,
-            "unauthorized: send `Authorization: Bearer <key>`",
-        )
+/// Why a request was not authenticated.
+enum Refused {
+    /// No `Authorization: Bearer` header.
+    Missing,
+    /// A bearer value that matches no key (and is no JWT).
+    InvalidKey,
+    /// A JWT access token refused, and why.
+    Token(TokenError),
+}
+
+fn unauthorized(oauth: Option<&Verifier>, why: Refused) -> Response {
+    let (www, msg, status) = match (oauth, why) {
+        (None, Refused::Missing) => (
+            r#"Bearer realm="mcp""#.to_owned(),
+            "unauthorized: send `Authorization: Bearer <key>`".to_owned(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (None, _) => (
+            r#"Bearer realm="mcp", error="invalid_token""#.to_owned(),
+            "unauthorized: the bearer key is not valid".to_owned(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        // RFC 6750 §3.1: no error code when the request had no credentials.
+        (Some(o), Refused::Missing) => (
+            o.metadata.challenge(None, None),
+            "unauthorized: send `Authorization: Bearer <access token>`".to_owned(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (Some(o), Refused::InvalidKey) => {
+            let why = "the bearer token is neither a valid API key nor a JWT access token";
+            (
+                o.metadata.challenge(Some(("invalid_token", why)), None),
+                format!("unauthorized: {why}"),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        (Some(o), Refused::Token(TokenError::Invalid(why))) => (
+            o.metadata.challenge(Some(("invalid_token", &why)), None),
+            format!("unauthorized: {why}"),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (Some(_), Refused::Token(TokenError::Unavailable(why))) => {
+            let mut r = busy(&format!(
+                "server busy: {why}; the access token could not be checked, retry later"
+            ));
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
     };
-    let mut r = rpc_error(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, msg);
-    r.headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(www));
+    let mut r = rpc_error(status, codes::UNAUTHORIZED, &msg);
+    if let Ok(v) = HeaderValue::from_str(&www) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
     r
 }
 
-#[allow(clippy::result_large_err)]
-fn authenticate(
-    keys: &KeyStore,
+/// The caller of a request: a JWT bearer value is verified as an access
+/// token (when OAuth is configured), anything else as an API key.
+async fn authenticate(
+    state: &HttpState,
     headers: &HeaderMap,
-    log: &LogLimiter,
 ) -> Result<Arc<KeyIdentity>, Response> {
+    let oauth = state.oauth.as_deref();
     // Refusals are logged without the header's value.
     let missing = || {
         tracing::debug!(
             status = 401,
             "request refused: no `Authorization: Bearer` header"
         );
-        unauthorized(false)
+        unauthorized(oauth, Refused::Missing)
     };
     // The first refusals of each minute are logged, the rest counted into
     // the next line: a client hammering with a bad key cannot flood the log.
-    let invalid = || {
-        if let Some(suppressed) = log.check() {
-            tracing::warn!(
-                status = 401,
-                suppressed,
-                "request refused: the bearer key matches no active key"
-            );
+    let invalid = |why: Refused| {
+        if let Some(suppressed) = state.refusal_log.check() {
+            match &why {
+                Refused::Token(TokenError::Invalid(reason) | TokenError::Unavailable(reason)) => {
+                    tracing::warn!(status = 401, suppressed, reason = %reason, "request refused: access token not accepted")
+                }
+                _ => tracing::warn!(
+                    status = 401,
+                    suppressed,
+                    "request refused: the bearer key matches no active key"
+                ),
+            }
         }
-        unauthorized(true)
+        unauthorized(oauth, why)
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(missing());
     };
     let Ok(value) = value.to_str() else {
-        return Err(invalid());
+        return Err(invalid(Refused::InvalidKey));
     };
     let Some((scheme, token)) = value.split_once(' ') else {
         return Err(missing());
@@ -212,7 +276,20 @@ fn authenticate(
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(missing());
     }
-    keys.verify(token.trim()).ok_or_else(invalid)
+    let token = token.trim();
+    if let Some(o) = oauth
+        && oauth::looks_like_jwt(token)
+    {
+        return o
+            .verify(token)
+            .await
+            .map_err(|e| invalid(Refused::Token(e)));
+    }
+    state
+        .keys
+        .as_ref()
+        .and_then(|keys| keys.verify(token))
+        .ok_or_else(|| invalid(Refused::InvalidKey))
 }
 
 /// Marks a response the dispatcher produced (it counted the request itself).
@@ -261,12 +338,13 @@ async fn endpoint(state: &Arc<HttpState>, req: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let key = match &state.keys {
-        Some(keys) => match authenticate(keys, &parts.headers, &state.refusal_log) {
+    let key = if state.keys.is_some() || state.oauth.is_some() {
+        match authenticate(state, &parts.headers).await {
             Ok(k) => Some(k),
             Err(r) => return r,
-        },
-        None => None,
+        }
+    } else {
+        None
     };
     let headers = &parts.headers;
     let content_type = header_str(headers, &header::CONTENT_TYPE).unwrap_or("");
@@ -429,7 +507,7 @@ async fn dispatch(
             // A tool that never yields finishes within this first poll with its
             // notifications still queued: send them (then the result) as SSE.
             let Some(first) = rx.try_recv() else {
-                return reply_response(reply);
+                return reply_response(reply, state.oauth.as_deref());
             };
             let mut out = sse_event(&first).to_vec();
             while let Some(n) = rx.try_recv() {
@@ -490,9 +568,26 @@ fn sse_event(v: &Value) -> Bytes {
     Bytes::from(sse_bytes(&to_bytes(v)))
 }
 
-fn reply_response(reply: Reply) -> Response {
+fn reply_response(reply: Reply, oauth: Option<&Verifier>) -> Response {
     match reply {
-        Reply::Response { status, body } => json_response(status, body),
+        Reply::Response {
+            status,
+            body,
+            insufficient_scope,
+        } => {
+            let mut r = json_response(status, body);
+            // RFC 6750 §3.1: a token without the scopes a call needs.
+            if let (Some(scope), Some(o)) = (insufficient_scope, oauth) {
+                let why = "the access token lacks a scope this call needs";
+                if let Ok(v) = HeaderValue::from_str(
+                    &o.metadata
+                        .challenge(Some(("insufficient_scope", why)), Some(&scope)),
+                ) {
+                    r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
+            r
+        }
         Reply::Accepted => {
             let mut r = Response::new(Body::empty());
             *r.status_mut() = StatusCode::ACCEPTED;

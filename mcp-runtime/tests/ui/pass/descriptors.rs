@@ -16,7 +16,7 @@ struct Args {
 /// First line.
 ///
 /// Second paragraph.
-#[mcp_tool(name = "first", title = "First", read_only, open_world = false)]
+#[mcp_tool(name = "first", title = "First", read_only, open_world = false, scopes = ["orders:write", "shop:read"])]
 async fn first_tool(args: Args, ctx: ToolContext) -> Result<u32, McpError> {
     let _ = ctx.state::<Db>()?;
     Ok(args.n)
@@ -50,6 +50,8 @@ fn main() {
 
     let d = find("first");
     assert_eq!(d.title, Some("First"));
+    assert_eq!(d.scopes, ["orders:write", "shop:read"]);
+    assert!(find("nothing").scopes.is_empty());
     assert_eq!(d.description, "First line.\n\nSecond paragraph.");
     assert_eq!(
         d.annotations,
