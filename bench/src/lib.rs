@@ -8,6 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -15,7 +16,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use mcp_runtime::prelude::*;
-use mcp_runtime::{ApiKey, Server};
+use mcp_runtime::{ApiKey, OAuth, Server};
 use serde_json::value::RawValue;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -51,6 +52,68 @@ pub fn framework_server() -> Server {
     Server::builder("mcp-bench", env!("CARGO_PKG_VERSION"))
         .api_key(ApiKey::new("bench", API_KEY).expect("the bench key is valid"))
         .keys_from_env(false)
+        .tools_where(|n| n == "add")
+        .build()
+        .expect("the bench server builds")
+}
+
+// ------------------------------------------------- OAuth (http-bench --auth jwt)
+
+/// The issuer of the benchmark's access tokens (never fetched: its keys are
+/// given to the server).
+const ISSUER: &str = "https://issuer.bench.example";
+/// The framework server's resource URI, the tokens' audience.
+const RESOURCE: &str = "http://127.0.0.1/mcp";
+/// The RSA key the tokens are signed with (the runtime's test key `a`).
+const SIGNING_PEM: &[u8] = include_bytes!("../../mcp-runtime/src/oauth/testdata/rsa-a.pem");
+/// The public keys, as the issuer's JWKS would publish them.
+const JWKS: &str = include_str!("../../mcp-runtime/src/oauth/testdata/jwks.json");
+
+/// The bearer value every request carries: [`API_KEY`], or the access token
+/// of [`use_jwt`].
+static BEARER: OnceLock<String> = OnceLock::new();
+
+/// The bearer value the load generator sends.
+pub fn bearer() -> &'static str {
+    BEARER.get_or_init(|| API_KEY.to_owned())
+}
+
+/// Whether the framework servers spawned from here verify JWT access tokens.
+static JWT: OnceLock<()> = OnceLock::new();
+
+/// Send a signed RS256 access token (valid two hours) instead of the API key,
+/// and start framework servers that accept the issuer's tokens beside keys.
+/// Call before the first request or spawn.
+pub fn use_jwt() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs();
+    let claims = serde_json::json!({
+        "iss": ISSUER, "aud": RESOURCE, "sub": "bench", "client_id": "http-bench",
+        "iat": now, "exp": now + 7200,
+    });
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("key-a".into());
+    let key = EncodingKey::from_rsa_pem(SIGNING_PEM).expect("the test key parses");
+    let token = encode(&header, &claims, &key).expect("the token signs");
+    assert!(
+        BEARER.set(token).is_ok(),
+        "use_jwt before the first request"
+    );
+    let _ = JWT.set(());
+}
+
+/// [`framework_server`], also verifying the bench issuer's access tokens.
+pub fn framework_server_jwt() -> Server {
+    let jwks: serde_json::Value = serde_json::from_str(JWKS).expect("the JWKS parses");
+    Server::builder("mcp-bench", env!("CARGO_PKG_VERSION"))
+        .api_key(ApiKey::new("bench", API_KEY).expect("the bench key is valid"))
+        .keys_from_env(false)
+        .oauth(
+            OAuth::new(ISSUER, RESOURCE).jwks(serde_json::json!({ "keys": [jwks["a"].clone()] })),
+        )
         .tools_where(|n| n == "add")
         .build()
         .expect("the bench server builds")
@@ -214,6 +277,10 @@ pub fn maybe_serve() {
             Kind::Floor => axum::serve(listener, floor_router())
                 .await
                 .expect("floor serves"),
+            Kind::Framework if args.iter().any(|a| a == "--jwt") => framework_server_jwt()
+                .serve_listener(listener, std::future::pending())
+                .await
+                .expect("framework serves"),
             Kind::Framework => framework_server()
                 .serve_listener(listener, std::future::pending())
                 .await
@@ -247,8 +314,11 @@ impl ServerProcess {
             }
             None => Command::new(&exe),
         };
-        cmd.args(["--serve", kind.as_str(), "--workers", &workers.to_string()])
-            .env("MCP_LOG", "warn")
+        cmd.args(["--serve", kind.as_str(), "--workers", &workers.to_string()]);
+        if JWT.get().is_some() {
+            cmd.arg("--jwt");
+        }
+        cmd.env("MCP_LOG", "warn")
             .env_remove("MCP_API_KEYS")
             .env_remove("MCP_API_KEYS_FILE")
             .stdin(Stdio::null())
@@ -393,9 +463,10 @@ pub fn write_call_request(out: &mut Vec<u8>, addr: SocketAddr, id: u64, a: i64, 
     out.clear();
     write!(
         out,
-        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {API_KEY}\r\n\
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
          Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n\
-         MCP-Protocol-Version: 2025-11-25\r\nContent-Length: {body_len}\r\n\r\n"
+         MCP-Protocol-Version: 2025-11-25\r\nContent-Length: {body_len}\r\n\r\n",
+        bearer()
     )
     .expect("write to a Vec");
     out.extend_from_slice(&body[..body_len]);

@@ -3,7 +3,12 @@
 //! ```text
 //! cargo run --release -p mcp-bench --bin http-bench -- [--rounds 5] [--secs 2]
 //!     [--warmup 0.5] [--conc 1,8,32,128] [--pin | --server-cpus 0 --client-cpus 1]
+//!     [--auth key|jwt]
 //! ```
+//!
+//! `--auth jwt`: every request carries an RS256 access token instead of the
+//! API key, and the framework verifies it (issuer's keys configured, the
+//! verified-token cache on, as in production); the floor reads the same bytes.
 //!
 //! Both servers run in child processes (this executable with `--serve`); this
 //! process is the load generator, on a single-threaded tokio runtime. By
@@ -57,6 +62,11 @@ fn opts() -> Opts {
             }
             "--server-cpus" => o.server_cpus = Some(val()),
             "--client-cpus" => o.client_cpus = Some(val()),
+            "--auth" => match val().as_str() {
+                "key" => {}
+                "jwt" => mcp_bench::use_jwt(),
+                other => panic!("--auth key|jwt, not {other}"),
+            },
             "--attach" => o.attach = Some(val().parse().expect("--attach 127.0.0.1:PORT")),
             "--pin" => {
                 o.server_cpus = Some("0".into());
@@ -188,7 +198,7 @@ async fn sanity(floor: SocketAddr, framework: SocketAddr) {
     write_call_request(&mut req, framework, 8, 1, 1);
     let s = String::from_utf8(req).expect("ascii");
     let unauth = s.replace(
-        &format!("Authorization: Bearer {}\r\n", mcp_bench::API_KEY),
+        &format!("Authorization: Bearer {}\r\n", mcp_bench::bearer()),
         "",
     );
     let r = c.roundtrip(unauth.as_bytes()).await.expect("round trip");
@@ -232,7 +242,7 @@ fn main() {
     println!("# tools/call over HTTP/1.1 keep-alive: framework vs bare axum floor");
     println!("machine: {}", mcp_bench::machine());
     println!(
-        "servers: child processes, CPUs {}, {} tokio worker(s); load generator: this process, CPUs {}, 1 thread",
+        "servers: child processes, CPUs {}, {} tokio worker(s); load generator: this process, CPUs {}, 1 thread; auth: {}",
         o.server_cpus.as_deref().unwrap_or("any"),
         if workers == 0 {
             "default".to_owned()
@@ -240,6 +250,11 @@ fn main() {
             workers.to_string()
         },
         o.client_cpus.as_deref().unwrap_or("any"),
+        if mcp_bench::bearer() == mcp_bench::API_KEY {
+            "API key"
+        } else {
+            "JWT access token (RS256, verified-token cache)"
+        },
     );
     println!(
         "rounds: {}, {} s recorded after {} s warm-up per run, floor/framework alternating",
