@@ -21,6 +21,7 @@ pub mod registry;
 mod schema;
 pub mod schema_lint;
 pub mod server;
+pub mod state;
 #[cfg(feature = "metrics")]
 mod telemetry;
 pub mod testing;

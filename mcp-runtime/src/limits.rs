@@ -4,12 +4,15 @@
 //! tenant, as token buckets).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::KeyIdentity;
 use crate::error::McpError;
 use crate::jsonrpc::{RpcError, codes};
+use crate::state::{SharedState, Unreachable};
 
 /// Limits on one message, the same on every transport.
 #[derive(Debug, Clone, Copy)]
@@ -31,12 +34,31 @@ impl Default for Limits {
 
 /// Checks run before a tool is called, once the caller and tenant are known.
 pub(crate) trait CallGate: Send + Sync {
-    /// `Err` refuses the call with that error.
-    fn admit(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError>;
+    /// `Err` refuses the call with that error: decided at once by a gate in
+    /// memory, after a round trip by one on shared state.
+    fn admit<'a>(&'a self, key: Option<&'a KeyIdentity>, tenant: Option<&'a str>) -> Admission<'a>;
+}
+
+/// A gate's answer.
+pub(crate) enum Admission<'a> {
+    /// Decided without waiting.
+    Now(Result<(), McpError>),
+    /// Decided once the shared state answers.
+    Later(Pin<Box<dyn Future<Output = Result<(), McpError>> + Send + 'a>>),
+}
+
+impl Admission<'_> {
+    /// The answer.
+    pub(crate) async fn decided(self) -> Result<(), McpError> {
+        match self {
+            Admission::Now(r) => r,
+            Admission::Later(f) => f.await,
+        }
+    }
 }
 
 /// A rate: `calls` per `per`, with bursts up to `calls`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rate {
     /// Calls allowed per period (also the burst size).
     pub calls: u32,
@@ -72,7 +94,7 @@ struct Bucket {
 /// changes nothing) are swept at most once a period, and at most
 /// [`MAX_BUCKETS`] exist: a new name beyond that is refused until the next
 /// sweep (a flood of distinct tenant ids is itself abuse).
-struct Buckets {
+pub(crate) struct Buckets {
     rate: Rate,
     state: Mutex<BucketMap>,
 }
@@ -86,7 +108,7 @@ struct BucketMap {
 const MAX_BUCKETS: usize = 100_000;
 
 impl Buckets {
-    fn new(rate: Rate) -> Self {
+    pub(crate) fn new(rate: Rate) -> Self {
         Buckets {
             rate,
             state: Mutex::new(BucketMap {
@@ -97,7 +119,16 @@ impl Buckets {
     }
 
     /// Take one token; `Err(ms)` says how long until one is available.
-    fn take(&self, key: &str, now: Instant) -> Result<(), u64> {
+    pub(crate) fn take(&self, key: &str, now: Instant) -> Result<(), u64> {
+        self.check(key, now, true)
+    }
+
+    /// Whether [`take`](Self::take) would succeed, taking nothing.
+    pub(crate) fn peek(&self, key: &str, now: Instant) -> Result<(), u64> {
+        self.check(key, now, false)
+    }
+
+    fn check(&self, key: &str, now: Instant, consume: bool) -> Result<(), u64> {
         let capacity = f64::from(self.rate.calls.max(1));
         let per_ms = self.rate.per.as_secs_f64() * 1000.0 / capacity;
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -121,7 +152,9 @@ impl Buckets {
         b.tokens = (b.tokens + elapsed_ms / per_ms).min(capacity);
         b.last = now;
         if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+            if consume {
+                b.tokens -= 1.0;
+            }
             Ok(())
         } else {
             Err(((1.0 - b.tokens) * per_ms).ceil() as u64)
@@ -154,25 +187,108 @@ impl RateLimiter {
 }
 
 impl CallGate for RateLimiter {
-    fn admit(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError> {
+    fn admit<'a>(&'a self, key: Option<&'a KeyIdentity>, tenant: Option<&'a str>) -> Admission<'a> {
+        Admission::Now(self.admit_now(key, tenant))
+    }
+}
+
+fn key_limited(ms: u64) -> McpError {
+    McpError::rate_limit(
+        format!("too many calls for this API key; retry in {ms} ms"),
+        ms,
+    )
+}
+
+fn tenant_limited(ms: u64) -> McpError {
+    McpError::rate_limit(
+        format!("too many calls for this tenant; retry in {ms} ms"),
+        ms,
+    )
+}
+
+impl RateLimiter {
+    fn admit_now(&self, key: Option<&KeyIdentity>, tenant: Option<&str>) -> Result<(), McpError> {
         let now = Instant::now();
         if let (Some(b), Some(k)) = (&self.per_key, key) {
-            b.take(&k.name, now).map_err(|ms| {
-                McpError::rate_limit(
-                    format!("too many calls for this API key; retry in {ms} ms"),
-                    ms,
-                )
-            })?;
+            b.take(&k.name, now).map_err(key_limited)?;
         }
         if let (Some(b), Some(t)) = (&self.per_tenant, tenant) {
-            b.take(t, now).map_err(|ms| {
-                McpError::rate_limit(
-                    format!("too many calls for this tenant; retry in {ms} ms"),
-                    ms,
-                )
-            })?;
+            b.take(t, now).map_err(tenant_limited)?;
         }
         Ok(())
+    }
+}
+
+/// Rate limits counted in [`SharedState`] (Redis): across every replica.
+pub(crate) struct SharedRateLimiter {
+    state: Arc<dyn SharedState>,
+    per_key: Option<Rate>,
+    per_tenant: Option<Rate>,
+    unreachable: Unreachable,
+    log: LogLimiter,
+}
+
+impl SharedRateLimiter {
+    pub(crate) fn new(
+        state: Arc<dyn SharedState>,
+        per_key: Option<Rate>,
+        per_tenant: Option<Rate>,
+        unreachable: Unreachable,
+    ) -> Option<SharedRateLimiter> {
+        (per_key.is_some() || per_tenant.is_some()).then(|| SharedRateLimiter {
+            state,
+            per_key,
+            per_tenant,
+            unreachable,
+            log: LogLimiter::per_minute(5),
+        })
+    }
+}
+
+impl CallGate for SharedRateLimiter {
+    fn admit<'a>(&'a self, key: Option<&'a KeyIdentity>, tenant: Option<&'a str>) -> Admission<'a> {
+        Admission::Later(Box::pin(async move {
+            // One round trip for both limits; the names cannot collide
+            // (`key:` and `tenant:` prefixes).
+            let key_bucket = key
+                .zip(self.per_key)
+                .map(|(k, r)| (format!("key:{}", k.name), r));
+            let tenant_bucket = tenant
+                .zip(self.per_tenant)
+                .map(|(t, r)| (format!("tenant:{t}"), r));
+            let kinds: Vec<(bool, &str, Rate)> = key_bucket
+                .iter()
+                .map(|(n, r)| (true, n.as_str(), *r))
+                .chain(tenant_bucket.iter().map(|(n, r)| (false, n.as_str(), *r)))
+                .collect();
+            if kinds.is_empty() {
+                return Ok(());
+            }
+            let buckets: Vec<(&str, Rate)> = kinds.iter().map(|(_, n, r)| (*n, *r)).collect();
+            match self.state.take(&buckets).await {
+                Ok(None) => Ok(()),
+                Ok(Some((i, ms))) if kinds[i].0 => Err(key_limited(ms)),
+                Ok(Some((_, ms))) => Err(tenant_limited(ms)),
+                Err(e) => {
+                    if let Some(suppressed) = self.log.check() {
+                        tracing::warn!(
+                            state = self.state.kind(),
+                            error = %e,
+                            suppressed,
+                            policy = ?self.unreachable,
+                            "rate limits: the shared state did not answer"
+                        );
+                    }
+                    match self.unreachable {
+                        Unreachable::Allow => Ok(()),
+                        Unreachable::Refuse => Err(McpError::server(
+                            "the server cannot check its rate limits now (its shared state is \
+                             unreachable); retry shortly",
+                        )),
+                    }
+                }
+            }
+        }))
     }
 }
 

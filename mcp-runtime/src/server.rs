@@ -14,7 +14,9 @@ use tokio::sync::Semaphore;
 use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
-use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
+use crate::limits::{
+    CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter, SharedRateLimiter,
+};
 use crate::oauth::{OAuth, Verifier};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
@@ -50,6 +52,8 @@ pub struct ServerBuilder {
     dispatch: DispatchConfig,
     rate_per_key: Option<Rate>,
     rate_per_tenant: Option<Rate>,
+    shared_state: Option<Arc<dyn crate::state::SharedState>>,
+    state_unreachable: Option<crate::state::Unreachable>,
     concurrent_per_key: Option<usize>,
     concurrent_per_tenant: Option<usize>,
     filter: Option<ToolFilter>,
@@ -97,6 +101,12 @@ impl fmt::Debug for ServerBuilder {
     }
 }
 
+/// The shared state rate limits are counted in, and what happens without it.
+type SharedLimits = (
+    Arc<dyn crate::state::SharedState>,
+    crate::state::Unreachable,
+);
+
 /// Why a server could not be built: every problem at once.
 ///
 /// Its `Debug` (`{:?}`) is its message, so that `fn main() -> Result<(), Box<dyn Error>>`
@@ -114,6 +124,8 @@ pub enum BuildError {
     },
     /// The tenant or workspace to act for cannot be used (empty or too long).
     Tenant(String),
+    /// The shared state (`MCP_STATE_URL` and its settings) cannot be used.
+    State(String),
 }
 
 impl fmt::Display for BuildError {
@@ -137,6 +149,7 @@ impl fmt::Display for BuildError {
                  the builder if a server without tools is intended"
             ),
             BuildError::Tenant(m) => f.write_str(m),
+            BuildError::State(m) => write!(f, "shared state: {m}"),
         }
     }
 }
@@ -154,6 +167,7 @@ impl fmt::Debug for BuildError {
                 .field("registered", registered)
                 .finish(),
             BuildError::Tenant(m) => f.debug_tuple("Tenant").field(m).finish(),
+            BuildError::State(m) => f.debug_tuple("State").field(m).finish(),
         }
     }
 }
@@ -217,6 +231,8 @@ impl ServerBuilder {
             dispatch: DispatchConfig::default(),
             rate_per_key: None,
             rate_per_tenant: None,
+            shared_state: None,
+            state_unreachable: None,
             concurrent_per_key: None,
             concurrent_per_tenant: Some(DEFAULT_CONCURRENT_PER_TENANT),
             filter: None,
@@ -443,6 +459,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Count the rate limits in `state`, shared by every replica (e.g. a
+    /// [`RedisState`](crate::state::RedisState)), instead of in this process.
+    /// Also `MCP_STATE_URL=redis://…` (feature `redis`), its keys under
+    /// `mcp:{server name}:`, each round trip bounded by
+    /// `MCP_STATE_TIMEOUT_MS` (default 250).
+    pub fn shared_state(mut self, state: Arc<dyn crate::state::SharedState>) -> Self {
+        self.shared_state = Some(state);
+        self
+    }
+
+    /// What a call meets when the shared state does not answer: allowed,
+    /// with a warning (the default), or refused with `server_error`. Also
+    /// `MCP_STATE_UNREACHABLE=allow|refuse`.
+    pub fn when_state_unreachable(mut self, policy: crate::state::Unreachable) -> Self {
+        self.state_unreachable = Some(policy);
+        self
+    }
+
     /// The HTTP path of the MCP endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         let p = path.into();
@@ -587,6 +621,63 @@ impl ServerBuilder {
         self.serving.shutdown_timeout = d;
         self
     }
+    /// The shared state the limits are counted in, from the builder or
+    /// `MCP_STATE_URL` (`MCP_STATE_TIMEOUT_MS`, `MCP_STATE_UNREACHABLE`).
+    fn shared_state_from_env(&mut self) -> Result<Option<SharedLimits>, BuildError> {
+        let env = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
+        let unreachable = match (self.state_unreachable, env("MCP_STATE_UNREACHABLE")) {
+            (Some(p), _) => p,
+            (None, Some(v)) => v
+                .parse()
+                .map_err(|e| BuildError::State(format!("MCP_STATE_UNREACHABLE={v}: {e}")))?,
+            (None, None) => crate::state::Unreachable::default(),
+        };
+        if let Some(state) = self.shared_state.take() {
+            return Ok(Some((state, unreachable)));
+        }
+        let Some(url) = env("MCP_STATE_URL") else {
+            return Ok(None);
+        };
+        #[cfg(feature = "redis")]
+        {
+            let timeout = match env("MCP_STATE_TIMEOUT_MS") {
+                None => crate::state::DEFAULT_STATE_TIMEOUT,
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(ms) if ms > 0 => Duration::from_millis(ms),
+                    _ => {
+                        return Err(BuildError::State(format!(
+                            "MCP_STATE_TIMEOUT_MS={v}: a number of milliseconds above 0"
+                        )));
+                    }
+                },
+            };
+            if !(url.starts_with("redis://")
+                || url.starts_with("rediss://")
+                || url.starts_with("redis+unix://"))
+            {
+                return Err(BuildError::State(
+                    "MCP_STATE_URL must be a redis:// URL (the only shared state there is)".into(),
+                ));
+            }
+            let state = crate::state::RedisState::new(&url, format!("mcp:{}:", self.info.name))
+                .map_err(|e| BuildError::State(format!("MCP_STATE_URL: {e}")))?
+                .timeout(timeout);
+            Ok(Some((Arc::new(state), unreachable)))
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = url;
+            Err(BuildError::State(
+                "MCP_STATE_URL is set, but this server was built without the `redis` feature \
+                 (rate limits would silently be counted per replica)"
+                    .into(),
+            ))
+        }
+    }
 
     /// Collect the tools, generate and check every schema, check that each
     /// tool's state was given; report every problem at once. A server with
@@ -611,8 +702,15 @@ impl ServerBuilder {
         let scope = std::mem::take(&mut self.dispatch.scope);
         self.dispatch.scope =
             ProcessScope::new(scope.tenant, scope.workspace).map_err(BuildError::Tenant)?;
-        let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
-            .map(|r| Arc::new(r) as Arc<dyn CallGate>);
+        let guard = match self.shared_state_from_env()? {
+            Some((state, unreachable)) => {
+                tracing::info!(state = state.kind(), policy = ?unreachable, "rate limits counted in shared state");
+                SharedRateLimiter::new(state, self.rate_per_key, self.rate_per_tenant, unreachable)
+                    .map(|r| Arc::new(r) as Arc<dyn CallGate>)
+            }
+            None => RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
+                .map(|r| Arc::new(r) as Arc<dyn CallGate>),
+        };
         let concurrency =
             ConcurrencyLimits::new(self.concurrent_per_key, self.concurrent_per_tenant);
         #[cfg(feature = "metrics")]

@@ -166,7 +166,9 @@ impl Dispatcher {
             check_tenant(k, tenant.as_deref())?;
         }
         if let Some(g) = &self.gate {
-            g.admit(delivery.key.as_deref(), tenant.as_deref())?;
+            g.admit(delivery.key.as_deref(), tenant.as_deref())
+                .decided()
+                .await?;
         }
         let _slots = match &self.concurrency {
             Some(c) => Some(c.enter(delivery.key.as_deref(), tenant.as_deref())?),
