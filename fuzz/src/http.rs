@@ -467,7 +467,9 @@ pub fn dechunk(mut b: &[u8]) -> Result<Option<(Vec<u8>, usize)>, ()> {
 
 /// The request hyper reads from `bytes`, or how it refuses them.
 pub fn parse_request(bytes: &[u8]) -> Head {
-    let mut slots = [httparse::EMPTY_HEADER; 128];
+    // As many slots as hyper has: past the 100th header it stops with
+    // "too many headers" (431) whatever follows.
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut slots);
     let head_len = match req.parse(bytes) {
         Ok(httparse::Status::Complete(n)) => n,
@@ -500,7 +502,7 @@ pub fn parse_request(bytes: &[u8]) -> Head {
             };
         }
     };
-    if head_len > MAX_HEAD + 512 || req.headers.len() > MAX_HEADERS {
+    if head_len > MAX_HEAD + 512 {
         return Head::Refused {
             too_large: true,
             near_limit: false,
