@@ -1190,9 +1190,8 @@ pub fn exchange(bytes: &[u8], which: Which) {
         eof: false,
     };
     let ctx = || format!("request ({which:?}): {}", lossy(bytes));
-    // Answers to HEAD have no body (pipelined requests after it are taken
-    // to be HEAD too: the oracle does not model them).
-    let head_request = bytes.starts_with(b"HEAD ");
+    // Answers to HEAD have no body.
+    let heads = heads(bytes);
     // A server that answers before reading all of a big body may close the
     // connection meanwhile: a failed write is not an error, the answer is.
     let _ = conn.stream.write_all(bytes);
@@ -1202,7 +1201,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
         } => {
             // Around hyper's 8 KiB head buffer: refused (400 or 431) or served.
             let _ = conn.stream.shutdown(Shutdown::Write);
-            drain(&mut conn, head_request, &ctx);
+            drain(&mut conn, &heads, &ctx);
             stat("head-near-limit");
             return;
         }
@@ -1224,7 +1223,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
         }
         Head::Partial => {
             let _ = conn.stream.shutdown(Shutdown::Write);
-            drain(&mut conn, head_request, &ctx);
+            drain(&mut conn, &heads, &ctx);
             stat("partial-head");
             return;
         }
@@ -1232,7 +1231,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
     };
     if req.upgrade {
         let _ = conn.stream.shutdown(Shutdown::Write);
-        drain(&mut conn, head_request, &ctx);
+        drain(&mut conn, &heads, &ctx);
         stat("upgrade");
         return;
     }
@@ -1277,7 +1276,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
             // hyper's chunked decoder is more lenient than the grammar here:
             // whatever it makes of the body, the answers must be well-formed.
             let _ = conn.stream.shutdown(Shutdown::Write);
-            drain(&mut conn, head_request, &ctx);
+            drain(&mut conn, &heads, &ctx);
             stat("chunked-unmodelled");
             return;
         }
@@ -1315,7 +1314,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
         // What follows is not a request this oracle models: any answers to
         // it must still be well-formed HTTP.
         let _ = conn.stream.shutdown(Shutdown::Write);
-        drain(&mut conn, head_request, &ctx);
+        drain(&mut conn, heads.get(1..).unwrap_or(&[]), &ctx);
         return;
     }
     // The same connection again: it must be ready for the next request
@@ -1345,11 +1344,31 @@ pub fn exchange(bytes: &[u8], which: Which) {
     }
 }
 
-/// Read (and check the form of) every further response until the server closes.
-fn drain(conn: &mut Conn, head_only: bool, ctx: &dyn Fn() -> String) {
-    for _ in 0..64 {
+/// Whether each request of an input is HEAD, in order, as far as they can be
+/// told apart (requests pipelined after one whose end is known).
+fn heads(bytes: &[u8]) -> Vec<bool> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() && out.len() < 64 {
+        let Head::Request(req) = parse_request(rest) else {
+            out.push(rest.starts_with(b"HEAD "));
+            break;
+        };
+        out.push(req.method == "HEAD");
+        match req.framing {
+            Framing::Exact { rest: n, .. } if n < rest.len() => rest = &rest[rest.len() - n..],
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Read (and check the form of) every further response until the server
+/// closes; `heads`: whether the requests they answer are HEAD.
+fn drain(conn: &mut Conn, heads: &[bool], ctx: &dyn Fn() -> String) {
+    for i in 0..64 {
         match conn
-            .read(head_only)
+            .read(heads.get(i).copied().unwrap_or(false))
             .unwrap_or_else(|e| panic!("{e}\n{}", ctx()))
         {
             Read1::Closed => return,
