@@ -96,39 +96,13 @@ if [[ ${#SPEC_VERSIONS[@]} -eq 0 ]]; then
 fi
 
 # --------------------------------------------------------------------------- install
-installed_ok() {
-  [[ -x "$NODE_BIN" && -f "$SUITE_DIR/package.json" ]] || return 1
-  local nv sv
-  nv="$("$NODE_BIN" --version 2>/dev/null || true)"
-  [[ "$nv" == "v${NODE_SPEC}."* ]] || return 1
-  sv="$("$NODE_BIN" -p "require(process.argv[1]).version" "$SUITE_DIR/package.json" 2>/dev/null || true)"
-  [[ "$sv" == "$SUITE_VERSION" ]]
-}
-
+# Node 22 and the suite, at its exact version, through the shared installer.
 install_tools() {
-  if installed_ok; then
-    log "using Node $("$NODE_BIN" --version) and $SUITE_PKG@$SUITE_VERSION from ${TOOLS_DIR#"$REPO_ROOT"/}"
-    return 0
-  fi
-  command -v npm >/dev/null 2>&1 || die "npm not found on PATH (needed once to install Node $NODE_SPEC and the suite)"
-  log "installing node@$NODE_SPEC and $SUITE_PKG@$SUITE_VERSION into ${TOOLS_DIR#"$REPO_ROOT"/} ..."
-  mkdir -p "$TOOLS_DIR"
-  cat >"$TOOLS_DIR/package.json" <<'JSON'
-{
-  "name": "mcp-conformance-tools",
-  "private": true,
-  "description": "Local toolchain for scripts/conformance.sh (git-ignored)",
-  "dependencies": {}
-}
-JSON
-  rm -f "$TOOLS_DIR/package-lock.json"
-  # The `node` package's preinstall script pulls the matching node-<platform>-<arch>
-  # package (a real Node binary) from the same registry, so install scripts must run.
-  (cd "$TOOLS_DIR" && npm install --no-audit --no-fund --save-exact --ignore-scripts=false \
-      "node@$NODE_SPEC" "$SUITE_PKG@$SUITE_VERSION") >&2 \
-    || die "npm install failed"
-  installed_ok || die "install finished but $NODE_BIN is not Node $NODE_SPEC or the suite is not $SUITE_VERSION"
-  log "installed Node $("$NODE_BIN" --version) and $SUITE_PKG@$SUITE_VERSION"
+  local out rc=0
+  out="$(bash "$SCRIPT_DIR/node22.sh" conformance "$SUITE_PKG@$SUITE_VERSION")" || rc=$?
+  [[ $rc -eq 0 ]] || die "scripts/node22.sh could not install Node $NODE_SPEC and $SUITE_PKG@$SUITE_VERSION (exit $rc)"
+  [[ "$(tail -n 1 <<<"$out")" == "$NODE_BIN" ]] || die "scripts/node22.sh printed an unexpected Node path: $out"
+  log "using Node $("$NODE_BIN" --version) and $SUITE_PKG@$SUITE_VERSION from ${TOOLS_DIR#"$REPO_ROOT"/}"
 }
 
 install_tools

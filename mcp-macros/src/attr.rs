@@ -1,12 +1,20 @@
 //! The keys of `#[mcp_tool(...)]`, parsed with darling.
+//!
+//! `ToolAttr` implements `FromMeta` by hand rather than deriving it: the
+//! derive words its own errors ("Unknown field", "Duplicate field"), and the
+//! user should read about the attribute's keys, in our words. Every message
+//! is written here, where its error is found.
 
 use darling::FromMeta;
 use darling::ast::NestedMeta;
+use darling::util::path_to_string;
 use proc_macro2::TokenStream;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use crate::diag::{closest, into_syn, list};
+
 /// `#[mcp_tool(description = "...", name = "...", title = "...", read_only, ...)]`.
-#[derive(Debug, Default, FromMeta)]
+#[derive(Debug, Default)]
 pub(crate) struct ToolAttr {
     /// What the tool does; else the fn's doc comment.
     pub(crate) description: Option<Text>,
@@ -24,16 +32,90 @@ pub(crate) struct ToolAttr {
     pub(crate) open_world: Option<Flag>,
 }
 
-/// The keys, for messages.
-const KEYS: [&str; 7] = [
-    "description",
-    "name",
-    "title",
-    "read_only",
-    "destructive",
-    "idempotent",
-    "open_world",
+/// Stores a key's value in its field of [`ToolAttr`].
+type Setter = fn(&mut ToolAttr, &Meta) -> darling::Result<()>;
+
+/// The keys, in alphabetical order (the order the messages list them in).
+const KEYS: [(&str, Setter); 7] = [
+    ("description", |a, m| put(&mut a.description, m)),
+    ("destructive", |a, m| put(&mut a.destructive, m)),
+    ("idempotent", |a, m| put(&mut a.idempotent, m)),
+    ("name", |a, m| put(&mut a.name, m)),
+    ("open_world", |a, m| put(&mut a.open_world, m)),
+    ("read_only", |a, m| put(&mut a.read_only, m)),
+    ("title", |a, m| put(&mut a.title, m)),
 ];
+
+fn put<T: FromMeta>(field: &mut Option<T>, meta: &Meta) -> darling::Result<()> {
+    *field = Some(T::from_meta(meta)?);
+    Ok(())
+}
+
+impl ToolAttr {
+    /// Parses the attribute's arguments. On error every problem is reported,
+    /// as `syn::Error`s whose messages name the macro.
+    pub(crate) fn parse(args: TokenStream) -> syn::Result<ToolAttr> {
+        let items = NestedMeta::parse_meta_list(args).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!(
+                    "`#[mcp_tool]`: {e}; expected `key = \"value\"` or a flag, separated by commas"
+                ),
+            )
+        })?;
+        ToolAttr::from_list(&items).map_err(into_syn)
+    }
+}
+
+impl FromMeta for ToolAttr {
+    fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
+        let mut attr = ToolAttr::default();
+        let mut errors = darling::Error::accumulator();
+        let mut seen: Vec<&str> = Vec::new();
+        for item in items {
+            let meta = match item {
+                NestedMeta::Meta(meta) => meta,
+                NestedMeta::Lit(lit) => {
+                    errors.push(
+                        darling::Error::custom(
+                            "`#[mcp_tool]`: expected `key = \"value\"` or a flag, not a literal",
+                        )
+                        .with_span(lit),
+                    );
+                    continue;
+                }
+            };
+            let name = path_to_string(meta.path());
+            let Some((key, set)) = KEYS.into_iter().find(|(k, _)| *k == name) else {
+                errors.push(darling::Error::custom(unknown_key(&name)).with_span(meta));
+                continue;
+            };
+            if seen.contains(&key) {
+                errors.push(
+                    darling::Error::custom(format_args!("`#[mcp_tool]`: duplicate key `{key}`"))
+                        .with_span(meta),
+                );
+                continue;
+            }
+            seen.push(key);
+            errors.handle(set(&mut attr, meta));
+        }
+        errors.finish_with(attr)
+    }
+}
+
+/// The message for a key that is not one of [`KEYS`]: the closest key if
+/// one is close, else all of them.
+fn unknown_key(name: &str) -> String {
+    let keys = KEYS.iter().map(|(k, _)| *k);
+    match closest(name, keys.clone()) {
+        Some(key) => format!("`#[mcp_tool]`: unknown key `{name}`; did you mean `{key}`?"),
+        None => format!(
+            "`#[mcp_tool]`: unknown key `{name}`; the keys are: {}",
+            list(keys)
+        ),
+    }
+}
 
 /// A string key: `key = "..."`.
 #[derive(Debug)]
@@ -50,7 +132,7 @@ impl FromMeta for Text {
         }
         let key = key_name(item);
         Err(darling::Error::custom(format_args!(
-            "`{key}` takes a string literal: `{key} = \"...\"`"
+            "`#[mcp_tool]`: `{key}` takes a string literal: `{key} = \"...\"`"
         ))
         .with_span(&value_tokens(item)))
     }
@@ -76,7 +158,7 @@ impl FromMeta for Flag {
         }
         let key = key_name(item);
         Err(darling::Error::custom(format_args!(
-            "`{key}` is a flag: write `{key}`, `{key} = true` or `{key} = false`"
+            "`#[mcp_tool]`: `{key}` is a flag: write `{key}`, `{key} = true` or `{key} = false`"
         ))
         .with_span(&value_tokens(item)))
     }
@@ -95,53 +177,6 @@ fn value_tokens(item: &Meta) -> TokenStream {
         Meta::NameValue(nv) => quote::ToTokens::to_token_stream(&nv.value),
         other => quote::ToTokens::to_token_stream(other),
     }
-}
-
-impl ToolAttr {
-    /// Parses the attribute's arguments. On error every problem is reported,
-    /// as `syn::Error`s whose messages name the macro.
-    pub(crate) fn parse(args: TokenStream) -> syn::Result<ToolAttr> {
-        let items = NestedMeta::parse_meta_list(args).map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!(
-                    "`#[mcp_tool]`: {e}; expected `key = \"value\"` or a flag, separated by commas"
-                ),
-            )
-        })?;
-        ToolAttr::from_list(&items).map_err(darling_to_syn)
-    }
-}
-
-/// darling's messages speak of "fields"; ours of the attribute's keys.
-fn darling_to_syn(err: darling::Error) -> syn::Error {
-    let mut out: Option<syn::Error> = None;
-    for e in err {
-        let span = e.span();
-        let mut msg = e.to_string();
-        // darling appends the key the error is about; our messages name it.
-        if let Some((head, key)) = msg.rsplit_once(" at ")
-            && KEYS.contains(&key)
-        {
-            msg = head.to_owned();
-        }
-        let msg = msg
-            .replacen("Unknown field:", "unknown key", 1)
-            .replacen("Duplicate field", "duplicate key", 1)
-            .replacen(". Did you mean", "; did you mean", 1)
-            .replacen(". Available values:", "; the keys are:", 1);
-        let e = syn::Error::new(span, format!("`#[mcp_tool]`: {msg}"));
-        match &mut out {
-            Some(o) => o.combine(e),
-            None => out = Some(e),
-        }
-    }
-    out.unwrap_or_else(|| {
-        syn::Error::new(
-            proc_macro2::Span::call_site(),
-            "`#[mcp_tool]`: invalid attribute",
-        )
-    })
 }
 
 #[cfg(test)]
@@ -164,6 +199,25 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "`#[mcp_tool]`: unknown key `nmae`; did you mean `name`?"
+        );
+    }
+
+    #[test]
+    fn unknown_key_lists_the_keys() {
+        let e = ToolAttr::parse(quote!(zzz)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`#[mcp_tool]`: unknown key `zzz`; the keys are: `description`, `destructive`, \
+             `idempotent`, `name`, `open_world`, `read_only`, `title`"
+        );
+    }
+
+    #[test]
+    fn a_literal_is_not_a_key() {
+        let e = ToolAttr::parse(quote!("Look up an order.")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`#[mcp_tool]`: expected `key = \"value\"` or a flag, not a literal"
         );
     }
 

@@ -3,10 +3,11 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, Item};
+use syn::{Ident, Item, Type};
 
+use crate::ast::{Arguments, Description, InlineArg, Invalid, Output, OutputKind, Role, Tool};
 use crate::attr::ToolAttr;
-use crate::valid::{self, Arguments, Description, Invalid, OutputKind, Role, Tool};
+use crate::valid;
 
 /// The whole macro on `proc_macro2` tokens.
 pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -46,119 +47,352 @@ pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// type there is spanned on that type: rustc then reports an unsatisfied
 /// bound once, at the type, instead of once per use.
 pub(crate) fn expand(tool: &Tool) -> TokenStream {
-    let rt = quote!(::mcp_runtime::__private);
+    let rt = rt();
+    let locals = Locals::new();
+    let args = arguments(tool, &locals);
+    let output = output(&tool.output);
+    let call = shim(tool, &args, &output, &locals);
+    let descriptor = descriptor(tool, &args.input_schema, &output.output_schema, &call);
+    let checks = args.checks.iter().chain(&output.checks);
     let item = &tool.item;
-    let fn_ident = &item.sig.ident;
+    let items = &args.items;
+    quote! {
+        // The macro demands `async`, whether or not the body awaits.
+        #[allow(clippy::unused_async)]
+        #item
 
-    let value = mixed("__mcp_value");
-    let (v, e, settings) = (
-        mixed("__mcp_ok"),
-        mixed("__mcp_err"),
-        mixed("__mcp_settings"),
-    );
-    let ctx = mixed("__mcp_ctx");
-    let parsed = mixed("__mcp_arguments");
-    let args_struct = format_ident!("__McpArguments");
+        #[doc(hidden)]
+        const _: () = {
+            #items
 
-    let mut checks = Vec::new();
-    let mut hidden_struct = TokenStream::new();
-    let (input_schema, parse, inline_locals) = match &tool.arguments {
-        Arguments::None => (
-            quote!(#rt::no_arguments_schema),
-            TokenStream::new(),
-            Vec::new(),
-        ),
-        Arguments::Struct(ty) => {
-            let span = ty.span();
-            checks.push(quote_spanned!(span=> #rt::assert_arguments::<#ty>();));
-            let input = quote_spanned!(span=> #rt::input_schema_for::<#ty>);
-            let parse_fn = quote_spanned!(span=> #rt::parse_arguments::<#ty>);
-            let parse = quote! {
-                let #parsed: #ty = match #parse_fn(#value) {
-                    ::core::result::Result::Ok(#v) => #v,
-                    ::core::result::Result::Err(#e) => return ::core::result::Result::Err(#e),
-                };
-            };
-            (input, parse, Vec::new())
-        }
-        Arguments::Inline(fields) => {
-            // The struct is generic over the field types, so that its derived
-            // impls type-check whatever those are: an unsatisfied bound is
-            // then reported once, at the parameter's type, by the checks
-            // below rather than also from inside the derived code.
-            let schema_name = format!("{}Arguments", pascal_case(&tool.item.sig.ident));
-            let params: Vec<Ident> = (0..fields.len())
-                .map(|i| format_ident!("__McpT{i}"))
-                .collect();
-            let field_defs = fields.iter().zip(&params).map(|(f, p)| {
-                let (attrs, ident) = (&f.attrs, &f.ident);
-                quote!(#(#attrs)* #ident: #p)
-            });
-            // `#[serde(default)]` fields need `Default` in the derived code.
-            let struct_params = fields.iter().zip(&params).map(|(f, p)| {
-                if f.needs_default {
-                    quote!(#p: ::core::default::Default)
-                } else {
-                    quote!(#p)
+            #rt::inventory::submit! {
+                {
+                    #(#checks)*
+                    #descriptor
                 }
-            });
-            hidden_struct = quote! {
-                #[doc(hidden)]
-                #[derive(#rt::serde::Deserialize, #rt::schemars::JsonSchema)]
-                #[serde(crate = "::mcp_runtime::__private::serde")]
-                #[serde(rename_all = "camelCase", deny_unknown_fields)]
-                #[schemars(crate = "::mcp_runtime::__private::schemars")]
-                #[schemars(rename = #schema_name)]
-                struct #args_struct<#(#struct_params),*> {
-                    #(#field_defs,)*
-                }
-            };
-            // The struct is used only through these generic fns, whose
-            // bounds are checked at each parameter's type.
-            let bounds = fields.iter().map(|f| {
-                if f.needs_default {
-                    quote!(#rt::ToolArguments + ::core::default::Default)
-                } else {
-                    quote!(#rt::ToolArguments)
-                }
-            });
-            let generics = quote!(<#(#params: #bounds),*>);
-            hidden_struct.extend(quote! {
-                fn __mcp_input_schema #generics(
-                    #settings: &#rt::schemars::generate::SchemaSettings,
-                ) -> #rt::schemars::Schema {
-                    #rt::input_schema_for::<#args_struct<#(#params),*>>(#settings)
-                }
-                fn __mcp_parse_arguments #generics(
-                    #value: #rt::serde_json::Value,
-                ) -> ::core::result::Result<#args_struct<#(#params),*>, #rt::McpError> {
-                    #rt::parse_arguments::<#args_struct<#(#params),*>>(#value)
-                }
-            });
-            let tys: Vec<&syn::Type> = fields.iter().map(|f| &f.ty).collect();
-            for ty in &tys {
-                checks.push(quote_spanned!(ty.span()=> #rt::assert_arguments::<#ty>();));
             }
-            let locals: Vec<Ident> = (0..fields.len())
-                .map(|i| mixed(&format!("__mcp_arg{i}")))
-                .collect();
-            let names = fields.iter().map(|f| &f.ident);
-            let parse = quote! {
-                let #args_struct { #(#names: #locals),* } =
-                    match __mcp_parse_arguments::<#(#tys),*>(#value) {
-                        ::core::result::Result::Ok(#v) => #v,
-                        ::core::result::Result::Err(#e) => return ::core::result::Result::Err(#e),
-                    };
-            };
-            (quote!(__mcp_input_schema::<#(#tys),*>), parse, locals)
-        }
-    };
+        };
+    }
+}
 
-    let ok = &tool.output.ok;
+/// The runtime's items for generated code.
+fn rt() -> TokenStream {
+    quote!(::mcp_runtime::__private)
+}
+
+/// The names generated code binds.
+struct Locals {
+    /// The call's arguments, a `serde_json::Value`.
+    value: Ident,
+    /// The `Ok` and `Err` bindings of a parse's result.
+    ok: Ident,
+    err: Ident,
+    /// The schema settings given to an input schema fn.
+    settings: Ident,
+    /// The `ToolContext`.
+    ctx: Ident,
+    /// The arguments struct, parsed.
+    arguments: Ident,
+    /// The hidden struct of inline arguments.
+    hidden_struct: Ident,
+}
+
+impl Locals {
+    fn new() -> Locals {
+        Locals {
+            value: mixed("__mcp_value"),
+            ok: mixed("__mcp_ok"),
+            err: mixed("__mcp_err"),
+            settings: mixed("__mcp_settings"),
+            ctx: mixed("__mcp_ctx"),
+            arguments: mixed("__mcp_arguments"),
+            hidden_struct: format_ident!("__McpArguments"),
+        }
+    }
+}
+
+/// What the tool's arguments add to the expansion.
+struct ArgumentsCode {
+    /// Items beside the descriptor: the hidden struct of inline arguments
+    /// and the fns that use it.
+    items: TokenStream,
+    /// Bound checks on the arguments' types.
+    checks: Vec<TokenStream>,
+    /// The descriptor's `input_schema` fn.
+    input_schema: TokenStream,
+    /// The shim's statements that parse the call's arguments.
+    parse: TokenStream,
+    /// The shim's local for each inline argument.
+    inline_locals: Vec<Ident>,
+}
+
+fn arguments(tool: &Tool, locals: &Locals) -> ArgumentsCode {
+    let rt = rt();
+    match &tool.arguments {
+        Arguments::None => ArgumentsCode {
+            items: TokenStream::new(),
+            checks: Vec::new(),
+            input_schema: quote!(#rt::no_arguments_schema),
+            parse: TokenStream::new(),
+            inline_locals: Vec::new(),
+        },
+        Arguments::Struct(ty) => struct_arguments(ty, locals),
+        Arguments::Inline(fields) => inline_arguments(&tool.item.sig.ident, fields, locals),
+    }
+}
+
+/// A parse that returns the error from the shim.
+fn parse_or_return(
+    binding: TokenStream,
+    parse: TokenStream,
+    Locals { ok, err, .. }: &Locals,
+) -> TokenStream {
+    quote! {
+        let #binding = match #parse {
+            ::core::result::Result::Ok(#ok) => #ok,
+            ::core::result::Result::Err(#err) => return ::core::result::Result::Err(#err),
+        };
+    }
+}
+
+/// One parameter: its type is the arguments struct.
+fn struct_arguments(ty: &Type, locals: &Locals) -> ArgumentsCode {
+    let rt = rt();
+    let span = ty.span();
+    let (value, parsed) = (&locals.value, &locals.arguments);
+    let parse_fn = quote_spanned!(span=> #rt::parse_arguments::<#ty>);
+    ArgumentsCode {
+        items: TokenStream::new(),
+        checks: vec![quote_spanned!(span=> #rt::assert_arguments::<#ty>();)],
+        input_schema: quote_spanned!(span=> #rt::input_schema_for::<#ty>),
+        parse: parse_or_return(quote!(#parsed: #ty), quote!(#parse_fn(#value)), locals),
+        inline_locals: Vec::new(),
+    }
+}
+
+/// Inline arguments: a hidden struct with a field per parameter.
+///
+/// The struct is generic over the field types, so that its derived impls
+/// type-check whatever those are: an unsatisfied bound is then reported
+/// once, at the parameter's type, by the checks rather than also from
+/// inside the derived code.
+fn inline_arguments(fn_ident: &Ident, fields: &[InlineArg], locals: &Locals) -> ArgumentsCode {
+    let params: Vec<Ident> = (0..fields.len())
+        .map(|i| format_ident!("__McpT{i}"))
+        .collect();
+    let mut items = hidden_struct(fn_ident, fields, &params, &locals.hidden_struct);
+    let bounds: Vec<ArgumentBounds> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ArgumentBounds::new(i, fn_ident, f))
+        .collect();
+    items.extend(bounds.iter().map(ArgumentBounds::declare));
+    items.extend(hidden_fns(&bounds, &params, locals));
+
+    let tys: Vec<&Type> = fields.iter().map(|f| &f.ty).collect();
+    let checks = bounds.iter().zip(&tys).map(|(b, ty)| b.check(ty)).collect();
+    let inline_locals: Vec<Ident> = (0..fields.len())
+        .map(|i| mixed(&format!("__mcp_arg{i}")))
+        .collect();
+    let names = fields.iter().map(|f| &f.ident);
+    let (value, hidden) = (&locals.value, &locals.hidden_struct);
+    let parse = parse_or_return(
+        quote!(#hidden { #(#names: #inline_locals),* }),
+        quote!(__mcp_parse_arguments::<#(#tys),*>(#value)),
+        locals,
+    );
+    ArgumentsCode {
+        items,
+        checks,
+        input_schema: quote!(__mcp_input_schema::<#(#tys),*>),
+        parse,
+        inline_locals,
+    }
+}
+
+/// The bound traits of one inline argument: `Deserialize` and `JsonSchema`
+/// under names of its own, whose messages name the argument, through
+/// `do_not_recommend` impls so that rustc reports them rather than the bound
+/// they stand for (with its list of every type that has it).
+struct ArgumentBounds {
+    deserialize: Ident,
+    schema: Ident,
+    /// A fn whose bounds are the argument's.
+    check: Ident,
+    /// The argument, for the messages.
+    name: String,
+    /// The tool's fn, for the messages.
+    tool: String,
+    /// `#[serde(default)]`: the type must also be `Default`.
+    needs_default: bool,
+}
+
+impl ArgumentBounds {
+    fn new(i: usize, fn_ident: &Ident, field: &InlineArg) -> ArgumentBounds {
+        ArgumentBounds {
+            deserialize: format_ident!("__McpDeserialize{i}"),
+            schema: format_ident!("__McpSchema{i}"),
+            check: format_ident!("__mcp_check_argument{i}"),
+            name: unraw(&field.ident),
+            tool: unraw(fn_ident),
+            needs_default: field.needs_default,
+        }
+    }
+
+    /// The two traits and their impls, and the check fn.
+    fn declare(&self) -> TokenStream {
+        let rt = rt();
+        let Self {
+            deserialize,
+            schema,
+            check,
+            name,
+            tool,
+            ..
+        } = self;
+        let bounds = self.bounds();
+        let message = |what: &str| {
+            format!(
+                "the argument `{name}` of the tool `{tool}` has type `{{Self}}`, which does \
+                 not implement `{what}`"
+            )
+        };
+        let label = |what: &str| format!("the type of `{name}` must implement `{what}`");
+        let note = |derive: &str| {
+            format!(
+                "derive it on the type: `#[derive({derive})]`; for a type made of others, \
+                 such as `Vec<Item>`, on those"
+            )
+        };
+        let (de_message, de_label, de_note) = (
+            message("serde::Deserialize"),
+            label("serde::Deserialize"),
+            note("Deserialize"),
+        );
+        let (js_message, js_label, js_note) = (
+            message("schemars::JsonSchema"),
+            label("schemars::JsonSchema"),
+            note("JsonSchema"),
+        );
+        quote! {
+            #[diagnostic::on_unimplemented(message = #de_message, label = #de_label, note = #de_note)]
+            trait #deserialize: #rt::serde::de::DeserializeOwned {}
+            #[diagnostic::do_not_recommend]
+            impl<T: #rt::serde::de::DeserializeOwned> #deserialize for T {}
+            #[diagnostic::on_unimplemented(message = #js_message, label = #js_label, note = #js_note)]
+            trait #schema: #rt::schemars::JsonSchema {}
+            #[diagnostic::do_not_recommend]
+            impl<T: #rt::schemars::JsonSchema> #schema for T {}
+            const fn #check<T: #bounds>() {}
+        }
+    }
+
+    /// The bound check of the argument's type, spanned on it.
+    fn check(&self, ty: &Type) -> TokenStream {
+        let check = &self.check;
+        quote_spanned!(ty.span()=> #check::<#ty>();)
+    }
+
+    /// The bounds of the argument's type parameter in the hidden fns.
+    fn bounds(&self) -> TokenStream {
+        let (deserialize, schema) = (&self.deserialize, &self.schema);
+        if self.needs_default {
+            quote!(#deserialize + #schema + ::core::default::Default)
+        } else {
+            quote!(#deserialize + #schema)
+        }
+    }
+}
+
+/// An ident as written in messages: without `r#`.
+fn unraw(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+}
+
+/// The hidden struct, generic over `params`, its fields' types.
+fn hidden_struct(
+    fn_ident: &Ident,
+    fields: &[InlineArg],
+    params: &[Ident],
+    hidden: &Ident,
+) -> TokenStream {
+    let rt = rt();
+    let schema_name = format!("{}Arguments", pascal_case(fn_ident));
+    let field_defs = fields.iter().zip(params).map(|(f, p)| {
+        let (attrs, ident) = (&f.attrs, &f.ident);
+        quote!(#(#attrs)* #ident: #p)
+    });
+    // `#[serde(default)]` fields need `Default` in the derived code.
+    let struct_params = fields.iter().zip(params).map(|(f, p)| {
+        if f.needs_default {
+            quote!(#p: ::core::default::Default)
+        } else {
+            quote!(#p)
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[derive(#rt::serde::Deserialize, #rt::schemars::JsonSchema)]
+        #[serde(crate = "::mcp_runtime::__private::serde")]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        #[schemars(crate = "::mcp_runtime::__private::schemars")]
+        #[schemars(rename = #schema_name)]
+        struct #hidden<#(#struct_params),*> {
+            #(#field_defs,)*
+        }
+    }
+}
+
+/// The fns through which the hidden struct is used, whose bounds are
+/// checked at each argument's type. They reach the struct's derived impls
+/// through `Hidden`, which keeps a failed derive from a second error here.
+fn hidden_fns(bounds: &[ArgumentBounds], params: &[Ident], locals: &Locals) -> TokenStream {
+    let rt = rt();
+    let Locals {
+        value,
+        settings,
+        hidden_struct: hidden,
+        ..
+    } = locals;
+    let bounds = bounds.iter().map(ArgumentBounds::bounds);
+    let generics = quote!(<#(#params: #bounds),*>);
+    let reach = quote! {
+        #[allow(unused_imports)]
+        use #rt::{DeriveFailed as _, ViaDerive as _};
+    };
+    quote! {
+        fn __mcp_input_schema #generics(
+            #settings: &#rt::schemars::generate::SchemaSettings,
+        ) -> #rt::schemars::Schema {
+            #reach
+            (&#rt::Hidden::<#hidden<#(#params),*>>::NEW).input_schema(#settings)
+        }
+        fn __mcp_parse_arguments #generics(
+            #value: #rt::serde_json::Value,
+        ) -> ::core::result::Result<#hidden<#(#params),*>, #rt::McpError> {
+            #reach
+            (&#rt::Hidden::<#hidden<#(#params),*>>::NEW).parse(#value)
+        }
+    }
+}
+
+/// What the tool's return type adds to the expansion.
+struct OutputCode {
+    /// Bound checks on the success and error types.
+    checks: Vec<TokenStream>,
+    /// The descriptor's `output_schema` fn.
+    output_schema: TokenStream,
+    /// The fn that turns what the tool's fn returns into the call's result.
+    finish: TokenStream,
+}
+
+fn output(output: &Output) -> OutputCode {
+    let rt = rt();
+    let ok = &output.ok;
     let ok_span = ok.span();
-    checks.push(quote_spanned!(ok_span=> #rt::assert_return::<#ok>();));
-    let output_schema = quote_spanned!(ok_span=> #rt::output_schema_for::<#ok>);
-    let finish = match &tool.output.kind {
+    let mut checks = vec![quote_spanned!(ok_span=> #rt::assert_return::<#ok>();)];
+    let finish = match &output.kind {
         OutputKind::Plain => quote_spanned!(ok_span=> #rt::finish_plain::<#ok>),
         OutputKind::Result(None) => quote_spanned!(ok_span=> #rt::finish::<#ok, _>),
         OutputKind::Result(Some(err)) => {
@@ -167,31 +401,53 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
             quote_spanned!(err_span=> #rt::finish::<#ok, #err>)
         }
     };
+    OutputCode {
+        checks,
+        output_schema: quote_spanned!(ok_span=> #rt::output_schema_for::<#ok>),
+        finish,
+    }
+}
 
+/// The descriptor's `call`: a closure that parses the arguments, calls the
+/// tool's fn and finishes its result.
+fn shim(tool: &Tool, args: &ArgumentsCode, output: &OutputCode, locals: &Locals) -> TokenStream {
+    let rt = rt();
+    let fn_ident = &tool.item.sig.ident;
     let call_args = tool.params.iter().map(|role| match role {
-        Role::Context => ctx.to_token_stream(),
-        Role::Arguments => parsed.to_token_stream(),
-        Role::Inline(i) => inline_locals[*i].to_token_stream(),
+        Role::Context => locals.ctx.to_token_stream(),
+        Role::Arguments => locals.arguments.to_token_stream(),
+        Role::Inline(i) => args.inline_locals[*i].to_token_stream(),
     });
     let value_param = match tool.arguments {
         Arguments::None => quote!(_),
-        _ => value.to_token_stream(),
+        _ => locals.value.to_token_stream(),
     };
     let ctx_param = if tool.params.contains(&Role::Context) {
-        ctx.to_token_stream()
+        locals.ctx.to_token_stream()
     } else {
         quote!(_)
     };
+    let (parse, finish) = (&args.parse, &output.finish);
     let call_fut = quote_spanned!(fn_ident.span()=> #fn_ident(#(#call_args),*));
-    let call = quote_spanned! {fn_ident.span()=>
+    quote_spanned! {fn_ident.span()=>
         |#value_param: #rt::serde_json::Value, #ctx_param: #rt::ToolContext| -> #rt::CallFuture {
             ::std::boxed::Box::pin(async move {
                 #parse
                 #finish(#call_fut.await)
             })
         }
-    };
+    }
+}
 
+/// The `ToolDescriptor` the tool registers.
+fn descriptor(
+    tool: &Tool,
+    input_schema: &TokenStream,
+    output_schema: &TokenStream,
+    call: &TokenStream,
+) -> TokenStream {
+    let rt = rt();
+    let fn_ident = &tool.item.sig.ident;
     let name = &tool.name;
     let title = option(tool.title.as_ref());
     let description = match &tool.description {
@@ -210,40 +466,25 @@ pub(crate) fn expand(tool: &Tool) -> TokenStream {
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> || #rt::StateKey::of::<#ty>()));
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
-
     quote! {
-        // The macro demands `async`, whether or not the body awaits.
-        #[allow(clippy::unused_async)]
-        #item
-
-        #[doc(hidden)]
-        const _: () = {
-            #hidden_struct
-
-            #rt::inventory::submit! {
-                {
-                    #(#checks)*
-                    #rt::ToolDescriptor {
-                        name: #name,
-                        title: #title,
-                        description: #description,
-                        annotations: #rt::Annotations {
-                            read_only: #read_only,
-                            destructive: #destructive,
-                            idempotent: #idempotent,
-                            open_world: #open_world,
-                        },
-                        input_schema: #input_schema,
-                        output_schema: #output_schema,
-                        call: #call,
-                        state: &[#(#state),*],
-                        module_path: ::core::module_path!(),
-                        file: ::core::file!(),
-                        line: #line,
-                    }
-                }
-            }
-        };
+        #rt::ToolDescriptor {
+            name: #name,
+            title: #title,
+            description: #description,
+            annotations: #rt::Annotations {
+                read_only: #read_only,
+                destructive: #destructive,
+                idempotent: #idempotent,
+                open_world: #open_world,
+            },
+            input_schema: #input_schema,
+            output_schema: #output_schema,
+            call: #call,
+            state: &[#(#state),*],
+            module_path: ::core::module_path!(),
+            file: ::core::file!(),
+            line: #line,
+        }
     }
 }
 
@@ -261,8 +502,7 @@ fn option<T: ToTokens>(v: Option<&T>) -> TokenStream {
 
 /// `get_order` → `GetOrder`, for the hidden struct's schema title.
 fn pascal_case(ident: &syn::Ident) -> String {
-    let s = ident.to_string();
-    let s = s.strip_prefix("r#").unwrap_or(&s);
+    let s = unraw(ident);
     let mut out = String::with_capacity(s.len());
     let mut upper = true;
     for c in s.chars() {
@@ -338,6 +578,15 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("search (__mcp_arg0 , __mcp_arg1)"), "{out}");
+        // each argument's bounds have messages that name it
+        assert!(
+            out.contains("the argument `limit` of the tool `search` has type `{Self}`"),
+            "{out}"
+        );
+        assert!(
+            out.contains("fn __mcp_input_schema < __McpT0 : __McpDeserialize0 + __McpSchema0 , __McpT1 : __McpDeserialize1 + __McpSchema1 + :: core :: default :: Default >"),
+            "{out}"
+        );
         assert!(out.contains("finish_plain :: < Vec < String > >"), "{out}");
         // the emitted fn has no attributes on its parameters
         assert!(

@@ -1,8 +1,11 @@
 //! Procedural macros of `mcp-runtime`. Depend on `mcp-runtime` and use its
 //! re-export, `mcp_runtime::mcp_tool`; this crate is an implementation detail.
 
+mod ast;
 mod attr;
+mod diag;
 mod expand;
+mod tool_error;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -12,4 +15,23 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::mcp_tool(attr.into(), item.into()).into()
+}
+
+/// Maps each value of a domain error type to an MCP error kind, so that the
+/// error keeps its kind when it reaches the agent: returned as a tool's
+/// error type, passed up with `?` into `McpError`, or found in the
+/// `source()` chain of another error.
+///
+/// `#[tool_error(KIND)]` on each variant (or on a struct), with KIND one of
+/// `not_found`, `validation_error`, `authentication_error`,
+/// `permission_denied`, `rate_limit`, `server_error`; or
+/// `#[tool_error(default = KIND)]` on an enum for the variants without one;
+/// or `#[tool_error(transparent)]` on a variant whose one field is an error
+/// to map as that error. A `rate_limit` variant may mark a field
+/// `#[tool_error(retry_after)]` (`u64` milliseconds or a `Duration`). The agent reads the error's
+/// `Display` for every kind but `server_error`, which stays private and is
+/// logged. The `#[mcp_tool]` guide's "Domain errors" section has examples.
+#[proc_macro_derive(ToolError, attributes(tool_error))]
+pub fn derive_tool_error(input: TokenStream) -> TokenStream {
+    tool_error::derive(input.into()).into()
 }

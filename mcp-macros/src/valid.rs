@@ -1,10 +1,10 @@
-//! The validated model of a tool, built from the attribute and the `ItemFn`.
+//! Checks the attribute and the `ItemFn`, and builds the model of the tool
+//! ([`crate::ast`]) from them.
 //!
 //! Every problem found is collected in a [`Ctxt`] and reported together; no
 //! tokens are generated here.
 
 use std::collections::HashSet;
-use std::fmt::Display;
 
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -15,112 +15,11 @@ use syn::{
     PathArguments, ReturnType, Token, Type,
 };
 
+use crate::ast::{
+    Annotations, Arguments, Description, InlineArg, Invalid, Output, OutputKind, Role, Tool,
+};
 use crate::attr::{Text, ToolAttr};
-
-/// Errors found so far (serde's `Ctxt`).
-#[derive(Default)]
-pub(crate) struct Ctxt {
-    errors: Option<syn::Error>,
-}
-
-impl Ctxt {
-    /// An error spanned on `tokens` (all of them, where the compiler allows).
-    pub(crate) fn error(&mut self, tokens: impl ToTokens, msg: impl Display) {
-        self.push(syn::Error::new_spanned(tokens, msg));
-    }
-
-    pub(crate) fn push(&mut self, err: syn::Error) {
-        match &mut self.errors {
-            Some(e) => e.combine(err),
-            None => self.errors = Some(err),
-        }
-    }
-
-    pub(crate) fn into_result(self) -> Result<(), syn::Error> {
-        self.errors.map_or(Ok(()), Err)
-    }
-}
-
-/// A tool ready for code generation.
-pub(crate) struct Tool {
-    /// The user's fn, as it is emitted (doc comments and helper attributes
-    /// taken off its parameters).
-    pub(crate) item: ItemFn,
-    /// Wire name.
-    pub(crate) name: String,
-    pub(crate) title: Option<String>,
-    pub(crate) description: Description,
-    pub(crate) annotations: Annotations,
-    /// What each parameter of the fn is, in declared order.
-    pub(crate) params: Vec<Role>,
-    pub(crate) arguments: Arguments,
-    pub(crate) output: Output,
-    /// Types read with `ctx.state::<T>()`, deduplicated.
-    pub(crate) state: Vec<Type>,
-}
-
-/// The tool's description.
-pub(crate) enum Description {
-    /// Known at expansion time (never empty).
-    Text(String),
-    /// Doc attributes some of which are macros (`#[doc = include_str!(..)]`):
-    /// joined with `concat!`, newline-separated.
-    Concat(Vec<Expr>),
-}
-
-#[derive(Default)]
-pub(crate) struct Annotations {
-    pub(crate) read_only: Option<bool>,
-    pub(crate) destructive: Option<bool>,
-    pub(crate) idempotent: Option<bool>,
-    pub(crate) open_world: Option<bool>,
-}
-
-/// What a parameter of the fn is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    Context,
-    /// The arguments struct.
-    Arguments,
-    /// The n-th inline argument.
-    Inline(usize),
-}
-
-pub(crate) enum Arguments {
-    None,
-    /// One parameter: its type is the arguments struct.
-    Struct(Type),
-    /// Two or more: a hidden struct with one field each.
-    Inline(Vec<InlineArg>),
-}
-
-pub(crate) struct InlineArg {
-    pub(crate) ident: Ident,
-    pub(crate) ty: Type,
-    /// The parameter's `#[doc]`, `#[serde]` and `#[schemars]` attributes,
-    /// which go on the hidden struct's field.
-    pub(crate) attrs: Vec<Attribute>,
-    /// `#[serde(default)]` or `#[serde(skip)]`: the type must be `Default`.
-    pub(crate) needs_default: bool,
-}
-
-pub(crate) struct Output {
-    /// The success type (`T` of `Result<T, E>`, or the plain return type).
-    pub(crate) ok: Type,
-    pub(crate) kind: OutputKind,
-}
-
-pub(crate) enum OutputKind {
-    Plain,
-    /// `Result<T, E>`; `E` when written out (absent for `Result<T>` aliases).
-    Result(Option<Box<Type>>),
-}
-
-/// The fn as the macro received it, with the errors found in it.
-pub(crate) struct Invalid {
-    pub(crate) item: ItemFn,
-    pub(crate) errors: syn::Error,
-}
+use crate::diag::Ctxt;
 
 /// A parameter before classification.
 struct RawParam {
@@ -135,29 +34,32 @@ struct RawParam {
 const MAX_NAME_LEN: usize = 64;
 
 impl Tool {
+    /// The model of the tool, or the fn with every error found in it.
     pub(crate) fn from_fn(
         attr: syn::Result<ToolAttr>,
         mut item: ItemFn,
     ) -> Result<Tool, Box<Invalid>> {
         let mut cx = Ctxt::default();
-        let attr_ok = attr.is_ok();
-        let attr = attr.unwrap_or_else(|e| {
-            cx.push(e);
-            ToolAttr::default()
-        });
+        // `None`: the attribute could not be read; its errors are reported,
+        // and the checks of what it says are skipped.
+        let attr = attr.map_err(|e| cx.push(e)).ok();
 
         let raw = take_param_attrs(&mut item, &mut cx);
         check_signature(&item, &mut cx);
-        let (params, arguments, ctx) = classify_params(&item, raw, &mut cx);
+        let params = classify_params(&item, raw, &mut cx);
         let output = output(&item.sig.output, &mut cx);
-        let name = name(&attr, &item.sig.ident, &mut cx);
-        let title = title(&attr, &mut cx);
-        let description = description(&attr, &item, attr_ok, &mut cx);
-        let state = ctx.map(|ctx| state_types(&item, &ctx)).unwrap_or_default();
+        let name = name(attr.as_ref(), &item.sig.ident, &mut cx);
+        let title = title(attr.as_ref(), &mut cx);
+        let description = description(attr.as_ref(), &item, &mut cx);
+        let state = params
+            .ctx
+            .map(|ctx| state_types(&item, &ctx))
+            .unwrap_or_default();
 
         if let Err(errors) = cx.into_result() {
             return Err(Box::new(Invalid { item, errors }));
         }
+        let attr = attr.expect("no error, so the attribute was read");
         Ok(Tool {
             item,
             name,
@@ -169,8 +71,8 @@ impl Tool {
                 idempotent: attr.idempotent.map(|f| f.0),
                 open_world: attr.open_world.map(|f| f.0),
             },
-            params,
-            arguments,
+            params: params.roles,
+            arguments: params.arguments,
             output: output.expect("no error, so an output"),
             state,
         })
@@ -274,11 +176,15 @@ fn check_signature(item: &ItemFn, cx: &mut Ctxt) {
     }
 }
 
-fn classify_params(
-    item: &ItemFn,
-    raw: Vec<Option<RawParam>>,
-    cx: &mut Ctxt,
-) -> (Vec<Role>, Arguments, Option<Ident>) {
+/// The parameters, classified.
+struct Params {
+    roles: Vec<Role>,
+    arguments: Arguments,
+    /// The context parameter's name.
+    ctx: Option<Ident>,
+}
+
+fn classify_params(item: &ItemFn, raw: Vec<Option<RawParam>>, cx: &mut Ctxt) -> Params {
     let mut roles = Vec::with_capacity(raw.len());
     let mut ctx: Option<Ident> = None;
     let mut seen_ctx = false;
@@ -348,34 +254,18 @@ fn classify_params(
         }
     }
 
-    let arguments = match others.len() {
-        0 => Arguments::None,
-        1 => {
+    // A documented parameter is an inline argument; a single undocumented
+    // one is the arguments struct. Either is seen from the signature alone.
+    let arguments = match &others[..] {
+        [] => Arguments::None,
+        [single] if single.docs.is_empty() => {
             let raw = others.pop().expect("one element");
             for r in roles.iter_mut() {
                 if let Role::Inline(_) = r {
                     *r = Role::Arguments;
                 }
             }
-            if let Some(h) = raw.helpers.first() {
-                cx.error(
-                    h,
-                    "`#[mcp_tool]`: with a single parameter, that parameter is the arguments \
-                     struct; put `#[serde]`/`#[schemars]` attributes on the struct's fields \
-                     (they apply to parameters only when there are two or more)",
-                );
-            }
-            if let Some(what) = not_an_object(peel(&raw.ty)) {
-                cx.error(
-                    &raw.ty,
-                    format_args!(
-                        "`#[mcp_tool]`: a single parameter is the arguments struct, whose schema \
-                         must be an object, but {what} is not; take a struct that derives \
-                         `Deserialize` and `JsonSchema`, or give two or more parameters to \
-                         declare arguments inline"
-                    ),
-                );
-            }
+            check_arguments_struct(&raw, cx);
             Arguments::Struct(raw.ty)
         }
         _ => Arguments::Inline(
@@ -396,7 +286,34 @@ fn classify_params(
                 .collect(),
         ),
     };
-    (roles, arguments, ctx)
+    Params {
+        roles,
+        arguments,
+        ctx,
+    }
+}
+
+/// The single undocumented parameter, taken as the arguments struct.
+fn check_arguments_struct(raw: &RawParam, cx: &mut Ctxt) {
+    if let Some(h) = raw.helpers.first() {
+        cx.error(
+            h,
+            "`#[mcp_tool]`: a single parameter without a doc comment is the arguments \
+             struct; put `#[serde]`/`#[schemars]` attributes on the struct's fields \
+             (they apply to inline arguments only: documented parameters, or two or more)",
+        );
+    }
+    if let Some(what) = not_an_object(peel(&raw.ty)) {
+        cx.error(
+            &raw.ty,
+            format_args!(
+                "`#[mcp_tool]`: a single parameter without a doc comment is the arguments \
+                 struct, whose schema must be an object, but {what} is not; add a doc \
+                 comment (`/// ...`) to the parameter to make it an inline argument, or take \
+                 a struct that derives `Deserialize` and `JsonSchema`"
+            ),
+        );
+    }
 }
 
 /// `#[serde(...)]` on an inline argument: whether it needs `Default`. Options
@@ -515,8 +432,8 @@ fn output(ret: &ReturnType, cx: &mut Ctxt) -> Option<Output> {
     }
 }
 
-fn name(attr: &ToolAttr, fn_ident: &Ident, cx: &mut Ctxt) -> String {
-    match attr.name.as_ref().map(|t| &t.0) {
+fn name(attr: Option<&ToolAttr>, fn_ident: &Ident, cx: &mut Ctxt) -> String {
+    match attr.and_then(|a| a.name.as_ref()).map(|t| &t.0) {
         Some(lit) => {
             let name = lit.value();
             if let Err(why) = check_name(&name) {
@@ -542,7 +459,7 @@ fn name(attr: &ToolAttr, fn_ident: &Ident, cx: &mut Ctxt) -> String {
 }
 
 /// MCP tool names: 1–64 characters of `[A-Za-z0-9_.-]`. The error says why not.
-pub(crate) fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("a tool name cannot be empty".into());
     }
@@ -563,8 +480,8 @@ pub(crate) fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn title(attr: &ToolAttr, cx: &mut Ctxt) -> Option<String> {
-    let lit = &attr.title.as_ref()?.0;
+fn title(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Option<String> {
+    let lit = &attr?.title.as_ref()?.0;
     let title = lit.value().trim().to_owned();
     if title.is_empty() {
         cx.error(
@@ -575,15 +492,10 @@ fn title(attr: &ToolAttr, cx: &mut Ctxt) -> Option<String> {
     Some(title)
 }
 
-fn description(
-    attr: &ToolAttr,
-    item: &ItemFn,
-    attr_ok: bool,
-    cx: &mut Ctxt,
-) -> Option<Description> {
+fn description(attr: Option<&ToolAttr>, item: &ItemFn, cx: &mut Ctxt) -> Option<Description> {
     const EMPTY: &str = "`#[mcp_tool]`: the description is empty; say what the tool does, \
                          what it returns and when an agent should use it";
-    if let Some(Text(lit)) = &attr.description {
+    if let Some(Text(lit)) = attr.and_then(|a| a.description.as_ref()) {
         let text = clean_doc(&[lit.value()]);
         if text.is_empty() {
             cx.error(lit, EMPTY);
@@ -600,7 +512,8 @@ fn description(
         })
         .collect();
     if docs.is_empty() {
-        if attr_ok {
+        // An attribute that could not be read may have meant to give one.
+        if attr.is_some() {
             cx.error(
                 &item.sig.ident,
                 "`#[mcp_tool]` needs a description, which the agent reads to decide when to \
@@ -654,7 +567,7 @@ fn lit_str(e: &Expr) -> Option<String> {
 
 /// Doc comment lines to text: the common indentation removed, trailing
 /// whitespace and blank lines at both ends dropped, lines joined with `\n`.
-pub(crate) fn clean_doc(lines: &[String]) -> String {
+fn clean_doc(lines: &[String]) -> String {
     let lines: Vec<&str> = lines
         .iter()
         .flat_map(|l| l.split('\n'))
@@ -679,7 +592,7 @@ pub(crate) fn clean_doc(lines: &[String]) -> String {
 }
 
 /// Looks through `Type::Group` (types passed through `macro_rules!`) and parentheses.
-pub(crate) fn peel(ty: &Type) -> &Type {
+fn peel(ty: &Type) -> &Type {
     match ty {
         Type::Group(g) => peel(&g.elem),
         Type::Paren(p) => peel(&p.elem),
@@ -893,6 +806,43 @@ mod tests {
     }
 
     #[test]
+    fn a_documented_parameter_is_inline() {
+        let t = model(
+            quote!(),
+            quote!(
+                /// Doc.
+                async fn f(
+                    /// The SKU.
+                    sku: String,
+                    ctx: ToolContext,
+                ) {
+                }
+            ),
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(t.params, [Role::Inline(0), Role::Context]);
+        let Arguments::Inline(args) = &t.arguments else {
+            panic!()
+        };
+        assert_eq!(args[0].ident, "sku");
+
+        // Undocumented, the same parameter is the arguments struct, which
+        // `String` cannot be.
+        let errs = model(
+            quote!(),
+            quote!(
+                /// Doc.
+                async fn f(sku: String, ctx: ToolContext) {}
+            ),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("add a doc comment"), "{errs:?}");
+    }
+
+    #[test]
     fn state_is_found() {
         let t = model(
             quote!(),
@@ -917,6 +867,24 @@ mod tests {
             .map(|t| t.to_token_stream().to_string())
             .collect();
         assert_eq!(found, ["Db", "Cache"]);
+    }
+
+    #[test]
+    fn an_unreadable_attribute_is_not_checked_further() {
+        // `titel` may have been meant as any key, even `description`: no
+        // "needs a description", and the bad name is not looked at.
+        let errs = model(
+            quote!(name = "bad name", titel = "x"),
+            quote!(
+                async fn f() {}
+            ),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(
+            errs,
+            ["`#[mcp_tool]`: unknown key `titel`; did you mean `title`?"]
+        );
     }
 
     #[test]

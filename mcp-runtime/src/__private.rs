@@ -1,6 +1,7 @@
 //! What `#[mcp_tool]` expands to refers to: not a public API, no stability promise.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use schemars::generate::SchemaSettings;
@@ -14,7 +15,10 @@ pub use ::serde;
 pub use ::serde_json;
 
 pub use crate::context::{StateKey, ToolContext};
-pub use crate::error::McpError;
+pub use crate::error::mapping::{
+    ErrorMapping, ErrorType, Mapped, RetryAfter, ToolError, WrappedError, wrapped,
+};
+pub use crate::error::{ErrorKind, McpError};
 pub use crate::output::{ToolOutput, ToolReturn};
 
 /// The future a tool's call shim returns.
@@ -112,8 +116,8 @@ pub fn finish_plain<T: ToolReturn>(v: T) -> Result<ToolOutput, McpError> {
     v.into_output()
 }
 
-/// Bound check on the arguments type, spanned on it by the macro.
-pub const fn assert_arguments<T: ToolArguments>() {}
+/// Bound check on the arguments struct, spanned on it by the macro.
+pub const fn assert_arguments<T: ArgumentsDeserialize + ArgumentsSchema>() {}
 
 /// Bound check on the return type, spanned on it by the macro.
 pub const fn assert_return<T: ToolReturn>() {}
@@ -121,20 +125,77 @@ pub const fn assert_return<T: ToolReturn>() {}
 /// Bound check on the error type, spanned on it by the macro.
 pub const fn assert_error<E: IntoMcpError>() {}
 
-/// A type usable as a tool's arguments.
+// The bound traits below are implemented through `do_not_recommend` impls,
+// so that rustc reports them, with their messages, rather than the
+// `Deserialize` or `JsonSchema` bound they stand for, with its list of the
+// types that do implement it. (The macro declares the same pair for each
+// inline argument, with messages that name it.)
+
+/// An arguments struct that can be deserialized.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the arguments of an `#[mcp_tool]`",
-    label = "this type must implement `serde::Deserialize` and `schemars::JsonSchema`",
-    note = "derive both on it: `#[derive(Deserialize, JsonSchema)]`"
+    message = "`{Self}` cannot be the arguments of an `#[mcp_tool]`: it does not implement `serde::Deserialize`",
+    label = "this type must implement `serde::Deserialize`",
+    note = "derive it on the type: `#[derive(Deserialize, JsonSchema)]`; where it does, the derive's own error, reported above, is the one to fix"
 )]
-pub trait ToolArguments: DeserializeOwned + JsonSchema {}
-impl<T: DeserializeOwned + JsonSchema> ToolArguments for T {}
+pub trait ArgumentsDeserialize: DeserializeOwned {}
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> ArgumentsDeserialize for T {}
+
+/// An arguments struct with a JSON Schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the arguments of an `#[mcp_tool]`: it does not implement `schemars::JsonSchema`",
+    label = "this type must implement `schemars::JsonSchema`",
+    note = "derive it on the type: `#[derive(Deserialize, JsonSchema)]`; where it does, the derive's own error, reported above, is the one to fix"
+)]
+pub trait ArgumentsSchema: JsonSchema {}
+#[diagnostic::do_not_recommend]
+impl<T: JsonSchema> ArgumentsSchema for T {}
+
+/// The hidden struct of a tool's inline arguments, reached by autoref: its
+/// derived impls when they exist ([`ViaDerive`]), else a fallback that is
+/// never called ([`DeriveFailed`]). Without the impls the build has failed
+/// already, with the error that matters: serde's or schemars' derive
+/// reported a bad attribute, or the bound check of an argument's type did.
+/// The fallback only keeps a second, misleading error from following.
+pub struct Hidden<T>(PhantomData<fn() -> T>);
+
+impl<T> Hidden<T> {
+    pub const NEW: Hidden<T> = Hidden(PhantomData);
+}
+
+pub trait ViaDerive<T> {
+    fn input_schema(&self, settings: &SchemaSettings) -> Schema;
+    fn parse(&self, args: Value) -> Result<T, McpError>;
+}
+
+impl<T: DeserializeOwned + JsonSchema> ViaDerive<T> for Hidden<T> {
+    fn input_schema(&self, settings: &SchemaSettings) -> Schema {
+        input_schema_for::<T>(settings)
+    }
+    fn parse(&self, args: Value) -> Result<T, McpError> {
+        parse_arguments::<T>(args)
+    }
+}
+
+pub trait DeriveFailed<T> {
+    fn input_schema(&self, settings: &SchemaSettings) -> Schema;
+    fn parse(&self, args: Value) -> Result<T, McpError>;
+}
+
+impl<T> DeriveFailed<T> for &Hidden<T> {
+    fn input_schema(&self, _: &SchemaSettings) -> Schema {
+        unreachable!("chosen only where the build fails")
+    }
+    fn parse(&self, _: Value) -> Result<T, McpError> {
+        unreachable!("chosen only where the build fails")
+    }
+}
 
 /// An error type a tool may return.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the error type of an `#[mcp_tool]`",
     label = "this type must convert into `mcp_runtime::McpError`",
-    note = "return `McpError`, or implement `From<{Self}> for McpError`"
+    note = "return `McpError`, or make `{Self}` a `std::error::Error + Send + Sync + 'static` and choose its kinds with `#[derive(ToolError)]`"
 )]
 pub trait IntoMcpError: Into<McpError> {}
 impl<E: Into<McpError>> IntoMcpError for E {}

@@ -49,6 +49,87 @@ pub(crate) fn check_tenant(key: &KeyIdentity, tenant: Option<&str>) -> Result<()
     }
 }
 
+/// The tenant and workspace a whole process acts for, set by whoever started
+/// it (`--tenant`, `MCP_TENANT`, `ServerBuilder::tenant`): for stdio, where
+/// no hub injects `tenantId`, and loopback development servers.
+///
+/// A call that carries no `tenantId` (`workspaceId`) acts for the process's
+/// one. A call that names another is refused, never obeyed: the arguments
+/// come from the model, and text the model reads (a web page, an email, a
+/// record of another tenant) must not be able to switch the tenant.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ProcessScope {
+    pub(crate) tenant: Option<String>,
+    pub(crate) workspace: Option<String>,
+}
+
+impl ProcessScope {
+    /// Check both values as a call's `tenantId` is checked.
+    pub(crate) fn new(tenant: Option<String>, workspace: Option<String>) -> Result<Self, String> {
+        for (what, v) in [("tenant", &tenant), ("workspace", &workspace)] {
+            if let Some(v) = v
+                && !is_valid_scope_id(v)
+            {
+                return Err(format!(
+                    "the {what} to act for must be a non-empty string of at most \
+                     {MAX_SCOPE_ID_BYTES} bytes, not `{}`",
+                    truncate(v, 64)
+                ));
+            }
+        }
+        Ok(ProcessScope { tenant, workspace })
+    }
+
+    /// Whether a tenant or a workspace is set.
+    pub(crate) fn is_set(&self) -> bool {
+        self.tenant.is_some() || self.workspace.is_some()
+    }
+
+    /// The tenant and workspace a call acts for, from what it carries.
+    pub(crate) fn apply(
+        &self,
+        tenant: Option<String>,
+        workspace: Option<String>,
+    ) -> Result<(Option<String>, Option<String>), McpError> {
+        Ok((
+            scoped("tenantId", "tenant", self.tenant.as_deref(), tenant)?,
+            scoped(
+                "workspaceId",
+                "workspace",
+                self.workspace.as_deref(),
+                workspace,
+            )?,
+        ))
+    }
+}
+
+fn scoped(
+    arg: &str,
+    what: &str,
+    process: Option<&str>,
+    call: Option<String>,
+) -> Result<Option<String>, McpError> {
+    match (process, call) {
+        (None, call) => Ok(call),
+        (Some(p), None) => Ok(Some(p.to_owned())),
+        (Some(p), Some(c)) if c == p => Ok(Some(c)),
+        // The process's value is not echoed: the caller learns only that its own is refused.
+        (Some(_), Some(c)) => Err(McpError::permission_denied(format!(
+            "this server acts for one {what} only, set when it was started; \
+             the call's `{arg}` `{}` is not it",
+            truncate(&c, 64)
+        ))),
+    }
+}
+
+/// Longest `tenantId` or `workspaceId`, in bytes.
+pub(crate) const MAX_SCOPE_ID_BYTES: usize = 256;
+
+/// Whether `id` may be a `tenantId` or `workspaceId`: 1 to 256 bytes.
+pub(crate) fn is_valid_scope_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_SCOPE_ID_BYTES
+}
+
 /// One configured API key.
 #[derive(Clone)]
 pub struct ApiKey {

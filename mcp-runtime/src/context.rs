@@ -403,7 +403,9 @@ impl ToolContext {
         }
         let _mark = BlockingMark::new(&self.cancel);
         let interrupt = Interrupt(self.cancel.clone());
-        match tokio::task::spawn_blocking(move || work(&interrupt)).await {
+        // The work's spans and log lines belong to the call.
+        let span = tracing::Span::current();
+        match tokio::task::spawn_blocking(move || span.in_scope(|| work(&interrupt))).await {
             Ok(result) => result,
             Err(e) => Err(McpError::internal(format_args!(
                 "blocking work of tool `{}` failed: {e}",

@@ -72,7 +72,9 @@ impl fmt::Display for ErrorKind {
 ///
 /// Any `std::error::Error` converts with `?` into a `server_error` whose message
 /// is generic: the original error is written to the server log, never sent to
-/// the caller, since it may carry SQL, file paths or credentials.
+/// the caller, since it may carry SQL, file paths or credentials. A domain
+/// error type that derives [`ToolError`](macro@crate::ToolError) converts into
+/// the kinds it chooses instead.
 #[derive(Clone, PartialEq)]
 pub struct McpError {
     kind: ErrorKind,
@@ -212,18 +214,171 @@ impl fmt::Display for McpError {
     }
 }
 
-/// Lets `?` turn any error into a private `server_error`.
+/// Lets `?` turn any error into an `McpError`.
 ///
-/// The error's text is logged at `error` level and never reaches the caller,
-/// since it may carry SQL, file paths or credentials. (This blanket conversion
-/// is why `McpError` does not itself implement `std::error::Error`, as with
-/// `anyhow::Error`.)
+/// An error whose type derives [`ToolError`](macro@crate::ToolError), or
+/// that has one among its sources (`source()`, and the error inside an
+/// `io::Error`), becomes the kind that type maps it to, with its `Display`
+/// as the message. Anything else, and whatever maps to `server_error`,
+/// becomes a private `server_error`: the error's text is logged at `error`
+/// level and never reaches the caller, since it may carry SQL, file paths or
+/// credentials. (This blanket conversion is why `McpError` does not itself
+/// implement `std::error::Error`, as with `anyhow::Error`; it is also why a
+/// `From<YourError> for McpError` impl conflicts with it, and the derive
+/// exists.)
 impl<E> From<E> for McpError
 where
     E: std::error::Error + Send + Sync + 'static,
 {
     fn from(e: E) -> Self {
-        McpError::internal(&e)
+        match mapping::find(&e) {
+            Some(mapped) if mapped.kind != ErrorKind::Server => mapped,
+            _ => McpError::internal(&e),
+        }
+    }
+}
+
+/// What `#[derive(ToolError)]` expands to refers to, through `__private`:
+/// each derived type registers an [`mapping::ErrorMapping`], which the
+/// conversion above looks for only when an error is converted.
+pub(crate) mod mapping {
+    use std::error::Error;
+    use std::time::Duration;
+
+    use super::{ErrorKind, INTERNAL_MESSAGE, McpError};
+
+    /// A type whose values map to error kinds; implemented by the derive.
+    pub trait ToolError {
+        /// What this value maps to.
+        fn mapped(&self) -> Mapped<'_>;
+    }
+
+    /// What a value of a derived type maps to.
+    pub enum Mapped<'a> {
+        /// A kind; for `rate_limit`, the value of the `retry_after` field.
+        Kind {
+            /// The kind.
+            kind: ErrorKind,
+            /// For `rate_limit`: when the agent may retry.
+            retry_after_ms: Option<u64>,
+        },
+        /// `transparent`: the mapping of the error it wraps.
+        Transparent(&'a (dyn Error + 'static)),
+    }
+
+    /// The field of a `transparent` variant, as an error to map.
+    pub fn wrapped<E: WrappedError>(e: &E) -> &(dyn Error + 'static) {
+        e
+    }
+
+    /// The bound on the field of a `transparent` variant.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be the field of a `#[tool_error(transparent)]` variant",
+        label = "this type must implement `std::error::Error` and own its data",
+        note = "`transparent` maps the error that this field holds"
+    )]
+    pub trait WrappedError: Error + 'static {}
+    impl<E: Error + 'static> WrappedError for E {}
+
+    /// The bound on a type that derives `ToolError`, checked where its
+    /// mapping is registered.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot derive `ToolError`: it is not a `std::error::Error + Send + Sync + 'static`",
+        label = "this type must implement `std::error::Error`, `Send` and `Sync`, and own its data",
+        note = "derive `thiserror::Error` on it, or implement `Display` and `std::error::Error` for it"
+    )]
+    pub trait ErrorType: Error + Send + Sync + 'static {}
+    impl<E: Error + Send + Sync + 'static> ErrorType for E {}
+
+    /// A `retry_after` field: milliseconds, or a `Duration`, or an `Option` of either.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a `#[tool_error(retry_after)]` field",
+        label = "the time after which the agent may retry",
+        note = "use `u64` (milliseconds), `std::time::Duration`, or an `Option` of either"
+    )]
+    pub trait RetryAfter {
+        /// In milliseconds.
+        fn retry_after_ms(&self) -> Option<u64>;
+    }
+
+    impl RetryAfter for u64 {
+        fn retry_after_ms(&self) -> Option<u64> {
+            Some(*self)
+        }
+    }
+
+    impl RetryAfter for Duration {
+        fn retry_after_ms(&self) -> Option<u64> {
+            Some(u64::try_from(self.as_millis()).unwrap_or(u64::MAX))
+        }
+    }
+
+    impl<T: RetryAfter> RetryAfter for Option<T> {
+        fn retry_after_ms(&self) -> Option<u64> {
+            self.as_ref().and_then(T::retry_after_ms)
+        }
+    }
+
+    /// One derived type, registered with `inventory::submit!`.
+    pub struct ErrorMapping {
+        map: fn(&(dyn Error + 'static)) -> Option<McpError>,
+    }
+
+    impl ErrorMapping {
+        /// The mapping of `T`.
+        pub const fn of<T: ToolError + ErrorType>() -> ErrorMapping {
+            ErrorMapping { map: map_as::<T> }
+        }
+    }
+
+    inventory::collect!(ErrorMapping);
+
+    fn map_as<T: ToolError + ErrorType>(e: &(dyn Error + 'static)) -> Option<McpError> {
+        let e = e.downcast_ref::<T>()?;
+        match e.mapped() {
+            Mapped::Transparent(inner) => find(inner),
+            // Never shown: the conversion logs the whole error and answers
+            // with the generic message.
+            Mapped::Kind {
+                kind: ErrorKind::Server,
+                ..
+            } => Some(McpError::new(ErrorKind::Server, INTERNAL_MESSAGE)),
+            Mapped::Kind {
+                kind,
+                retry_after_ms,
+            } => {
+                let mut mapped = McpError::new(kind, e.to_string());
+                mapped.retry_after_ms = retry_after_ms;
+                Some(mapped)
+            }
+        }
+    }
+
+    /// The mapping of `e`, or of the first of its sources that has one.
+    pub(super) fn find(e: &(dyn Error + 'static)) -> Option<McpError> {
+        let mut next = Some(e);
+        while let Some(e) = next {
+            if let Some(mapped) = inventory::iter::<ErrorMapping>
+                .into_iter()
+                .find_map(|m| (m.map)(e))
+            {
+                return Some(mapped);
+            }
+            next = inner(e);
+        }
+        None
+    }
+
+    /// The error `e` wraps. `io::Error::other(e)` keeps `e` out of its
+    /// `source()` (which is `e`'s own source), so it is read with `get_ref`.
+    fn inner<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a (dyn Error + 'static)> {
+        match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(custom) => Some(custom),
+            None => e.source(),
+        }
     }
 }
 

@@ -29,6 +29,21 @@ pub mod codes {
     pub const REQUEST_CANCELLED: i64 = -32800;
 }
 
+/// The requests this server answers and the notifications it reads, as
+/// spelled on the wire: the names metrics and traces label them by (any
+/// other is one label, so that a caller cannot make labels of its own).
+#[cfg(any(feature = "metrics", feature = "otel"))]
+pub(crate) const METHODS: [&str; 8] = [
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "server/discover",
+    "tools/list",
+    "tools/call",
+    "notifications/cancelled",
+    "notifications/initialized",
+];
+
 /// `_meta` keys of the 2026-07-28 revision.
 pub(crate) mod meta {
     pub(crate) const VERSION: &str = "io.modelcontextprotocol/protocolVersion";

@@ -4,7 +4,7 @@
 //! tenant, as token buckets).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::auth::KeyIdentity;
@@ -180,29 +180,78 @@ impl CallGate for RateLimiter {
 /// tenant (or key) whose calls stall cannot take every slot of the server.
 /// A call over a cap is refused at once with `rate_limit`.
 pub(crate) struct ConcurrencyLimits {
-    per_key: Option<usize>,
-    per_tenant: Option<usize>,
-    /// In-flight counts by `k:<key>` / `t:<tenant>`; a name leaves at zero,
-    /// so the map holds at most the calls in flight.
-    counts: Mutex<HashMap<String, usize>>,
+    per_key: Option<Cap>,
+    per_tenant: Option<Cap>,
+}
+
+/// In-flight counts by name; a name leaves at zero, so the map holds at
+/// most the names with calls in flight.
+struct Cap {
+    max: usize,
+    what: &'static str,
+    counts: Mutex<HashMap<Arc<str>, usize>>,
+}
+
+impl Cap {
+    fn new(max: usize, what: &'static str) -> Cap {
+        Cap {
+            max,
+            what,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, usize>> {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Count a call of `name` in, if it fits; the name as the map holds it.
+    fn enter(&self, name: &str) -> Result<Arc<str>, McpError> {
+        let mut counts = self.lock();
+        if let Some((held, n)) = counts.get_key_value(name) {
+            if *n >= self.max {
+                return Err(McpError::rate_limit(
+                    format!(
+                        "too many calls in flight for this {} (at most {}); retry shortly",
+                        self.what, self.max
+                    ),
+                    100,
+                ));
+            }
+            let held = held.clone();
+            *counts.get_mut(name).expect("just found") += 1;
+            return Ok(held);
+        }
+        let held: Arc<str> = Arc::from(name);
+        counts.insert(held.clone(), 1);
+        Ok(held)
+    }
+
+    fn leave(&self, name: &str) {
+        let mut counts = self.lock();
+        if let Some(n) = counts.get_mut(name) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(name);
+            }
+        }
+    }
 }
 
 /// A call's places under [`ConcurrencyLimits`]; released when dropped.
 pub(crate) struct Slots<'l> {
     limits: &'l ConcurrencyLimits,
-    names: Vec<String>,
+    key: Option<Arc<str>>,
+    tenant: Option<Arc<str>>,
 }
 
 impl Drop for Slots<'_> {
     fn drop(&mut self) {
-        let mut counts = self.limits.lock();
-        for name in &self.names {
-            if let Some(n) = counts.get_mut(name) {
-                *n -= 1;
-                if *n == 0 {
-                    counts.remove(name);
-                }
-            }
+        if let (Some(cap), Some(name)) = (&self.limits.per_key, &self.key) {
+            cap.leave(name);
+        }
+        if let (Some(cap), Some(name)) = (&self.limits.per_tenant, &self.tenant) {
+            cap.leave(name);
         }
     }
 }
@@ -210,9 +259,8 @@ impl Drop for Slots<'_> {
 impl ConcurrencyLimits {
     pub(crate) fn new(per_key: Option<usize>, per_tenant: Option<usize>) -> Option<Self> {
         (per_key.is_some() || per_tenant.is_some()).then(|| ConcurrencyLimits {
-            per_key,
-            per_tenant,
-            counts: Mutex::new(HashMap::new()),
+            per_key: per_key.map(|n| Cap::new(n, "API key")),
+            per_tenant: per_tenant.map(|n| Cap::new(n, "tenant")),
         })
     }
 
@@ -222,44 +270,19 @@ impl ConcurrencyLimits {
         key: Option<&KeyIdentity>,
         tenant: Option<&str>,
     ) -> Result<Slots<'_>, McpError> {
-        let mut wanted = Vec::with_capacity(2);
-        if let (Some(max), Some(k)) = (self.per_key, key) {
-            wanted.push((format!("k:{}", k.name), max, "API key"));
-        }
-        if let (Some(max), Some(t)) = (self.per_tenant, tenant) {
-            wanted.push((format!("t:{t}"), max, "tenant"));
-        }
-        if wanted.is_empty() {
-            return Ok(Slots {
-                limits: self,
-                names: Vec::new(),
-            });
-        }
-        let mut counts = self.lock();
-        for (name, max, what) in &wanted {
-            if counts.get(name).copied().unwrap_or(0) >= *max {
-                return Err(McpError::rate_limit(
-                    format!(
-                        "too many calls in flight for this {what} (at most {max}); retry shortly"
-                    ),
-                    100,
-                ));
-            }
-        }
-        let mut names = Vec::with_capacity(wanted.len());
-        for (name, _, _) in wanted {
-            *counts.entry(name.clone()).or_insert(0) += 1;
-            names.push(name);
-        }
-        drop(counts);
-        Ok(Slots {
+        let mut slots = Slots {
             limits: self,
-            names,
-        })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
-        self.counts.lock().unwrap_or_else(|e| e.into_inner())
+            key: None,
+            tenant: None,
+        };
+        if let (Some(cap), Some(k)) = (&self.per_key, key) {
+            slots.key = Some(cap.enter(&k.name)?);
+        }
+        if let (Some(cap), Some(t)) = (&self.per_tenant, tenant) {
+            // On refusal, `slots` gives back the key's place as it drops.
+            slots.tenant = Some(cap.enter(t)?);
+        }
+        Ok(slots)
     }
 }
 

@@ -255,9 +255,13 @@ impl ToolInfo {
                 }
             }
         };
+        // The validator keeps the schema as derived (its messages name
+        // `null` and the derived types); what is published is the same set
+        // of values in the portable spelling (`schema::portable`).
         let mut input_schema = validation_schema.clone();
         if !verbatim {
             schema::plain_optionals(&mut input_schema);
+            schema::portable(&mut input_schema);
         }
         let mut header_params = Vec::new();
         if let Some(props) = input_schema.get("properties").and_then(Value::as_object) {
@@ -323,7 +327,8 @@ impl ToolInfo {
                     problems.push(problem(d, format_args!("return type: {e}")));
                     None
                 }
-                Some(Ok(s)) if s.get("type").and_then(Value::as_str) == Some("object") => {
+                Some(Ok(mut s)) if s.get("type").and_then(Value::as_str) == Some("object") => {
+                    schema::portable(&mut s);
                     if let Err(e) = jsonschema::meta::validate(&s) {
                         problems.push(problem(
                             d,

@@ -11,14 +11,15 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-use crate::auth::{self, ApiKey, KeyError, KeyStore};
+use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
-use crate::transport::http::{self, HttpConfig, HttpState};
+use crate::transport::http::{self, AppParts, HttpConfig, HttpState};
 use crate::transport::in_process::Client;
+use crate::transport::ops::{Check, ReadinessFuture};
 
 /// Default of [`ServerBuilder::max_concurrent_calls_per_tenant`].
 const DEFAULT_CONCURRENT_PER_TENANT: usize = 256;
@@ -51,7 +52,18 @@ pub struct ServerBuilder {
     concurrent_per_key: Option<usize>,
     concurrent_per_tenant: Option<usize>,
     filter: Option<ToolFilter>,
+    #[cfg(feature = "metrics")]
+    metrics: MetricsConfig,
+    allow_no_tools: bool,
     serving: Serving,
+}
+
+/// Where and how metrics are served (feature `metrics`).
+#[cfg(feature = "metrics")]
+#[derive(Default)]
+struct MetricsConfig {
+    addr: Option<String>,
+    tenant_label: bool,
 }
 
 /// How a built server serves: collected by the builder, moved into the [`Server`].
@@ -61,8 +73,10 @@ struct Serving {
     hosts_set: bool,
     limits: Limits,
     conn: ConnConfig,
+    app: AppParts,
     auth: AuthConfig,
     shutdown_timeout: Duration,
+    shutdown_grace: Duration,
 }
 
 /// Where API keys come from.
@@ -82,19 +96,62 @@ impl fmt::Debug for ServerBuilder {
 }
 
 /// Why a server could not be built: every problem at once.
-#[derive(Debug)]
+///
+/// Its `Debug` (`{:?}`) is its message, so that `fn main() -> Result<(), Box<dyn Error>>`
+/// prints `Error: ` and the message, not the variant; `{:#?}` shows the variant.
 pub enum BuildError {
     /// Problems with the tools or their state.
     Tools(RegistryError),
     /// A key could not be configured.
     Keys(KeyError),
+    /// No tool is registered, or none passes [`ServerBuilder::tools_where`],
+    /// and [`ServerBuilder::allow_no_tools`] was not called.
+    NoTools {
+        /// How many tools the binary registers (before any `tools_where`).
+        registered: usize,
+    },
+    /// The tenant or workspace to act for cannot be used (empty or too long).
+    Tenant(String),
 }
 
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::Tools(e) => e.fmt(f),
+            // One problem a line, without the list's trailing newline.
+            BuildError::Tools(e) => f.write_str(e.to_string().trim_end()),
             BuildError::Keys(e) => write!(f, "API keys: {e}"),
+            BuildError::NoTools { registered: 0 } => f.write_str(
+                "no MCP tools are registered in this binary, so the server would serve nothing. \
+                 Most likely the crate that defines the `#[mcp_tool]` functions is not linked: \
+                 a crate nothing uses is left out, so add `use my_tools as _;` (your tool \
+                 crate's name) to main.rs; or the module holding them is never compiled: \
+                 declare it with `mod tools;`. If a server without tools is intended, call \
+                 `.allow_no_tools()` on the builder",
+            ),
+            BuildError::NoTools { registered } => write!(
+                f,
+                "none of the {registered} registered MCP tools passes `tools_where`, so the \
+                 server would serve nothing: check the filter, or call `.allow_no_tools()` on \
+                 the builder if a server without tools is intended"
+            ),
+            BuildError::Tenant(m) => f.write_str(m),
+        }
+    }
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            BuildError::Tools(e) => f.debug_tuple("Tools").field(e).finish(),
+            BuildError::Keys(e) => f.debug_tuple("Keys").field(e).finish(),
+            BuildError::NoTools { registered } => f
+                .debug_struct("NoTools")
+                .field("registered", registered)
+                .finish(),
+            BuildError::Tenant(m) => f.debug_tuple("Tenant").field(m).finish(),
         }
     }
 }
@@ -102,7 +159,9 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// Why serving failed or was refused.
-#[derive(Debug)]
+///
+/// Like [`BuildError`], its `Debug` (`{:?}`) is its message, for `main`'s
+/// `Error: …` line; `{:#?}` shows the variant.
 pub enum ServeError {
     /// Refused by policy (e.g. no keys on a public address); says what to do.
     Refused(String),
@@ -118,6 +177,19 @@ impl fmt::Display for ServeError {
             ServeError::Refused(m) => f.write_str(m),
             ServeError::Io(e) => write!(f, "{e}"),
             ServeError::Keys(e) => write!(f, "API keys: {e}"),
+        }
+    }
+}
+
+impl fmt::Debug for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !f.alternate() {
+            return fmt::Display::fmt(self, f);
+        }
+        match self {
+            ServeError::Refused(m) => f.debug_tuple("Refused").field(m).finish(),
+            ServeError::Io(e) => f.debug_tuple("Io").field(e).finish(),
+            ServeError::Keys(e) => f.debug_tuple("Keys").field(e).finish(),
         }
     }
 }
@@ -146,11 +218,15 @@ impl ServerBuilder {
             concurrent_per_key: None,
             concurrent_per_tenant: Some(DEFAULT_CONCURRENT_PER_TENANT),
             filter: None,
+            #[cfg(feature = "metrics")]
+            metrics: MetricsConfig::default(),
+            allow_no_tools: false,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
                 limits: Limits::default(),
                 conn: ConnConfig::default(),
+                app: AppParts::default(),
                 auth: AuthConfig {
                     keys: Vec::new(),
                     from_env: true,
@@ -158,6 +234,7 @@ impl ServerBuilder {
                     none: false,
                 },
                 shutdown_timeout: Duration::from_secs(30),
+                shutdown_grace: Duration::ZERO,
             },
         }
     }
@@ -183,6 +260,34 @@ impl ServerBuilder {
     /// Serve only the registered tools whose name passes `keep`.
     pub fn tools_where(mut self, keep: impl Fn(&str) -> bool + 'static) -> Self {
         self.filter = Some(Box::new(keep));
+        self
+    }
+
+    /// Build even when no tool is registered (or none passes `tools_where`).
+    /// Without it, [`build`](ServerBuilder::build) refuses an empty server:
+    /// a binary that does not link its tool crate would otherwise start and
+    /// serve `tools: 0` without a word.
+    pub fn allow_no_tools(mut self) -> Self {
+        self.allow_no_tools = true;
+        self
+    }
+
+    /// Act for this tenant in every call, for a process that serves one
+    /// tenant: a desktop agent over stdio, or a development server on
+    /// loopback (serving HTTP elsewhere is refused). A call without
+    /// `tenantId` gets this one; a call naming another is refused with
+    /// `permission_denied` before the tool runs. [`Server::run`] lets
+    /// `--tenant` or `MCP_TENANT` set it too; see the README, "A desktop agent
+    /// over stdio".
+    pub fn tenant(mut self, tenant: impl Into<String>) -> Self {
+        self.dispatch.scope.tenant = Some(tenant.into());
+        self
+    }
+
+    /// Act for this workspace in every call, as [`tenant`](ServerBuilder::tenant)
+    /// does for the tenant (`--workspace`, `MCP_WORKSPACE`).
+    pub fn workspace(mut self, workspace: impl Into<String>) -> Self {
+        self.dispatch.scope.workspace = Some(workspace.into());
         self
     }
 
@@ -297,6 +402,23 @@ impl ServerBuilder {
         self
     }
 
+    /// Serve Prometheus metrics at `http://ADDR/metrics`, on a listener of
+    /// their own (never the MCP port); also `MCP_METRICS_ADDR`. Off unless
+    /// set. Needs the `metrics` feature.
+    #[cfg(feature = "metrics")]
+    pub fn metrics_addr(mut self, addr: impl Into<String>) -> Self {
+        self.metrics.addr = Some(addr.into());
+        self
+    }
+
+    /// Label `mcp_tool_calls_total` with the tenant too (off by default: one
+    /// series per tenant and tool can be many).
+    #[cfg(feature = "metrics")]
+    pub fn metrics_tenant_label(mut self, on: bool) -> Self {
+        self.metrics.tenant_label = on;
+        self
+    }
+
     /// Calls allowed per API key (`rate_limit` with a retry hint beyond).
     pub fn rate_limit_per_key(mut self, rate: Rate) -> Self {
         self.rate_per_key = Some(rate);
@@ -339,6 +461,68 @@ impl ServerBuilder {
         self
     }
 
+    /// Wrap the MCP endpoint in a tower layer (CORS, compression, your own
+    /// middleware). The server's own checks run inside it: authentication,
+    /// Host/Origin, limits and the drain at shutdown are kept. Layers added
+    /// later wrap those added earlier. `/healthz`, `/readyz` and the routes
+    /// of [`routes`](Self::routes) are outside it.
+    ///
+    /// ```no_run
+    /// # fn f(b: mcp_runtime::ServerBuilder) -> mcp_runtime::ServerBuilder {
+    /// // e.g. with tower-http: b.layer(tower_http::cors::CorsLayer::permissive())
+    /// b.layer(tower::layer::util::Identity::new())
+    /// # }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<axum::routing::Route> + Clone + Send + Sync + 'static,
+        L::Service: tower::Service<axum::extract::Request, Error = std::convert::Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Response:
+            axum::response::IntoResponse + 'static,
+        <L::Service as tower::Service<axum::extract::Request>>::Future: Send + 'static,
+    {
+        self.serving
+            .app
+            .layers
+            .push(Arc::new(move |router: axum::Router| {
+                router.layer(layer.clone())
+            }));
+        self
+    }
+
+    /// Serve the application's own axum routes beside MCP (a status page, a
+    /// webhook). They have no MCP authentication (add your own); a route
+    /// overlapping the MCP path, `/healthz` or `/readyz` stops the start with
+    /// an error.
+    pub fn routes(mut self, router: axum::Router) -> Self {
+        self.serving.app.routes = Some(match self.serving.app.routes.take() {
+            Some(existing) => existing.merge(router),
+            None => router,
+        });
+        self
+    }
+
+    /// A readiness check for `/readyz` (the database answers, the cache is
+    /// reachable). `/readyz` answers 200 when every check passes within 2 s,
+    /// else 503 naming the failing ones (their detail is logged, not shown);
+    /// and 503 while the server drains at shutdown. `/healthz` never runs
+    /// checks: it is a liveness probe.
+    pub fn readiness_check<F, Fut>(mut self, name: impl Into<String>, check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.serving.app.checks.push(Check {
+            name: name.into(),
+            run: Arc::new(move || -> ReadinessFuture { Box::pin(check()) }),
+        });
+        self
+    }
+
     /// Accept this API key (several may be active, for rotation).
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.serving.auth.keys.push(key);
@@ -366,6 +550,14 @@ impl ServerBuilder {
         self
     }
 
+    /// How long the server goes on serving after a shutdown signal, with
+    /// `/readyz` failing, before it stops accepting connections (default 0):
+    /// time for a load balancer to stop sending it requests.
+    pub fn shutdown_grace(mut self, d: Duration) -> Self {
+        self.serving.shutdown_grace = d;
+        self
+    }
+
     /// How long a shutdown waits for calls in flight (default 30 s).
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
         self.serving.shutdown_timeout = d;
@@ -373,8 +565,10 @@ impl ServerBuilder {
     }
 
     /// Collect the tools, generate and check every schema, check that each
-    /// tool's state was given; report every problem at once.
-    pub fn build(self) -> Result<Server, BuildError> {
+    /// tool's state was given; report every problem at once. A server with
+    /// no tools is refused unless [`allow_no_tools`](ServerBuilder::allow_no_tools)
+    /// says it is intended.
+    pub fn build(mut self) -> Result<Server, BuildError> {
         let registry = match &self.filter {
             Some(keep) => Registry::from_inventory_filtered(keep),
             None => Registry::from_inventory(),
@@ -384,11 +578,47 @@ impl ServerBuilder {
         if !missing.is_empty() {
             return Err(BuildError::Tools(RegistryError { problems: missing }));
         }
+        if registry.is_empty() && !self.allow_no_tools {
+            let registered = inventory::iter::<crate::__private::ToolDescriptor>
+                .into_iter()
+                .count();
+            return Err(BuildError::NoTools { registered });
+        }
+        let scope = std::mem::take(&mut self.dispatch.scope);
+        self.dispatch.scope =
+            ProcessScope::new(scope.tenant, scope.workspace).map_err(BuildError::Tenant)?;
         let guard = RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
             .map(|r| Arc::new(r) as Arc<dyn CallGate>);
         let concurrency =
             ConcurrencyLimits::new(self.concurrent_per_key, self.concurrent_per_tenant);
-        let dispatcher = Dispatcher::new(
+        #[cfg(feature = "metrics")]
+        let metrics = self
+            .metrics
+            .addr
+            .clone()
+            .or_else(|| {
+                std::env::var("MCP_METRICS_ADDR")
+                    .ok()
+                    .filter(|a| !a.is_empty())
+            })
+            .map(|addr| {
+                let names: Vec<&'static str> = registry.tools().iter().map(|t| t.name()).collect();
+                let m = crate::telemetry::Metrics::new(
+                    &names,
+                    &self.info.name,
+                    &self.info.version,
+                    self.metrics.tenant_label,
+                );
+                (addr, Arc::new(m))
+            });
+        #[cfg(not(feature = "metrics"))]
+        if std::env::var_os("MCP_METRICS_ADDR").is_some() {
+            tracing::warn!(
+                "MCP_METRICS_ADDR is set, but this server was built without the `metrics` feature"
+            );
+        }
+        #[allow(unused_mut)]
+        let mut dispatcher = Dispatcher::new(
             Arc::new(registry),
             Arc::new(self.state),
             self.info,
@@ -396,9 +626,16 @@ impl ServerBuilder {
             guard,
             concurrency,
         );
+        #[cfg(feature = "metrics")]
+        let metrics_addr = metrics.map(|(addr, m)| {
+            dispatcher.metrics = Some(m);
+            addr
+        });
         Ok(Server {
             dispatcher: Arc::new(dispatcher),
             serving: self.serving,
+            #[cfg(feature = "metrics")]
+            metrics_addr,
         })
     }
 }
@@ -407,6 +644,8 @@ impl ServerBuilder {
 pub struct Server {
     dispatcher: Arc<Dispatcher>,
     serving: Serving,
+    #[cfg(feature = "metrics")]
+    metrics_addr: Option<String>,
 }
 
 impl fmt::Debug for Server {
@@ -441,7 +680,53 @@ impl Server {
         Client::new(self.dispatcher.clone())
     }
 
+    /// Act for this tenant and workspace in every call, as
+    /// [`ServerBuilder::tenant`] and [`ServerBuilder::workspace`] do, for a
+    /// program that parses its own flags after building the server
+    /// (`None` keeps what the builder set). [`Server::run`] uses it for
+    /// `--tenant` and `MCP_TENANT`. Clients made before keep the old scope.
+    ///
+    /// ```
+    /// # fn f(server: mcp_runtime::Server) -> Result<(), mcp_runtime::BuildError> {
+    /// let tenant = std::env::var("MCP_TENANT").ok();
+    /// let server = server.for_tenant(tenant, None)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_tenant(
+        mut self,
+        tenant: Option<String>,
+        workspace: Option<String>,
+    ) -> Result<Server, BuildError> {
+        if tenant.is_none() && workspace.is_none() {
+            return Ok(self);
+        }
+        let current = self.dispatcher.scope();
+        let scope = ProcessScope::new(
+            tenant.or_else(|| current.tenant.clone()),
+            workspace.or_else(|| current.workspace.clone()),
+        )
+        .map_err(BuildError::Tenant)?;
+        self.dispatcher = Arc::new(self.dispatcher.rescoped(scope));
+        Ok(self)
+    }
+
+    /// A process-wide tenant is for stdio and loopback: a deployed server
+    /// gets each call's tenant from the hub, and a default there would answer
+    /// every caller that forgot `tenantId` with that tenant's data.
+    fn check_scope_address(&self, addr: &SocketAddr) -> Result<(), ServeError> {
+        if self.dispatcher.scope().is_set() && !http::is_loopback(addr) {
+            return Err(ServeError::Refused(format!(
+                "refusing to serve on {addr} for one tenant (`--tenant`, `MCP_TENANT`, \
+                 `.tenant(..)`, or a workspace): acting for one tenant is allowed over stdio \
+                 and on loopback addresses only; a deployed server gets each call's tenant \
+                 from the hub"
+            )));
+        }
+        Ok(())
+    }
+
     fn plan_auth(&self, addr: &SocketAddr) -> Result<AuthPlan, ServeError> {
+        self.check_scope_address(addr)?;
         let loopback = http::is_loopback(addr);
         let auth = &self.serving.auth;
         if auth.none {
@@ -517,6 +802,9 @@ impl Server {
 
     /// Serve over HTTP on a bound listener until `shutdown` completes, then
     /// drain the calls in flight (up to the shutdown timeout).
+    ///
+    /// With traces exported (feature `otel`), the spans still queued are
+    /// then sent, waiting 5 s at most for the collector.
     pub async fn serve_listener(
         self,
         listener: TcpListener,
@@ -539,28 +827,45 @@ impl Server {
             AuthPlan::None => None,
         };
         let state = self.http_state(&addr, keys.clone());
+        let tracker = Arc::new(Tracker::default());
+        let app = http::router(state, &self.serving.app, Some(tracker.clone()))
+            .map_err(ServeError::Refused)?;
         let watcher = Some(match keys.clone() {
             Some(k) => tokio::spawn(watch_keys(k)),
             // Nothing to reload, but SIGHUP must not end the process either.
             None => tokio::spawn(ignore_hangups()),
         });
+        #[cfg(feature = "metrics")]
+        let metrics_task = match (&self.metrics_addr, &self.dispatcher.metrics) {
+            (Some(addr), Some(m)) => Some(crate::telemetry::serve(addr, m.clone()).await?),
+            _ => None,
+        };
         tracing::info!(
             %url,
             tools = self.dispatcher.registry.len(),
             server = %self.dispatcher.info().name,
             "MCP server listening"
         );
-        let app = http::router(state);
-        let tracker = Arc::new(Tracker::default());
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = tracker.clone();
+        let grace = self.serving.shutdown_grace;
         let serve = conn::serve(
             listener,
             app,
             self.serving.conn.clone(),
             tracker.clone(),
+            #[cfg(feature = "metrics")]
+            self.dispatcher.metrics.clone(),
             async move {
                 shutdown.await;
+                draining.start_draining();
+                if !grace.is_zero() {
+                    tracing::info!(
+                        grace_ms = grace.as_millis() as u64,
+                        "shutting down: not ready; still serving during the grace period"
+                    );
+                    tokio::time::sleep(grace).await;
+                }
                 tracing::info!(
                     requests_in_flight = draining.requests_in_flight(),
                     open_connections = draining.open_connections(),
@@ -595,6 +900,12 @@ impl Server {
         if let Some(w) = watcher {
             w.abort();
         }
+        #[cfg(feature = "metrics")]
+        if let Some(t) = metrics_task {
+            t.abort();
+        }
+        #[cfg(feature = "otel")]
+        crate::otel::flush_async().await;
         result
     }
 
@@ -611,7 +922,8 @@ impl Server {
             }
             AuthPlan::None => None,
         };
-        Ok(http::router(self.http_state(&addr, keys)))
+        http::router(self.http_state(&addr, keys), &self.serving.app, None)
+            .map_err(ServeError::Refused)
     }
 
     /// Serve over stdin/stdout until stdin ends. Logs must go to stderr
@@ -622,24 +934,48 @@ impl Server {
     }
 
     /// Serve on any reader/writer pair, newline-delimited.
+    ///
+    /// With traces exported (feature `otel`), the spans still queued are
+    /// sent when the input ends, waiting 5 s at most for the collector.
     pub async fn serve_io<R, W>(self, reader: R, writer: W) -> std::io::Result<()>
     where
         R: tokio::io::AsyncBufRead + Unpin,
         W: tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
-        crate::transport::stdio::serve(self.dispatcher, reader, writer, self.serving.limits).await
+        let served =
+            crate::transport::stdio::serve(self.dispatcher, reader, writer, self.serving.limits)
+                .await;
+        #[cfg(feature = "otel")]
+        crate::otel::flush_async().await;
+        served
     }
 
     /// Run as a command-line program: `--stdio` serves stdio; otherwise HTTP
-    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`.
+    /// on `--addr ADDR`, else `MCP_ADDR`, else `127.0.0.1:8080`. `--tenant T`
+    /// (else `MCP_TENANT`) and `--workspace W` (else `MCP_WORKSPACE`) make every
+    /// call act for that tenant and workspace ([`ServerBuilder::tenant`]).
+    /// `--help` prints the usage on stdout and returns `Ok`.
     /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
+    ///
+    /// A failure's `Debug` is its message, so `main` can return it:
+    ///
+    /// ```no_run
+    /// # use mcp_runtime::Server;
+    /// #[tokio::main]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     let server = Server::builder("my-shop", env!("CARGO_PKG_VERSION")).build()?;
+    ///     server.run().await?; // `shop --port 1` prints `Error: unknown option `--port` (try --help)`, exits 1
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn run(self) -> Result<(), ServeError> {
         self.run_with_args(std::env::args().skip(1)).await
     }
 
     /// [`run`](Server::run) with explicit arguments (without the program
     /// name): a server with options of its own takes those out first and
-    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--help`.
+    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--tenant T`,
+    /// `--workspace W`, `--help`.
     pub async fn run_with_args(
         self,
         args: impl IntoIterator<Item = String>,
@@ -648,18 +984,25 @@ impl Server {
         let mut args = args.into_iter();
         let mut stdio = false;
         let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        // An empty variable counts as unset, as a blank `env` entry in a desktop config means.
+        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let (mut tenant, mut workspace) = (env("MCP_TENANT"), env("MCP_WORKSPACE"));
         while let Some(a) = args.next() {
+            let mut value = |example: &str| {
+                args.next().ok_or_else(|| {
+                    ServeError::Refused(format!("{a} needs a value, e.g. {a} {example}"))
+                })
+            };
             match a.as_str() {
                 "--stdio" => stdio = true,
-                "--addr" => {
-                    addr = args.next().ok_or_else(|| {
-                        ServeError::Refused("--addr needs a value, e.g. 127.0.0.1:8080".into())
-                    })?;
-                }
+                "--addr" => addr = value("127.0.0.1:8080")?,
+                "--tenant" => tenant = Some(value("acme")?),
+                "--workspace" => workspace = Some(value("main")?),
                 "-h" | "--help" => {
-                    eprintln!(
-                        "usage: {} [--stdio] [--addr HOST:PORT]\n\
-                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
+                    println!(
+                        "usage: {} [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
+                         env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_TENANT, MCP_WORKSPACE, \
+                         MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG",
                         self.dispatcher.info().name
                     );
                     return Ok(());
@@ -674,11 +1017,20 @@ impl Server {
                 }
             }
         }
+        let server = self
+            .for_tenant(tenant, workspace)
+            .map_err(|e| ServeError::Refused(e.to_string()))?;
         if stdio {
-            self.serve_stdio().await.map_err(ServeError::Io)
-        } else {
-            self.serve(addr.as_str()).await
+            return server.serve_stdio().await.map_err(ServeError::Io);
         }
+        // Bound here rather than in `serve`, so the message names the address.
+        let listener = TcpListener::bind(addr.as_str()).await.map_err(|e| {
+            ServeError::Io(std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {addr}: {e}"),
+            ))
+        })?;
+        server.serve_listener(listener, shutdown_signal()).await
     }
 }
 

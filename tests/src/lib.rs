@@ -9,6 +9,7 @@
 
 pub mod process;
 pub mod py_sdk;
+pub mod shop;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

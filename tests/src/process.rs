@@ -1,7 +1,10 @@
-//! Server binaries run as real processes, for tests of start-up, signals,
-//! logs and memory.
+//! Binaries run as real processes: servers, for tests of start-up, signals,
+//! logs and memory ([`Proc`]); one-shot commands, waited for with a deadline
+//! ([`run`]).
 
+use std::io::Read;
 use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -130,4 +133,72 @@ impl Drop for Proc {
             let _ = self.child.wait();
         }
     }
+}
+
+/// One finished child process.
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code (`None`: killed by a signal, or by the deadline).
+    pub code: Option<i32>,
+    /// Everything it wrote to stdout.
+    pub stdout: String,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panic, showing everything it printed, unless it exited with 0.
+    pub fn assert_success(&self, what: &str) {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{what} failed\n--- stderr:\n{}\n--- stdout:\n{}",
+            self.stderr,
+            self.stdout
+        );
+    }
+}
+
+/// Run `cmd` (stdin closed, output captured) and wait for it; killed, and
+/// the test failed, when it runs past `deadline`.
+pub fn run(mut cmd: Command, deadline: Duration) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+    let reader = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = reader(Box::new(child.stdout.take().expect("piped stdout")));
+    let err = reader(Box::new(child.stderr.take().expect("piped stderr")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for the child") {
+            break Some(s);
+        }
+        if started.elapsed() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run {
+        code: status.and_then(|s| s.code()),
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    };
+    assert!(
+        status.is_some(),
+        "{cmd:?} ran past {deadline:?}\n--- stderr:\n{}\n--- stdout:\n{}",
+        run.stderr,
+        run.stdout
+    );
+    run
 }

@@ -15,7 +15,6 @@
 //! returns early (it passes), so a machine without Python can still run
 //! `cargo test`. Any other setup failure (e.g. pip cannot install) panics.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -152,46 +151,19 @@ impl DriverRun {
 /// `script`. Blocking: use [`run_driver_async`] when a server runs on the
 /// same runtime.
 pub fn run_driver(python: &Path, args: &[String], script: &Value) -> DriverRun {
-    let mut child = Command::new(python)
-        .arg(repo_root().join("tests/py/mcp_client_driver.py"))
+    let mut cmd = Command::new(python);
+    cmd.arg(repo_root().join("tests/py/mcp_client_driver.py"))
         .args(args)
         .arg(script.to_string())
         .current_dir(repo_root())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the python driver");
+        .env("PYTHONDONTWRITEBYTECODE", "1");
     let started = Instant::now();
-    let reader = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = pipe.read_to_end(&mut buf);
-            String::from_utf8_lossy(&buf).into_owned()
-        })
-    };
-    let out = reader(Box::new(child.stdout.take().expect("piped stdout")));
-    let err = reader(Box::new(child.stderr.take().expect("piped stderr")));
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait for the driver") {
-            break s;
-        }
-        if started.elapsed() > DRIVER_DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            let stderr = err.join().unwrap_or_default();
-            panic!(
-                "the python driver ran longer than {DRIVER_DEADLINE:?}; killed it\n--- stderr:\n{stderr}"
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let out = crate::process::run(cmd, DRIVER_DEADLINE);
     let elapsed = started.elapsed();
     let run = DriverRun {
-        code: status.code(),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
+        code: out.code,
+        stdout: out.stdout,
+        stderr: out.stderr,
         elapsed,
     };
     eprintln!(

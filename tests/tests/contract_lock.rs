@@ -144,6 +144,13 @@ fn removed_enum_value_is_breaking() {
         err.contains("  - tool `create_quote`: argument `speed` enum value \"overnight\" removed"),
         "{err}"
     );
+    assert!(
+        err.contains(
+            "  - tool `create_quote`: argument `speed` enum value \"overnight\" removed \
+             (\"standard\" | \"express\" | \"overnight\" → \"standard\" | \"express\")\n"
+        ),
+        "the values before and after: {err}"
+    );
 }
 
 #[test]
@@ -194,13 +201,13 @@ fn enum_classification_is_by_value() {
     let d = compare_contracts(&old, &new);
     assert_eq!(
         d.breaking,
-        ["tool `t`: argument `s` enum value \"b\" removed"]
+        ["tool `t`: argument `s` enum value \"b\" removed (\"a\" | \"b\" → \"a\")"]
     );
     let d = compare_contracts(&new, &old);
     assert!(d.breaking.is_empty());
     assert_eq!(
         d.compatible,
-        ["tool `t`: argument `s` enum value \"b\" added"]
+        ["tool `t`: argument `s` enum value \"b\" added (\"a\" → \"a\" | \"b\")"]
     );
 }
 

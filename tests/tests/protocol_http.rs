@@ -665,8 +665,8 @@ fn add_definition() -> Value {
             "additionalProperties": false,
             "required": ["a", "b"],
             "properties": {
-                "a": { "type": "integer", "format": "int64", "description": "The first addend." },
-                "b": { "type": "integer", "format": "int64", "description": "The second addend." }
+                "a": { "type": "integer", "description": "The first addend." },
+                "b": { "type": "integer", "description": "The second addend." }
             }
         },
         "outputSchema": {
@@ -674,7 +674,7 @@ fn add_definition() -> Value {
             "description": "A sum.",
             "required": ["sum"],
             "properties": {
-                "sum": { "type": "integer", "format": "int64", "description": "`a + b`." }
+                "sum": { "type": "integer", "description": "`a + b`." }
             }
         },
         "annotations": { "readOnlyHint": true, "idempotentHint": true }

@@ -180,8 +180,8 @@ fn check_session(doc: &Value, mode: Mode, name: &str, version: &str) {
         json!({
             "type": "object",
             "properties": {
-                "a": { "type": "integer", "format": "int64", "description": "The first addend." },
-                "b": { "type": "integer", "format": "int64", "description": "The second addend." }
+                "a": { "type": "integer", "description": "The first addend." },
+                "b": { "type": "integer", "description": "The second addend." }
             },
             "required": ["a", "b"],
             "additionalProperties": false

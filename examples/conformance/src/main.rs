@@ -179,23 +179,12 @@ async fn json_schema_2020_12_tool(args: ContactArgs) -> ToolOutput {
 }
 
 #[tokio::main]
-async fn main() -> std::process::ExitCode {
-    let server = match Server::builder("mcp-conformance-fixture", env!("CARGO_PKG_VERSION"))
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let server = Server::builder("mcp-conformance-fixture", env!("CARGO_PKG_VERSION"))
         .instructions("Fixture tools for the MCP conformance suite.")
         .dangerously_serve_without_authentication()
-        .build()
-    {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
-    match server.run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("conformance fixture: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+        .build()?;
+    // A failure prints `Error: <message>` and exits 1.
+    server.run().await?;
+    Ok(())
 }

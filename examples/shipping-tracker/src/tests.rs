@@ -1,7 +1,7 @@
 //! Calls the tool in process: real JSON-RPC through the server's dispatcher, no network.
 
 use mcp_runtime::ErrorKind;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn server() -> mcp_runtime::Server {
     mcp_runtime::Server::builder("shipping-tracker", "test")
@@ -24,62 +24,54 @@ async fn lists_the_tool_with_its_schema() {
 #[tokio::test]
 async fn finds_a_shipment() {
     let client = server().client();
-    let result = client
-        .call(
+    // `call_ok` expects success and decodes the value (here as JSON).
+    let shipment: Value = client
+        .call_ok(
             "get_shipping_status",
             json!({ "trackingNumber": "1Z999AA10123456784" }),
         )
-        .await
-        .unwrap();
-    assert!(!result.is_error(), "{:?}", result.text());
+        .await;
     assert_eq!(
-        result.structured().unwrap(),
-        &json!({
+        shipment,
+        json!({
             "trackingNumber": "1Z999AA10123456784",
             "carrier": "UPS",
             "status": "in_transit",
             "estimatedDelivery": "2026-11-24"
         })
     );
-    let delivered = client
-        .call(
+    let delivered: Value = client
+        .call_ok(
             "get_shipping_status",
             json!({ "trackingNumber": "9400111899223197428490" }),
         )
-        .await
-        .unwrap();
-    assert_eq!(
-        delivered.structured().unwrap()["estimatedDelivery"],
-        json!(null)
-    );
+        .await;
+    assert_eq!(delivered["estimatedDelivery"], json!(null));
 }
 
 #[tokio::test]
 async fn unknown_tracking_number_is_not_found() {
-    let result = server()
+    // `call_err` expects an error of this kind and returns its message.
+    let message = server()
         .client()
-        .call(
+        .call_err(
             "get_shipping_status",
             json!({ "trackingNumber": "NOPE000000" }),
+            ErrorKind::NotFound,
         )
-        .await
-        .unwrap();
-    assert_eq!(result.error_kind(), Some(ErrorKind::NotFound));
-    assert!(result.error_message().unwrap().contains("NOPE000000"));
+        .await;
+    assert_eq!(message, "no shipment with tracking number NOPE000000");
 }
 
 #[tokio::test]
 async fn bad_arguments_are_validation_errors_naming_the_field() {
     let client = server().client();
-    let missing = client.call("get_shipping_status", json!({})).await.unwrap();
-    assert_eq!(missing.error_kind(), Some(ErrorKind::Validation));
-    assert!(missing.error_message().unwrap().contains("trackingNumber"));
-    let short = client
-        .call("get_shipping_status", json!({ "trackingNumber": "1Z" }))
-        .await
-        .unwrap();
-    assert_eq!(short.error_kind(), Some(ErrorKind::Validation));
-    assert!(short.error_message().unwrap().contains("trackingNumber"));
+    for arguments in [json!({}), json!({ "trackingNumber": "1Z" })] {
+        let message = client
+            .call_err("get_shipping_status", arguments, ErrorKind::Validation)
+            .await;
+        assert!(message.contains("trackingNumber"), "{message}");
+    }
 }
 
 #[test]

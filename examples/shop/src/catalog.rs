@@ -79,6 +79,10 @@ async fn search_products(
 ) -> Result<ProductSearch, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
+    plain_text("query", &args.query)?;
+    if let Some(category) = &args.category {
+        plain_text("category", category)?;
+    }
     let to_cents = |p: Option<f64>| p.map(|p| (p * 100.0).round() as i64);
     let (min, max) = (to_cents(args.min_price), to_cents(args.max_price));
     if let (Some(lo), Some(hi)) = (min, max)
@@ -100,7 +104,7 @@ async fn search_products(
     let window = Window::new(args.page, args.page_size);
     let category = args.category;
     let in_stock_only = args.in_stock_only.unwrap_or(false);
-    db.run(move |conn| {
+    db.read(&ctx, move |conn| {
         let (currency, _) = tenant_terms(conn, &tenant)?;
         let mut sql = String::from(
             "SELECT * FROM (
@@ -165,6 +169,21 @@ async fn search_products(
         })
     })
     .await
+}
+
+/// Refuse search text with a control character in it. SQLite's LIKE reads
+/// its pattern only up to a NUL, so `\u0000zzz` would match every product;
+/// the other control characters never occur in the catalog.
+fn plain_text(argument: &str, text: &str) -> Result<(), McpError> {
+    match text.chars().enumerate().find(|(_, c)| c.is_control()) {
+        None => Ok(()),
+        Some((at, c)) => Err(McpError::validation(format!(
+            "`{argument}` contains the control character U+{:04X} at character {}; \
+             search text is words separated by spaces",
+            u32::from(c),
+            at + 1
+        ))),
+    }
 }
 
 /// `%word%` for LIKE, with LIKE's wildcards in the word escaped.
@@ -257,8 +276,10 @@ async fn check_inventory(
         }
     }
     let warehouse = args.warehouse_id;
-    db.run(move |conn| inventory(conn, &tenant, &ids, warehouse.as_deref()))
-        .await
+    db.read(&ctx, move |conn| {
+        inventory(conn, &tenant, &ids, warehouse.as_deref())
+    })
+    .await
 }
 
 fn inventory(

@@ -88,7 +88,7 @@ pub struct Customer {
 async fn get_customer(args: GetCustomerArgs, ctx: ToolContext) -> Result<Customer, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.run(move |conn| load_customer(conn, &tenant, &args))
+    db.read(&ctx, move |conn| load_customer(conn, &tenant, &args))
         .await
 }
 
@@ -255,7 +255,7 @@ async fn list_invoices(args: ListInvoicesArgs, ctx: ToolContext) -> Result<Invoi
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
     let window = Window::new(args.page, args.page_size);
-    db.run(move |conn| {
+    db.read(&ctx, move |conn| {
         if let Some(c) = &args.customer_id {
             ensure_owned(conn, &tenant, Record::Customer, c)?;
         }

@@ -21,9 +21,10 @@
 //!   another tenant's record → `permission_denied` (see [`db`] for why the
 //!   two are told apart), anything else → a private `server_error`.
 
+use std::num::NonZeroUsize;
 use std::path::Path;
 
-use mcp_runtime::{BuildError, Server};
+use mcp_runtime::{BuildError, Server, ServerBuilder};
 
 pub mod catalog;
 pub mod customers;
@@ -60,10 +61,17 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// Open the shop's database at `path`, creating and seeding it on first use.
+    /// Open the shop's database at `path`, creating and seeding it on first
+    /// use, with [`db::DEFAULT_READERS`] reader connections.
     pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Shop> {
+        Shop::open_with(path, db::DEFAULT_READERS)
+    }
+
+    /// [`Shop::open`] with `readers` read-only connections beside the writer:
+    /// as many reads can run at once (see [`Db`]).
+    pub fn open_with(path: impl AsRef<Path>, readers: NonZeroUsize) -> rusqlite::Result<Shop> {
         Ok(Shop {
-            db: Db::open(path)?,
+            db: Db::open_with(path, readers)?,
         })
     }
 
@@ -75,9 +83,14 @@ impl Shop {
 
 /// The shop's MCP server over `shop`: every `#[mcp_tool]` of this crate.
 pub fn server(shop: Shop) -> Result<Server, BuildError> {
+    builder(shop).build()
+}
+
+/// The builder of [`server`], to set limits, keys or the call timeout
+/// before building.
+pub fn builder(shop: Shop) -> ServerBuilder {
     Server::builder("shop", env!("CARGO_PKG_VERSION"))
         .title("Demo Shop")
         .instructions(INSTRUCTIONS)
         .state(shop)
-        .build()
 }

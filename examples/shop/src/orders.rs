@@ -1,7 +1,7 @@
 //! Orders and returns: `get_order`, `submit_return`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::Shop;
 use crate::db::{Idempotent, Record, ensure_owned, replayed, tenant_terms, text_column};
@@ -97,8 +97,10 @@ pub struct Order {
 async fn get_order(args: GetOrderArgs, ctx: ToolContext) -> Result<Order, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.run(move |conn| load_order(conn, &tenant, &args.order_number))
-        .await
+    db.read(&ctx, move |conn| {
+        load_order(conn, &tenant, &args.order_number)
+    })
+    .await
 }
 
 /// The order `number` of `tenant`, or `not_found` / `permission_denied`.
@@ -300,12 +302,12 @@ async fn submit_return(
 ) -> Result<ReturnAuthorization, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.run(move |conn| create_return(conn, &tenant, &args))
+    db.write(&ctx, move |tx| create_return(tx, &tenant, &args))
         .await
 }
 
 fn create_return(
-    conn: &mut Connection,
+    tx: &Transaction<'_>,
     tenant: &str,
     args: &SubmitReturnArgs,
 ) -> Result<ReturnAuthorization, McpError> {
@@ -319,20 +321,19 @@ fn create_return(
     let fingerprint =
         serde_json::json!({ "orderNumber": args.order_number, "items": items }).to_string();
 
-    // IMMEDIATE takes the write lock now: concurrent retries with one key,
+    // `Db::write` holds the write lock: concurrent retries with one key,
     // even from other processes, are serialized, and the check below holds.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if let Some(id) = replayed(
-        &tx,
+        tx,
         Idempotent::Return,
         tenant,
         &args.idempotency_key,
         &fingerprint,
     )? {
-        return load_return(&tx, tenant, id);
+        return load_return(tx, tenant, id);
     }
 
-    ensure_owned(&tx, tenant, Record::Order, &args.order_number)?;
+    ensure_owned(tx, tenant, Record::Order, &args.order_number)?;
     let status: String = tx.query_row(
         "SELECT status FROM orders WHERE number = ?1",
         params![args.order_number],
@@ -363,8 +364,8 @@ fn create_return(
     )?;
 
     // Each line is checked and written in turn. A line that fails its check
-    // returns early: the transaction is dropped uncommitted, so rusqlite
-    // rolls back the header and every line written before it.
+    // returns early: `Db::write` then drops the transaction uncommitted, so
+    // rusqlite rolls back the header and every line written before it.
     for (i, item) in args.items.iter().enumerate() {
         if args.items[..i]
             .iter()
@@ -417,9 +418,7 @@ fn create_return(
             ],
         )?;
     }
-    let authorization = load_return(&tx, tenant, id)?;
-    tx.commit()?;
-    Ok(authorization)
+    load_return(tx, tenant, id)
 }
 
 fn load_return(conn: &Connection, tenant: &str, id: i64) -> Result<ReturnAuthorization, McpError> {

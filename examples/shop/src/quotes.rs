@@ -1,7 +1,7 @@
 //! Quotes: `create_quote`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, params};
 
 use crate::Shop;
 use crate::customers::Tier;
@@ -107,11 +107,12 @@ async fn create_quote(args: CreateQuoteArgs, ctx: ToolContext) -> Result<Quote, 
             )));
         }
     }
-    db.run(move |conn| insert_quote(conn, &tenant, &args)).await
+    db.write(&ctx, move |tx| insert_quote(tx, &tenant, &args))
+        .await
 }
 
 fn insert_quote(
-    conn: &mut Connection,
+    tx: &Transaction<'_>,
     tenant: &str,
     args: &CreateQuoteArgs,
 ) -> Result<Quote, McpError> {
@@ -126,27 +127,26 @@ fn insert_quote(
     let fingerprint =
         serde_json::json!({ "customerId": args.customer_id, "items": items }).to_string();
 
-    // IMMEDIATE takes the write lock now, so concurrent retries with one key
-    // are serialized and only one of them creates the quote.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // `Db::write` holds the write lock: of concurrent retries with one key,
+    // only the first creates the quote.
     if let Some(id) = replayed(
-        &tx,
+        tx,
         Idempotent::Quote,
         tenant,
         &args.idempotency_key,
         &fingerprint,
     )? {
-        return load_quote(&tx, tenant, id);
+        return load_quote(tx, tenant, id);
     }
 
-    ensure_owned(&tx, tenant, Record::Customer, &args.customer_id)?;
+    ensure_owned(tx, tenant, Record::Customer, &args.customer_id)?;
     ensure_all_owned(
-        &tx,
+        tx,
         tenant,
         Record::Product,
         args.items.iter().map(|i| i.product_id.as_str()),
     )?;
-    let (_, tax_rate) = tenant_terms(&tx, tenant)?;
+    let (_, tax_rate) = tenant_terms(tx, tenant)?;
     let tier: Tier = tx.query_row(
         "SELECT tier FROM customers WHERE id = ?1",
         params![args.customer_id],
@@ -197,9 +197,7 @@ fn insert_quote(
             params![id, line as i64 + 1, item.product_id, item.quantity, price],
         )?;
     }
-    let quote = load_quote(&tx, tenant, id)?;
-    tx.commit()?;
-    Ok(quote)
+    load_quote(tx, tenant, id)
 }
 
 fn load_quote(conn: &Connection, tenant: &str, id: i64) -> Result<Quote, McpError> {

@@ -88,8 +88,10 @@ async fn get_shipping_status(
 ) -> Result<ShippingStatus, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.run(move |conn| load_shipment(conn, &tenant, &args.tracking_number))
-        .await
+    db.read(&ctx, move |conn| {
+        load_shipment(conn, &tenant, &args.tracking_number)
+    })
+    .await
 }
 
 fn load_shipment(

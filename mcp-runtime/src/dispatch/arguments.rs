@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::auth::{MAX_SCOPE_ID_BYTES, is_valid_scope_id};
 use crate::error::McpError;
 use crate::jsonrpc::{strip_location, truncate};
 use crate::registry::ToolInfo;
@@ -15,9 +16,9 @@ pub(super) fn take_injected(
 ) -> Result<Option<String>, McpError> {
     match args.remove(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if !s.is_empty() && s.len() <= 256 => Ok(Some(s)),
+        Some(Value::String(s)) if is_valid_scope_id(&s) => Ok(Some(s)),
         Some(Value::String(_)) => Err(McpError::validation(format!(
-            "`{name}` must be a non-empty string of at most 256 bytes"
+            "`{name}` must be a non-empty string of at most {MAX_SCOPE_ID_BYTES} bytes"
         ))),
         Some(_) => Err(McpError::validation(format!("`{name}` must be a string"))),
     }
@@ -261,9 +262,49 @@ pub(super) fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
     if tool.validator.is_valid(args) {
         return Ok(());
     }
+    let errors = argument_errors(&tool.validator, tool.input_schema(), args);
+    let lines: Vec<String> = errors.iter().map(ArgumentError::to_string).collect();
+    let errors: Vec<Value> = errors
+        .into_iter()
+        .map(|e| json!({ "path": e.path, "message": e.message }))
+        .collect();
+    Err(
+        McpError::validation(format!("invalid arguments: {}", lines.join("; ")))
+            .with_details(json!({ "errors": errors })),
+    )
+}
+
+/// One way the arguments of a call fail their schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgumentError {
+    /// The argument, as `items[0].qty`; empty for the arguments object itself.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl std::fmt::Display for ArgumentError {
+    /// `` `items[0].qty`: 0 is less than the minimum of 1 ``.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "`{}`: {}", self.path, self.message)
+        }
+    }
+}
+
+/// The first ten errors of `args` against `validator` (compiled from
+/// `schema`, the published schema whose enum values are named), each naming
+/// its field. The server's check and the client's (`client::check_arguments`)
+/// word their errors alike through this.
+pub(crate) fn argument_errors(
+    validator: &jsonschema::Validator,
+    schema: &Value,
+    args: &Value,
+) -> Vec<ArgumentError> {
     let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    for e in tool.validator.iter_errors(args).take(10) {
+    for e in validator.iter_errors(args).take(10) {
         let segments: Vec<String> = e
             .instance_path()
             .into_iter()
@@ -284,21 +325,13 @@ pub(super) fn validate(tool: &ToolInfo, args: &Value) -> Result<(), McpError> {
         // "not valid under any of the schemas listed in the 'oneOf' keyword"
         // does not tell the model what to send: name the allowed values.
         if matches!(e.kind().keyword(), "anyOf" | "oneOf")
-            && let Some(values) = allowed_values(tool.input_schema(), &segments)
+            && let Some(values) = allowed_values(schema, &segments)
         {
             message = truncate(&format!("{message}; expected one of: {values}"), 400);
         }
-        if path.is_empty() {
-            lines.push(message.clone());
-        } else {
-            lines.push(format!("`{path}`: {message}"));
-        }
-        errors.push(json!({ "path": path, "message": message }));
+        errors.push(ArgumentError { path, message });
     }
-    Err(
-        McpError::validation(format!("invalid arguments: {}", lines.join("; ")))
-            .with_details(json!({ "errors": errors })),
-    )
+    errors
 }
 
 /// The values an enum-like argument allows, found by following the

@@ -3,6 +3,7 @@
 //! log one line, and write the `CallToolResult`.
 
 use std::collections::HashMap;
+use std::future::Future as _;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -68,7 +69,8 @@ impl Dispatcher {
                 ));
             }
             Err(ArgumentsError::Invalid(e)) => {
-                CallLog::new(tool.name(), delivery.key.as_deref()).finish(e.kind().as_str());
+                self.call_log(tool, &delivery, id, meta)
+                    .finish(e.kind().as_str());
                 return Ok(self.call_result(&Err(e), era));
             }
         };
@@ -77,7 +79,7 @@ impl Dispatcher {
         }
         // One span per call: tool, key name and (once checked for shape) tenant;
         // outcome and duration are recorded when it ends. Never argument values.
-        let mut log = CallLog::new(tool.name(), delivery.key.as_deref());
+        let mut log = self.call_log(tool, &delivery, id, meta);
         let call = Call {
             id,
             tool,
@@ -87,7 +89,8 @@ impl Dispatcher {
             delivery,
             large,
         };
-        let outcome = self.run(call).instrument(log.span.clone()).await;
+        let span = log.span.clone();
+        let outcome = self.run(call, &mut log).instrument(span).await;
         log.finish(match &outcome {
             Ok(_) => "ok",
             Err(e) => e.kind().as_str(),
@@ -105,7 +108,25 @@ impl Dispatcher {
     }
 
     /// Check the caller and the arguments, then run the tool.
-    async fn run(&self, call: Call<'_>) -> Result<ToolOutput, McpError> {
+    fn call_log(
+        &self,
+        tool: &ToolInfo,
+        delivery: &Delivery,
+        id: &RawValue,
+        meta: RequestMeta<'_>,
+    ) -> CallLog {
+        #[cfg(feature = "metrics")]
+        let log = CallLog::new(tool.name(), delivery.key.as_deref(), self.metrics.clone());
+        #[cfg(not(feature = "metrics"))]
+        let log = CallLog::new(tool.name(), delivery.key.as_deref());
+        #[cfg(feature = "otel")]
+        crate::otel::call_started(&log.span, tool.name(), &delivery.mcp_request(id, meta));
+        #[cfg(not(feature = "otel"))]
+        let _ = (id, meta);
+        log
+    }
+
+    async fn run(&self, call: Call<'_>, log: &mut CallLog) -> Result<ToolOutput, McpError> {
         let Call {
             id,
             tool,
@@ -115,11 +136,17 @@ impl Dispatcher {
             delivery,
             large,
         } = call;
-        let tenant = take_injected(&mut args, INJECTED[0])?;
+        let (tenant, workspace) = self.config.scope.apply(
+            take_injected(&mut args, INJECTED[0])?,
+            take_injected(&mut args, INJECTED[1])?,
+        )?;
         if let Some(t) = &tenant {
-            tracing::Span::current().record("tenant", t.as_str());
+            log.span.record("tenant", t.as_str());
+            #[cfg(feature = "metrics")]
+            if log.metrics.is_some() {
+                log.tenant = Some(t.clone());
+            }
         }
-        let workspace = take_injected(&mut args, INJECTED[1])?;
         if let Some(k) = delivery.key.as_deref() {
             check_tenant(k, tenant.as_deref())?;
         }
@@ -158,16 +185,10 @@ impl Dispatcher {
         };
         let cancel = delivery.cancel;
         let scope = delivery.scope;
-        let _inflight = self
-            .inflight
-            .register(inflight_key(scope, ctx.key.as_deref(), id), &cancel);
+        let caller = ctx.key.clone();
         let fut = AssertUnwindSafe((tool.desc.call)(args, ctx)).catch_unwind();
         tokio::pin!(fut);
-        let timeout = self.config.call_timeout;
-        let deadline = tokio::time::sleep(timeout);
-        tokio::pin!(deadline);
-        // A call cancelled before it starts does not run. Otherwise the tool is
-        // polled first: a call that completes at once never waits on the token.
+        // A call cancelled before it starts does not run.
         if cancel.is_cancelled() {
             return Err(cancel.error());
         }
@@ -184,10 +205,28 @@ impl Dispatcher {
                 )))
             })
         };
+        // The tool is polled once first: a call that completes at once is
+        // answered without being registered for cancellation or timed.
+        let first = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
+        if let std::task::Poll::Ready(r) = first {
+            return finished(r);
+        }
+        let _inflight = self
+            .inflight
+            .register(inflight_key(scope, caller.as_deref(), id), &cancel);
+        let timeout = self.config.call_timeout;
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
         tokio::select! {
             biased;
             r = &mut fut => return finished(r),
-            () = &mut deadline => cancel.cancel_for_timeout(timeout),
+            () = &mut deadline => {
+                #[cfg(feature = "metrics")]
+                if let Some(m) = &self.metrics {
+                    m.refused(crate::telemetry::Refusal::Timeout);
+                }
+                cancel.cancel_for_timeout(timeout)
+            }
             () = cancel.cancelled() => {}
         }
         // Cancelled or timed out. Blocking work in progress cannot be
@@ -269,16 +308,29 @@ fn write_text_block(out: &mut Vec<u8>, text: &str) {
 
 /// The `tools/call` span of one call. `finish` records the outcome and the
 /// duration and logs one line at info; a call dropped before it finished (the
-/// client went away) is logged as `cancelled`.
+/// client went away) is logged as `cancelled`. With metrics on, it also
+/// counts the call by tool and outcome and records its duration.
 struct CallLog {
     span: tracing::Span,
-    /// When the call started; not read when the span is disabled.
+    #[cfg(feature = "metrics")]
+    tool: &'static str,
+    /// When the call started; not read when the span is disabled and
+    /// metrics are off.
     started: Option<Instant>,
     finished: bool,
+    #[cfg(feature = "metrics")]
+    metrics: Option<std::sync::Arc<crate::telemetry::Metrics>>,
+    /// The call's tenant, for a tenant-labelled series.
+    #[cfg(feature = "metrics")]
+    tenant: Option<String>,
 }
 
 impl CallLog {
-    fn new(tool: &str, key: Option<&KeyIdentity>) -> CallLog {
+    fn new(
+        tool: &'static str,
+        key: Option<&KeyIdentity>,
+        #[cfg(feature = "metrics")] metrics: Option<std::sync::Arc<crate::telemetry::Metrics>>,
+    ) -> CallLog {
         let span = tracing::info_span!(
             "tools/call",
             tool,
@@ -286,14 +338,30 @@ impl CallLog {
             tenant = tracing::field::Empty,
             outcome = tracing::field::Empty,
             duration_us = tracing::field::Empty,
+            // Set for an exported trace only (feature `otel`).
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
         );
-        // With the span filtered out, its fields are never recorded: the
-        // clock is not read.
+        // With the span filtered out (and no metrics), its fields are never
+        // recorded: the clock is not read.
+        #[cfg(feature = "metrics")]
+        let started = match &metrics {
+            Some(m) => Some(m.call_started()),
+            None => (!span.is_disabled()).then(Instant::now),
+        };
+        #[cfg(not(feature = "metrics"))]
         let started = (!span.is_disabled()).then(Instant::now);
         CallLog {
             span,
+            #[cfg(feature = "metrics")]
+            tool,
             started,
             finished: false,
+            #[cfg(feature = "metrics")]
+            metrics,
+            #[cfg(feature = "metrics")]
+            tenant: None,
         }
     }
 
@@ -303,7 +371,13 @@ impl CallLog {
             self.span.record("outcome", outcome);
             self.span
                 .record("duration_us", started.elapsed().as_micros() as u64);
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &self.metrics {
+                m.call_finished(self.tool, outcome, started, self.tenant.as_deref());
+            }
         }
+        #[cfg(feature = "otel")]
+        crate::otel::call_finished(&self.span, outcome);
         tracing::info!(parent: &self.span, "call finished");
     }
 }

@@ -62,9 +62,9 @@ pub const SUPPORTED_VERSIONS: [&str; 5] = {
     out
 };
 
-/// How a request is to be served.
+/// The two eras of the protocol: how a request is written, and served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Era {
+pub enum Era {
     /// `initialize` first, then requests (2024-11-05 … 2025-11-25).
     Handshake,
     /// 2026-07-28: every request carries its version and capabilities in

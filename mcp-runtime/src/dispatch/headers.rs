@@ -125,9 +125,46 @@ fn decode_header_value(v: &str) -> Option<String> {
     }
 }
 
+/// The inverse of [`decode_header_value`], for clients: printable ASCII
+/// without edge whitespace goes as it is; anything else (non-ASCII, control
+/// characters, a value that looks like the sentinel) as `=?base64?…?=`.
+pub(crate) fn encode_header_value(v: &str) -> String {
+    let plain = v.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && v.trim() == v
+        && !(v.starts_with("=?base64?") && v.ends_with("?="));
+    if plain {
+        v.to_owned()
+    } else {
+        format!(
+            "=?base64?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(v)
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encoded_values_decode_to_themselves() {
+        for v in [
+            "plain",
+            "ORD-10001",
+            "Zoë",
+            " edge",
+            "tab\there",
+            "=?base64?x?=",
+            "",
+        ] {
+            assert_eq!(
+                decode_header_value(&encode_header_value(v)).as_deref(),
+                Some(v)
+            );
+        }
+        assert_eq!(encode_header_value("ORD-10001"), "ORD-10001");
+        assert_eq!(encode_header_value("Zoë"), "=?base64?Wm/Dqw==?=");
+    }
 
     #[test]
     fn base64_header_values() {

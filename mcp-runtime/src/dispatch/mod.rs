@@ -9,7 +9,7 @@
 //! (pages), `call` (tools/call). A new method family is a new module here
 //! plus one arm in `request`.
 
-mod arguments;
+pub(crate) mod arguments;
 mod call;
 pub(crate) mod era;
 pub(crate) mod headers;
@@ -31,7 +31,7 @@ use self::headers::McpHeaders;
 use self::incoming::{Incoming, Request};
 pub use self::lifecycle::ServerInfo;
 use self::list::{Pages, StatelessExtras};
-use crate::auth::KeyIdentity;
+use crate::auth::{KeyIdentity, ProcessScope};
 use crate::context::{CancellationToken, LogLevel, StateMap};
 use crate::jsonrpc::{Reply, RpcError, codes, to_bytes, truncate};
 use crate::limits::{CallGate, ConcurrencyLimits};
@@ -47,6 +47,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) max_string_bytes: usize,
     /// Values (objects, arrays, their items, scalars) in one call's arguments.
     pub(crate) max_argument_values: usize,
+    /// The tenant and workspace of the whole process, if it acts for one.
+    pub(crate) scope: ProcessScope,
 }
 
 impl Default for DispatchConfig {
@@ -57,6 +59,7 @@ impl Default for DispatchConfig {
             list_ttl_ms: 300_000,
             max_string_bytes: 256 * 1024,
             max_argument_values: 100_000,
+            scope: ProcessScope::default(),
         }
     }
 }
@@ -77,6 +80,37 @@ pub(crate) struct Delivery {
     /// request stands alone. Cancellation and `logging/setLevel` are scoped
     /// by it and by the key.
     pub(crate) scope: u64,
+}
+
+impl Delivery {
+    /// What the MCP spans of a trace record of a request.
+    #[cfg(feature = "otel")]
+    pub(crate) fn mcp_request<'a>(
+        &'a self,
+        id: &'a RawValue,
+        meta: RequestMeta<'a>,
+    ) -> crate::otel::McpRequest<'a> {
+        crate::otel::McpRequest {
+            id,
+            meta: meta.0,
+            header_version: self
+                .headers
+                .as_ref()
+                .and_then(|h| h.protocol_version.as_deref()),
+            http: self.headers.is_some(),
+        }
+    }
+}
+
+/// The metrics label of a method (`other` for unknown ones).
+fn label(method: &str) -> &'static str {
+    #[cfg(feature = "metrics")]
+    return crate::telemetry::method_label(method);
+    #[cfg(not(feature = "metrics"))]
+    {
+        let _ = method;
+        ""
+    }
 }
 
 /// Run CPU-heavy work of one request (parsing, validating a large message)
@@ -104,7 +138,9 @@ pub(crate) struct Dispatcher {
     info: ServerInfo,
     config: DispatchConfig,
     gate: Option<Arc<dyn CallGate>>,
-    concurrency: Option<ConcurrencyLimits>,
+    concurrency: Option<Arc<ConcurrencyLimits>>,
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<Arc<crate::telemetry::Metrics>>,
     /// Minimum levels for `notifications/message` in the handshake era, set
     /// by `logging/setLevel` for its caller.
     log_levels: LogLevels,
@@ -140,7 +176,9 @@ impl Dispatcher {
             info,
             config,
             gate,
-            concurrency,
+            concurrency: concurrency.map(Arc::new),
+            #[cfg(feature = "metrics")]
+            metrics: None,
             log_levels: LogLevels::default(),
             tools,
             server_meta_json: to_bytes(&server_meta),
@@ -152,8 +190,51 @@ impl Dispatcher {
         &self.info
     }
 
+    /// The tenant and workspace every call acts for, if the process has one.
+    pub(crate) fn scope(&self) -> &ProcessScope {
+        &self.config.scope
+    }
+
+    /// The same server acting for `scope`: a new dispatcher (fresh log level
+    /// and calls in flight), for a scope known only after the build.
+    pub(crate) fn rescoped(&self, scope: ProcessScope) -> Dispatcher {
+        let mut d = Dispatcher::new(
+            self.registry.clone(),
+            self.state.clone(),
+            self.info.clone(),
+            DispatchConfig {
+                scope,
+                ..self.config.clone()
+            },
+            self.gate.clone(),
+            None,
+        );
+        // The same limits and metrics: one server, now acting for a scope.
+        d.concurrency = self.concurrency.clone();
+        #[cfg(feature = "metrics")]
+        {
+            d.metrics = self.metrics.clone();
+        }
+        d
+    }
+
     /// Handle one JSON-RPC message.
     pub(crate) async fn handle(&self, body: &[u8], delivery: Delivery) -> Reply {
+        #[cfg(feature = "metrics")]
+        if let Some(m) = &self.metrics {
+            let (reply, method) = self.handle_labelled(body, delivery).await;
+            let status = match &reply {
+                Reply::Response { status, .. } => *status,
+                Reply::Accepted => 202,
+            };
+            m.request(method, status);
+            return reply;
+        }
+        self.handle_labelled(body, delivery).await.0
+    }
+
+    /// [`handle`](Self::handle), with the method's metrics label.
+    async fn handle_labelled(&self, body: &[u8], delivery: Delivery) -> (Reply, &'static str) {
         let max_values = self.config.max_argument_values;
         let parsed = if body.len() > incoming::LARGE_MESSAGE_BYTES {
             off_the_workers(|| Incoming::parse(body, max_values))
@@ -164,25 +245,50 @@ impl Dispatcher {
             Ok(Incoming::Request(r)) => r,
             Ok(Incoming::Notification { method, params }) => {
                 if let Some(e) = header_version_error(delivery.headers.as_ref()) {
-                    return Reply::error(None, e);
+                    return (Reply::error(None, e), "notification");
                 }
                 self.notification(&method, params, &delivery);
-                return Reply::Accepted;
+                return (Reply::Accepted, label(&method));
             }
             // A response from the client: this server sends no requests, so nothing awaits it.
             Ok(Incoming::Response) => {
-                return match header_version_error(delivery.headers.as_ref()) {
+                let reply = match header_version_error(delivery.headers.as_ref()) {
                     Some(e) => Reply::error(None, e),
                     None => Reply::Accepted,
                 };
+                return (reply, "response");
             }
-            Err(refused) => return Reply::error(refused.id, refused.error),
+            Err(refused) => return (Reply::error(refused.id, refused.error), "invalid"),
         };
         let id = request.id;
-        match self.request(request, delivery).await {
+        let method = label(&request.method);
+        // Traced, one span per request; a `tools/call`'s is the call's own (`call.rs`).
+        #[cfg(feature = "otel")]
+        let outcome = match (request.method != "tools/call")
+            .then(|| {
+                let meta = RequestMeta(request.meta.as_ref());
+                crate::otel::request_span(&request.method, &delivery.mcp_request(id, meta))
+            })
+            .flatten()
+        {
+            Some(span) => {
+                use tracing::Instrument;
+                let outcome = self
+                    .request(request, delivery)
+                    .instrument(span.clone())
+                    .await;
+                crate::otel::request_finished(&span, outcome.as_ref().err().map(|e| e.code));
+                outcome
+            }
+            None => self.request(request, delivery).await,
+        };
+        #[cfg(not(feature = "otel"))]
+        let outcome = self.request(request, delivery).await;
+        let reply = match outcome {
             Ok(result) => Reply::result(id, &result),
             Err(e) => Reply::error(Some(id), e),
-        }
+        };
+        (reply, method)
     }
 
     fn notification(&self, method: &str, params: Option<&RawValue>, delivery: &Delivery) {
@@ -254,20 +360,25 @@ impl Dispatcher {
 /// caller's level never changes what another receives. Bounded by the
 /// callers there are (keys, connections).
 #[derive(Default)]
-struct LogLevels(std::sync::Mutex<std::collections::HashMap<(u64, String), LogLevel>>);
+struct LogLevels {
+    levels: std::sync::Mutex<std::collections::HashMap<(u64, String), LogLevel>>,
+    /// Whether any caller set a level: until then a call takes no lock.
+    any: std::sync::atomic::AtomicBool,
+}
 
 impl LogLevels {
     fn set(&self, scope: u64, key: Option<&KeyIdentity>, level: LogLevel) {
         let caller = (scope, key.map_or_else(String::new, |k| k.name.clone()));
         self.lock().insert(caller, level);
+        self.any.store(true, Ordering::Release);
     }
 
     /// The caller's level; every level until it set one.
     fn get(&self, scope: u64, key: Option<&KeyIdentity>) -> Option<LogLevel> {
-        let levels = self.lock();
-        if levels.is_empty() {
+        if !self.any.load(Ordering::Acquire) {
             return Some(LogLevel::Debug);
         }
+        let levels = self.lock();
         let caller = (scope, key.map_or_else(String::new, |k| k.name.clone()));
         Some(levels.get(&caller).copied().unwrap_or(LogLevel::Debug))
     }
@@ -275,6 +386,6 @@ impl LogLevels {
     fn lock(
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<(u64, String), LogLevel>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.levels.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

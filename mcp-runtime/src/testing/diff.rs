@@ -151,6 +151,11 @@ fn compare_schema(
     dir: Direction,
     d: &mut ContractDiff,
 ) {
+    // A nullable value is published as `anyOf` branches; compare it whole.
+    let (old, new) = (
+        &*crate::schema::joined_type_union(old),
+        &*crate::schema::joined_type_union(new),
+    );
     let label = if path.is_empty() {
         "(root)".to_owned()
     } else {
@@ -177,28 +182,7 @@ fn compare_schema(
         d.compatible
             .push(format!("{what} {label} description changed"));
     }
-    if let (Some(oe), ne) = (
-        crate::schema::allowed_values(old),
-        crate::schema::allowed_values(new),
-    ) {
-        let ne = ne.unwrap_or_default();
-        for v in oe.iter().filter(|v| !ne.is_empty() && !ne.contains(v)) {
-            let msg = format!("{what} {label} enum value {v} removed");
-            if dir == Direction::Input {
-                d.breaking.push(msg)
-            } else {
-                d.compatible.push(msg)
-            }
-        }
-        for v in ne.iter().filter(|v| !oe.contains(v)) {
-            let msg = format!("{what} {label} enum value {v} added");
-            if dir == Direction::Output {
-                d.breaking.push(msg)
-            } else {
-                d.compatible.push(msg)
-            }
-        }
-    }
+    compare_enums(what, &label, old, new, dir, d);
     if dir == Direction::Input {
         for (kw, tighter_if_greater) in [
             ("minimum", true),
@@ -225,23 +209,39 @@ fn compare_schema(
                 }
                 _ => false,
             };
+            let change = from_to(old.get(kw), new.get(kw));
             if tighter {
-                d.breaking
-                    .push(format!("{what} {label} constraint `{kw}` tightened"));
+                d.breaking.push(format!(
+                    "{what} {label} constraint `{kw}` tightened: {change}"
+                ));
             } else if o != n {
-                d.compatible
-                    .push(format!("{what} {label} constraint `{kw}` relaxed"));
+                d.compatible.push(format!(
+                    "{what} {label} constraint `{kw}` relaxed: {change}"
+                ));
             }
         }
-        if old.get("pattern") != new.get("pattern") && new.get("pattern").is_some() {
-            d.breaking.push(format!("{what} {label} pattern changed"));
+        match (old.get("pattern"), new.get("pattern")) {
+            (o, Some(n)) if o != Some(n) => d.breaking.push(format!(
+                "{what} {label} pattern changed: {}",
+                from_to(o, Some(n))
+            )),
+            (Some(o), None) => d.compatible.push(format!(
+                "{what} {label} pattern removed: {}",
+                from_to(Some(o), None)
+            )),
+            _ => {}
         }
         if old.get("additionalProperties") != Some(&Value::Bool(false))
             && new.get("additionalProperties") == Some(&Value::Bool(false))
             && old.get("properties").is_some()
         {
-            d.breaking
-                .push(format!("{what} {label} no longer accepts unknown fields"));
+            d.breaking.push(format!(
+                "{what} {label} no longer accepts unknown fields: `additionalProperties` {}",
+                from_to(
+                    old.get("additionalProperties"),
+                    new.get("additionalProperties")
+                )
+            ));
         }
     }
     let empty = Map::new();
@@ -309,4 +309,64 @@ fn compare_schema(
     if let (Some(oi), Some(ni)) = (old.get("items"), new.get("items")) {
         compare_schema(what, &format!("{path}[]"), oi, ni, dir, d);
     }
+}
+
+/// `old → new`, each value as the schema writes it (`none` when absent):
+/// `10000 → 100`, `none → 64`, `"^a$" → "^b$"`.
+fn from_to(old: Option<&Value>, new: Option<&Value>) -> String {
+    let shown = |v: Option<&Value>| v.map_or_else(|| "none".to_owned(), Value::to_string);
+    format!("{} → {}", shown(old), shown(new))
+}
+
+/// The allowed values, as the schema lists them: `"a" | "b"`.
+fn listed(values: &[&Value]) -> String {
+    let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    shown.join(" | ")
+}
+
+/// Enumeration changes, each naming the value and both lists of values.
+/// Narrowing what agents may send, or widening what they may read, breaks them.
+fn compare_enums(
+    what: &str,
+    label: &str,
+    old: &Value,
+    new: &Value,
+    dir: Direction,
+    d: &mut ContractDiff,
+) {
+    let (narrowed, widened) = match dir {
+        Direction::Input => (&mut d.breaking, &mut d.compatible),
+        Direction::Output => (&mut d.compatible, &mut d.breaking),
+    };
+    match (
+        crate::schema::allowed_values(old),
+        crate::schema::allowed_values(new),
+    ) {
+        (Some(oe), Some(ne)) if !ne.is_empty() => {
+            let change = format!("{} → {}", listed(&oe), listed(&ne));
+            for v in oe.iter().filter(|v| !ne.contains(v)) {
+                narrowed.push(format!("{what} {label} enum value {v} removed ({change})"));
+            }
+            for v in ne.iter().filter(|v| !oe.contains(v)) {
+                widened.push(format!("{what} {label} enum value {v} added ({change})"));
+            }
+        }
+        (Some(oe), None) if !oe.is_empty() && unenumerated(new) => widened.push(format!(
+            "{what} {label} enum constraint removed: {} → any value",
+            listed(&oe)
+        )),
+        (None, Some(ne)) if !ne.is_empty() && unenumerated(old) => narrowed.push(format!(
+            "{what} {label} enum constraint added: any value → {}",
+            listed(&ne)
+        )),
+        _ => {}
+    }
+}
+
+/// A schema with no enumeration keyword at all (any value of its type). A
+/// `oneOf` of objects is not one: its change is left to the other checks.
+fn unenumerated(schema: &Value) -> bool {
+    ["enum", "const", "oneOf", "anyOf"]
+        .iter()
+        .all(|k| schema.get(*k).is_none())
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use super::diff::compare_contracts;
+use super::diff::{ContractDiff, compare_contracts};
 use crate::registry::Registry;
 
 /// The environment variable that makes the lock check rewrite the lock file.
@@ -13,15 +13,66 @@ pub const UPDATE_ENV: &str = "MCP_UPDATE_CONTRACTS";
 
 /// The published contract of a set of tools: what the lock file holds.
 pub fn contract_of(registry: &Registry) -> Value {
+    contract_of_tools(registry.tools().iter().map(|t| t.definition()))
+}
+
+/// The contract of tool definitions as `tools/list` publishes them (of any
+/// server, e.g. as the `mcp lock` command reads them): the same document as
+/// [`contract_of`], each tool under its name, without its `name` field.
+///
+/// ```
+/// use serde_json::json;
+///
+/// let listed = [json!({ "name": "ping", "description": "Answer pong.", "inputSchema": { "type": "object" } })];
+/// assert_eq!(
+///     mcp_runtime::testing::contract_of_tools(&listed),
+///     json!({ "tools": { "ping": { "description": "Answer pong.", "inputSchema": { "type": "object" } } } })
+/// );
+/// ```
+pub fn contract_of_tools<'t>(definitions: impl IntoIterator<Item = &'t Value>) -> Value {
     let mut tools = Map::new();
-    for t in registry.tools() {
-        let mut d = t.definition().clone();
-        if let Some(o) = d.as_object_mut() {
-            o.remove("name");
-        }
-        tools.insert(t.name().to_owned(), d);
+    for definition in definitions {
+        let mut d = definition.clone();
+        let name = d
+            .as_object_mut()
+            .and_then(|o| o.remove("name"))
+            .and_then(|n| n.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        tools.insert(name, d);
     }
     json!({ "tools": tools })
+}
+
+/// The changes from a locked contract to the current one, classified as the
+/// lock check of `cargo test` ([`check_contract_lock`]) classifies them: both
+/// are compared in the spelling the runtime publishes now, so a lock written
+/// before schemas were published portably (`type` arrays, `format:
+/// "uint32"`) holds the same contract.
+pub fn compare_to_lock(locked: &Value, current: &Value) -> ContractDiff {
+    let (old, new) = in_one_spelling(locked, current);
+    compare_contracts(&old, &new)
+}
+
+/// Both contracts with their schemas respelled as the runtime publishes them now.
+fn in_one_spelling(locked: &Value, current: &Value) -> (Value, Value) {
+    let (mut old, mut new) = (locked.clone(), current.clone());
+    portable_schemas(&mut old);
+    portable_schemas(&mut new);
+    (old, new)
+}
+
+/// Respell the schemas of a contract as the runtime publishes them now.
+fn portable_schemas(contract: &mut Value) {
+    let Some(Value::Object(tools)) = contract.get_mut("tools") else {
+        return;
+    };
+    for tool in tools.values_mut() {
+        for key in ["inputSchema", "outputSchema"] {
+            if let Some(schema) = tool.get_mut(key) {
+                crate::schema::portable(schema);
+            }
+        }
+    }
 }
 
 /// Compare the registry's contract with the lock file at `path`.
@@ -68,12 +119,19 @@ pub fn check_contract_lock(registry: &Registry, path: &Path) -> Result<Option<St
             path.display()
         )
     })?;
-    let diff = compare_contracts(&locked, &current);
-    if diff.is_empty() && locked == current {
-        return Ok(None);
+    // Compared in one spelling, as `compare_to_lock` compares.
+    let (old, new) = in_one_spelling(&locked, &current);
+    let diff = compare_contracts(&old, &new);
+    let same = diff.is_empty() && old == new;
+    if update && locked != current {
+        return write(&if same {
+            "rewritten in the current spelling; the contract is unchanged".to_owned()
+        } else {
+            format!("rewritten with these changes:\n{diff}")
+        });
     }
-    if update {
-        return write(&format!("rewritten with these changes:\n{diff}"));
+    if same {
+        return Ok(None);
     }
     if !diff.breaking.is_empty() {
         return Err(format!(

@@ -25,13 +25,20 @@ use std::path::Path;
 use serde_json::Value;
 
 pub use self::diff::{ContractDiff, compare_contracts};
-pub use self::lock::{UPDATE_ENV, check_contract_lock, contract_of};
+pub use self::lock::{
+    UPDATE_ENV, check_contract_lock, compare_to_lock, contract_of, contract_of_tools,
+};
 use crate::registry::Registry;
+use crate::schema_lint::lint_tool;
 pub use crate::transport::in_process::{CallResult, Client, RpcErrorObject};
 
 /// Check every registered tool beyond what building a server checks: every
-/// argument (at any depth) has a description, and every declared example
-/// validates against its schema. Returns every problem found.
+/// schema passes the portability rules of [`crate::schema_lint`] (every
+/// argument, at any depth, has a description; no `$ref`, `type` arrays,
+/// non-standard `format`s, bare `true` … in a schema written by hand), and
+/// every declared example validates against its schema. Returns every
+/// problem found, each naming the tool's location, the rule, the place in
+/// the schema and the fix.
 pub fn check_contracts() -> Result<Registry, Vec<String>> {
     let registry = Registry::from_inventory().map_err(|e| e.problems)?;
     if registry.is_empty() {
@@ -45,13 +52,8 @@ pub fn check_contracts() -> Result<Registry, Vec<String>> {
     let mut problems = Vec::new();
     for tool in registry.tools() {
         let loc = tool.location();
-        let mut p = Vec::new();
-        undocumented(tool.input_schema(), "", &mut p);
-        for path in p {
-            problems.push(format!(
-                "{loc}: tool `{}`: argument `{path}` has no description (add a `///` doc comment)",
-                tool.name()
-            ));
+        for finding in lint_tool(tool.definition()) {
+            problems.push(format!("{loc}: tool `{}`: {finding}", tool.name()));
         }
         let mut bad = Vec::new();
         bad_examples(tool.input_schema(), "", &mut bad);
@@ -72,32 +74,11 @@ pub fn check_contracts() -> Result<Registry, Vec<String>> {
     }
 }
 
-fn undocumented(schema: &Value, prefix: &str, out: &mut Vec<String>) {
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
-        if let Some(items) = schema.get("items") {
-            undocumented(items, &format!("{prefix}[]"), out);
-        }
-        return;
-    };
-    for (name, prop) in props {
-        let path = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}.{name}")
-        };
-        let described = prop
-            .get("description")
-            .and_then(Value::as_str)
-            .is_some_and(|d| !d.trim().is_empty());
-        if !described {
-            out.push(path.clone());
-        }
-        undocumented(prop, &path, out);
-    }
-}
-
 fn bad_examples(schema: &Value, path: &str, out: &mut Vec<(String, String)>) {
-    let Some(obj) = schema.as_object() else {
+    // A nullable object keeps its properties in an `anyOf` branch: look
+    // through it.
+    let joined = crate::schema::joined_type_union(schema);
+    let Some(obj) = joined.as_object() else {
         return;
     };
     if let Some(Value::Array(examples)) = obj.get("examples") {

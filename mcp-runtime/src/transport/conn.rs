@@ -60,6 +60,8 @@ pub(crate) struct Tracker {
     requests: AtomicUsize,
     connections: AtomicUsize,
     shutting_down: AtomicBool,
+    /// Shutdown was asked for: readiness fails from now on.
+    draining: AtomicBool,
     /// Signalled when a connection ends during shutdown.
     changed: Notify,
 }
@@ -75,9 +77,20 @@ impl Tracker {
         self.connections.load(Ordering::Acquire)
     }
 
-    /// Whether the server is draining (no new connections).
+    /// Whether the server stopped accepting connections.
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Whether shutdown was asked for (readiness fails from then on, while
+    /// the server may still serve during its grace period).
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire) || self.is_shutting_down()
+    }
+
+    /// Mark the server as draining.
+    pub(crate) fn start_draining(&self) {
+        self.draining.store(true, Ordering::Release);
     }
 }
 
@@ -91,7 +104,6 @@ struct Activity {
     head_started: AtomicU64,
     /// When the connection last became idle (ms since `epoch`).
     idle_since: AtomicU64,
-    changed: Notify,
     tracker: Arc<Tracker>,
 }
 
@@ -102,7 +114,6 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             head_started: AtomicU64::new(NONE),
             idle_since: AtomicU64::new(0),
-            changed: Notify::new(),
             tracker,
         }
     }
@@ -117,7 +128,6 @@ impl Activity {
             && self.head_started.load(Ordering::Relaxed) == NONE
         {
             self.head_started.store(self.now_ms(), Ordering::Relaxed);
-            self.changed.notify_one();
         }
     }
 
@@ -130,34 +140,29 @@ impl Activity {
 
     /// Completes when the connection has outstayed its welcome: a head
     /// unfinished past `header_read_timeout`, or idle past `idle_timeout`.
+    ///
+    /// It looks at the connection's atomics on a tick (an eighth of the
+    /// shorter limit): requests never wake it or re-arm a timer, so it costs
+    /// nothing per request, and a limit is enforced within an eighth of itself.
     async fn expired(&self, config: &ConnConfig) {
+        let header = config.header_read_timeout.as_millis() as u64;
+        let idle = config.idle_timeout.as_millis() as u64;
+        let tick = Duration::from_millis((header.min(idle) / 8).clamp(10, 1000));
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + tick, tick);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let notified = self.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            let deadline = if self.in_flight.load(Ordering::Acquire) > 0 {
-                None
-            } else {
-                Some(match self.head_started.load(Ordering::Relaxed) {
-                    NONE => {
-                        self.idle_since.load(Ordering::Relaxed)
-                            + config.idle_timeout.as_millis() as u64
-                    }
-                    started => started + config.header_read_timeout.as_millis() as u64,
-                })
+            ticks.tick().await;
+            if self.in_flight.load(Ordering::Acquire) > 0 {
+                continue;
+            }
+            let now = self.now_ms();
+            let over = match self.head_started.load(Ordering::Relaxed) {
+                NONE => now.saturating_sub(self.idle_since.load(Ordering::Relaxed)) >= idle,
+                started => now.saturating_sub(started) >= header,
             };
-            match deadline {
-                None => notified.await,
-                Some(ms) => {
-                    let at = self.epoch + Duration::from_millis(ms);
-                    if Instant::now() >= at {
-                        return;
-                    }
-                    tokio::select! {
-                        _ = notified => {}
-                        _ = tokio::time::sleep_until(at.into()) => {}
-                    }
-                }
+            // Checked again: a request may have begun since the first look.
+            if over && self.in_flight.load(Ordering::Acquire) == 0 {
+                return;
             }
         }
     }
@@ -172,7 +177,6 @@ impl Drop for InFlight {
         a.tracker.requests.fetch_sub(1, Ordering::AcqRel);
         if a.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             a.idle_since.store(a.now_ms(), Ordering::Relaxed);
-            a.changed.notify_one();
         }
     }
 }
@@ -306,6 +310,7 @@ pub(crate) async fn serve(
     router: Router,
     config: ConnConfig,
     tracker: Arc<Tracker>,
+    #[cfg(feature = "metrics")] metrics: Option<Arc<crate::telemetry::Metrics>>,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
@@ -333,6 +338,10 @@ pub(crate) async fn serve(
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             // Answered without reading the request, and closed.
             refuse(stream, &drainers);
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &metrics {
+                m.refused(crate::telemetry::Refusal::Busy);
+            }
             if let Some(suppressed) = refusals.check() {
                 tracing::warn!(
                     max_connections = config.max_connections,
@@ -347,9 +356,19 @@ pub(crate) async fn serve(
         let config = config.clone();
         let tracker = tracker.clone();
         let stop = stop_rx.clone();
+        #[cfg(feature = "metrics")]
+        let metrics = metrics.clone();
         tokio::spawn(async move {
             tracker.connections.fetch_add(1, Ordering::AcqRel);
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &metrics {
+                m.connection_opened();
+            }
             connection(stream, router, &config, tracker.clone(), stop).await;
+            #[cfg(feature = "metrics")]
+            if let Some(m) = &metrics {
+                m.connection_closed();
+            }
             tracker.connections.fetch_sub(1, Ordering::AcqRel);
             drop(slot);
             tracker.changed.notify_waiters();

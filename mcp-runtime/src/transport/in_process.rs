@@ -18,6 +18,10 @@ use crate::jsonrpc::Reply;
 /// Get one from [`Server::client`](crate::Server::client). By default it
 /// injects nothing; [`Client::tenant`] makes it inject `tenantId` (and
 /// [`Client::workspace`] `workspaceId`) into every call, as the hub does.
+///
+/// In tests, [`Client::call_ok`] (expect success, decode the value) and
+/// [`Client::call_err`] (expect an error of one kind, get its message) are
+/// one line each; [`Client::call`] gives the whole [`CallResult`].
 #[derive(Clone)]
 pub struct Client {
     dispatcher: Arc<Dispatcher>,
@@ -108,16 +112,117 @@ impl CallResult {
         Some(self.json()?.pointer("/error/message")?.as_str()?.to_owned())
     }
 
-    /// The success value deserialized, or a description of why not.
+    /// The success value deserialized, or a description of why not: the
+    /// error's kind and message for an error result. The value is the
+    /// `structuredContent` when there is one, else the first text block as
+    /// JSON, else (for a plain-text result) that text as a JSON string, so
+    /// `value::<String>()` reads a `ToolOutput::text` too.
     pub fn value<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
         if self.is_error() {
-            return Err(format!(
-                "the tool returned an error: {}",
-                self.text().unwrap_or("")
-            ));
+            return Err(format!("the tool failed with {}", self.describe_error()));
         }
-        let v = self.json().ok_or("the result has no JSON text content")?;
-        serde_json::from_value(v).map_err(|e| e.to_string())
+        let text = self.text();
+        let candidates = match self.structured() {
+            Some(s) => vec![s.clone()],
+            None => self
+                .json()
+                .into_iter()
+                .chain(text.map(|t| Value::String(t.to_owned())))
+                .collect(),
+        };
+        let mut first_error = None;
+        for v in candidates {
+            match serde_json::from_value(v) {
+                Ok(value) => return Ok(value),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(match first_error {
+            Some(e) => format!(
+                "the result does not decode as `{}`: {e}; the result: {}",
+                std::any::type_name::<T>(),
+                text.unwrap_or("")
+            ),
+            None => "the result has no structured or text content".to_owned(),
+        })
+    }
+
+    /// The success value decoded as `T`, for a test that expects the call
+    /// to succeed. Panics with the error's kind and message when the tool
+    /// failed, or with why the value does not decode.
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// /// Add two numbers.
+    /// #[mcp_tool]
+    /// async fn add(
+    ///     /// First.
+    ///     a: i64,
+    ///     /// Second.
+    ///     b: i64,
+    /// ) -> i64 { a + b }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let result = client.call("add", serde_json::json!({ "a": 2, "b": 3 })).await.unwrap();
+    /// assert_eq!(result.expect_ok::<i64>(), 5);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn expect_ok<T: serde::de::DeserializeOwned>(&self) -> T {
+        self.value()
+            .unwrap_or_else(|e| panic!("expected a successful result, but {e}"))
+    }
+
+    /// For an error result of `kind`: its message, for a test that expects
+    /// the call to fail that way. Panics when the call succeeded or failed
+    /// with another kind, saying what it returned.
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct GetOrder {
+    ///     /// The order number.
+    ///     number: String,
+    /// }
+    ///
+    /// /// Look up an order.
+    /// #[mcp_tool]
+    /// async fn get_order(args: GetOrder) -> Result<String, McpError> {
+    ///     Err(McpError::not_found(format!("no order {}", args.number)))
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let result = client.call("get_order", serde_json::json!({ "number": "ORD-1" })).await.unwrap();
+    /// assert_eq!(result.expect_error(ErrorKind::NotFound), "no order ORD-1");
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn expect_error(&self, kind: ErrorKind) -> String {
+        self.error_of_kind(kind)
+            .unwrap_or_else(|e| panic!("expected the call to fail with `{kind}`, but {e}"))
+    }
+
+    fn error_of_kind(&self, kind: ErrorKind) -> Result<String, String> {
+        match (self.error_kind(), self.error_message()) {
+            (Some(k), Some(message)) if k == kind => Ok(message),
+            _ if !self.is_error() => {
+                Err(format!("the call succeeded: {}", self.text().unwrap_or("")))
+            }
+            _ => Err(format!("the tool failed with {}", self.describe_error())),
+        }
+    }
+
+    /// `not_found: no order ORD-1`, or (after `an error: `) the raw text of
+    /// an error result whose text is not the runtime's `{"error": …}` object.
+    fn describe_error(&self) -> String {
+        match (self.error_kind(), self.error_message()) {
+            (Some(k), Some(m)) => format!("{k}: {m}"),
+            _ => format!("an error: {}", self.text().unwrap_or("")),
+        }
     }
 }
 
@@ -253,5 +358,75 @@ impl Client {
             .request("tools/call", json!({ "name": name, "arguments": args }))
             .await?;
         Ok(CallResult { raw })
+    }
+
+    /// Call a tool that should succeed and decode its value: one line for
+    /// [`call`](Client::call) then [`CallResult::expect_ok`]. Panics, naming
+    /// the tool, on a JSON-RPC error, an error result (with its kind and
+    /// message) or a value that does not decode as `T`.
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// /// Add two numbers.
+    /// #[mcp_tool]
+    /// async fn add(
+    ///     /// First.
+    ///     a: i64,
+    ///     /// Second.
+    ///     b: i64,
+    /// ) -> i64 { a + b }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let sum: i64 = client.call_ok("add", serde_json::json!({ "a": 2, "b": 3 })).await;
+    /// assert_eq!(sum, 5);
+    /// # }
+    /// ```
+    pub async fn call_ok<T: serde::de::DeserializeOwned>(&self, name: &str, arguments: Value) -> T {
+        let result = self.call_or_panic(name, arguments).await;
+        result
+            .value()
+            .unwrap_or_else(|e| panic!("expected tool `{name}` to succeed, but {e}"))
+    }
+
+    /// Call a tool that should fail with `kind` and return the error's
+    /// message: one line for [`call`](Client::call) then
+    /// [`CallResult::expect_error`]. Panics, naming the tool, on a JSON-RPC
+    /// error, a success, or an error of another kind (with its message).
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct GetOrder {
+    ///     /// The order number.
+    ///     number: String,
+    /// }
+    ///
+    /// /// Look up an order.
+    /// #[mcp_tool]
+    /// async fn get_order(args: GetOrder) -> Result<String, McpError> {
+    ///     Err(McpError::not_found(format!("no order {}", args.number)))
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let args = serde_json::json!({ "number": "ORD-1" });
+    /// assert_eq!(client.call_err("get_order", args, ErrorKind::NotFound).await, "no order ORD-1");
+    /// // Arguments the schema refuses never reach the tool: a validation error.
+    /// let message = client.call_err("get_order", serde_json::json!({}), ErrorKind::Validation).await;
+    /// assert!(message.contains("number"), "{message}");
+    /// # }
+    /// ```
+    pub async fn call_err(&self, name: &str, arguments: Value, kind: ErrorKind) -> String {
+        let result = self.call_or_panic(name, arguments).await;
+        result
+            .error_of_kind(kind)
+            .unwrap_or_else(|e| panic!("expected tool `{name}` to fail with `{kind}`, but {e}"))
+    }
+
+    async fn call_or_panic(&self, name: &str, arguments: Value) -> CallResult {
+        self.call(name, arguments)
+            .await
+            .unwrap_or_else(|e| panic!("tools/call of `{name}` failed: {e}"))
     }
 }

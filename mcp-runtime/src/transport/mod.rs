@@ -5,4 +5,5 @@
 pub(crate) mod conn;
 pub(crate) mod http;
 pub(crate) mod in_process;
+pub(crate) mod ops;
 pub(crate) mod stdio;

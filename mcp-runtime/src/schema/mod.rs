@@ -1,5 +1,7 @@
 //! Turning schemars' output into schemas every MCP client can read: no
-//! `$ref`/`$defs`, optional arguments as their plain type.
+//! `$ref`/`$defs`, optional arguments as their plain type, one `type` per
+//! schema, and only the `format`s of JSON Schema 2020-12 ([`portable`]).
+//! The lint (`schema_lint`, a layer above) reports what a hand-written schema still gets wrong.
 
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
@@ -202,91 +204,107 @@ pub(crate) fn allowed_values(schema: &Value) -> Option<Vec<&Value>> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+/// Keywords whose value is one subschema (JSON Schema 2020-12, plus the
+/// `additionalItems` of older drafts).
+const SUBSCHEMA_KEYWORDS: [&str; 12] = [
+    "items",
+    "contains",
+    "not",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "additionalProperties",
+    "unevaluatedProperties",
+    "additionalItems",
+    "unevaluatedItems",
+    "contentSchema",
+];
 
-    #[test]
-    fn inlines_nested_definitions_and_drops_noise() {
-        let root = json!({
-            "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "Args",
-            "type": "object",
-            "properties": { "a": { "$ref": "#/$defs/A", "description": "the a" } },
-            "$defs": {
-                "A": { "type": "object", "description": "A type", "properties": { "b": { "$ref": "#/$defs/B" } } },
-                "B": { "type": "integer" }
-            }
-        });
-        assert_eq!(
-            inline(root).unwrap(),
-            json!({
-                "type": "object",
-                "properties": { "a": {
-                    "type": "object", "description": "the a",
-                    "properties": { "b": { "type": "integer" } }
-                } }
-            })
-        );
-    }
+/// Keywords whose value is an array of subschemas.
+const SUBSCHEMA_ARRAY_KEYWORDS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
 
-    #[test]
-    fn enumerations_in_every_published_form() {
-        let vals =
-            |s: Value| allowed_values(&s).map(|v| v.into_iter().cloned().collect::<Vec<_>>());
-        assert_eq!(
-            vals(json!({ "enum": ["a", "b"] })),
-            Some(vec![json!("a"), json!("b")])
-        );
-        assert_eq!(vals(json!({ "const": 1 })), Some(vec![json!(1)]));
-        assert_eq!(
-            vals(json!({ "oneOf": [{ "const": "x" }, { "enum": ["y", "z"] }] })),
-            Some(vec![json!("x"), json!("y"), json!("z")])
-        );
-        assert_eq!(
-            vals(json!({ "anyOf": [{ "const": "x" }, { "type": "integer" }] })),
-            None
-        );
-        assert_eq!(vals(json!({ "type": "string" })), None);
-    }
+/// Keywords whose value maps names to subschemas.
+const SUBSCHEMA_MAP_KEYWORDS: [&str; 6] = [
+    "properties",
+    "patternProperties",
+    "dependentSchemas",
+    "dependencies",
+    "$defs",
+    "definitions",
+];
 
-    #[test]
-    fn recursion_is_an_error_naming_the_type() {
-        let root = json!({
-            "type": "object",
-            "properties": { "node": { "$ref": "#/$defs/Node" } },
-            "$defs": { "Node": { "type": "object", "properties": { "child": { "$ref": "#/$defs/Node" } } } }
-        });
-        let err = inline(root).unwrap_err();
-        assert!(err.contains("type `Node` is recursive"), "{err}");
-    }
+/// Where a subschema sits in its parent schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step<'a> {
+    /// `items`, `not`, `additionalProperties`, …
+    Keyword(&'a str),
+    /// `properties.<name>`, `$defs.<name>`, …
+    Named(&'a str, &'a str),
+    /// `anyOf[<i>]`, `prefixItems[<i>]`, … (and the array form of `items`)
+    Indexed(&'a str, usize),
+}
 
-    #[test]
-    fn optional_properties_lose_null_required_keep_it() {
-        let mut s = json!({
-            "type": "object",
-            "required": ["r"],
-            "properties": {
-                "r": { "type": ["string", "null"] },
-                "o": { "type": ["string", "null"] },
-                "e": { "type": ["string", "null"], "enum": ["x", "y", null] },
-                "s": { "anyOf": [ { "type": "object", "properties": { "n": { "type": ["integer", "null"] } } }, { "type": "null" } ], "description": "d" }
-            }
-        });
-        plain_optionals(&mut s);
-        assert_eq!(
-            s,
-            json!({
-                "type": "object",
-                "required": ["r"],
-                "properties": {
-                    "r": { "type": ["string", "null"] },
-                    "o": { "type": "string" },
-                    "e": { "type": "string", "enum": ["x", "y"] },
-                    "s": { "type": "object", "properties": { "n": { "type": "integer" } }, "description": "d" }
+/// Call `f` on every direct subschema of `schema`, found by keyword: a
+/// property named `default` or `enum` is a subschema, the value of the
+/// keyword `default` is not.
+pub(crate) fn visit_subschemas<'a>(
+    schema: &'a Map<String, Value>,
+    f: &mut dyn FnMut(Step<'a>, &'a Value),
+) {
+    for key in SUBSCHEMA_MAP_KEYWORDS {
+        if let Some(Value::Object(map)) = schema.get(key) {
+            for (name, sub) in map {
+                // `dependencies` also holds arrays of property names.
+                if sub.is_object() || sub.is_boolean() {
+                    f(Step::Named(key, name), sub);
                 }
-            })
-        );
+            }
+        }
+    }
+    for key in SUBSCHEMA_ARRAY_KEYWORDS {
+        if let Some(Value::Array(items)) = schema.get(key) {
+            for (i, sub) in items.iter().enumerate() {
+                f(Step::Indexed(key, i), sub);
+            }
+        }
+    }
+    for key in SUBSCHEMA_KEYWORDS {
+        match schema.get(key) {
+            None => {}
+            Some(Value::Array(items)) if key == "items" => {
+                for (i, sub) in items.iter().enumerate() {
+                    f(Step::Indexed(key, i), sub);
+                }
+            }
+            Some(sub) => f(Step::Keyword(key), sub),
+        }
     }
 }
+
+/// [`visit_subschemas`], mutably.
+fn visit_subschemas_mut(schema: &mut Map<String, Value>, f: &mut dyn FnMut(&mut Value)) {
+    for (key, value) in schema.iter_mut() {
+        let key = key.as_str();
+        if SUBSCHEMA_MAP_KEYWORDS.contains(&key) {
+            if let Value::Object(map) = value {
+                map.values_mut()
+                    .filter(|sub| sub.is_object() || sub.is_boolean())
+                    .for_each(&mut *f);
+            }
+        } else if SUBSCHEMA_ARRAY_KEYWORDS.contains(&key) || (key == "items" && value.is_array()) {
+            if let Value::Array(items) = value {
+                items.iter_mut().for_each(&mut *f);
+            }
+        } else if SUBSCHEMA_KEYWORDS.contains(&key) {
+            f(value);
+        }
+    }
+}
+
+mod portable;
+
+pub(crate) use self::portable::*;
+
+#[cfg(test)]
+mod tests;

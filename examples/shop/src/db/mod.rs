@@ -1,18 +1,28 @@
-//! The SQLite database: opening, schema, seeding, running queries off the
-//! async runtime, and what the tools' queries share (ownership checks,
-//! idempotent replays, enums stored as text).
+//! The SQLite database: opening, schema, seeding, running reads and writes
+//! off the async runtime with honest cancellation, and what the tools'
+//! queries share (ownership checks, idempotent replays, enums stored as text).
 
+mod pool;
+
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use mcp_runtime::McpError;
+use mcp_runtime::{Interrupt, McpError, ToolContext, ToolError};
 use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
 use serde::Serialize;
 use serde::de::{DeserializeOwned, IntoDeserializer};
 
 use crate::seed;
+use pool::Pool;
+
+/// How long a write waits for the write lock while another connection (or
+/// process) holds it, before it fails.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
 /// Version of the schema below, kept in `PRAGMA user_version`.
 const SCHEMA_VERSION: i64 = 1;
@@ -171,32 +181,59 @@ CREATE TABLE IF NOT EXISTS return_items (
 );
 "#;
 
+/// How many read-only connections [`Db::open`] opens beside the writer.
+pub const DEFAULT_READERS: NonZeroUsize = NonZeroUsize::new(4).unwrap();
+
 /// A handle on the shop's SQLite database; cheap to clone.
 ///
-/// One connection behind a mutex. Every query runs on tokio's blocking pool
-/// (`Db::run`) so that SQLite never blocks the async runtime. That is enough
-/// for a demo; a busy server would use a pool of connections (WAL mode lets
-/// readers run beside the writer).
+/// One writer connection and a few read-only reader connections, in WAL
+/// mode, each lent to one call at a time. In WAL mode readers never wait
+/// for the writer (nor it for them): a write stalled on a lock, of one
+/// tenant or another process, holds up other writes only, never a read.
+/// Writes queue in process for the one writer, in the order they came:
+/// SQLite lets one connection write at a time anyway, and several writer
+/// connections would only poll for the file lock in busy-handler sleeps,
+/// in no order, each holding a blocking thread while it waits.
+///
+/// Every query runs on tokio's blocking pool through
+/// [`ToolContext::run_blocking`], so that SQLite never blocks the async
+/// runtime and a call's answer is its work's own result: `Db::write`
+/// checks for a cancellation or timeout right before it commits, so a call
+/// that answers "cancelled" or "timed out" left nothing in the database, and
+/// a write that committed answers with what it wrote.
+// The pools stay behind this type (`read`, `write`), so that moving to
+// another driver or pool changes this module only.
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    writer: Arc<Pool>,
+    readers: Arc<Pool>,
     path: PathBuf,
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("path", &self.path).finish()
+        f.debug_struct("Db")
+            .field("path", &self.path)
+            .field("readers", &self.readers.size())
+            .finish()
     }
 }
 
 impl Db {
-    /// Open (or create) the database at `path`: WAL mode, a busy timeout,
-    /// foreign keys on; on first use, create the schema and seed the demo
-    /// data of both tenants, in one transaction.
+    /// Open (or create) the database at `path` with [`DEFAULT_READERS`]
+    /// readers; see [`Db::open_with`].
     pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Db> {
+        Db::open_with(path, DEFAULT_READERS)
+    }
+
+    /// Open (or create) the database at `path`: the writer in WAL mode, with
+    /// a busy timeout and foreign keys on; on first use, create the schema
+    /// and seed the demo data of both tenants, in one transaction. Then open
+    /// `readers` read-only connections.
+    pub fn open_with(path: impl AsRef<Path>, readers: NonZeroUsize) -> rusqlite::Result<Db> {
         let path = path.as_ref().to_path_buf();
         let mut conn = Connection::open(&path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(LOCK_WAIT)?;
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -210,8 +247,21 @@ impl Db {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         }
         tx.commit()?;
+        let readers = (0..readers.get())
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                // Readers wait only in the rare cases WAL makes them (while
+                // another process recovers the log after a crash).
+                reader.busy_timeout(LOCK_WAIT)?;
+                Ok(reader)
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: Pool::new(vec![conn]),
+            readers: Pool::new(readers),
             path,
         })
     }
@@ -221,22 +271,77 @@ impl Db {
         &self.path
     }
 
-    /// Run `f` with the connection on tokio's blocking pool.
+    /// Run the queries `f` of the call `ctx`, in one read transaction (one
+    /// snapshot of the database for all of them).
     ///
     /// A panic in `f` or a database error becomes a private `server_error`.
-    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, McpError>
+    pub(crate) async fn read<T, F>(&self, ctx: &ToolContext, f: F) -> Result<T, McpError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, McpError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, McpError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            // A panic while the lock was held left no open transaction behind
-            // (rusqlite rolls back on drop), so the connection is still usable.
-            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut conn)
+        let mut conn = self.readers.lease().await;
+        ctx.run_blocking(move |_| {
+            // Under the call's span, in traces and logs.
+            let _span = tracing::info_span!("sqlite read", db.system.name = "sqlite").entered();
+            let tx = conn.transaction()?;
+            f(&tx)
         })
-        .await?
+        .await
+    }
+
+    /// Run the write `f` of the call `ctx` in one IMMEDIATE transaction and
+    /// commit it, unless the call was cancelled or timed out by then: then
+    /// the transaction is rolled back and the call answers so. An `Err` of
+    /// `f` rolls back too.
+    ///
+    /// IMMEDIATE takes the write lock at the start, so concurrent retries
+    /// with one idempotency key, even from other processes, are serialized
+    /// and the replay check inside `f` holds. While another connection holds
+    /// the lock, the write waits up to `LOCK_WAIT`, and stops waiting as
+    /// soon as the call is cancelled or times out.
+    ///
+    /// A panic in `f` or a database error becomes a private `server_error`.
+    pub(crate) async fn write<T, F>(&self, ctx: &ToolContext, f: F) -> Result<T, McpError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, McpError> + Send + 'static,
+    {
+        let mut conn = self.writer.lease().await;
+        ctx.run_blocking(move |interrupt| {
+            let _span = tracing::info_span!("sqlite write", db.system.name = "sqlite").entered();
+            conn.busy_handler(Some(wait_for_lock(interrupt.clone())))?;
+            let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    interrupt.check()?;
+                    return Err(e.into());
+                }
+            };
+            let written = f(&tx)?;
+            interrupt.check()?;
+            tx.commit()?;
+            Ok(written)
+        })
+        .await
+    }
+}
+
+/// SQLite's busy handler for a write: while another connection holds the
+/// write lock, sleep a little and try again, for up to `LOCK_WAIT`, but give
+/// up at once when the call is cancelled or times out (SQLite's own busy
+/// timeout cannot be told).
+fn wait_for_lock(interrupt: Interrupt) -> impl FnMut(i32) -> bool + Send + 'static {
+    const SLEEPS_MS: [u64; 6] = [1, 2, 5, 10, 20, 25];
+    let deadline = Instant::now() + LOCK_WAIT;
+    move |attempt| {
+        if interrupt.is_cancelled() || Instant::now() >= deadline {
+            return false;
+        }
+        let step = usize::try_from(attempt).unwrap_or(usize::MAX);
+        let ms = SLEEPS_MS[step.min(SLEEPS_MS.len() - 1)];
+        std::thread::sleep(Duration::from_millis(ms));
+        true
     }
 }
 
@@ -302,18 +407,43 @@ pub(crate) fn ensure_owned(
     tenant: &str,
     record: Record,
     id: &str,
-) -> Result<(), McpError> {
+) -> Result<(), AccessError> {
+    let noun = record.noun();
     match owner_of(conn, record, id)? {
-        None => Err(McpError::not_found(format!(
-            "{} {id} does not exist",
-            record.noun()
-        ))),
-        Some(owner) if owner != tenant => Err(McpError::permission_denied(format!(
-            "{} {id} belongs to another tenant; tenant `{tenant}` may not access it",
-            record.noun()
-        ))),
+        None => Err(AccessError::Missing {
+            noun,
+            id: id.to_owned(),
+        }),
+        Some(owner) if owner != tenant => Err(AccessError::Foreign {
+            noun,
+            id: id.to_owned(),
+            tenant: tenant.to_owned(),
+        }),
         Some(_) => Ok(()),
     }
+}
+
+/// Why a tenant may not use a record it named. Each variant carries its
+/// wire kind (`#[derive(ToolError)]`), so `?` into `McpError` keeps it: an
+/// agent sees `not_found` or `permission_denied`, never a generic error.
+#[derive(Debug, thiserror::Error, ToolError)]
+pub(crate) enum AccessError {
+    /// No such record in any tenant.
+    #[error("{noun} {id} does not exist")]
+    #[tool_error(not_found)]
+    Missing { noun: &'static str, id: String },
+    /// The record exists but belongs to another tenant.
+    #[error("{noun} {id} belongs to another tenant; tenant `{tenant}` may not access it")]
+    #[tool_error(permission_denied)]
+    Foreign {
+        noun: &'static str,
+        id: String,
+        tenant: String,
+    },
+    /// The database failed: a private `server_error` (logged, not shown).
+    #[error("database error: {0}")]
+    #[tool_error(server_error)]
+    Database(#[from] rusqlite::Error),
 }
 
 /// Check that `tenant` owns every record in `ids`; report all unknown ids at
@@ -444,5 +574,36 @@ pub(crate) fn to_text<T: Serialize>(value: &T) -> rusqlite::Result<ToSqlOutput<'
         other => Err(rusqlite::Error::ToSqlConversionFailure(
             format!("{} has no text form: {other:?}", std::any::type_name::<T>()).into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readers_are_read_only_and_see_what_the_writer_committed() {
+        let dir = std::env::temp_dir().join(format!("shop-db-unit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::open_with(dir.join("shop.db"), NonZeroUsize::new(2).unwrap()).unwrap();
+        assert_eq!(db.readers.size(), 2);
+        let writer = db.writer.lease().await;
+        writer
+            .execute("UPDATE tenants SET name = 'Acme AG' WHERE id = 'acme'", [])
+            .unwrap();
+        let reader = db.readers.lease().await;
+        let name: String = reader
+            .query_row("SELECT name FROM tenants WHERE id = 'acme'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(name, "Acme AG");
+        let refused = reader
+            .execute("UPDATE tenants SET name = 'x'", [])
+            .unwrap_err();
+        assert!(refused.to_string().contains("readonly"), "{refused}");
+        drop((writer, reader, db));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

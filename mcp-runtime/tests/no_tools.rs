@@ -1,0 +1,39 @@
+//! A binary that links no tools (this test binary defines none): building a
+//! server refuses, naming the likely cause and the fix, unless the builder
+//! says an empty server is intended.
+
+use mcp_runtime::{BuildError, Server};
+
+const MESSAGE: &str = "no MCP tools are registered in this binary, so the server would serve \
+    nothing. Most likely the crate that defines the `#[mcp_tool]` functions is not linked: a \
+    crate nothing uses is left out, so add `use my_tools as _;` (your tool crate's name) to \
+    main.rs; or the module holding them is never compiled: declare it with `mod tools;`. If a \
+    server without tools is intended, call `.allow_no_tools()` on the builder";
+
+#[test]
+fn a_server_without_tools_is_refused_with_the_cause_and_the_fix() {
+    let err = Server::builder("empty", "1.0.0").build().unwrap_err();
+    assert!(
+        matches!(err, BuildError::NoTools { registered: 0 }),
+        "{err:#?}"
+    );
+    assert_eq!(err.to_string(), MESSAGE);
+    // `main` returning the error prints its Debug: the message, not the variant.
+    assert_eq!(format!("{err:?}"), MESSAGE);
+    assert_eq!(format!("{err:#?}"), "NoTools {\n    registered: 0,\n}");
+    let boxed: Box<dyn std::error::Error> = Box::new(err);
+    assert_eq!(format!("{boxed:?}"), MESSAGE);
+}
+
+#[tokio::test]
+async fn allow_no_tools_builds_an_empty_server() {
+    let server = Server::builder("empty", "1.0.0")
+        .allow_no_tools()
+        .build()
+        .expect("an empty server, as asked");
+    assert!(server.registry().is_empty());
+    assert_eq!(
+        server.client().list_tools().await.unwrap(),
+        Vec::<serde_json::Value>::new()
+    );
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install the official Node MCP clients the tests drive our servers with, at
+# exact versions, with Node 22, into the git-ignored .tools/js-clients/:
+#
+#   - @modelcontextprotocol/inspector: the MCP Inspector, whose CLI
+#     (`mcp-inspector --cli URL --method tools/list --strict`) lints every
+#     tool schema for portability;
+#   - @modelcontextprotocol/sdk: the TypeScript SDK client.
+#
+#   scripts/js-clients.sh        # prints the Node 22 binary's path last
+#
+# Idempotent (see scripts/node22.sh). Used by tests/tests/js_clients.rs and
+# tests/tests/readme_clients.rs; the packages resolve from scripts placed
+# under .tools/js-clients/.
+set -euo pipefail
+
+INSPECTOR_VERSION="2.12.0"
+SDK_VERSION="1.32.2"
+
+exec bash "$(dirname "${BASH_SOURCE[0]}")/node22.sh" js-clients \
+  "@modelcontextprotocol/inspector@$INSPECTOR_VERSION" \
+  "@modelcontextprotocol/sdk@$SDK_VERSION"
