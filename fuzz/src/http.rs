@@ -1017,7 +1017,15 @@ impl Conn {
             return Ok(false);
         }
         let mut chunk = [0u8; 16384];
-        match self.stream.read(&mut chunk) {
+        // A signal (libFuzzer's timers) can interrupt the blocking read:
+        // that is no answer from the server, read again.
+        let got = loop {
+            match self.stream.read(&mut chunk) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                got => break got,
+            }
+        };
+        match got {
             Ok(0) => {
                 self.eof = true;
                 Ok(false)
