@@ -138,16 +138,6 @@ pub fn harness() -> &'static Harness {
 
 // ------------------------------------------------------------------ rules
 
-/// Whether the oracle holds the runtime to the rules without the known
-/// deviations it otherwise tolerates (`MCP_FUZZ_STRICT=1`): a port written
-/// with a leading `+` (`localhost:+80`), which RFC 3986 does not allow and
-/// `authority_host` accepts (reported in RELIABILITY.md; tolerated so that a
-/// long run goes on to find something else).
-pub fn strict() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("MCP_FUZZ_STRICT").is_some_and(|v| v == "1"))
-}
-
 /// The host of an authority (`host[:port]`) by RFC 3986, lowercased: an
 /// IPv6 literal in brackets (no zone, no IPvFuture), or a name or IPv4
 /// address of letters, digits, `-` and `.`; a port of one to five digits
@@ -167,16 +157,9 @@ pub fn rfc3986_host(authority: &str) -> Option<String> {
     };
     let port_ok = port.is_empty()
         || port.strip_prefix(':').is_some_and(|p| {
-            // Known deviation (see `strict`): the runtime reads the port with
-            // `u16::from_str`, which takes a leading `+`.
-            let digits = match p.strip_prefix('+') {
-                Some(d) if !strict() => d,
-                _ => p,
-            };
             (1..=5).contains(&p.len())
-                && !digits.is_empty()
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && digits.parse::<u32>().is_ok_and(|n| n <= 65535)
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
         });
     let name_ok = host.starts_with('[')
         || (!host.is_empty()
