@@ -138,16 +138,6 @@ pub fn harness() -> &'static Harness {
 
 // ------------------------------------------------------------------ rules
 
-/// Whether the oracle holds the runtime to the rules without the known
-/// deviations it otherwise tolerates (`MCP_FUZZ_STRICT=1`): a port written
-/// with a leading `+` (`localhost:+80`), which RFC 3986 does not allow and
-/// `authority_host` accepts (reported in RELIABILITY.md; tolerated so that a
-/// long run goes on to find something else).
-pub fn strict() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("MCP_FUZZ_STRICT").is_some_and(|v| v == "1"))
-}
-
 /// The host of an authority (`host[:port]`) by RFC 3986, lowercased: an
 /// IPv6 literal in brackets (no zone, no IPvFuture), or a name or IPv4
 /// address of letters, digits, `-` and `.`; a port of one to five digits
@@ -167,16 +157,9 @@ pub fn rfc3986_host(authority: &str) -> Option<String> {
     };
     let port_ok = port.is_empty()
         || port.strip_prefix(':').is_some_and(|p| {
-            // Known deviation (see `strict`): the runtime reads the port with
-            // `u16::from_str`, which takes a leading `+`.
-            let digits = match p.strip_prefix('+') {
-                Some(d) if !strict() => d,
-                _ => p,
-            };
             (1..=5).contains(&p.len())
-                && !digits.is_empty()
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && digits.parse::<u32>().is_ok_and(|n| n <= 65535)
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65535)
         });
     let name_ok = host.starts_with('[')
         || (!host.is_empty()
@@ -467,7 +450,9 @@ pub fn dechunk(mut b: &[u8]) -> Result<Option<(Vec<u8>, usize)>, ()> {
 
 /// The request hyper reads from `bytes`, or how it refuses them.
 pub fn parse_request(bytes: &[u8]) -> Head {
-    let mut slots = [httparse::EMPTY_HEADER; 128];
+    // As many slots as hyper has: past the 100th header it stops with
+    // "too many headers" (431) whatever follows.
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut slots);
     let head_len = match req.parse(bytes) {
         Ok(httparse::Status::Complete(n)) => n,
@@ -500,7 +485,7 @@ pub fn parse_request(bytes: &[u8]) -> Head {
             };
         }
     };
-    if head_len > MAX_HEAD + 512 || req.headers.len() > MAX_HEADERS {
+    if head_len > MAX_HEAD + 512 {
         return Head::Refused {
             too_large: true,
             near_limit: false,
@@ -1015,7 +1000,15 @@ impl Conn {
             return Ok(false);
         }
         let mut chunk = [0u8; 16384];
-        match self.stream.read(&mut chunk) {
+        // A signal (libFuzzer's timers) can interrupt the blocking read:
+        // that is no answer from the server, read again.
+        let got = loop {
+            match self.stream.read(&mut chunk) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                got => break got,
+            }
+        };
+        match got {
             Ok(0) => {
                 self.eof = true;
                 Ok(false)
@@ -1188,9 +1181,8 @@ pub fn exchange(bytes: &[u8], which: Which) {
         eof: false,
     };
     let ctx = || format!("request ({which:?}): {}", lossy(bytes));
-    // Answers to HEAD have no body (pipelined requests after it are taken
-    // to be HEAD too: the oracle does not model them).
-    let head_request = bytes.starts_with(b"HEAD ");
+    // Answers to HEAD have no body.
+    let heads = heads(bytes);
     // A server that answers before reading all of a big body may close the
     // connection meanwhile: a failed write is not an error, the answer is.
     let _ = conn.stream.write_all(bytes);
@@ -1200,7 +1192,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
         } => {
             // Around hyper's 8 KiB head buffer: refused (400 or 431) or served.
             let _ = conn.stream.shutdown(Shutdown::Write);
-            drain(&mut conn, head_request, &ctx);
+            drain(&mut conn, &heads, &ctx);
             stat("head-near-limit");
             return;
         }
@@ -1222,7 +1214,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
         }
         Head::Partial => {
             let _ = conn.stream.shutdown(Shutdown::Write);
-            drain(&mut conn, head_request, &ctx);
+            drain(&mut conn, &heads, &ctx);
             stat("partial-head");
             return;
         }
@@ -1230,7 +1222,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
     };
     if req.upgrade {
         let _ = conn.stream.shutdown(Shutdown::Write);
-        drain(&mut conn, head_request, &ctx);
+        drain(&mut conn, &heads, &ctx);
         stat("upgrade");
         return;
     }
@@ -1275,7 +1267,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
             // hyper's chunked decoder is more lenient than the grammar here:
             // whatever it makes of the body, the answers must be well-formed.
             let _ = conn.stream.shutdown(Shutdown::Write);
-            drain(&mut conn, head_request, &ctx);
+            drain(&mut conn, &heads, &ctx);
             stat("chunked-unmodelled");
             return;
         }
@@ -1313,7 +1305,7 @@ pub fn exchange(bytes: &[u8], which: Which) {
         // What follows is not a request this oracle models: any answers to
         // it must still be well-formed HTTP.
         let _ = conn.stream.shutdown(Shutdown::Write);
-        drain(&mut conn, head_request, &ctx);
+        drain(&mut conn, heads.get(1..).unwrap_or(&[]), &ctx);
         return;
     }
     // The same connection again: it must be ready for the next request
@@ -1343,11 +1335,31 @@ pub fn exchange(bytes: &[u8], which: Which) {
     }
 }
 
-/// Read (and check the form of) every further response until the server closes.
-fn drain(conn: &mut Conn, head_only: bool, ctx: &dyn Fn() -> String) {
-    for _ in 0..64 {
+/// Whether each request of an input is HEAD, in order, as far as they can be
+/// told apart (requests pipelined after one whose end is known).
+fn heads(bytes: &[u8]) -> Vec<bool> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() && out.len() < 64 {
+        let Head::Request(req) = parse_request(rest) else {
+            out.push(rest.starts_with(b"HEAD "));
+            break;
+        };
+        out.push(req.method == "HEAD");
+        match req.framing {
+            Framing::Exact { rest: n, .. } if n < rest.len() => rest = &rest[rest.len() - n..],
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Read (and check the form of) every further response until the server
+/// closes; `heads`: whether the requests they answer are HEAD.
+fn drain(conn: &mut Conn, heads: &[bool], ctx: &dyn Fn() -> String) {
+    for i in 0..64 {
         match conn
-            .read(head_only)
+            .read(heads.get(i).copied().unwrap_or(false))
             .unwrap_or_else(|e| panic!("{e}\n{}", ctx()))
         {
             Read1::Closed => return,

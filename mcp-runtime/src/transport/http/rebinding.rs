@@ -138,6 +138,10 @@ mod tests {
             "[::1]:",
             "[zz::1]",
             "evil.com:80:80",
+            // RFC 3986: a port is digits only (`u16::from_str` takes a `+`).
+            "localhost:+80",
+            "[::1]:+80",
+            "localhost:+",
             "",
         ] {
             assert_eq!(authority_host(bad), None, "{bad}");
@@ -154,6 +158,7 @@ mod tests {
             "an Origin has no path"
         );
         assert_eq!(origin_host("http://[::1]@evil.com"), None);
+        assert_eq!(origin_host("http://localhost:+80"), None);
         assert_eq!(origin_host("ftp://localhost"), None);
         assert_eq!(origin_host("null"), None);
     }
