@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "clap")]
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod context;
 mod dispatch;
 pub mod error;
@@ -66,15 +67,42 @@ pub fn init_logging() {
 }
 
 /// [`init_logging`] with an explicit filter (e.g. from `--log`), which wins
-/// over `MCP_LOG` and `RUST_LOG`.
+/// over `MCP_LOG` and `RUST_LOG`. A filter that does not parse is logged as
+/// a warning and `info` is used; [`Server::run`] refuses it instead.
 pub fn init_logging_with(filter: Option<&str>) {
-    use tracing_subscriber::EnvFilter;
-    let filter = filter
-        .map(str::to_owned)
-        .or_else(|| std::env::var("MCP_LOG").ok())
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info".to_owned());
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    match log_filter(filter) {
+        Ok(f) => install_logging(f),
+        Err(e) => {
+            install_logging(tracing_subscriber::EnvFilter::new("info"));
+            tracing::warn!("{e}; logging at `info`");
+        }
+    }
+}
+
+/// [`init_logging_with`], but a filter that does not parse is an error
+/// naming where it came from (`--log`, `MCP_LOG` or `RUST_LOG`), and nothing
+/// is installed.
+pub(crate) fn try_init_logging_with(filter: Option<&str>) -> Result<(), String> {
+    install_logging(log_filter(filter)?);
+    Ok(())
+}
+
+/// The log filter: `explicit` (from `--log`), else `MCP_LOG`, else
+/// `RUST_LOG`, else `info`.
+fn log_filter(explicit: Option<&str>) -> Result<tracing_subscriber::EnvFilter, String> {
+    let (source, filter) = match explicit {
+        Some(f) => ("--log", f.to_owned()),
+        None => match (config::var("MCP_LOG"), config::var("RUST_LOG")) {
+            (Some(f), _) => ("MCP_LOG", f),
+            (None, Some(f)) => ("RUST_LOG", f),
+            (None, None) => return Ok(tracing_subscriber::EnvFilter::new("info")),
+        },
+    };
+    tracing_subscriber::EnvFilter::try_new(&filter)
+        .map_err(|e| format!("{source}: `{filter}` is not a log filter ({e}); write e.g. `info` or `info,mcp_runtime=debug`"))
+}
+
+fn install_logging(filter: tracing_subscriber::EnvFilter) {
     // Colours only for a person at a terminal, not in files or journald.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none();

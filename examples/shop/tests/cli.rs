@@ -1,0 +1,87 @@
+//! The shop's command line, from the built binary: its own options and the
+//! server's (`mcp_runtime::cli::ServeArgs`) in one `--help`, and clap's
+//! refusal of a bad value.
+
+use std::process::{Command, Output};
+
+fn shop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_shop"))
+        .args(args)
+        .env_remove("SHOP_DB")
+        .env_remove("SHOP_DB_READERS")
+        .env_remove("MCP_LOG")
+        .output()
+        .expect("run the shop")
+}
+
+#[test]
+fn help_lists_the_shops_options_and_the_servers_on_stdout() {
+    let out = shop(&["--help"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let (own, server) = stdout
+        .split_once("\nMCP server:\n")
+        .unwrap_or_else(|| panic!("no `MCP server:` group:\n{stdout}"));
+    for option in [
+        "--db <PATH>",
+        "[env: SHOP_DB=]",
+        "--db-readers <N>",
+        "1 to 64 [env: SHOP_DB_READERS=] [default: 4]",
+        "-h, --help",
+    ] {
+        assert!(
+            own.contains(option),
+            "`{option}` among the shop's own:\n{own}"
+        );
+    }
+    for option in [
+        "--stdio",
+        "--addr <HOST:PORT>",
+        "[env: MCP_ADDR] [default: 127.0.0.1:8080]",
+        "--tenant <ID>",
+        "[env: MCP_TENANT]",
+        "--workspace <ID>",
+        "--log <FILTER>",
+        "--api-keys-file <PATH>",
+        "--rate-limit-per-key <RATE>",
+        "--rate-limit-per-tenant <RATE>",
+        "--call-timeout <SECS>",
+        "--shutdown-timeout <SECS>",
+        "--oauth-issuer <URL>",
+        "--oauth-audience <URI>",
+        "--oauth-tenant-claim <CLAIM>",
+        "--oauth-jwks-url <URL>",
+    ] {
+        assert!(
+            server.contains(option),
+            "`{option}` among the server's:\n{server}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_number_of_readers_is_refused_by_name_with_exit_2() {
+    let out = shop(&["--db-readers", "65"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "error: invalid value '65' for '--db-readers <N>': `65` is not a number of \
+             connections from 1 to 64\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_option_neither_knows_is_refused_with_exit_2() {
+    let out = shop(&["--port", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: unexpected argument '--port' found\n"),
+        "{stderr}"
+    );
+}
