@@ -196,13 +196,7 @@ impl ServeArgs {
     }
 
     fn address_and_source(&self) -> (String, bool) {
-        match &self.addr {
-            Some(a) => (a.clone(), false),
-            None => match crate::config::var("MCP_ADDR") {
-                Some(a) => (a, true),
-                None => (crate::server::DEFAULT_ADDR.to_owned(), false),
-            },
-        }
+        crate::server::address(self.addr.clone())
     }
 
     /// Bind the [`address`](Self::address); the error names it (and

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use crate::limits::Rate;
 
+/// `MCP_ADDR`: the HTTP address `Server::run` listens on.
+pub const ADDR: &str = "MCP_ADDR";
 /// `MCP_TENANT`: the tenant a process acts for.
 pub const TENANT: &str = "MCP_TENANT";
 /// `MCP_WORKSPACE`: the workspace a process acts for.

@@ -1177,15 +1177,21 @@ impl Server {
         if stdio {
             return server.serve_stdio().await.map_err(ServeError::Io);
         }
-        let (addr, from_env) = match addr {
-            Some(a) => (a, false),
-            None => match config::var("MCP_ADDR") {
-                Some(a) => (a, true),
-                None => (DEFAULT_ADDR.to_owned(), false),
-            },
-        };
+        let (addr, from_env) = address(addr);
         let listener = bind(&addr, from_env).await?;
         server.serve_listener(listener, shutdown_signal()).await
+    }
+}
+
+/// The HTTP address: the flag's, else `MCP_ADDR` (empty counts as unset),
+/// else [`DEFAULT_ADDR`]; and whether it came from the variable.
+pub(crate) fn address(flag: Option<String>) -> (String, bool) {
+    match flag {
+        Some(a) => (a, false),
+        None => match config::var(config::ADDR) {
+            Some(a) => (a, true),
+            None => (DEFAULT_ADDR.to_owned(), false),
+        },
     }
 }
 
