@@ -85,3 +85,70 @@ fn an_option_neither_knows_is_refused_with_exit_2() {
         "{stderr}"
     );
 }
+
+/// The shop's test binary has the `otel` feature (its dev-dependencies):
+/// an OpenTelemetry value the SDK would silently replace stops the start,
+/// naming the variable (the runtime's other families are checked in
+/// tests/tests/startup_errors.rs, whose binary is built without `otel`).
+#[test]
+fn a_bad_opentelemetry_variable_stops_the_start() {
+    for (var, value, message) in [
+        (
+            "OTEL_TRACES_SAMPLER",
+            "sometimes",
+            "OTEL_TRACES_SAMPLER=sometimes: not a sampler; use one of always_on, always_off, \
+             traceidratio, parentbased_always_on, parentbased_always_off, \
+             parentbased_traceidratio",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+            "10s",
+            "OTEL_EXPORTER_OTLP_TIMEOUT=10s: not a number of milliseconds",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_shop"))
+            .args(["--stdio", "--db", "unused.db"])
+            .env_remove("MCP_LOG")
+            .env_remove("RUST_LOG")
+            .env_remove("OTEL_SDK_DISABLED")
+            .env_remove("OTEL_TRACES_EXPORTER")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            .env_remove("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
+            .env_remove("OTEL_TRACES_SAMPLER")
+            .env_remove("OTEL_EXPORTER_OTLP_TIMEOUT")
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+            .env(var, value)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the shop");
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned()
+            ),
+            (Some(1), String::new(), format!("shop: traces: {message}\n")),
+            "{var}"
+        );
+    }
+    let ratio = Command::new(env!("CARGO_BIN_EXE_shop"))
+        .args(["--stdio", "--db", "unused.db"])
+        .env_remove("MCP_LOG")
+        .env_remove("RUST_LOG")
+        .env_remove("OTEL_SDK_DISABLED")
+        .env_remove("OTEL_TRACES_EXPORTER")
+        .env_remove("OTEL_EXPORTER_OTLP_TIMEOUT")
+        .env_remove("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+        .env("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+        .env("OTEL_TRACES_SAMPLER_ARG", "10%")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the shop");
+    assert_eq!(ratio.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&ratio.stderr),
+        "shop: traces: OTEL_TRACES_SAMPLER_ARG=10%: the ratio of traces kept must be a number \
+         from 0 to 1\n"
+    );
+}
