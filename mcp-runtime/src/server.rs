@@ -314,7 +314,7 @@ impl ServerBuilder {
     }
 
     /// Longest a tool may run before it is cancelled and the call answers
-    /// `server_error` (default 60 s; else `MCP_CALL_TIMEOUT_SECS`).
+    /// `server_error`. Without this call: `MCP_CALL_TIMEOUT_SECS`, else 60 s.
     pub fn call_timeout(mut self, d: Duration) -> Self {
         self.dispatch.call_timeout = d;
         self.call_timeout_set = true;
@@ -445,15 +445,15 @@ impl ServerBuilder {
         self
     }
 
-    /// Calls allowed per API key (`rate_limit` with a retry hint beyond);
-    /// else `MCP_RATE_LIMIT_PER_KEY` (e.g. `600/min`) when the server is built.
+    /// Calls allowed per API key (`rate_limit` with a retry hint beyond).
+    /// Without this call: `MCP_RATE_LIMIT_PER_KEY` (e.g. `600/min`), else off.
     pub fn rate_limit_per_key(mut self, rate: Rate) -> Self {
         self.rate_per_key = Some(rate);
         self
     }
 
-    /// Calls allowed per tenant (`rate_limit` with a retry hint beyond);
-    /// else `MCP_RATE_LIMIT_PER_TENANT` when the server is built.
+    /// Calls allowed per tenant (`rate_limit` with a retry hint beyond).
+    /// Without this call: `MCP_RATE_LIMIT_PER_TENANT`, else off.
     pub fn rate_limit_per_tenant(mut self, rate: Rate) -> Self {
         self.rate_per_tenant = Some(rate);
         self
@@ -607,31 +607,28 @@ impl ServerBuilder {
         self
     }
 
-    /// How long a shutdown waits for calls in flight (default 30 s; else
-    /// `MCP_SHUTDOWN_TIMEOUT_SECS`).
+    /// How long a shutdown waits for calls in flight. Without this call:
+    /// `MCP_SHUTDOWN_TIMEOUT_SECS`, else 30 s.
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
         self.serving.shutdown_timeout = d;
         self.shutdown_timeout_set = true;
         self
     }
 
-    /// The variables of what the builder was not given (see [`build`](Self::build)).
+    /// The variables of what the builder was not given (see
+    /// [`build`](Self::build)). Each is checked even where the builder's
+    /// value wins, so a bad one never goes unnoticed.
     fn read_env(&mut self) -> Result<(), String> {
-        if self.rate_per_key.is_none() {
-            self.rate_per_key = config::parsed(config::RATE_LIMIT_PER_KEY, config::parse_rate)?;
-        }
-        if self.rate_per_tenant.is_none() {
-            self.rate_per_tenant =
-                config::parsed(config::RATE_LIMIT_PER_TENANT, config::parse_rate)?;
-        }
-        if !self.call_timeout_set
-            && let Some(d) = config::parsed(config::CALL_TIMEOUT_SECS, config::parse_secs)?
-        {
+        let per_key = config::parsed(config::RATE_LIMIT_PER_KEY, config::parse_rate)?;
+        let per_tenant = config::parsed(config::RATE_LIMIT_PER_TENANT, config::parse_rate)?;
+        let call = config::parsed(config::CALL_TIMEOUT_SECS, config::parse_secs)?;
+        let shutdown = config::parsed(config::SHUTDOWN_TIMEOUT_SECS, config::parse_secs)?;
+        self.rate_per_key = self.rate_per_key.or(per_key);
+        self.rate_per_tenant = self.rate_per_tenant.or(per_tenant);
+        if let Some(d) = call.filter(|_| !self.call_timeout_set) {
             self.dispatch.call_timeout = d;
         }
-        if !self.shutdown_timeout_set
-            && let Some(d) = config::parsed(config::SHUTDOWN_TIMEOUT_SECS, config::parse_secs)?
-        {
+        if let Some(d) = shutdown.filter(|_| !self.shutdown_timeout_set) {
             self.serving.shutdown_timeout = d;
         }
         Ok(())

@@ -152,3 +152,33 @@ fn a_bad_opentelemetry_variable_stops_the_start() {
          from 0 to 1\n"
     );
 }
+
+#[test]
+fn a_bad_limit_variable_is_refused_even_beside_its_flag() {
+    let dir = std::env::temp_dir().join(format!("shop-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_shop"))
+        .arg("--db")
+        .arg(dir.join("shop.db"))
+        .args(["--stdio", "--rate-limit-per-key", "5/min"])
+        .env_remove("MCP_LOG")
+        .env_remove("RUST_LOG")
+        .env("MCP_RATE_LIMIT_PER_KEY", "6/week")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the shop");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (
+            Some(1),
+            String::new(),
+            "shop: MCP_RATE_LIMIT_PER_KEY: `week` in `6/week` is not a period: use s, min or h\n"
+                .to_owned()
+        )
+    );
+}
