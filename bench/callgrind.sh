@@ -24,6 +24,12 @@
 #   HTTP_REPEAT (3)               fresh callgrind server processes per server kind
 #   BENCH_CONC (32) BENCH_ROUNDS (5)  the ordinary http-bench run
 #   SKIP_BUILD=1                  use the binaries already built
+#   ONLY_HTTP=1                   measure 2. only (needs only http-bench built)
+#   HTTP_KINDS ("framework floor") the servers of 2.
+# The servers of 2. inherit the environment: MCP_METRICS_ADDR=127.0.0.1:0, or
+# OTEL_EXPORTER_OTLP_ENDPOINT=http://<a sink> with OTEL_TRACES_SAMPLER, turn
+# on metrics or traces in the framework server (http-bench built with
+# --features metrics,otel; `http-bench --sink` is a sink that answers 200).
 set -euo pipefail
 
 CO=$(cd "${1:?usage: measure.sh CHECKOUT_DIR}" && pwd)
@@ -37,6 +43,8 @@ HTTP_CG_CONC=${HTTP_CG_CONC:-1}
 HTTP_REPEAT=${HTTP_REPEAT:-3}
 BENCH_CONC=${BENCH_CONC:-32}
 BENCH_ROUNDS=${BENCH_ROUNDS:-5}
+ONLY_HTTP=${ONLY_HTTP:-0}
+HTTP_KINDS=${HTTP_KINDS:-framework floor}
 
 export CARGO_TARGET_DIR="$CO/target"
 BIN="$CARGO_TARGET_DIR/release"
@@ -55,7 +63,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
     log "building micro + http-bench in $CO (release, fat LTO: several minutes)"
     (cd "$CO" && timeout 3600 cargo build --release -p mcp-bench --bin micro --bin http-bench)
 fi
-for b in micro http-bench; do [ -x "$BIN/$b" ] || { echo "missing $BIN/$b" >&2; exit 1; }; done
+BINS="micro http-bench"
+[ "$ONLY_HTTP" = 1 ] && BINS=http-bench
+for b in $BINS; do [ -x "$BIN/$b" ] || { echo "missing $BIN/$b" >&2; exit 1; }; done
 {
     echo "# measure.sh: $CO"
     echo "commit: $(cd "$CO" && git rev-parse HEAD 2>/dev/null || echo unknown)"
@@ -97,6 +107,7 @@ micro_diff() {   # TAG N1 N2 -> table rows
     ' "$OUT/$tag.$n1.tsv" "$OUT/$tag.$n2.tsv"
 }
 
+if [ "$ONLY_HTTP" != 1 ]; then
 log "micro floor JSON work under callgrind (--iters $MICRO_CALL_N1 and $MICRO_CALL_N2)"
 micro_parts 'floor JSON work' "$MICRO_CALL_N1" floor
 micro_parts 'floor JSON work' "$MICRO_CALL_N2" floor
@@ -118,6 +129,7 @@ micro_parts 'tools/list' "$MICRO_LIST_N2" list
     echo "tools/call: N1=$MICRO_CALL_N1, N2=$MICRO_CALL_N2; tools/list: N1=$MICRO_LIST_N1, N2=$MICRO_LIST_N2"
     echo
 } >>"$SUMMARY"
+fi
 
 # --------------------------------------------- 2. per HTTP request (callgrind)
 # http_cg KIND REP: `http-bench --serve KIND` under callgrind; a 2 s warm-up load,
@@ -183,7 +195,7 @@ http_row() {   # KIND -> "| kind | median | all runs | served | longer load alon
         }'
 }
 
-for kind in framework floor; do
+for kind in $HTTP_KINDS; do
     : >"$OUT/cg-http-$kind.runs"
     for rep in $(seq "$HTTP_REPEAT"); do
         log "HTTP: $kind server under callgrind, process $rep/$HTTP_REPEAT"
@@ -195,12 +207,12 @@ done
     echo
     echo "| server | Ir per request, median | per process (sorted) | requests served (short + long load) | longer load alone, incl. its connection |"
     echo "|---|---:|---:|---:|---:|"
-    http_row framework
-    http_row floor
+    for kind in $HTTP_KINDS; do http_row "$kind"; done
     echo
 } >>"$SUMMARY"
 
 # ------------------------------------------------ 3. real http-bench at c=32
+if [ "$ONLY_HTTP" = 1 ]; then cat "$SUMMARY"; exit 0; fi
 log "http-bench --conc $BENCH_CONC --rounds $BENCH_ROUNDS (wall clock, noisy)"
 timeout 900 "$BIN/http-bench" --conc "$BENCH_CONC" --rounds "$BENCH_ROUNDS" \
     >"$OUT/http-bench.txt" 2>"$OUT/http-bench.stderr"

@@ -238,6 +238,70 @@ impl Kind {
     }
 }
 
+/// If the process was started as `<exe> --sink`, answer every HTTP request
+/// `200` with an empty body (an OTLP/HTTP collector that keeps nothing, for
+/// `http-bench --otel`), on `127.0.0.1:0` with one tokio thread, printing
+/// `PORT <n>` first; never return. Otherwise return.
+pub fn maybe_sink() {
+    if !std::env::args().skip(1).any(|a| a == "--sink") {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        println!("PORT {}", listener.local_addr().expect("addr").port());
+        use std::io::Write;
+        std::io::stdout().flush().expect("stdout");
+        let app = Router::new().fallback(|| async { StatusCode::OK });
+        axum::serve(listener, app).await.expect("sink serves");
+    });
+    std::process::exit(0);
+}
+
+/// A `<this exe> --sink` child process ([`maybe_sink`]); killed when dropped.
+pub struct Sink {
+    child: std::process::Child,
+    /// Its loopback address.
+    pub addr: SocketAddr,
+}
+
+impl Sink {
+    /// Start the sink and wait for its `PORT` line.
+    pub fn spawn() -> Sink {
+        let exe = std::env::current_exe().expect("current exe");
+        let mut child = Command::new(exe)
+            .arg("--sink")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn the sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("read the PORT line");
+        let port: u16 = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line from the sink: {line:?}"));
+        Sink {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        }
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// If the process was started as `<exe> --serve <floor|framework> [--workers N]`,
 /// serve (forever) and never return; otherwise return.
 ///
@@ -305,6 +369,17 @@ impl ServerProcess {
     /// Start `<this exe> --serve <kind>`, optionally pinned with
     /// `taskset -c <cpus>`, with `workers` runtime threads (0 = default).
     pub fn spawn(kind: Kind, cpus: Option<&str>, workers: usize) -> ServerProcess {
+        Self::spawn_with_env(kind, cpus, workers, &[])
+    }
+
+    /// [`spawn`](Self::spawn) with extra environment variables for the child
+    /// (e.g. `MCP_METRICS_ADDR`, `OTEL_*` for the framework server).
+    pub fn spawn_with_env(
+        kind: Kind,
+        cpus: Option<&str>,
+        workers: usize,
+        env: &[(String, String)],
+    ) -> ServerProcess {
         let exe = std::env::current_exe().expect("current exe");
         let mut cmd = match cpus {
             Some(c) => {
@@ -321,6 +396,7 @@ impl ServerProcess {
         cmd.env("MCP_LOG", "warn")
             .env_remove("MCP_API_KEYS")
             .env_remove("MCP_API_KEYS_FILE")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());

@@ -1,7 +1,12 @@
 //! The server's command-line options as a clap `Args` struct (feature
-//! `clap`), to `#[command(flatten)]` into an application's own CLI. Every
-//! option is also read from its `MCP_*` variable; a flag wins over the
-//! variable, the variable over the builder's value.
+//! `clap`), to `#[command(flatten)]` into an application's own CLI.
+//!
+//! Each option has its `MCP_*` variable, which the runtime reads in one
+//! place ([`config`](crate::config), the builder, [`Server::run`]); these are
+//! flags only, and a flag wins over the variable. For the tenant and the
+//! workspace the variable also wins over the builder's `.tenant(..)`; for
+//! every other option the builder's value wins over the variable (see the
+//! README's configuration reference).
 //!
 //! ```
 //! use clap::Parser;
@@ -26,50 +31,88 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::config::parse_rate;
+use crate::config::parse_secs;
 use crate::limits::Rate;
+use crate::oauth::OAuthSettings;
 use crate::server::{ServeError, Server, ServerBuilder};
 
 /// The options of an MCP server's command line.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "MCP server")]
 pub struct ServeArgs {
     /// Serve over stdin/stdout (for desktop agents) instead of HTTP.
     #[arg(long)]
     pub stdio: bool,
 
-    /// HTTP address to listen on.
-    #[arg(long, env = "MCP_ADDR", value_name = "HOST:PORT", default_value = crate::server::DEFAULT_ADDR)]
-    pub addr: String,
+    /// HTTP address to listen on [env: MCP_ADDR] [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
 
-    /// Log filter for stderr (e.g. `info`, `debug`, `mcp_runtime=debug`).
-    #[arg(long, env = "MCP_LOG", value_name = "FILTER")]
+    /// Act for this tenant in every call, e.g. for a desktop agent over stdio
+    /// (HTTP: loopback only) [env: MCP_TENANT].
+    #[arg(long, value_name = "ID")]
+    pub tenant: Option<String>,
+
+    /// Act for this workspace in every call [env: MCP_WORKSPACE].
+    #[arg(long, value_name = "ID")]
+    pub workspace: Option<String>,
+
+    /// Log filter for stderr (e.g. `info`, `debug`, `mcp_runtime=debug`)
+    /// [env: MCP_LOG, else RUST_LOG] [default: info].
+    #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
 
-    /// A key file (`name secret [tenants]` per line), re-read on SIGHUP and when it changes.
-    #[arg(long, env = "MCP_API_KEYS_FILE", value_name = "PATH")]
+    /// A key file (`name secret [tenants]` per line), re-read on SIGHUP and
+    /// when it changes [env: MCP_API_KEYS_FILE]. Keys also come from
+    /// MCP_API_KEYS=name:secret[,...].
+    #[arg(long, value_name = "PATH")]
     pub api_keys_file: Option<PathBuf>,
 
-    /// Calls allowed per API key, e.g. `600/min` (`N/s`, `N/min`, `N/h`).
-    #[arg(long, env = "MCP_RATE_LIMIT_PER_KEY", value_name = "RATE", value_parser = parse_rate)]
+    /// Calls allowed per API key, e.g. `600/min` (`N/s`, `N/min`, `N/h`)
+    /// [env: MCP_RATE_LIMIT_PER_KEY].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub rate_limit_per_key: Option<Rate>,
 
-    /// Calls allowed per tenant, e.g. `600/min`.
-    #[arg(long, env = "MCP_RATE_LIMIT_PER_TENANT", value_name = "RATE", value_parser = parse_rate)]
+    /// Calls allowed per tenant, e.g. `600/min` [env: MCP_RATE_LIMIT_PER_TENANT].
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
     pub rate_limit_per_tenant: Option<Rate>,
 
-    /// Longest a tool may run, in seconds.
-    #[arg(long, env = "MCP_CALL_TIMEOUT_SECS", value_name = "SECS", value_parser = parse_secs)]
+    /// Longest a tool may run, in seconds [env: MCP_CALL_TIMEOUT_SECS] [default: 60].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub call_timeout: Option<Duration>,
 
-    /// How long a shutdown waits for calls in flight, in seconds.
-    #[arg(long, env = "MCP_SHUTDOWN_TIMEOUT_SECS", value_name = "SECS", value_parser = parse_secs)]
+    /// How long a shutdown waits for calls in flight, in seconds
+    /// [env: MCP_SHUTDOWN_TIMEOUT_SECS] [default: 30].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub shutdown_timeout: Option<Duration>,
+
+    /// Accept this issuer's OAuth access tokens (JWTs), compared with `iss`
+    /// exactly [env: MCP_OAUTH_ISSUER].
+    #[arg(long, value_name = "URL")]
+    pub oauth_issuer: Option<String>,
+
+    /// This server's resource URI, the `aud` tokens must carry
+    /// [env: MCP_OAUTH_AUDIENCE].
+    #[arg(long, value_name = "URI")]
+    pub oauth_audience: Option<String>,
+
+    /// The claim naming a token's tenant(s) [env: MCP_OAUTH_TENANT_CLAIM].
+    #[arg(long, value_name = "CLAIM")]
+    pub oauth_tenant_claim: Option<String>,
+
+    /// The issuer's keys, if its metadata does not say [env: MCP_OAUTH_JWKS_URL].
+    #[arg(long, value_name = "URL")]
+    pub oauth_jwks_url: Option<String>,
 }
 
 impl ServeArgs {
     /// Apply the options that configure the server (keys file, limits,
-    /// timeouts) to `builder`; `--stdio`, `--addr` and `--log` are used by
-    /// [`Server::run_args`](crate::Server::run_args).
+    /// timeouts, OAuth) to `builder`; `--stdio`, `--addr`, `--tenant`,
+    /// `--workspace` and `--log` are used by
+    /// [`Server::run_args`](crate::Server::run_args). The OAuth flags are
+    /// combined with the `MCP_OAUTH_*` variables (a flag wins) and checked
+    /// when the server starts, as the variables alone are.
     pub fn apply(&self, mut builder: ServerBuilder) -> ServerBuilder {
         if let Some(p) = &self.api_keys_file {
             builder = builder.key_file(p.clone());
@@ -86,84 +129,143 @@ impl ServeArgs {
         if let Some(d) = self.shutdown_timeout {
             builder = builder.shutdown_timeout(d);
         }
-        builder
+        builder.oauth_flags(self.oauth_settings())
+    }
+
+    /// The OAuth flags, blank ones left out.
+    pub fn oauth_settings(&self) -> OAuthSettings {
+        let flag = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+        OAuthSettings {
+            issuer: flag(&self.oauth_issuer),
+            audience: flag(&self.oauth_audience),
+            tenant_claim: flag(&self.oauth_tenant_claim),
+            jwks_url: flag(&self.oauth_jwks_url),
+        }
     }
 }
 
 impl Server {
     /// Run with the options of a clap command line ([`cli::ServeArgs`](ServeArgs),
-    /// flattened into the application's own): logging from `--log`, then
-    /// stdio with `--stdio`, else HTTP on `--addr`. Give the same args to
+    /// flattened into the application's own), as [`Server::run`] runs with
+    /// its own: logging from `--log` (else `MCP_LOG`, `RUST_LOG`; a filter
+    /// that does not parse is refused), the tenant and workspace from
+    /// `--tenant`/`--workspace` (else `MCP_TENANT`/`MCP_WORKSPACE`), then
+    /// stdio with `--stdio`, else HTTP on `--addr` (else `MCP_ADDR`, else
+    /// 127.0.0.1:8080). Give the same args to
     /// [`ServeArgs::apply`](ServeArgs::apply) on the builder first.
     pub async fn run_args(self, args: &ServeArgs) -> Result<(), ServeError> {
-        crate::init_logging_with(args.log.as_deref());
+        crate::try_init_logging_with(args.log.as_deref()).map_err(ServeError::Refused)?;
+        self.serve_args(args).await
+    }
+
+    /// [`run_args`](Server::run_args) without setting up logging, for a
+    /// program that has set it up itself.
+    pub async fn serve_args(self, args: &ServeArgs) -> Result<(), ServeError> {
+        let (tenant, workspace) = args.process_scope()?;
+        let server = self
+            .for_tenant(tenant, workspace)
+            .map_err(|e| ServeError::Refused(e.to_string()))?;
         if args.stdio {
-            self.serve_stdio().await.map_err(ServeError::Io)
-        } else {
-            self.serve(args.addr.as_str()).await
+            return server.serve_stdio().await.map_err(ServeError::Io);
         }
+        let listener = args.listener().await?;
+        server
+            .serve_listener(listener, crate::server::shutdown_signal())
+            .await
     }
 }
 
-/// `600/min`, `10/s`, `5000/h` (also `sec`, `second`, `minute`, `hour`).
-pub fn parse_rate(s: &str) -> Result<Rate, String> {
-    let (n, per) = s
-        .split_once('/')
-        .ok_or_else(|| format!("`{s}` is not a rate: write calls/period, e.g. `600/min`"))?;
-    let calls: u32 = n
-        .trim()
-        .parse()
-        .ok()
-        .filter(|c| *c > 0)
-        .ok_or_else(|| format!("`{n}` in `{s}` is not a positive number of calls"))?;
-    let per = match per.trim() {
-        "s" | "sec" | "second" => Duration::from_secs(1),
-        "m" | "min" | "minute" => Duration::from_secs(60),
-        "h" | "hour" => Duration::from_secs(3600),
-        other => {
-            return Err(format!(
-                "`{other}` in `{s}` is not a period: use s, min or h"
-            ));
-        }
-    };
-    Ok(Rate { calls, per })
-}
+impl ServeArgs {
+    /// Set up logging to stderr as [`Server::run_args`] does: `--log`, else
+    /// `MCP_LOG`, else `RUST_LOG`, else `info`; a filter that does not parse
+    /// is refused, naming where it came from.
+    pub fn init_logging(&self) -> Result<(), ServeError> {
+        crate::try_init_logging_with(self.log.as_deref()).map_err(ServeError::Refused)
+    }
 
-fn parse_secs(s: &str) -> Result<Duration, String> {
-    s.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e9)
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("`{s}` is not a positive number of seconds"))
+    /// The tenant and workspace to act for: `--tenant`, else `MCP_TENANT`
+    /// (an empty value counts as unset); the same for the workspace. A value
+    /// that cannot be one is refused (naming the variable it came from).
+    pub fn process_scope(&self) -> Result<(Option<String>, Option<String>), ServeError> {
+        crate::server::process_scope(self.tenant.clone(), self.workspace.clone())
+    }
+
+    /// The HTTP address: `--addr`, else `MCP_ADDR`, else 127.0.0.1:8080.
+    pub fn address(&self) -> String {
+        self.address_and_source().0
+    }
+
+    fn address_and_source(&self) -> (String, bool) {
+        crate::server::address(self.addr.clone())
+    }
+
+    /// Bind the [`address`](Self::address); the error names it (and
+    /// `MCP_ADDR` when it came from there).
+    pub async fn listener(&self) -> Result<tokio::net::TcpListener, ServeError> {
+        let (addr, from_env) = self.address_and_source();
+        crate::server::bind(&addr, from_env).await
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[arg(long)]
+        db: Option<String>,
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
 
     #[test]
-    fn rates_parse_and_bad_ones_say_why() {
-        assert_eq!(parse_rate("600/min"), Ok(Rate::per_minute(600)));
-        assert_eq!(parse_rate("10/s"), Ok(Rate::per_second(10)));
+    fn the_flags_parse_beside_the_applications() {
+        let cli = Cli::parse_from([
+            "app",
+            "--db",
+            "x.db",
+            "--tenant",
+            "acme",
+            "--workspace=main",
+            "--addr",
+            "127.0.0.1:0",
+            "--oauth-issuer",
+            "https://id.example.com",
+            "--oauth-audience",
+            "https://shop.example.com/mcp",
+            "--call-timeout",
+            "1.5",
+        ]);
+        assert_eq!(cli.db.as_deref(), Some("x.db"));
+        assert_eq!(cli.serve.tenant.as_deref(), Some("acme"));
+        assert_eq!(cli.serve.workspace.as_deref(), Some("main"));
+        assert_eq!(cli.serve.addr.as_deref(), Some("127.0.0.1:0"));
+        assert_eq!(cli.serve.call_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(
-            parse_rate("5/h"),
-            Ok(Rate {
-                calls: 5,
-                per: Duration::from_secs(3600)
-            })
+            cli.serve.oauth_settings(),
+            OAuthSettings {
+                issuer: Some("https://id.example.com".into()),
+                audience: Some("https://shop.example.com/mcp".into()),
+                tenant_claim: None,
+                jwks_url: None,
+            }
         );
-        assert_eq!(
-            parse_rate("600"),
-            Err("`600` is not a rate: write calls/period, e.g. `600/min`".into())
-        );
-        assert_eq!(
-            parse_rate("0/min"),
-            Err("`0` in `0/min` is not a positive number of calls".into())
-        );
-        assert_eq!(
-            parse_rate("6/week"),
-            Err("`week` in `6/week` is not a period: use s, min or h".into())
+    }
+
+    #[test]
+    fn a_bad_rate_is_refused_with_the_flag_and_the_reason() {
+        let e = Cli::try_parse_from(["app", "--rate-limit-per-key", "6/week"])
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            e.starts_with(
+                "error: invalid value '6/week' for '--rate-limit-per-key <RATE>': \
+                 `week` in `6/week` is not a period: use s, min or h"
+            ),
+            "{e}"
         );
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "clap")]
 pub mod cli;
 pub mod client;
+pub mod config;
 pub mod context;
 mod dispatch;
 pub mod error;
@@ -61,34 +62,78 @@ pub mod prelude {
 /// With the `otel` feature and `OTEL_EXPORTER_OTLP_ENDPOINT` set, spans at
 /// `info` and above are also exported as OpenTelemetry traces (see
 /// [`otel::layer`] for the variables read); a configuration that cannot be
-/// served is logged, and the server runs without export.
+/// served is logged, and the server runs without export. (`Server::run`
+/// refuses to start instead, as on a log filter that does not parse.)
 pub fn init_logging() {
     init_logging_with(None);
 }
 
 /// [`init_logging`] with an explicit filter (e.g. from `--log`), which wins
-/// over `MCP_LOG` and `RUST_LOG`.
+/// over `MCP_LOG` and `RUST_LOG`. A filter that does not parse is logged as
+/// a warning and `info` is used; [`Server::run`] refuses it instead.
 pub fn init_logging_with(filter: Option<&str>) {
-    use tracing_subscriber::EnvFilter;
-    let filter = filter
-        .map(str::to_owned)
-        .or_else(|| std::env::var("MCP_LOG").ok())
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .unwrap_or_else(|| "info".to_owned());
-    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (filter, bad) = match log_filter(filter) {
+        Ok(f) => (f, None),
+        Err(e) => (tracing_subscriber::EnvFilter::new("info"), Some(e)),
+    };
+    let traces = install_logging(filter, false);
+    if let Some(e) = bad {
+        tracing::warn!("{e}; logging at `info`");
+    }
+    if let Err(e) = traces {
+        tracing::warn!(error = %e, "traces are not exported");
+    }
+}
+
+/// [`init_logging_with`], but a configuration that cannot be used is an
+/// error, and nothing is installed: a log filter that does not parse (the
+/// message names `--log`, `MCP_LOG` or `RUST_LOG`), and with the `otel`
+/// feature an `OTEL_*` value that cannot be served.
+pub(crate) fn try_init_logging_with(filter: Option<&str>) -> Result<(), String> {
+    install_logging(log_filter(filter)?, true).map_err(|e| format!("traces: {e}"))
+}
+
+/// The log filter: `explicit` (from `--log`), else `MCP_LOG`, else
+/// `RUST_LOG`, else `info`.
+fn log_filter(explicit: Option<&str>) -> Result<tracing_subscriber::EnvFilter, String> {
+    let (source, filter) = match explicit {
+        Some(f) => ("--log", f.to_owned()),
+        None => match (config::var("MCP_LOG"), config::var("RUST_LOG")) {
+            (Some(f), _) => ("MCP_LOG", f),
+            (None, Some(f)) => ("RUST_LOG", f),
+            (None, None) => return Ok(tracing_subscriber::EnvFilter::new("info")),
+        },
+    };
+    tracing_subscriber::EnvFilter::try_new(&filter).map_err(|e| {
+        format!(
+            "{source}: `{filter}` is not a log filter ({e}); write e.g. `info` or `info,mcp_runtime=debug`"
+        )
+    })
+}
+
+/// Install the log (and the OpenTelemetry layer when configured). With
+/// `strict`, an OpenTelemetry configuration that cannot be served is
+/// returned before anything is installed; otherwise the log is installed
+/// without export and the error returned for the caller to log.
+fn install_logging(filter: tracing_subscriber::EnvFilter, strict: bool) -> Result<(), String> {
     // Colours only for a person at a terminal, not in files or journald.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none();
     #[cfg(feature = "otel")]
     let filter = match otel::layer() {
-        Ok(Some(otel)) => return init_with_otel(filter, ansi, otel),
+        Ok(Some(otel)) => {
+            init_with_otel(filter, ansi, otel);
+            return Ok(());
+        }
         Ok(None) => filter,
+        Err(e) if strict => return Err(e.to_string()),
         Err(e) => {
             init_log(filter, ansi);
-            tracing::warn!(error = %e, "traces are not exported");
-            return;
+            return Err(e.to_string());
         }
     };
+    #[cfg(not(feature = "otel"))]
+    let _ = strict;
     init_log(filter, ansi);
     #[cfg(not(feature = "otel"))]
     if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
@@ -96,6 +141,7 @@ pub fn init_logging_with(filter: Option<&str>) {
             "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this server was built without the `otel` feature: no traces are exported"
         );
     }
+    Ok(())
 }
 
 fn init_log(filter: tracing_subscriber::EnvFilter, ansi: bool) {

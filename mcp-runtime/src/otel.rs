@@ -139,6 +139,7 @@ where
              (export to a local collector, which may forward over TLS)"
         )));
     }
+    check_values()?;
     for var in [
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
         "OTEL_EXPORTER_OTLP_PROTOCOL",
@@ -174,11 +175,66 @@ where
     ))
 }
 
+/// The samplers of the specification (`OTEL_TRACES_SAMPLER`).
+const SAMPLERS: [&str; 6] = [
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+];
+
+/// The export timeout: `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, else
+/// `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds), else 10 s.
+fn export_timeout() -> Result<Duration, OtelError> {
+    for var in [
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+    ] {
+        if let Some(ms) = env(var) {
+            return ms
+                .trim()
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| OtelError(format!("{var}={ms}: not a number of milliseconds")));
+        }
+    }
+    Ok(Duration::from_secs(10))
+}
+
+/// Values the SDK would otherwise replace by its defaults without a word:
+/// the export timeout, `OTEL_TRACES_SAMPLER` and the ratio of a
+/// `traceidratio` sampler.
+fn check_values() -> Result<(), OtelError> {
+    export_timeout()?;
+    let sampler = env("OTEL_TRACES_SAMPLER");
+    if let Some(s) = &sampler
+        && !SAMPLERS.contains(&s.trim())
+    {
+        return Err(OtelError(format!(
+            "OTEL_TRACES_SAMPLER={s}: not a sampler; use one of {}",
+            SAMPLERS.join(", ")
+        )));
+    }
+    if sampler
+        .as_deref()
+        .is_some_and(|s| s.trim().ends_with("traceidratio"))
+        && let Some(arg) = env("OTEL_TRACES_SAMPLER_ARG")
+        && !arg
+            .trim()
+            .parse::<f64>()
+            .is_ok_and(|r| (0.0..=1.0).contains(&r))
+    {
+        return Err(OtelError(format!(
+            "OTEL_TRACES_SAMPLER_ARG={arg}: the ratio of traces kept must be a number from 0 to 1"
+        )));
+    }
+    Ok(())
+}
+
 fn provider() -> Result<SdkTracerProvider, OtelError> {
-    let timeout = env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT")
-        .or_else(|| env("OTEL_EXPORTER_OTLP_TIMEOUT"))
-        .and_then(|ms| ms.trim().parse::<u64>().ok())
-        .map_or(Duration::from_secs(10), Duration::from_millis);
+    let timeout = export_timeout()?;
     let client = ExportClient {
         runtime: export_runtime()?,
         timeout,

@@ -12,12 +12,13 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
+use crate::config;
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
 use crate::limits::{
     CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter, SharedRateLimiter,
 };
-use crate::oauth::{OAuth, Verifier};
+use crate::oauth::{OAuth, OAuthSettings, Verifier};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
 use crate::transport::http::{self, AppParts, HttpConfig, HttpState};
@@ -60,6 +61,10 @@ pub struct ServerBuilder {
     #[cfg(feature = "metrics")]
     metrics: MetricsConfig,
     allow_no_tools: bool,
+    /// Whether `call_timeout` / `shutdown_timeout` were given (else their
+    /// variables are read at build).
+    call_timeout_set: bool,
+    shutdown_timeout_set: bool,
     serving: Serving,
 }
 
@@ -88,6 +93,8 @@ struct Serving {
 struct AuthConfig {
     keys: Vec<ApiKey>,
     oauth: Option<OAuth>,
+    /// OAuth settings from flags (`cli::ServeArgs`), over the variables.
+    pub(crate) oauth_flags: OAuthSettings,
     from_env: bool,
     file: Option<PathBuf>,
     none: bool,
@@ -126,6 +133,8 @@ pub enum BuildError {
     Tenant(String),
     /// The shared state (`MCP_STATE_URL` and its settings) cannot be used.
     State(String),
+    /// A variable's value cannot be used; the message names the variable.
+    Config(String),
 }
 
 impl fmt::Display for BuildError {
@@ -148,7 +157,7 @@ impl fmt::Display for BuildError {
                  server would serve nothing: check the filter, or call `.allow_no_tools()` on \
                  the builder if a server without tools is intended"
             ),
-            BuildError::Tenant(m) => f.write_str(m),
+            BuildError::Tenant(m) | BuildError::Config(m) => f.write_str(m),
             BuildError::State(m) => write!(f, "shared state: {m}"),
         }
     }
@@ -168,6 +177,7 @@ impl fmt::Debug for BuildError {
                 .finish(),
             BuildError::Tenant(m) => f.debug_tuple("Tenant").field(m).finish(),
             BuildError::State(m) => f.debug_tuple("State").field(m).finish(),
+            BuildError::Config(m) => f.debug_tuple("Config").field(m).finish(),
         }
     }
 }
@@ -239,6 +249,8 @@ impl ServerBuilder {
             #[cfg(feature = "metrics")]
             metrics: MetricsConfig::default(),
             allow_no_tools: false,
+            call_timeout_set: false,
+            shutdown_timeout_set: false,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -248,6 +260,7 @@ impl ServerBuilder {
                 auth: AuthConfig {
                     keys: Vec::new(),
                     oauth: None,
+                    oauth_flags: OAuthSettings::default(),
                     from_env: true,
                     file: None,
                     none: false,
@@ -317,9 +330,10 @@ impl ServerBuilder {
     }
 
     /// Longest a tool may run before it is cancelled and the call answers
-    /// `server_error` (default 60 s).
+    /// `server_error`. Without this call: `MCP_CALL_TIMEOUT_SECS`, else 60 s.
     pub fn call_timeout(mut self, d: Duration) -> Self {
         self.dispatch.call_timeout = d;
+        self.call_timeout_set = true;
         self
     }
 
@@ -448,12 +462,14 @@ impl ServerBuilder {
     }
 
     /// Calls allowed per API key (`rate_limit` with a retry hint beyond).
+    /// Without this call: `MCP_RATE_LIMIT_PER_KEY` (e.g. `600/min`), else off.
     pub fn rate_limit_per_key(mut self, rate: Rate) -> Self {
         self.rate_per_key = Some(rate);
         self
     }
 
     /// Calls allowed per tenant (`rate_limit` with a retry hint beyond).
+    /// Without this call: `MCP_RATE_LIMIT_PER_TENANT`, else off.
     pub fn rate_limit_per_tenant(mut self, rate: Rate) -> Self {
         self.rate_per_tenant = Some(rate);
         self
@@ -586,6 +602,15 @@ impl ServerBuilder {
         self
     }
 
+    /// OAuth settings from command-line flags (`cli::ServeArgs::apply`):
+    /// each wins over its `MCP_OAUTH_*` variable; an [`oauth`](Self::oauth)
+    /// configuration wins over both.
+    #[cfg(feature = "clap")]
+    pub(crate) fn oauth_flags(mut self, flags: OAuthSettings) -> Self {
+        self.serving.auth.oauth_flags = flags;
+        self
+    }
+
     /// Whether to read keys from `MCP_API_KEYS` (and a key file from
     /// `MCP_API_KEYS_FILE`), and OAuth from `MCP_OAUTH_*`, when serving;
     /// on by default.
@@ -616,9 +641,11 @@ impl ServerBuilder {
         self
     }
 
-    /// How long a shutdown waits for calls in flight (default 30 s).
+    /// How long a shutdown waits for calls in flight. Without this call:
+    /// `MCP_SHUTDOWN_TIMEOUT_SECS`, else 30 s.
     pub fn shutdown_timeout(mut self, d: Duration) -> Self {
         self.serving.shutdown_timeout = d;
+        self.shutdown_timeout_set = true;
         self
     }
     /// The shared state the limits are counted in, from the builder or
@@ -679,11 +706,37 @@ impl ServerBuilder {
         }
     }
 
+    /// The variables of what the builder was not given (see
+    /// [`build`](Self::build)). Each is checked even where the builder's
+    /// value wins, so a bad one never goes unnoticed.
+    fn read_env(&mut self) -> Result<(), String> {
+        let per_key = config::parsed(config::RATE_LIMIT_PER_KEY, config::parse_rate)?;
+        let per_tenant = config::parsed(config::RATE_LIMIT_PER_TENANT, config::parse_rate)?;
+        let call = config::parsed(config::CALL_TIMEOUT_SECS, config::parse_secs)?;
+        let shutdown = config::parsed(config::SHUTDOWN_TIMEOUT_SECS, config::parse_secs)?;
+        self.rate_per_key = self.rate_per_key.or(per_key);
+        self.rate_per_tenant = self.rate_per_tenant.or(per_tenant);
+        if let Some(d) = call.filter(|_| !self.call_timeout_set) {
+            self.dispatch.call_timeout = d;
+        }
+        if let Some(d) = shutdown.filter(|_| !self.shutdown_timeout_set) {
+            self.serving.shutdown_timeout = d;
+        }
+        Ok(())
+    }
+
     /// Collect the tools, generate and check every schema, check that each
     /// tool's state was given; report every problem at once. A server with
     /// no tools is refused unless [`allow_no_tools`](ServerBuilder::allow_no_tools)
     /// says it is intended.
+    ///
+    /// What the builder was not given is read from its variable here:
+    /// `MCP_RATE_LIMIT_PER_KEY`, `MCP_RATE_LIMIT_PER_TENANT`,
+    /// `MCP_CALL_TIMEOUT_SECS`, `MCP_SHUTDOWN_TIMEOUT_SECS`,
+    /// `MCP_METRICS_ADDR`; a bad value is refused ([`BuildError::Config`],
+    /// naming the variable).
     pub fn build(mut self) -> Result<Server, BuildError> {
+        self.read_env().map_err(BuildError::Config)?;
         let registry = match &self.filter {
             Some(keep) => Registry::from_inventory_filtered(keep),
             None => Registry::from_inventory(),
@@ -867,21 +920,36 @@ impl Server {
         }
         let mut keys = auth.keys.clone();
         let mut file = auth.file.clone();
+        let mut file_from_env = false;
         if auth.from_env {
             if let Ok(v) = std::env::var("MCP_API_KEYS") {
                 keys.extend(auth::parse_env_keys(&v).map_err(ServeError::Keys)?);
             }
             if file.is_none() {
-                file = std::env::var_os("MCP_API_KEYS_FILE").map(PathBuf::from);
+                file = std::env::var_os("MCP_API_KEYS_FILE")
+                    .filter(|f| !f.is_empty())
+                    .map(PathBuf::from);
+                file_from_env = file.is_some();
             }
         }
-        let store = KeyStore::new(keys, file).map_err(ServeError::Keys)?;
+        let store = KeyStore::new(keys, file).map_err(|e| {
+            ServeError::Keys(if file_from_env {
+                KeyError(format!("MCP_API_KEYS_FILE: {}", e.0))
+            } else {
+                e
+            })
+        })?;
         let oauth = match &auth.oauth {
             Some(o) => Some(o.clone()),
-            None if auth.from_env => {
-                OAuth::from_env().map_err(|e| ServeError::Refused(format!("OAuth: {e}")))?
+            None => {
+                let settings = if auth.from_env {
+                    auth.oauth_flags.clone().or(OAuthSettings::from_env())
+                } else {
+                    auth.oauth_flags.clone()
+                };
+                OAuth::from_settings(settings)
+                    .map_err(|e| ServeError::Refused(format!("OAuth: {e}")))?
             }
-            None => None,
         };
         let oauth = match oauth {
             Some(o) => {
@@ -984,7 +1052,18 @@ impl Server {
         });
         #[cfg(feature = "metrics")]
         let metrics_task = match (&self.metrics_addr, &self.dispatcher.metrics) {
-            (Some(addr), Some(m)) => Some(crate::telemetry::serve(addr, m.clone()).await?),
+            (Some(addr), Some(m)) => Some(
+                crate::telemetry::serve(addr, m.clone())
+                    .await
+                    .map_err(|e| {
+                        ServeError::Io(std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "cannot serve metrics on {addr} (MCP_METRICS_ADDR, `.metrics_addr`): {e}"
+                            ),
+                        ))
+                    })?,
+            ),
             _ => None,
         };
         tracing::info!(
@@ -1104,6 +1183,16 @@ impl Server {
     /// `--help` prints the usage on stdout and returns `Ok`.
     /// Sets up logging to stderr (`MCP_LOG`/`RUST_LOG`, default `info`).
     ///
+    /// **Options of the application.** `run` knows only the options above
+    /// (also as `--addr=ADDR`, `--tenant=T`, `--workspace=W`). Every other
+    /// argument is the application's: `run` leaves it alone, logging each
+    /// unknown option at debug level (`MCP_LOG=mcp_runtime=debug`), and does
+    /// not try to guess whether the argument after it is its value. An option
+    /// of `run`'s own is still checked: one that needs a value and has none
+    /// (it ends the line, or the next argument starts with `--`) is refused,
+    /// and so is a bad tenant or workspace, a log filter that does not parse,
+    /// and an address that cannot be bound.
+    ///
     /// A failure's `Debug` is its message, so `main` can return it:
     ///
     /// ```no_run
@@ -1111,7 +1200,7 @@ impl Server {
     /// #[tokio::main]
     /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
     ///     let server = Server::builder("my-shop", env!("CARGO_PKG_VERSION")).build()?;
-    ///     server.run().await?; // `shop --port 1` prints `Error: unknown option `--port` (try --help)`, exits 1
+    ///     server.run().await?; // `shop --addr` prints `Error: --addr needs a value, e.g. --addr 127.0.0.1:8080`, exits 1
     ///     Ok(())
     /// }
     /// ```
@@ -1120,66 +1209,126 @@ impl Server {
     }
 
     /// [`run`](Server::run) with explicit arguments (without the program
-    /// name): a server with options of its own takes those out first and
-    /// passes the rest, which may be `--stdio`, `--addr ADDR`, `--tenant T`,
-    /// `--workspace W`, `--help`.
+    /// name); arguments that are not `run`'s own are left to the
+    /// application, as [`run`](Server::run) says.
     pub async fn run_with_args(
         self,
         args: impl IntoIterator<Item = String>,
     ) -> Result<(), ServeError> {
-        crate::init_logging();
-        let mut args = args.into_iter();
-        let mut stdio = false;
-        let mut addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
-        // An empty variable counts as unset, as a blank `env` entry in a desktop config means.
-        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-        let (mut tenant, mut workspace) = (env("MCP_TENANT"), env("MCP_WORKSPACE"));
-        while let Some(a) = args.next() {
-            let mut value = |example: &str| {
-                args.next().ok_or_else(|| {
-                    ServeError::Refused(format!("{a} needs a value, e.g. {a} {example}"))
-                })
+        crate::try_init_logging_with(None).map_err(ServeError::Refused)?;
+        let mut args = args.into_iter().peekable();
+        let (mut stdio, mut addr, mut tenant, mut workspace) = (false, None, None, None);
+        while let Some(arg) = args.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
+                _ => (arg.as_str(), None),
             };
-            match a.as_str() {
-                "--stdio" => stdio = true,
-                "--addr" => addr = value("127.0.0.1:8080")?,
-                "--tenant" => tenant = Some(value("acme")?),
-                "--workspace" => workspace = Some(value("main")?),
+            let slot = match name {
+                "--addr" => Some((&mut addr, "127.0.0.1:8080")),
+                "--tenant" => Some((&mut tenant, "acme")),
+                "--workspace" => Some((&mut workspace, "main")),
+                _ => None,
+            };
+            if let Some((slot, example)) = slot {
+                let value = inline
+                    .or_else(|| args.next_if(|v| !v.starts_with("--")))
+                    .ok_or_else(|| {
+                        ServeError::Refused(format!("{name} needs a value, e.g. {name} {example}"))
+                    })?;
+                *slot = Some(value);
+                continue;
+            }
+            match name {
+                "--stdio" if inline.is_none() => stdio = true,
+                "--stdio" => {
+                    return Err(ServeError::Refused(format!(
+                        "--stdio takes no value (not `{arg}`)"
+                    )));
+                }
                 "-h" | "--help" => {
                     println!(
                         "usage: {} [--stdio] [--addr HOST:PORT] [--tenant ID] [--workspace ID]\n\
                          env: MCP_ADDR (default {DEFAULT_ADDR}), MCP_TENANT, MCP_WORKSPACE, \
                          MCP_API_KEYS, MCP_API_KEYS_FILE, MCP_LOG,\n     \
-                         MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL",
+                         MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL,\n     \
+                         MCP_RATE_LIMIT_PER_KEY, MCP_RATE_LIMIT_PER_TENANT, MCP_CALL_TIMEOUT_SECS, \
+                         MCP_SHUTDOWN_TIMEOUT_SECS, MCP_METRICS_ADDR\n\
+                         other arguments are the program's own and are left to it",
                         self.dispatcher.info().name
                     );
                     return Ok(());
                 }
-                other => {
-                    if !other.starts_with("--") {
-                        continue;
-                    }
-                    return Err(ServeError::Refused(format!(
-                        "unknown option `{other}` (try --help)"
-                    )));
-                }
+                other if other.starts_with('-') => tracing::debug!(
+                    option = arg.as_str(),
+                    "not an option of Server::run: left to the application"
+                ),
+                _ => {}
             }
         }
+        let (tenant, workspace) = process_scope(tenant, workspace)?;
         let server = self
             .for_tenant(tenant, workspace)
             .map_err(|e| ServeError::Refused(e.to_string()))?;
         if stdio {
             return server.serve_stdio().await.map_err(ServeError::Io);
         }
-        // Bound here rather than in `serve`, so the message names the address.
-        let listener = TcpListener::bind(addr.as_str()).await.map_err(|e| {
-            ServeError::Io(std::io::Error::new(
-                e.kind(),
-                format!("cannot listen on {addr}: {e}"),
-            ))
-        })?;
+        let (addr, from_env) = address(addr);
+        let listener = bind(&addr, from_env).await?;
         server.serve_listener(listener, shutdown_signal()).await
     }
+}
+
+/// The HTTP address: the flag's, else `MCP_ADDR` (empty counts as unset),
+/// else [`DEFAULT_ADDR`]; and whether it came from the variable.
+pub(crate) fn address(flag: Option<String>) -> (String, bool) {
+    match flag {
+        Some(a) => (a, false),
+        None => match config::var(config::ADDR) {
+            Some(a) => (a, true),
+            None => (DEFAULT_ADDR.to_owned(), false),
+        },
+    }
+}
+
+/// Bind `addr`; the message names it, and `MCP_ADDR` when it came from there.
+pub(crate) async fn bind(addr: &str, from_env: bool) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let source = if from_env { " (MCP_ADDR)" } else { "" };
+        ServeError::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {addr}{source}: {e}"),
+        ))
+    })
+}
+
+/// The tenant and workspace a process acts for: the flag's value, else the
+/// variable's (`MCP_TENANT`, `MCP_WORKSPACE`; empty counts as unset). A bad
+/// value is refused; one from a variable names it.
+pub(crate) fn process_scope(
+    tenant: Option<String>,
+    workspace: Option<String>,
+) -> Result<(Option<String>, Option<String>), ServeError> {
+    let pick = |flag: Option<String>, var: &str, tenant: bool| {
+        let (value, from_env) = match flag {
+            Some(v) => (Some(v), false),
+            None => (config::var(var), true),
+        };
+        if let Some(v) = &value {
+            let (t, w) = if tenant {
+                (Some(v.clone()), None)
+            } else {
+                (None, Some(v.clone()))
+            };
+            ProcessScope::new(t, w).map_err(|e| {
+                ServeError::Refused(if from_env { format!("{var}: {e}") } else { e })
+            })?;
+        }
+        Ok::<_, ServeError>(value)
+    };
+    Ok((
+        pick(tenant, config::TENANT, true)?,
+        pick(workspace, config::WORKSPACE, false)?,
+    ))
 }
 
 /// Without keys there is nothing to reload: SIGHUP is noted and ignored

@@ -3,12 +3,20 @@
 //! ```text
 //! cargo run --release -p mcp-bench --bin http-bench -- [--rounds 5] [--secs 2]
 //!     [--warmup 0.5] [--conc 1,8,32,128] [--pin | --server-cpus 0 --client-cpus 1]
-//!     [--auth key|jwt]
+//!     [--auth key|jwt] [--metrics] [--otel always_off|always_on|traceidratio:R]
 //! ```
 //!
 //! `--auth jwt`: every request carries an RS256 access token instead of the
 //! API key, and the framework verifies it (issuer's keys configured, the
 //! verified-token cache on, as in production); the floor reads the same bytes.
+//!
+//! `--metrics` (build with `--features metrics`) starts the framework server
+//! with its Prometheus listener (`MCP_METRICS_ADDR=127.0.0.1:0`, never
+//! scraped): every call is counted and timed. `--otel SAMPLER` (build with
+//! `--features otel`) starts it exporting traces over OTLP/HTTP to a sink
+//! (this executable with `--sink`, answering `200` to everything) with
+//! `OTEL_TRACES_SAMPLER` set to the sampler (`traceidratio:0.1` sets
+//! `OTEL_TRACES_SAMPLER_ARG` too). The floor is always the bare axum handler.
 //!
 //! Both servers run in child processes (this executable with `--serve`); this
 //! process is the load generator, on a single-threaded tokio runtime. By
@@ -35,6 +43,11 @@ struct Opts {
     client_cpus: Option<String>,
     /// Load an already running server (e.g. one under a profiler) instead.
     attach: Option<SocketAddr>,
+    /// The framework server with its metrics listener.
+    metrics: bool,
+    /// The framework server exporting traces with this `OTEL_TRACES_SAMPLER`
+    /// (and `OTEL_TRACES_SAMPLER_ARG`).
+    otel: Option<(String, Option<String>)>,
 }
 
 fn opts() -> Opts {
@@ -46,6 +59,8 @@ fn opts() -> Opts {
         server_cpus: None,
         client_cpus: None,
         attach: None,
+        metrics: false,
+        otel: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -68,6 +83,31 @@ fn opts() -> Opts {
                 other => panic!("--auth key|jwt, not {other}"),
             },
             "--attach" => o.attach = Some(val().parse().expect("--attach 127.0.0.1:PORT")),
+            "--metrics" => {
+                if !cfg!(feature = "metrics") {
+                    panic!("--metrics needs http-bench built with `--features metrics`");
+                }
+                o.metrics = true;
+            }
+            "--otel" => {
+                if !cfg!(feature = "otel") {
+                    panic!("--otel needs http-bench built with `--features otel`");
+                }
+                let v = val();
+                o.otel = Some(match v.split_once(':') {
+                    Some(("traceidratio", r)) => {
+                        r.parse::<f64>()
+                            .ok()
+                            .filter(|r| (0.0..=1.0).contains(r))
+                            .unwrap_or_else(|| {
+                                panic!("--otel traceidratio:R needs R in 0..=1, not `{r}`")
+                            });
+                        ("traceidratio".to_owned(), Some(r.to_owned()))
+                    }
+                    None if v == "always_on" || v == "always_off" => (v, None),
+                    _ => panic!("--otel always_off|always_on|traceidratio:R, not `{v}`"),
+                });
+            }
             "--pin" => {
                 o.server_cpus = Some("0".into());
                 o.client_cpus = Some("1".into());
@@ -207,6 +247,7 @@ async fn sanity(floor: SocketAddr, framework: SocketAddr) {
 
 fn main() {
     mcp_bench::maybe_serve();
+    mcp_bench::maybe_sink();
     let o = opts();
     if let Some(c) = &o.client_cpus
         && !mcp_bench::pin_self(c)
@@ -233,8 +274,25 @@ fn main() {
         return;
     }
     let workers = o.server_cpus.as_deref().map_or(0, |c| c.split(',').count());
+    let mut env = Vec::new();
+    if o.metrics {
+        env.push(("MCP_METRICS_ADDR".to_owned(), "127.0.0.1:0".to_owned()));
+    }
+    let sink = o.otel.as_ref().map(|(sampler, arg)| {
+        let sink = mcp_bench::Sink::spawn();
+        env.push((
+            "OTEL_EXPORTER_OTLP_ENDPOINT".to_owned(),
+            format!("http://{}", sink.addr),
+        ));
+        env.push(("OTEL_TRACES_SAMPLER".to_owned(), sampler.clone()));
+        if let Some(a) = arg {
+            env.push(("OTEL_TRACES_SAMPLER_ARG".to_owned(), a.clone()));
+        }
+        sink
+    });
     let floor = ServerProcess::spawn(Kind::Floor, o.server_cpus.as_deref(), workers);
-    let framework = ServerProcess::spawn(Kind::Framework, o.server_cpus.as_deref(), workers);
+    let framework =
+        ServerProcess::spawn_with_env(Kind::Framework, o.server_cpus.as_deref(), workers, &env);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -255,6 +313,19 @@ fn main() {
         } else {
             "JWT access token (RS256, verified-token cache)"
         },
+    );
+    println!(
+        "framework: metrics {}, traces {}",
+        if o.metrics {
+            "on (MCP_METRICS_ADDR, not scraped)"
+        } else {
+            "off"
+        },
+        match &o.otel {
+            Some((s, Some(a))) => format!("exported to a sink, OTEL_TRACES_SAMPLER={s} ({a})"),
+            Some((s, None)) => format!("exported to a sink, OTEL_TRACES_SAMPLER={s}"),
+            None => "off".to_owned(),
+        }
     );
     println!(
         "rounds: {}, {} s recorded after {} s warm-up per run, floor/framework alternating",
@@ -330,4 +401,5 @@ fn main() {
     });
     drop(floor);
     drop(framework);
+    drop(sink);
 }

@@ -1,96 +1,46 @@
 //! The shop's MCP server.
 //!
 //! ```text
-//! shop [--db PATH] [--db-readers N] [--stdio | --addr HOST:PORT] [--tenant ID] [--workspace ID]
+//! shop [--db PATH] [--db-readers N] [MCP server options: --stdio | --addr HOST:PORT, --tenant ID, ...]
 //! ```
 //!
 //! - `--db PATH` (else `SHOP_DB`, else `shop.db` in the working directory):
 //!   the SQLite database, created and seeded with demo data on first start.
 //! - `--db-readers N` (else `SHOP_DB_READERS`, else 4): read-only database
 //!   connections beside the one writer, 1 to 64; as many reads run at once.
-//! - `--stdio`: serve MCP over stdin/stdout; otherwise Streamable HTTP on
-//!   `--addr` (else `MCP_ADDR`, else 127.0.0.1:8080), path `/mcp`.
-//! - `--tenant ID` (else `MCP_TENANT`), `--workspace ID` (else
-//!   `MCP_WORKSPACE`): every call acts for this tenant and workspace, for a
-//!   desktop agent over stdio, where no hub injects `tenantId` (HTTP:
-//!   loopback only). A call naming another tenant is refused.
-//! - `MCP_API_KEYS=name:secret[,…]`: the bearer keys HTTP callers must send.
-//!   Unset on a loopback address, a key is generated and printed at start.
-//!   `name:secret:scopes=shop:read` gives a key only the read tools.
-//! - `MCP_OAUTH_ISSUER` and `MCP_OAUTH_AUDIENCE` (this server's resource
-//!   URI, e.g. `https://shop.example.com/mcp`): accept the issuer's JWT
-//!   access tokens too; `MCP_OAUTH_TENANT_CLAIM` names the claim that binds a
-//!   token to its tenants, `MCP_OAUTH_JWKS_URL` the keys' URL if the issuer's
-//!   metadata does not say.
+//! - The server's options are the runtime's, `mcp_runtime::cli::ServeArgs`
+//!   (`shop --help` lists them): `--stdio`, else Streamable HTTP on `--addr`
+//!   (else `MCP_ADDR`, else 127.0.0.1:8080), path `/mcp`; `--tenant ID`
+//!   (else `MCP_TENANT`) and `--workspace ID` (else `MCP_WORKSPACE`), for a
+//!   desktop agent over stdio where no hub injects `tenantId` (HTTP: loopback
+//!   only); the limits, the key file and the OAuth issuer. Keys come from
+//!   `MCP_API_KEYS=name:secret[,…]` too (unset on a loopback address, a key
+//!   is generated and printed at start; `name:secret:scopes=shop:read` gives
+//!   a key only the read tools).
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mcp_runtime::server::{DEFAULT_ADDR, shutdown_signal};
-use shop::db::DEFAULT_READERS;
+use clap::Parser;
+use mcp_runtime::cli::ServeArgs;
+use mcp_runtime::server::shutdown_signal;
 use shop::{DEFAULT_DB, DEMO_TENANTS, Shop};
 
-const USAGE: &str = "usage: shop [--db PATH] [--db-readers N] [--stdio | --addr HOST:PORT] [--tenant ID] [--workspace ID]
-  --db PATH         SQLite database (env SHOP_DB; default shop.db), seeded on first start
-  --db-readers N    read-only database connections, 1 to 64 (env SHOP_DB_READERS; default 4)
-  --stdio           serve MCP over stdin/stdout
-  --addr HOST:PORT  serve Streamable HTTP here (env MCP_ADDR; default 127.0.0.1:8080)
-  --tenant ID       act for this tenant in every call (env MCP_TENANT), e.g. for a desktop agent
-  --workspace ID    act for this workspace in every call (env MCP_WORKSPACE)
-env: MCP_API_KEYS=name:secret[,...] (HTTP bearer keys), MCP_API_KEYS_FILE, MCP_LOG,
-     MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_TENANT_CLAIM, MCP_OAUTH_JWKS_URL";
-
-struct Options {
+/// The shop's MCP server: the eight shop tools over SQLite, for two demo tenants.
+#[derive(Debug, Parser)]
+#[command(name = "shop", version)]
+struct Cli {
+    /// SQLite database, created and seeded with demo data on first start.
+    #[arg(long, env = "SHOP_DB", value_name = "PATH", default_value = DEFAULT_DB)]
     db: PathBuf,
-    readers: NonZeroUsize,
-    stdio: bool,
-    addr: String,
-    tenant: Option<String>,
-    workspace: Option<String>,
-}
 
-/// Parse the command line. `Server::run` would parse `--stdio`/`--addr`
-/// itself, but it refuses options it does not know, such as `--db`; so the
-/// shop parses all of them and calls `serve_stdio`/`serve_listener` directly.
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Options>, String> {
-    let mut o = Options {
-        db: std::env::var_os("SHOP_DB").map_or_else(|| DEFAULT_DB.into(), PathBuf::from),
-        readers: match std::env::var("SHOP_DB_READERS") {
-            Ok(n) => readers(&n).map_err(|e| format!("SHOP_DB_READERS: {e}"))?,
-            Err(_) => DEFAULT_READERS,
-        },
-        stdio: false,
-        addr: std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned()),
-        tenant: std::env::var("MCP_TENANT").ok().filter(|t| !t.is_empty()),
-        workspace: std::env::var("MCP_WORKSPACE")
-            .ok()
-            .filter(|w| !w.is_empty()),
-    };
-    while let Some(arg) = args.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
-            _ => (arg, None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .filter(|v| !v.starts_with("--"))
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match name.as_str() {
-            "--db" => o.db = value()?.into(),
-            "--db-readers" => o.readers = readers(&value()?).map_err(|e| format!("{name}: {e}"))?,
-            "--addr" => o.addr = value()?,
-            "--stdio" => o.stdio = true,
-            "--tenant" => o.tenant = Some(value()?),
-            "--workspace" => o.workspace = Some(value()?),
-            "-h" | "--help" => return Ok(None),
-            other => return Err(format!("unknown argument `{other}`")),
-        }
-    }
-    Ok(Some(o))
+    /// Read-only database connections beside the one writer, 1 to 64.
+    #[arg(long, env = "SHOP_DB_READERS", value_name = "N", default_value_t = shop::db::DEFAULT_READERS, value_parser = readers)]
+    db_readers: NonZeroUsize,
+
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 /// A number of reader connections, 1 to 64.
@@ -103,19 +53,10 @@ fn readers(n: &str) -> Result<NonZeroUsize, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("shop: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    mcp_runtime::init_logging();
-    match serve(options).await {
+    // A bad option or value: clap's message and usage on stderr, exit 2;
+    // `--help`: stdout, exit 0.
+    let cli = Cli::parse();
+    match serve(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("shop: {e}");
@@ -124,23 +65,29 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(o: Options) -> Result<(), Box<dyn std::error::Error>> {
-    let shop = Shop::open_with(&o.db, o.readers)
-        .map_err(|e| format!("cannot open the database {}: {e}", o.db.display()))?;
-    let db = std::path::absolute(shop.db_path()).unwrap_or_else(|_| o.db.clone());
-    let server = shop::server(shop)?.for_tenant(o.tenant.clone(), o.workspace.clone())?;
+async fn serve(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let args = &cli.serve;
+    args.init_logging()?;
+    let (tenant, workspace) = args.process_scope()?;
+    let shop = Shop::open_with(&cli.db, cli.db_readers)
+        .map_err(|e| format!("cannot open the database {}: {e}", cli.db.display()))?;
+    let db = std::path::absolute(shop.db_path()).unwrap_or_else(|_| cli.db.clone());
+    let server = args
+        .apply(shop::builder(shop))
+        .build()?
+        .for_tenant(tenant.clone(), workspace)?;
     eprintln!(
         "shop: {} tools over SQLite {}, one writer and {} reader connection(s) (demo tenants: {})",
         server.registry().len(),
         db.display(),
-        o.readers,
+        cli.db_readers,
         DEMO_TENANTS.join(", ")
     );
-    if let Some(t) = &o.tenant {
+    if let Some(t) = &tenant {
         eprintln!("shop: every call acts for tenant {t}; a call naming another is refused");
     }
-    if o.stdio {
-        if o.tenant.is_none() {
+    if args.stdio {
+        if tenant.is_none() {
             eprintln!(
                 "shop: serving MCP over stdio; the platform injects tenantId into every call"
             );
@@ -148,9 +95,7 @@ async fn serve(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         server.serve_stdio().await?;
         return Ok(());
     }
-    let listener = tokio::net::TcpListener::bind(&o.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", o.addr))?;
+    let listener = args.listener().await?;
     let url = format!("http://{}/mcp", listener.local_addr()?);
     eprintln!(
         "shop: serving MCP (Streamable HTTP) at {url}\n\
@@ -168,17 +113,32 @@ async fn serve(o: Options) -> Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
 
-    fn options(args: &[&str]) -> Result<Options, String> {
-        parse(args.iter().map(|a| a.to_string())).map(|o| o.expect("not --help"))
+    fn cli(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("shop").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())
     }
 
     #[test]
     fn db_readers_from_1_to_64() {
-        assert_eq!(options(&["--db-readers", "2"]).unwrap().readers.get(), 2);
-        assert_eq!(options(&["--db-readers=64"]).unwrap().readers.get(), 64);
-        for bad in ["0", "65", "-1", "four", ""] {
-            let e = options(&["--db-readers", bad]).err().expect(bad);
-            assert!(e.contains("--db-readers") && e.contains("1 to 64"), "{e}");
+        assert_eq!(cli(&["--db-readers", "2"]).unwrap().db_readers.get(), 2);
+        assert_eq!(cli(&["--db-readers=64"]).unwrap().db_readers.get(), 64);
+        for bad in ["0", "65", "-1", "four", " ", ""] {
+            let e = cli(&[&format!("--db-readers={bad}")]).expect_err(bad);
+            assert!(
+                e.starts_with(&format!(
+                    "error: invalid value '{bad}' for '--db-readers <N>': `{bad}` is not a \
+                     number of connections from 1 to 64"
+                )),
+                "{e}"
+            );
         }
+    }
+
+    #[test]
+    fn the_servers_options_sit_beside_the_shops() {
+        let c = cli(&["--db", "x.db", "--stdio", "--tenant", "acme"]).unwrap();
+        assert_eq!(c.db, PathBuf::from("x.db"));
+        assert!(c.serve.stdio);
+        assert_eq!(c.serve.tenant.as_deref(), Some("acme"));
     }
 }

@@ -48,6 +48,50 @@ const DEFAULT_ALGORITHMS: [&str; 9] = [
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
 ];
 
+/// The four settings of OAuth that come from outside the program: the
+/// variables `MCP_OAUTH_*` ([`OAuthSettings::from_env`], the one place that
+/// reads them) or the flags of `cli::ServeArgs`; a blank value is unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OAuthSettings {
+    /// `MCP_OAUTH_ISSUER`, `--oauth-issuer`.
+    pub issuer: Option<String>,
+    /// `MCP_OAUTH_AUDIENCE`, `--oauth-audience`.
+    pub audience: Option<String>,
+    /// `MCP_OAUTH_TENANT_CLAIM`, `--oauth-tenant-claim`.
+    pub tenant_claim: Option<String>,
+    /// `MCP_OAUTH_JWKS_URL`, `--oauth-jwks-url`.
+    pub jwks_url: Option<String>,
+}
+
+impl OAuthSettings {
+    /// The variables `MCP_OAUTH_ISSUER`, `MCP_OAUTH_AUDIENCE`,
+    /// `MCP_OAUTH_TENANT_CLAIM`, `MCP_OAUTH_JWKS_URL`.
+    pub fn from_env() -> OAuthSettings {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        OAuthSettings {
+            issuer: var("MCP_OAUTH_ISSUER"),
+            audience: var("MCP_OAUTH_AUDIENCE"),
+            tenant_claim: var("MCP_OAUTH_TENANT_CLAIM"),
+            jwks_url: var("MCP_OAUTH_JWKS_URL"),
+        }
+    }
+
+    /// Each setting of `self`, else `other`'s.
+    pub fn or(self, other: OAuthSettings) -> OAuthSettings {
+        OAuthSettings {
+            issuer: self.issuer.or(other.issuer),
+            audience: self.audience.or(other.audience),
+            tenant_claim: self.tenant_claim.or(other.tenant_claim),
+            jwks_url: self.jwks_url.or(other.jwks_url),
+        }
+    }
+
+    /// Whether none is set.
+    pub fn is_empty(&self) -> bool {
+        *self == OAuthSettings::default()
+    }
+}
+
 /// How access tokens are verified: the issuer, this server's resource URI,
 /// where the keys are, and the claims that matter.
 ///
@@ -127,28 +171,48 @@ impl OAuth {
     /// (both, or neither: `None`), `MCP_OAUTH_TENANT_CLAIM` and
     /// `MCP_OAUTH_JWKS_URL`.
     pub fn from_env() -> Result<Option<OAuth>, OAuthError> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let (issuer, audience) = match (var("MCP_OAUTH_ISSUER"), var("MCP_OAUTH_AUDIENCE")) {
-            (None, None) => return Ok(None),
+        OAuth::from_settings(OAuthSettings::from_env())
+    }
+
+    /// The configuration of these settings (issuer and audience both, or
+    /// neither: `None`), as [`from_env`](OAuth::from_env) makes it of the
+    /// variables; a refusal names the variables (and the flags of
+    /// `cli::ServeArgs`).
+    pub fn from_settings(s: OAuthSettings) -> Result<Option<OAuth>, OAuthError> {
+        let (issuer, audience) = match (s.issuer, s.audience) {
+            (None, None) => {
+                if s.tenant_claim.is_some() || s.jwks_url.is_some() {
+                    return Err(OAuthError(
+                        "MCP_OAUTH_TENANT_CLAIM or MCP_OAUTH_JWKS_URL (--oauth-tenant-claim, \
+                         --oauth-jwks-url) is set but MCP_OAUTH_ISSUER and MCP_OAUTH_AUDIENCE \
+                         are not"
+                            .into(),
+                    ));
+                }
+                return Ok(None);
+            }
             (Some(i), Some(a)) => (i, a),
             (Some(_), None) => {
                 return Err(OAuthError(
-                    "MCP_OAUTH_ISSUER is set but MCP_OAUTH_AUDIENCE is not: set it to this \
-                     server's resource URI (e.g. https://shop.example.com/mcp)"
+                    "MCP_OAUTH_ISSUER (--oauth-issuer) is set but MCP_OAUTH_AUDIENCE \
+                     (--oauth-audience) is not: set it to this server's resource URI \
+                     (e.g. https://shop.example.com/mcp)"
                         .into(),
                 ));
             }
             (None, Some(_)) => {
                 return Err(OAuthError(
-                    "MCP_OAUTH_AUDIENCE is set but MCP_OAUTH_ISSUER is not".into(),
+                    "MCP_OAUTH_AUDIENCE (--oauth-audience) is set but MCP_OAUTH_ISSUER \
+                     (--oauth-issuer) is not"
+                        .into(),
                 ));
             }
         };
         let mut oauth = OAuth::new(issuer.trim(), audience.trim());
-        if let Some(c) = var("MCP_OAUTH_TENANT_CLAIM") {
+        if let Some(c) = s.tenant_claim {
             oauth = oauth.tenant_claim(c.trim());
         }
-        if let Some(u) = var("MCP_OAUTH_JWKS_URL") {
+        if let Some(u) = s.jwks_url {
             oauth = oauth.jwks_url(u.trim());
         }
         Ok(Some(oauth))

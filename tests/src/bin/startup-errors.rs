@@ -5,7 +5,8 @@
 //!
 //! `STARTUP_ERRORS_CASE` picks the builder: unset, a valid server run with the
 //! command line; `missing-state`, its two tools read state it was not given;
-//! `no-tools`, `tools_where` keeps none of them.
+//! `no-tools`, `tools_where` keeps none of them; `env`, a valid server that
+//! also reads keys and OAuth from the environment (the others do not).
 
 use mcp_runtime::prelude::*;
 
@@ -31,8 +32,10 @@ async fn count_cached(ctx: ToolContext) -> Result<u64, McpError> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let builder = Server::builder("startup-errors", "1.0.0").keys_from_env(false);
-    let builder = match std::env::var("STARTUP_ERRORS_CASE").as_deref() {
+    let case = std::env::var("STARTUP_ERRORS_CASE");
+    let builder =
+        Server::builder("startup-errors", "1.0.0").keys_from_env(case.as_deref() == Ok("env"));
+    let builder = match case.as_deref() {
         Ok("missing-state") => builder,
         Ok("no-tools") => builder.state(Db).state(Cache).tools_where(|_| false),
         _ => builder.state(Db).state(Cache),

@@ -1,0 +1,115 @@
+//! The `MCP_*` variables the server builder and `Server::run` read, and the
+//! parsers of their values, shared with the clap options of `cli::ServeArgs`
+//! (feature `clap`): one parser per kind of value, and every refusal names
+//! the variable.
+
+use std::time::Duration;
+
+use crate::limits::Rate;
+
+/// `MCP_ADDR`: the HTTP address `Server::run` listens on.
+pub const ADDR: &str = "MCP_ADDR";
+/// `MCP_TENANT`: the tenant a process acts for.
+pub const TENANT: &str = "MCP_TENANT";
+/// `MCP_WORKSPACE`: the workspace a process acts for.
+pub const WORKSPACE: &str = "MCP_WORKSPACE";
+/// `MCP_RATE_LIMIT_PER_KEY`: calls allowed per API key, e.g. `600/min`.
+pub const RATE_LIMIT_PER_KEY: &str = "MCP_RATE_LIMIT_PER_KEY";
+/// `MCP_RATE_LIMIT_PER_TENANT`: calls allowed per tenant, e.g. `600/min`.
+pub const RATE_LIMIT_PER_TENANT: &str = "MCP_RATE_LIMIT_PER_TENANT";
+/// `MCP_CALL_TIMEOUT_SECS`: longest a tool may run, in seconds.
+pub const CALL_TIMEOUT_SECS: &str = "MCP_CALL_TIMEOUT_SECS";
+/// `MCP_SHUTDOWN_TIMEOUT_SECS`: how long a shutdown waits for calls in flight.
+pub const SHUTDOWN_TIMEOUT_SECS: &str = "MCP_SHUTDOWN_TIMEOUT_SECS";
+
+/// The value of `name`; an empty (or blank) value counts as unset, as a
+/// blank `env` entry in a desktop agent's configuration means.
+pub(crate) fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `name` parsed with `parse`; a bad value is refused as `NAME: why`.
+pub(crate) fn parsed<T>(
+    name: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, String> {
+    var(name)
+        .map(|v| parse(&v).map_err(|e| format!("{name}: {e}")))
+        .transpose()
+}
+
+/// `600/min`, `10/s`, `5000/h` (also `sec`, `second`, `minute`, `hour`).
+pub fn parse_rate(s: &str) -> Result<Rate, String> {
+    let (n, per) = s
+        .split_once('/')
+        .ok_or_else(|| format!("`{s}` is not a rate: write calls/period, e.g. `600/min`"))?;
+    let calls: u32 = n
+        .trim()
+        .parse()
+        .ok()
+        .filter(|c| *c > 0)
+        .ok_or_else(|| format!("`{n}` in `{s}` is not a positive number of calls"))?;
+    let per = match per.trim() {
+        "s" | "sec" | "second" => Duration::from_secs(1),
+        "m" | "min" | "minute" => Duration::from_secs(60),
+        "h" | "hour" => Duration::from_secs(3600),
+        other => {
+            return Err(format!(
+                "`{other}` in `{s}` is not a period: use s, min or h"
+            ));
+        }
+    };
+    Ok(Rate { calls, per })
+}
+
+/// A positive number of seconds (fractions allowed), below 10⁹.
+pub fn parse_secs(s: &str) -> Result<Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e9)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("`{s}` is not a positive number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_rate("600/min"), Ok(Rate::per_minute(600)));
+        assert_eq!(parse_rate("10/s"), Ok(Rate::per_second(10)));
+        assert_eq!(
+            parse_rate("5/h"),
+            Ok(Rate {
+                calls: 5,
+                per: Duration::from_secs(3600)
+            })
+        );
+        assert_eq!(
+            parse_rate("600"),
+            Err("`600` is not a rate: write calls/period, e.g. `600/min`".into())
+        );
+        assert_eq!(
+            parse_rate("0/min"),
+            Err("`0` in `0/min` is not a positive number of calls".into())
+        );
+        assert_eq!(
+            parse_rate("6/week"),
+            Err("`week` in `6/week` is not a period: use s, min or h".into())
+        );
+    }
+
+    #[test]
+    fn seconds_are_positive_and_finite() {
+        assert_eq!(parse_secs("2.5"), Ok(Duration::from_millis(2500)));
+        for bad in ["0", "-1", "soon", "inf", "NaN", "1e10"] {
+            assert_eq!(
+                parse_secs(bad),
+                Err(format!("`{bad}` is not a positive number of seconds")),
+                "{bad}"
+            );
+        }
+    }
+}
