@@ -15,9 +15,7 @@ use crate::auth::{self, ApiKey, KeyError, KeyStore, ProcessScope};
 use crate::config;
 use crate::context::StateMap;
 use crate::dispatch::{DispatchConfig, Dispatcher, ServerInfo};
-use crate::limits::{
-    CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter, SharedRateLimiter,
-};
+use crate::limits::{CallGate, ConcurrencyLimits, Limits, LogLimiter, Rate, RateLimiter};
 use crate::oauth::{OAuth, OAuthSettings, Verifier};
 use crate::registry::{Registry, RegistryError};
 use crate::transport::conn::{self, ConnConfig, Tracker};
@@ -758,8 +756,13 @@ impl ServerBuilder {
         let guard = match self.shared_state_from_env()? {
             Some((state, unreachable)) => {
                 tracing::info!(state = state.kind(), policy = ?unreachable, "rate limits counted in shared state");
-                SharedRateLimiter::new(state, self.rate_per_key, self.rate_per_tenant, unreachable)
-                    .map(|r| Arc::new(r) as Arc<dyn CallGate>)
+                crate::state::SharedRateLimiter::new(
+                    state,
+                    self.rate_per_key,
+                    self.rate_per_tenant,
+                    unreachable,
+                )
+                .map(|r| Arc::new(r) as Arc<dyn CallGate>)
             }
             None => RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
                 .map(|r| Arc::new(r) as Arc<dyn CallGate>),

@@ -19,7 +19,11 @@ use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::limits::{Buckets, Rate};
+use std::sync::Arc;
+
+use crate::auth::KeyIdentity;
+use crate::error::McpError;
+use crate::limits::{Admission, Buckets, CallGate, LogLimiter, Rate, key_limited, tenant_limited};
 
 /// A future of a shared-state answer.
 pub type StateFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StateError>> + Send + 'a>>;
@@ -111,6 +115,79 @@ impl SharedState for InProcess {
 
     fn kind(&self) -> &'static str {
         "in-process"
+    }
+}
+
+/// Rate limits counted in [`SharedState`] (Redis): across every replica.
+pub(crate) struct SharedRateLimiter {
+    state: Arc<dyn SharedState>,
+    per_key: Option<Rate>,
+    per_tenant: Option<Rate>,
+    unreachable: Unreachable,
+    log: LogLimiter,
+}
+
+impl SharedRateLimiter {
+    pub(crate) fn new(
+        state: Arc<dyn SharedState>,
+        per_key: Option<Rate>,
+        per_tenant: Option<Rate>,
+        unreachable: Unreachable,
+    ) -> Option<SharedRateLimiter> {
+        (per_key.is_some() || per_tenant.is_some()).then(|| SharedRateLimiter {
+            state,
+            per_key,
+            per_tenant,
+            unreachable,
+            log: LogLimiter::per_minute(5),
+        })
+    }
+}
+
+impl CallGate for SharedRateLimiter {
+    fn admit<'a>(&'a self, key: Option<&'a KeyIdentity>, tenant: Option<&'a str>) -> Admission<'a> {
+        Admission::Later(Box::pin(async move {
+            // One round trip for both limits; the names cannot collide
+            // (`key:` and `tenant:` prefixes).
+            let key_bucket = key
+                .zip(self.per_key)
+                .map(|(k, r)| (format!("key:{}", k.name), r));
+            let tenant_bucket = tenant
+                .zip(self.per_tenant)
+                .map(|(t, r)| (format!("tenant:{t}"), r));
+            let kinds: Vec<(bool, &str, Rate)> = key_bucket
+                .iter()
+                .map(|(n, r)| (true, n.as_str(), *r))
+                .chain(tenant_bucket.iter().map(|(n, r)| (false, n.as_str(), *r)))
+                .collect();
+            if kinds.is_empty() {
+                return Ok(());
+            }
+            let buckets: Vec<(&str, Rate)> = kinds.iter().map(|(_, n, r)| (*n, *r)).collect();
+            match self.state.take(&buckets).await {
+                Ok(None) => Ok(()),
+                Ok(Some((i, ms))) if kinds[i].0 => Err(key_limited(ms)),
+                Ok(Some((_, ms))) => Err(tenant_limited(ms)),
+                Err(e) => {
+                    if let Some(suppressed) = self.log.check() {
+                        tracing::warn!(
+                            state = self.state.kind(),
+                            error = %e,
+                            suppressed,
+                            policy = ?self.unreachable,
+                            "rate limits: the shared state did not answer"
+                        );
+                    }
+                    match self.unreachable {
+                        Unreachable::Allow => Ok(()),
+                        Unreachable::Refuse => Err(McpError::server(
+                            "the server cannot check its rate limits now (its shared state is \
+                             unreachable); retry shortly",
+                        )),
+                    }
+                }
+            }
+        }))
     }
 }
 
