@@ -5,6 +5,7 @@ mod ast;
 mod attr;
 mod diag;
 mod expand;
+mod resource;
 mod tool_error;
 mod valid;
 
@@ -15,6 +16,15 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::mcp_tool(attr.into(), item.into()).into()
+}
+
+/// A resource (`uri = "..."`) or a resource template
+/// (`uri_template = "scheme://.../{var}"`) on an async fn that returns its
+/// contents; the `#[mcp_resource]` section of the `#[mcp_tool]` guide has
+/// the keys and examples.
+#[proc_macro_attribute]
+pub fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resource::mcp_resource(attr.into(), item.into()).into()
 }
 
 /// Maps each value of a domain error type to an MCP error kind, so that the

@@ -8,10 +8,10 @@ use serde_json::{Map, Value, json};
 
 use crate::__private::ToolDescriptor;
 use crate::context::StateMap;
+use crate::resource::Resources;
 use crate::schema;
 
-/// Arguments the platform's hub injects into every call; tools must not declare them.
-pub(crate) const INJECTED: [&str; 2] = ["tenantId", "workspaceId"];
+pub(crate) use crate::auth::INJECTED;
 
 /// One registered tool, with its published schemas.
 pub struct ToolInfo {
@@ -104,6 +104,7 @@ impl std::error::Error for RegistryError {}
 pub struct Registry {
     tools: Vec<ToolInfo>,
     by_name: HashMap<&'static str, usize>,
+    resources: Resources,
 }
 
 impl fmt::Debug for Registry {
@@ -128,17 +129,42 @@ fn problem(d: &ToolDescriptor, msg: impl fmt::Display) -> String {
 
 impl Registry {
     /// Every tool registered with `#[mcp_tool]` anywhere in this binary.
+    /// With them, every resource registered with `#[mcp_resource]`.
     pub fn from_inventory() -> Result<Registry, RegistryError> {
-        Registry::build(inventory::iter::<ToolDescriptor>)
+        Registry::build(inventory::iter::<ToolDescriptor>)?.with_registered_resources()
     }
 
-    /// The registered tools for which `keep` returns true (by name).
+    /// The registered tools for which `keep` returns true (by name), and
+    /// every registered resource.
     pub fn from_inventory_filtered(keep: impl Fn(&str) -> bool) -> Result<Registry, RegistryError> {
         Registry::build(
             inventory::iter::<ToolDescriptor>
                 .into_iter()
                 .filter(|d| keep(d.name)),
-        )
+        )?
+        .with_registered_resources()
+    }
+
+    fn with_registered_resources(mut self) -> Result<Registry, RegistryError> {
+        self.resources =
+            Resources::from_inventory().map_err(|problems| RegistryError { problems })?;
+        Ok(self)
+    }
+
+    /// The same tools, serving these resources instead.
+    #[doc(hidden)]
+    pub fn with_resources(
+        mut self,
+        descriptors: impl IntoIterator<Item = &'static crate::__private::ResourceDescriptor>,
+    ) -> Result<Registry, RegistryError> {
+        self.resources =
+            Resources::build(descriptors).map_err(|problems| RegistryError { problems })?;
+        Ok(self)
+    }
+
+    /// The resources and resource templates.
+    pub fn resources(&self) -> &Resources {
+        &self.resources
     }
 
     /// A registry of the given descriptors; all problems are reported together.
@@ -183,7 +209,11 @@ impl Registry {
             .enumerate()
             .map(|(i, t)| (t.name(), i))
             .collect();
-        Ok(Registry { tools, by_name })
+        Ok(Registry {
+            tools,
+            by_name,
+            resources: Resources::default(),
+        })
     }
 
     /// The tools, sorted by name.

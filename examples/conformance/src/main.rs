@@ -56,6 +56,30 @@ async fn test_multiple_content_types() -> ToolOutput {
         ))
 }
 
+/// A static text resource.
+#[mcp_resource(uri = "test://static-text", mime_type = "text/plain")]
+async fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (a 1x1 red PNG).
+#[mcp_resource(uri = "test://static-binary", mime_type = "image/png")]
+async fn static_binary() -> Result<Vec<u8>, McpError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(IMAGE)
+        .map_err(McpError::internal)
+}
+
+/// Data for one id, as JSON.
+#[mcp_resource(
+    uri_template = "test://template/{id}/data",
+    mime_type = "application/json"
+)]
+async fn template_data(id: String) -> Value {
+    json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") })
+}
+
 /// Sends three log messages while it runs.
 #[mcp_tool(read_only)]
 async fn test_tool_with_logging(ctx: ToolContext) -> ToolOutput {

@@ -16,6 +16,7 @@ pub(crate) mod headers;
 mod incoming;
 mod lifecycle;
 mod list;
+mod resources;
 mod scopes;
 
 use std::borrow::Cow;
@@ -149,6 +150,10 @@ pub(crate) struct Dispatcher {
     /// by `logging/setLevel` for its caller.
     log_levels: LogLevels,
     tools: Pages,
+    resources: Pages,
+    resource_templates: Pages,
+    /// The `capabilities` of `initialize` and `server/discover`.
+    capabilities: serde_json::Value,
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
@@ -176,6 +181,23 @@ impl Dispatcher {
             server_meta: &server_meta,
         };
         let tools = Pages::new("tools", &definitions, config.page_size, &extras);
+        let listed = |infos: &[crate::resource::ResourceInfo]| -> Vec<_> {
+            infos.iter().map(|r| r.definition().clone()).collect()
+        };
+        let served = registry.resources();
+        let resources = Pages::new(
+            "resources",
+            &listed(served.resources()),
+            config.page_size,
+            &extras,
+        );
+        let resource_templates = Pages::new(
+            "resourceTemplates",
+            &listed(served.templates()),
+            config.page_size,
+            &extras,
+        );
+        let capabilities = lifecycle::capabilities(!served.is_empty());
         Dispatcher {
             registry,
             state,
@@ -187,6 +209,9 @@ impl Dispatcher {
             metrics: None,
             log_levels: LogLevels::default(),
             tools,
+            resources,
+            resource_templates,
+            capabilities,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
             filtered: scopes::FilteredPages::default(),
@@ -324,7 +349,8 @@ impl Dispatcher {
         let era = negotiate(&request.method, meta, delivery.headers.as_ref())?;
         match (era, &*request.method) {
             (Era::Handshake, "initialize") => {
-                lifecycle::initialize(&self.info, request.params).map(Cow::Owned)
+                lifecycle::initialize(&self.info, &self.capabilities, request.params)
+                    .map(Cow::Owned)
             }
             (Era::Handshake, "ping") => Ok(Cow::Borrowed(b"{}")),
             (Era::Handshake, "logging/setLevel") => {
@@ -335,10 +361,22 @@ impl Dispatcher {
             }
             (Era::Stateless, "server/discover") => Ok(Cow::Owned(lifecycle::discover(
                 &self.info,
+                &self.capabilities,
                 self.config.list_ttl_ms,
             ))),
             // The precomputed page, borrowed: copied once, into the response.
             (_, "tools/list") => self.list_tools(request.params, era, delivery.key.as_deref()),
+            (_, "resources/list") if !self.registry.resources().is_empty() => {
+                self.resources.page(request.params, era).map(Cow::Borrowed)
+            }
+            (_, "resources/templates/list") if !self.registry.resources().is_empty() => self
+                .resource_templates
+                .page(request.params, era)
+                .map(Cow::Borrowed),
+            (_, "resources/read") if !self.registry.resources().is_empty() => self
+                .read_resource(request.id, request.params, meta, era, delivery)
+                .await
+                .map(Cow::Owned),
             (_, "tools/call") => {
                 // Both parses read a `tools/call` with its call.
                 let Some(call) = request.call else {
