@@ -277,6 +277,7 @@ impl TemplateMatch {
     note = "template variables are text in the URI: take `String`, a number, or a type that implements `FromStr`"
 )]
 pub trait TemplateVariable: core::str::FromStr<Err: core::fmt::Display> {}
+#[diagnostic::do_not_recommend]
 impl<T: core::str::FromStr<Err: core::fmt::Display>> TemplateVariable for T {}
 
 /// Bound check on a template variable's type, spanned on it by the macro.
@@ -289,6 +290,7 @@ pub const fn assert_template_variable<T: TemplateVariable>() {}
     note = "return a `String` (text), `Vec<u8>` (binary), a `serde_json::Value`, or `ResourceContents` (e.g. `ResourceContents::json(&value)?`)"
 )]
 pub trait ResourceReturn: Into<ResourceContents> {}
+#[diagnostic::do_not_recommend]
 impl<T: Into<ResourceContents>> ResourceReturn for T {}
 
 /// Bound check on a resource fn's return type, spanned on it by the macro.

@@ -1,4 +1,4 @@
-//! Compile tests of `#[mcp_tool]`: every supported signature compiles (and
+//! Compile tests of `#[mcp_tool]` and `#[mcp_resource]` (`resource-*`): every supported signature compiles (and
 //! registers the expected descriptor), every misuse fails with its message.
 
 #[test]

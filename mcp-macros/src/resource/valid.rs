@@ -28,7 +28,7 @@ impl Resource {
             None => (None, Vec::new()),
         };
         let params = params(&item, uri.as_ref(), &vars, &mut cx);
-        let output = output(&item.sig.output, &mut cx);
+        let output = output(&item.sig, &mut cx);
         let description = attr.as_ref().and_then(|a| description(a, &item, &mut cx));
         let mut model = None;
         if let Some(a) = &attr {
@@ -388,9 +388,9 @@ fn snake_case(v: &str) -> String {
 
 type Output = (Type, Option<Option<Type>>);
 
-fn output(ret: &ReturnType, cx: &mut Ctxt) -> Option<Output> {
-    let ReturnType::Type(_, ty) = ret else {
-        cx.error(ret, "`#[mcp_resource]` must return the resource's contents: a `String`, `Vec<u8>`, `serde_json::Value` or `ResourceContents`, or a `Result` of one");
+fn output(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Output> {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        cx.error(&sig.ident, "`#[mcp_resource]` must return the resource's contents: a `String`, `Vec<u8>`, `serde_json::Value` or `ResourceContents`, or a `Result` of one");
         return None;
     };
     let ty = &**ty;
