@@ -5,6 +5,7 @@ mod ast;
 mod attr;
 mod diag;
 mod expand;
+mod prompt;
 mod resource;
 mod tool_error;
 mod valid;
@@ -25,6 +26,15 @@ pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     resource::mcp_resource(attr.into(), item.into()).into()
+}
+
+/// A prompt on an async fn: each parameter but `ToolContext` is an
+/// argument (its name in camelCase, its doc comment the description,
+/// required unless an `Option`, parsed from text with `FromStr`); the fn
+/// returns its messages.
+#[proc_macro_attribute]
+pub fn mcp_prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    prompt::mcp_prompt(attr.into(), item.into()).into()
 }
 
 /// Maps each value of a domain error type to an MCP error kind, so that the

@@ -19,7 +19,7 @@ pub use crate::error::mapping::{
     ErrorMapping, ErrorType, Mapped, RetryAfter, ToolError, WrappedError, wrapped,
 };
 pub use crate::error::{ErrorKind, McpError};
-pub use crate::output::{ResourceContents, ToolOutput, ToolReturn};
+pub use crate::output::{PromptMessages, ResourceContents, ToolOutput, ToolReturn};
 
 /// The future a tool's call shim returns.
 pub type CallFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, McpError>> + Send>>;
@@ -305,5 +305,113 @@ pub fn finish_read<T: ResourceReturn, E: Into<McpError>>(
 
 /// The contents of a resource whose fn returns a plain `T`.
 pub fn finish_read_plain<T: ResourceReturn>(v: T) -> Result<ResourceContents, McpError> {
+    Ok(v.into())
+}
+
+/// The future a prompt's get shim returns.
+pub type PromptFuture = Pin<Box<dyn Future<Output = Result<PromptMessages, McpError>> + Send>>;
+
+/// One argument of a prompt.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptArgument {
+    /// Wire name (the parameter's, in camelCase).
+    pub name: &'static str,
+    /// From the parameter's doc comment.
+    pub description: Option<&'static str>,
+    /// Whether it must be given (a parameter that is not an `Option`).
+    pub required: bool,
+}
+
+/// One prompt, as `#[mcp_prompt]` registers it.
+#[derive(Debug)]
+pub struct PromptDescriptor {
+    /// Wire name.
+    pub name: &'static str,
+    /// Display name.
+    pub title: Option<&'static str>,
+    /// What the prompt is for.
+    pub description: &'static str,
+    /// Its arguments, in declared order.
+    pub arguments: &'static [PromptArgument],
+    /// Renders it from the (checked) arguments.
+    pub get: fn(PromptArguments, ToolContext) -> PromptFuture,
+    /// `module_path!()` of the fn.
+    pub module_path: &'static str,
+    /// `file!()` of the fn.
+    pub file: &'static str,
+    /// `line!()` of the fn.
+    pub line: u32,
+}
+
+inventory::collect!(PromptDescriptor);
+
+/// The arguments of a `prompts/get`: every required one present, none unknown.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PromptArguments {
+    pub values: Vec<(String, String)>,
+}
+
+impl PromptArguments {
+    fn raw(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn parse<T: PromptArgumentValue>(name: &str, raw: &str) -> Result<T, McpError> {
+        raw.parse::<T>()
+            .map_err(|e| McpError::validation(format!("invalid argument `{name}` = {raw:?}: {e}")))
+    }
+
+    /// A required argument, parsed.
+    pub fn required<T: PromptArgumentValue>(&self, name: &str) -> Result<T, McpError> {
+        let raw = self
+            .raw(name)
+            .ok_or_else(|| McpError::validation(format!("the argument `{name}` is required")))?;
+        Self::parse(name, raw)
+    }
+
+    /// An optional argument, parsed if given.
+    pub fn optional<T: PromptArgumentValue>(&self, name: &str) -> Result<Option<T>, McpError> {
+        self.raw(name).map(|raw| Self::parse(name, raw)).transpose()
+    }
+}
+
+/// A type a prompt argument may have: parsed from the argument's text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of an `#[mcp_prompt]`",
+    label = "this type must implement `FromStr` with an error that implements `Display`",
+    note = "prompt arguments are text: take `String`, a number, a type that implements `FromStr`, or an `Option` of one"
+)]
+pub trait PromptArgumentValue: core::str::FromStr<Err: core::fmt::Display> {}
+#[diagnostic::do_not_recommend]
+impl<T: core::str::FromStr<Err: core::fmt::Display>> PromptArgumentValue for T {}
+
+/// Bound check on a prompt argument's type, spanned on it by the macro.
+pub const fn assert_prompt_argument<T: PromptArgumentValue>() {}
+
+/// What a prompt fn may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by an `#[mcp_prompt]`",
+    label = "this type must convert into `mcp_runtime::output::PromptMessages`",
+    note = "return a `String` (one user message), `Vec<PromptMessage>`, or `PromptMessages`"
+)]
+pub trait PromptReturn: Into<PromptMessages> {}
+#[diagnostic::do_not_recommend]
+impl<T: Into<PromptMessages>> PromptReturn for T {}
+
+/// Bound check on a prompt fn's return type, spanned on it by the macro.
+pub const fn assert_prompt_return<T: PromptReturn>() {}
+
+/// The messages of a prompt whose fn returns `Result<T, E>`.
+pub fn finish_prompt<T: PromptReturn, E: Into<McpError>>(
+    r: Result<T, E>,
+) -> Result<PromptMessages, McpError> {
+    r.map(Into::into).map_err(Into::into)
+}
+
+/// The messages of a prompt whose fn returns a plain `T`.
+pub fn finish_prompt_plain<T: PromptReturn>(v: T) -> Result<PromptMessages, McpError> {
     Ok(v.into())
 }

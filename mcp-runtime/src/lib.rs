@@ -17,6 +17,7 @@ pub mod oauth;
 #[cfg(feature = "otel")]
 pub mod otel;
 pub mod output;
+pub mod prompt;
 pub mod registry;
 pub mod resource;
 mod schema;
@@ -34,10 +35,11 @@ pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
 pub use jsonrpc::{TOOL_SCOPES_META, codes};
 pub use limits::Rate;
-pub use mcp_macros::{ToolError, mcp_resource, mcp_tool};
+pub use mcp_macros::{ToolError, mcp_prompt, mcp_resource, mcp_tool};
 pub use oauth::OAuth;
 pub use output::{
-    Content, ResourceBody, ResourceContent, ResourceContents, ToolOutput, ToolReturn,
+    Content, PromptMessage, PromptMessages, ResourceBody, ResourceContent, ResourceContents,
+    ToolOutput, ToolReturn,
 };
 pub use registry::{Registry, RegistryError, ToolInfo};
 pub use server::{BuildError, ServeError, Server, ServerBuilder};
@@ -49,8 +51,9 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, ErrorKind, LogLevel, McpError, ResourceContent, ResourceContents, Server,
-        ToolContext, ToolError, ToolOutput, mcp_resource, mcp_tool,
+        Content, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages, ResourceContent,
+        ResourceContents, Server, ToolContext, ToolError, ToolOutput, mcp_prompt, mcp_resource,
+        mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

@@ -442,3 +442,119 @@ impl From<Value> for ResourceContents {
         ResourceContent::of(ContentBody::Json(text)).into()
     }
 }
+
+/// Who a prompt message is from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The user.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+/// One message of a prompt: a role and a content block (text, image,
+/// audio, embedded resource or resource link).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptMessage {
+    /// Who it is from.
+    pub role: Role,
+    /// What it says.
+    pub content: Content,
+}
+
+impl PromptMessage {
+    /// A message from the user.
+    pub fn user(content: Content) -> Self {
+        PromptMessage {
+            role: Role::User,
+            content,
+        }
+    }
+
+    /// A message from the assistant.
+    pub fn assistant(content: Content) -> Self {
+        PromptMessage {
+            role: Role::Assistant,
+            content,
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let role = match self.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        serde_json::json!({ "role": role, "content": self.content.to_json() })
+    }
+}
+
+/// What a `#[mcp_prompt]` fn returns: its messages, and optionally a
+/// description of this rendering. A `String` is one user text message.
+///
+/// ```
+/// use mcp_runtime::Content;
+/// use mcp_runtime::output::{PromptMessage, PromptMessages};
+///
+/// let m: PromptMessages = vec![
+///     PromptMessage::user(Content::image("iVBORw0KGgo=", "image/png")),
+///     PromptMessage::user(Content::text("What is in the image?")),
+/// ]
+/// .into();
+/// assert_eq!(m.messages().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PromptMessages {
+    messages: Vec<PromptMessage>,
+    description: Option<String>,
+}
+
+impl PromptMessages {
+    /// Append a message.
+    pub fn with(mut self, message: PromptMessage) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    /// The result's `description`.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The messages.
+    pub fn messages(&self) -> &[PromptMessage] {
+        &self.messages
+    }
+
+    /// The description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+impl From<Vec<PromptMessage>> for PromptMessages {
+    fn from(messages: Vec<PromptMessage>) -> Self {
+        PromptMessages {
+            messages,
+            description: None,
+        }
+    }
+}
+
+impl From<PromptMessage> for PromptMessages {
+    fn from(message: PromptMessage) -> Self {
+        vec![message].into()
+    }
+}
+
+impl From<String> for PromptMessages {
+    fn from(text: String) -> Self {
+        PromptMessage::user(Content::text(text)).into()
+    }
+}
+
+impl From<&'static str> for PromptMessages {
+    fn from(text: &'static str) -> Self {
+        PromptMessage::user(Content::text(text)).into()
+    }
+}

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::__private::ToolDescriptor;
 use crate::context::StateMap;
+use crate::prompt::Prompts;
 use crate::resource::Resources;
 use crate::schema;
 
@@ -105,6 +106,7 @@ pub struct Registry {
     tools: Vec<ToolInfo>,
     by_name: HashMap<&'static str, usize>,
     resources: Resources,
+    prompts: Prompts,
 }
 
 impl fmt::Debug for Registry {
@@ -129,9 +131,10 @@ fn problem(d: &ToolDescriptor, msg: impl fmt::Display) -> String {
 
 impl Registry {
     /// Every tool registered with `#[mcp_tool]` anywhere in this binary.
-    /// With them, every resource registered with `#[mcp_resource]`.
+    /// With them, every resource and prompt registered with `#[mcp_resource]`
+    /// and `#[mcp_prompt]`.
     pub fn from_inventory() -> Result<Registry, RegistryError> {
-        Registry::build(inventory::iter::<ToolDescriptor>)?.with_registered_resources()
+        Registry::build(inventory::iter::<ToolDescriptor>)?.with_registered_resources_and_prompts()
     }
 
     /// The registered tools for which `keep` returns true (by name), and
@@ -142,13 +145,20 @@ impl Registry {
                 .into_iter()
                 .filter(|d| keep(d.name)),
         )?
-        .with_registered_resources()
+        .with_registered_resources_and_prompts()
     }
 
-    fn with_registered_resources(mut self) -> Result<Registry, RegistryError> {
-        self.resources =
-            Resources::from_inventory().map_err(|problems| RegistryError { problems })?;
-        Ok(self)
+    fn with_registered_resources_and_prompts(mut self) -> Result<Registry, RegistryError> {
+        match (Resources::from_inventory(), Prompts::from_inventory()) {
+            (Ok(resources), Ok(prompts)) => {
+                self.resources = resources;
+                self.prompts = prompts;
+                Ok(self)
+            }
+            (r, p) => Err(RegistryError {
+                problems: r.err().into_iter().chain(p.err()).flatten().collect(),
+            }),
+        }
     }
 
     /// The same tools, serving these resources instead.
@@ -160,6 +170,11 @@ impl Registry {
         self.resources =
             Resources::build(descriptors).map_err(|problems| RegistryError { problems })?;
         Ok(self)
+    }
+
+    /// The prompts.
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
     }
 
     /// The resources and resource templates.
@@ -213,6 +228,7 @@ impl Registry {
             tools,
             by_name,
             resources: Resources::default(),
+            prompts: Prompts::default(),
         })
     }
 

@@ -39,7 +39,7 @@ async fn allow_no_tools_builds_an_empty_server() {
 }
 
 #[tokio::test]
-async fn without_resources_none_are_advertised_or_served() {
+async fn without_resources_or_prompts_none_are_advertised_or_served() {
     let client = Server::builder("empty", "1.0.0")
         .allow_no_tools()
         .build()
@@ -59,7 +59,7 @@ async fn without_resources_none_are_advertised_or_served() {
         "resources/read",
     ] {
         let e = client
-            .request(method, serde_json::json!({ "uri": "x://a" }))
+            .request(method, serde_json::json!({ "uri": "x://a", "name": "p" }))
             .await
             .unwrap_err();
         assert_eq!(e.code, -32601, "{method}");

@@ -1,7 +1,8 @@
-//! Resources over Streamable HTTP in both eras: every message the server
-//! sends is validated against the official schema of its revision (the
-//! `initialize` and `server/discover` results, the lists, the reads, the
-//! errors), and a key bound to one tenant reads only that tenant's data.
+//! Resources and prompts over Streamable HTTP in both eras: every message
+//! the server sends is validated against the official schema of its
+//! revision (the `initialize` and `server/discover` results, the lists, the
+//! reads, the prompts, the errors), and a key bound to one tenant reads only
+//! that tenant's data.
 
 use mcp_runtime::ApiKey;
 use mcp_runtime::output::ResourceContents;
@@ -46,6 +47,28 @@ async fn product(product_id: String, ctx: ToolContext) -> Result<ResourceContent
     }
 }
 
+/// Ask about an order, with the order embedded.
+#[mcp_prompt]
+async fn ask_about_order(
+    /// The order number.
+    order_number: String,
+    /// `formal` or `friendly`.
+    tone: Option<String>,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::resource_text(
+            format!("shop://orders/{order_number}"),
+            "text/plain",
+            format!("order {order_number}"),
+        )),
+        PromptMessage::user(Content::image("iVBORw==", "image/png")),
+        PromptMessage::assistant(Content::text(format!(
+            "A {} answer.",
+            tone.as_deref().unwrap_or("friendly")
+        ))),
+    ]
+}
+
 /// Nothing.
 #[mcp_tool(read_only)]
 async fn noop() {}
@@ -81,7 +104,10 @@ async fn send(
         }
         Revision::R2026_07_28 => {
             params["_meta"] = meta_2026();
-            let name = params["uri"].as_str().map(str::to_owned);
+            let name = params["uri"]
+                .as_str()
+                .or(params["name"].as_str())
+                .map(str::to_owned);
             Post::json(&rpc(1, method, params)).stateless(method, name.as_deref())
         }
     };
@@ -291,6 +317,71 @@ async fn a_stateless_read_needs_a_matching_mcp_name() {
             msg["error"]["message"].as_str().unwrap().contains(why),
             "{msg}"
         );
+    }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn prompts_validate_in_both_eras() {
+    let server = start().await;
+    for rev in BOTH {
+        let list = send(
+            &server,
+            rev,
+            SECRET,
+            "prompts/list",
+            json!({}),
+            "ListPromptsResult",
+        )
+        .await;
+        assert_eq!(
+            list["result"]["prompts"],
+            json!([{
+                "name": "ask_about_order",
+                "description": "Ask about an order, with the order embedded.",
+                "arguments": [
+                    { "name": "orderNumber", "description": "The order number.", "required": true },
+                    { "name": "tone", "description": "`formal` or `friendly`.", "required": false }
+                ]
+            }])
+        );
+        let got = send(
+            &server,
+            rev,
+            SECRET,
+            "prompts/get",
+            json!({ "name": "ask_about_order", "arguments": { "orderNumber": "A-1", "tone": "formal" } }),
+            "GetPromptResult",
+        )
+        .await;
+        let messages = &got["result"]["messages"];
+        assert_eq!(messages[0]["content"]["resource"]["text"], "order A-1");
+        assert_eq!(messages[1]["content"]["type"], "image");
+        assert_eq!(messages[2]["content"]["text"], "A formal answer.");
+        let missing = send(
+            &server,
+            rev,
+            SECRET,
+            "prompts/get",
+            json!({ "name": "ask_about_order" }),
+            "GetPromptResult",
+        )
+        .await;
+        assert_eq!(missing["error"]["code"], -32602);
+        assert_eq!(
+            missing["error"]["message"],
+            "prompt `ask_about_order` needs the argument `orderNumber`"
+        );
+        let unknown = send(
+            &server,
+            rev,
+            SECRET,
+            "prompts/get",
+            json!({ "name": "nope" }),
+            "GetPromptResult",
+        )
+        .await;
+        assert_eq!(unknown["error"]["message"], "unknown prompt: nope");
     }
     server.stop().await.unwrap();
 }

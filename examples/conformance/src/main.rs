@@ -80,6 +80,48 @@ async fn template_data(id: String) -> Value {
     json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") })
 }
 
+/// A simple prompt without arguments.
+#[mcp_prompt]
+async fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+/// A prompt with two required arguments.
+#[mcp_prompt]
+async fn test_prompt_with_arguments(
+    /// First test argument
+    arg1: String,
+    /// Second test argument
+    arg2: String,
+) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+/// A prompt that embeds a resource.
+#[mcp_prompt]
+async fn test_prompt_with_embedded_resource(
+    /// URI of the resource to embed
+    resource_uri: String,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::resource_text(
+            resource_uri,
+            "text/plain",
+            "Embedded resource content for testing.",
+        )),
+        PromptMessage::user(Content::text("Please process the embedded resource above.")),
+    ]
+}
+
+/// A prompt with an image.
+#[mcp_prompt]
+async fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::image(IMAGE, "image/png")),
+        PromptMessage::user(Content::text("Please analyze the image above.")),
+    ]
+}
+
 /// Sends three log messages while it runs.
 #[mcp_tool(read_only)]
 async fn test_tool_with_logging(ctx: ToolContext) -> ToolOutput {

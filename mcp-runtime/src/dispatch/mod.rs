@@ -16,6 +16,7 @@ pub(crate) mod headers;
 mod incoming;
 mod lifecycle;
 mod list;
+mod prompts;
 mod resources;
 mod scopes;
 
@@ -152,6 +153,7 @@ pub(crate) struct Dispatcher {
     tools: Pages,
     resources: Pages,
     resource_templates: Pages,
+    prompts: Pages,
     /// The `capabilities` of `initialize` and `server/discover`.
     capabilities: serde_json::Value,
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
@@ -197,7 +199,15 @@ impl Dispatcher {
             config.page_size,
             &extras,
         );
-        let capabilities = lifecycle::capabilities(!served.is_empty());
+        let prompt_definitions: Vec<_> = registry
+            .prompts()
+            .prompts()
+            .iter()
+            .map(|p| p.definition().clone())
+            .collect();
+        let prompts = Pages::new("prompts", &prompt_definitions, config.page_size, &extras);
+        let capabilities =
+            lifecycle::capabilities(!served.is_empty(), !registry.prompts().is_empty());
         Dispatcher {
             registry,
             state,
@@ -211,6 +221,7 @@ impl Dispatcher {
             tools,
             resources,
             resource_templates,
+            prompts,
             capabilities,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
@@ -375,6 +386,13 @@ impl Dispatcher {
                 .map(Cow::Borrowed),
             (_, "resources/read") if !self.registry.resources().is_empty() => self
                 .read_resource(request.id, request.params, meta, era, delivery)
+                .await
+                .map(Cow::Owned),
+            (_, "prompts/list") if !self.registry.prompts().is_empty() => {
+                self.prompts.page(request.params, era).map(Cow::Borrowed)
+            }
+            (_, "prompts/get") if !self.registry.prompts().is_empty() => self
+                .get_prompt(request.id, request.params, meta, era, delivery)
                 .await
                 .map(Cow::Owned),
             (_, "tools/call") => {

@@ -81,7 +81,7 @@ impl Dispatcher {
     }
 
     /// The tenant a read acts for (see the module's docs).
-    fn read_tenant(&self, delivery: &Delivery) -> Option<String> {
+    pub(super) fn read_tenant(&self, delivery: &Delivery) -> Option<String> {
         if let Some(t) = &self.config.scope.tenant {
             return Some(t.clone());
         }
@@ -98,11 +98,24 @@ impl Dispatcher {
         ctx: ToolContext,
         delivery: &Delivery,
     ) -> Result<ResourceContents, McpError> {
+        let what = format!("resource `{}`", resource.uri());
+        self.run_guarded(&what, (resource.desc.read)(vars, ctx), delivery)
+            .await
+    }
+
+    /// Run a read's or a prompt's future under the call timeout, with its
+    /// panic caught and the request's cancellation honoured.
+    pub(super) async fn run_guarded<T>(
+        &self,
+        what: &str,
+        fut: impl std::future::Future<Output = Result<T, McpError>>,
+        delivery: &Delivery,
+    ) -> Result<T, McpError> {
         let cancel = delivery.cancel.clone();
         if cancel.is_cancelled() {
             return Err(cancel.error());
         }
-        let fut = AssertUnwindSafe((resource.desc.read)(vars, ctx)).catch_unwind();
+        let fut = AssertUnwindSafe(fut).catch_unwind();
         let timeout = self.config.call_timeout;
         tokio::select! {
             biased;
@@ -112,10 +125,7 @@ impl Dispatcher {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic payload".to_owned());
-                Err(McpError::internal(format_args!(
-                    "resource `{}` panicked: {msg}",
-                    resource.uri()
-                )))
+                Err(McpError::internal(format_args!("{what} panicked: {msg}")))
             }),
             () = tokio::time::sleep(timeout) => {
                 cancel.cancel_for_timeout(timeout);

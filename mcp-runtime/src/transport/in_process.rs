@@ -355,6 +355,50 @@ impl Client {
         }
     }
 
+    /// All prompts, following `nextCursor` pages.
+    pub async fn list_prompts(&self) -> Result<Vec<Value>, RpcErrorObject> {
+        self.list_all("prompts/list", "prompts").await
+    }
+
+    /// Get a prompt with `arguments` (an object of strings): the whole
+    /// `GetPromptResult` (`messages`, and `description` if the prompt gave
+    /// one), or the JSON-RPC error (`-32602` for an unknown prompt, an
+    /// unknown or missing argument). A prompt acts for the tenant a read
+    /// acts for (see [`read_resource`](Self::read_resource)).
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// /// Draft a reply to a customer.
+    /// #[mcp_prompt]
+    /// async fn draft_reply(
+    ///     /// The order number.
+    ///     order_number: String,
+    ///     /// `formal` or `friendly`.
+    ///     tone: Option<String>,
+    /// ) -> String {
+    ///     format!("Reply about {order_number}, {}.", tone.as_deref().unwrap_or("friendly"))
+    /// }
+    ///
+    /// /// Look up nothing.
+    /// #[mcp_tool]
+    /// async fn noop() {}
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let got = client.get_prompt("draft_reply", serde_json::json!({ "orderNumber": "A-1" })).await.unwrap();
+    /// assert_eq!(got["messages"][0]["content"]["text"], "Reply about A-1, friendly.");
+    /// let missing = client.get_prompt("draft_reply", serde_json::json!({})).await.unwrap_err();
+    /// assert_eq!(missing.message, "prompt `draft_reply` needs the argument `orderNumber`");
+    /// # }
+    /// ```
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, RpcErrorObject> {
+        self.request(
+            "prompts/get",
+            json!({ "name": name, "arguments": arguments }),
+        )
+        .await
+    }
+
     /// Read a resource: its `contents` (each `uri`, `mimeType`, and `text`
     /// or base64 `blob`), or the JSON-RPC error (`-32602` for an unknown URI,
     /// with the URI in `data`).
