@@ -126,6 +126,14 @@ impl fmt::Debug for Prompts {
     }
 }
 
+/// A prompt name follows the tool-name rule: 1–64 chars of `[A-Za-z0-9_.-]`.
+fn is_valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
 fn problem(d: &PromptDescriptor, msg: impl fmt::Display) -> String {
     format!("{}:{}: prompt `{}`: {msg}", d.file, d.line, d.name)
 }
@@ -159,7 +167,7 @@ impl Prompts {
             }
         }
         for d in &descs {
-            if !crate::registry::is_valid_tool_name(d.name) {
+            if !is_valid_name(d.name) {
                 problems.push(problem(
                     d,
                     "name must be 1 to 64 characters of A-Z a-z 0-9 _ . -",
