@@ -200,3 +200,29 @@ async fn prompts_are_advertised_with_caching_hints_in_2026() {
         .unwrap();
     assert_eq!(got["resultType"], "complete");
 }
+
+#[test]
+fn the_contract_locks_prompts_and_a_new_required_argument_breaks_it() {
+    use mcp_runtime::testing::{compare_contracts, contract_of};
+    let server = server();
+    let current = contract_of(server.registry());
+    assert_eq!(
+        current["prompts"]["describe-logo"],
+        json!({ "description": "Describe the logo." })
+    );
+    assert_eq!(current.get("resources"), None);
+    let mut locked = current.clone();
+    locked["prompts"]["draft_order_reply"]["arguments"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
+    locked["prompts"]["gone"] = json!({ "description": "Removed since." });
+    let diff = compare_contracts(&locked, &current);
+    assert_eq!(
+        diff.breaking,
+        [
+            "prompt `draft_order_reply`: new required argument `orderNumber`",
+            "prompt `gone` removed (or changed)",
+        ]
+    );
+}

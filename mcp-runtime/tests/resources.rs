@@ -286,3 +286,33 @@ async fn resources_are_advertised_in_both_eras() {
         (&json!("public"), true)
     );
 }
+
+#[test]
+fn the_contract_locks_resources_and_templates() {
+    use mcp_runtime::testing::{compare_contracts, contract_of};
+    let current = contract_of(server().registry());
+    assert_eq!(
+        current["resources"]["shop://logo.png"],
+        json!({ "name": "logo", "description": "The shop's logo.", "mimeType": "image/png" })
+    );
+    assert_eq!(
+        current["resourceTemplates"]["shop://products/{productId}"]["name"],
+        "product"
+    );
+    let mut locked = current.clone();
+    locked["resourceTemplates"]["shop://products/{id}"] =
+        locked["resourceTemplates"]["shop://products/{productId}"].take();
+    locked["resourceTemplates"]
+        .as_object_mut()
+        .unwrap()
+        .remove("shop://products/{productId}");
+    let diff = compare_contracts(&locked, &current);
+    assert_eq!(
+        diff.breaking,
+        ["resource template `shop://products/{id}` removed (or changed)"]
+    );
+    assert_eq!(
+        diff.compatible,
+        ["resource template `shop://products/{productId}` added"]
+    );
+}
