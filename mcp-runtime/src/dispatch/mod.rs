@@ -377,6 +377,16 @@ impl Dispatcher {
             ))),
             // The precomputed page, borrowed: copied once, into the response.
             (_, "tools/list") => self.list_tools(request.params, era, delivery.key.as_deref()),
+            (_, "tools/call") => {
+                // Both parses read a `tools/call` with its call.
+                let Some(call) = request.call else {
+                    return Err(RpcError::invalid_params("tools/call needs params"));
+                };
+                self.call(request.id, call, meta, era, delivery, request.large)
+                    .await
+                    .map(Cow::Owned)
+            }
+            // After `tools/call`, so that the call's route is as it was.
             (_, "resources/list") if !self.registry.resources().is_empty() => {
                 self.resources.page(request.params, era).map(Cow::Borrowed)
             }
@@ -395,15 +405,6 @@ impl Dispatcher {
                 .get_prompt(request.id, request.params, meta, era, delivery)
                 .await
                 .map(Cow::Owned),
-            (_, "tools/call") => {
-                // Both parses read a `tools/call` with its call.
-                let Some(call) = request.call else {
-                    return Err(RpcError::invalid_params("tools/call needs params"));
-                };
-                self.call(request.id, call, meta, era, delivery, request.large)
-                    .await
-                    .map(Cow::Owned)
-            }
             (era, method) => {
                 let err = RpcError::new(
                     codes::METHOD_NOT_FOUND,
