@@ -19,19 +19,13 @@ pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::mcp_tool(attr.into(), item.into()).into()
 }
 
-/// A resource (`uri = "..."`) or a resource template
-/// (`uri_template = "scheme://.../{var}"`) on an async fn that returns its
-/// contents; the `#[mcp_resource]` section of the `#[mcp_tool]` guide has
-/// the keys and examples.
+#[cfg_attr(not(doctest), doc = include_str!("mcp_resource.md"))]
 #[proc_macro_attribute]
 pub fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     resource::mcp_resource(attr.into(), item.into()).into()
 }
 
-/// A prompt on an async fn: each parameter but `ToolContext` is an
-/// argument (its name in camelCase, its doc comment the description,
-/// required unless an `Option`, parsed from text with `FromStr`); the fn
-/// returns its messages.
+#[cfg_attr(not(doctest), doc = include_str!("mcp_resource.md"))]
 #[proc_macro_attribute]
 pub fn mcp_prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     prompt::mcp_prompt(attr.into(), item.into()).into()

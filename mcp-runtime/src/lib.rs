@@ -146,3 +146,9 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../mcp-macros/src/mcp_tool.md")]
 pub struct McpToolDocTests;
+
+/// The `#[mcp_resource]` and `#[mcp_prompt]` guide's examples, compiled and
+/// run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../mcp-macros/src/mcp_resource.md")]
+pub struct McpResourceDocTests;
