@@ -161,17 +161,6 @@ impl Registry {
         }
     }
 
-    /// The same tools, serving these resources instead.
-    #[doc(hidden)]
-    pub fn with_resources(
-        mut self,
-        descriptors: impl IntoIterator<Item = &'static crate::__private::ResourceDescriptor>,
-    ) -> Result<Registry, RegistryError> {
-        self.resources =
-            Resources::build(descriptors).map_err(|problems| RegistryError { problems })?;
-        Ok(self)
-    }
-
     /// The prompts.
     pub fn prompts(&self) -> &Prompts {
         &self.prompts
