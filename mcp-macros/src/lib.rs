@@ -5,6 +5,8 @@ mod ast;
 mod attr;
 mod diag;
 mod expand;
+mod prompt;
+mod resource;
 mod tool_error;
 mod valid;
 
@@ -15,6 +17,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::mcp_tool(attr.into(), item.into()).into()
+}
+
+#[cfg_attr(not(doctest), doc = include_str!("mcp_resource.md"))]
+#[proc_macro_attribute]
+pub fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    resource::mcp_resource(attr.into(), item.into()).into()
+}
+
+#[cfg_attr(not(doctest), doc = include_str!("mcp_resource.md"))]
+#[proc_macro_attribute]
+pub fn mcp_prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    prompt::mcp_prompt(attr.into(), item.into()).into()
 }
 
 /// Maps each value of a domain error type to an MCP error kind, so that the

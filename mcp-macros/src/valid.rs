@@ -596,7 +596,7 @@ fn description(attr: Option<&ToolAttr>, item: &ItemFn, cx: &mut Ctxt) -> Option<
     }
 }
 
-fn lit_str(e: &Expr) -> Option<String> {
+pub(crate) fn lit_str(e: &Expr) -> Option<String> {
     match e {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..
@@ -607,7 +607,7 @@ fn lit_str(e: &Expr) -> Option<String> {
 
 /// Doc comment lines to text: the common indentation removed, trailing
 /// whitespace and blank lines at both ends dropped, lines joined with `\n`.
-fn clean_doc(lines: &[String]) -> String {
+pub(crate) fn clean_doc(lines: &[String]) -> String {
     let lines: Vec<&str> = lines
         .iter()
         .flat_map(|l| l.split('\n'))
@@ -632,7 +632,7 @@ fn clean_doc(lines: &[String]) -> String {
 }
 
 /// Looks through `Type::Group` (types passed through `macro_rules!`) and parentheses.
-fn peel(ty: &Type) -> &Type {
+pub(crate) fn peel(ty: &Type) -> &Type {
     match ty {
         Type::Group(g) => peel(&g.elem),
         Type::Paren(p) => peel(&p.elem),
@@ -640,7 +640,7 @@ fn peel(ty: &Type) -> &Type {
     }
 }
 
-fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+pub(crate) fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match peel(ty) {
         Type::Path(tp) if tp.qself.is_none() => tp.path.segments.last(),
         _ => None,
@@ -648,11 +648,11 @@ fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
 }
 
 /// `ToolContext`, by any path.
-fn is_context(ty: &Type) -> bool {
+pub(crate) fn is_context(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "ToolContext" && s.arguments.is_none())
 }
 
-fn find_impl_trait(ty: &Type) -> Option<&syn::TypeImplTrait> {
+pub(crate) fn find_impl_trait(ty: &Type) -> Option<&syn::TypeImplTrait> {
     struct Find<'a>(Option<&'a syn::TypeImplTrait>);
     impl<'a> Visit<'a> for Find<'a> {
         fn visit_type_impl_trait(&mut self, it: &'a syn::TypeImplTrait) {
@@ -728,6 +728,11 @@ fn two(a: &impl ToTokens, b: &impl ToTokens) -> proc_macro2::TokenStream {
 
 /// `#[mcp_tool]` put on an item that is not a fn: what it is, for the message.
 pub(crate) fn not_a_fn(item: &syn::Item) -> syn::Error {
+    not_a_fn_of("mcp_tool", item)
+}
+
+/// [`not_a_fn`] for the macro `mac`.
+pub(crate) fn not_a_fn_of(mac: &str, item: &syn::Item) -> syn::Error {
     use syn::Item;
     let (what, tokens) = match item {
         Item::Const(i) => ("a `const`", two(&i.const_token, &i.ident)),
@@ -748,7 +753,7 @@ pub(crate) fn not_a_fn(item: &syn::Item) -> syn::Error {
     };
     syn::Error::new_spanned(
         tokens,
-        format_args!("`#[mcp_tool]` applies to an `async fn`, not to {what}"),
+        format_args!("`#[{mac}]` applies to an `async fn`, not to {what}"),
     )
 }
 

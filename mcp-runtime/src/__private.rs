@@ -19,7 +19,7 @@ pub use crate::error::mapping::{
     ErrorMapping, ErrorType, Mapped, RetryAfter, ToolError, WrappedError, wrapped,
 };
 pub use crate::error::{ErrorKind, McpError};
-pub use crate::output::{ToolOutput, ToolReturn};
+pub use crate::output::{PromptMessages, ResourceContents, ToolOutput, ToolReturn};
 
 /// The future a tool's call shim returns.
 pub type CallFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, McpError>> + Send>>;
@@ -201,3 +201,217 @@ impl<T> DeriveFailed<T> for &Hidden<T> {
 )]
 pub trait IntoMcpError: Into<McpError> {}
 impl<E: Into<McpError>> IntoMcpError for E {}
+
+/// The future a resource's read shim returns.
+pub type ReadFuture = Pin<Box<dyn Future<Output = Result<ResourceContents, McpError>> + Send>>;
+
+/// Whether a resource has one URI or a template of them.
+#[derive(Debug, Clone, Copy)]
+pub enum ResourceUri {
+    /// `#[mcp_resource(uri = "...")]`
+    Static(&'static str),
+    /// `#[mcp_resource(uri_template = "...")]`
+    Template(&'static str),
+}
+
+/// One resource or resource template, as `#[mcp_resource]` registers it.
+#[derive(Debug)]
+pub struct ResourceDescriptor {
+    /// Its URI or URI template.
+    pub uri: ResourceUri,
+    /// Programmatic name.
+    pub name: &'static str,
+    /// Display name.
+    pub title: Option<&'static str>,
+    /// What it is.
+    pub description: &'static str,
+    /// The MIME type of its contents, if one.
+    pub mime_type: Option<&'static str>,
+    /// Its size in bytes, where known.
+    pub size: Option<u64>,
+    /// `annotations.audience`: `"user"`, `"assistant"`.
+    pub audience: &'static [&'static str],
+    /// `annotations.priority`, 0 to 1.
+    pub priority: Option<f64>,
+    /// Reads it: the URI read, its template variables (name, value) in
+    /// template order, and the context.
+    pub read: fn(TemplateMatch, ToolContext) -> ReadFuture,
+    /// `module_path!()` of the fn.
+    pub module_path: &'static str,
+    /// `file!()` of the fn.
+    pub file: &'static str,
+    /// `line!()` of the fn.
+    pub line: u32,
+}
+
+inventory::collect!(ResourceDescriptor);
+
+/// The variables of a URI matched by a template, percent-decoded, in
+/// template order.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TemplateMatch {
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl TemplateMatch {
+    /// The variable `name`, parsed into the parameter's type.
+    pub fn var<T: TemplateVariable>(&self, name: &str) -> Result<T, McpError> {
+        let raw = self
+            .vars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| {
+                McpError::internal(format_args!("template variable `{name}` not matched"))
+            })?;
+        raw.parse::<T>().map_err(|e| {
+            McpError::validation(format!("invalid resource URI: `{name}` = {raw:?}: {e}"))
+        })
+    }
+}
+
+/// A type a template variable may have: parsed from the URI's text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a template variable of an `#[mcp_resource]`",
+    label = "this type must implement `FromStr` with an error that implements `Display`",
+    note = "template variables are text in the URI: take `String`, a number, or a type that implements `FromStr`"
+)]
+pub trait TemplateVariable: core::str::FromStr<Err: core::fmt::Display> {}
+#[diagnostic::do_not_recommend]
+impl<T: core::str::FromStr<Err: core::fmt::Display>> TemplateVariable for T {}
+
+/// Bound check on a template variable's type, spanned on it by the macro.
+pub const fn assert_template_variable<T: TemplateVariable>() {}
+
+/// What a resource fn may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by an `#[mcp_resource]`",
+    label = "this type must convert into `mcp_runtime::output::ResourceContents`",
+    note = "return a `String` (text), `Vec<u8>` (binary), a `serde_json::Value`, or `ResourceContents` (e.g. `ResourceContents::json(&value)?`)"
+)]
+pub trait ResourceReturn: Into<ResourceContents> {}
+#[diagnostic::do_not_recommend]
+impl<T: Into<ResourceContents>> ResourceReturn for T {}
+
+/// Bound check on a resource fn's return type, spanned on it by the macro.
+pub const fn assert_resource_return<T: ResourceReturn>() {}
+
+/// The contents of a resource whose fn returns `Result<T, E>`.
+pub fn finish_read<T: ResourceReturn, E: Into<McpError>>(
+    r: Result<T, E>,
+) -> Result<ResourceContents, McpError> {
+    r.map(Into::into).map_err(Into::into)
+}
+
+/// The contents of a resource whose fn returns a plain `T`.
+pub fn finish_read_plain<T: ResourceReturn>(v: T) -> Result<ResourceContents, McpError> {
+    Ok(v.into())
+}
+
+/// The future a prompt's get shim returns.
+pub type PromptFuture = Pin<Box<dyn Future<Output = Result<PromptMessages, McpError>> + Send>>;
+
+/// One argument of a prompt.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptArgument {
+    /// Wire name (the parameter's, in camelCase).
+    pub name: &'static str,
+    /// From the parameter's doc comment.
+    pub description: Option<&'static str>,
+    /// Whether it must be given (a parameter that is not an `Option`).
+    pub required: bool,
+}
+
+/// One prompt, as `#[mcp_prompt]` registers it.
+#[derive(Debug)]
+pub struct PromptDescriptor {
+    /// Wire name.
+    pub name: &'static str,
+    /// Display name.
+    pub title: Option<&'static str>,
+    /// What the prompt is for.
+    pub description: &'static str,
+    /// Its arguments, in declared order.
+    pub arguments: &'static [PromptArgument],
+    /// Renders it from the (checked) arguments.
+    pub get: fn(PromptArguments, ToolContext) -> PromptFuture,
+    /// `module_path!()` of the fn.
+    pub module_path: &'static str,
+    /// `file!()` of the fn.
+    pub file: &'static str,
+    /// `line!()` of the fn.
+    pub line: u32,
+}
+
+inventory::collect!(PromptDescriptor);
+
+/// The arguments of a `prompts/get`: every required one present, none unknown.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PromptArguments {
+    pub values: Vec<(String, String)>,
+}
+
+impl PromptArguments {
+    fn raw(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn parse<T: PromptArgumentValue>(name: &str, raw: &str) -> Result<T, McpError> {
+        raw.parse::<T>()
+            .map_err(|e| McpError::validation(format!("invalid argument `{name}` = {raw:?}: {e}")))
+    }
+
+    /// A required argument, parsed.
+    pub fn required<T: PromptArgumentValue>(&self, name: &str) -> Result<T, McpError> {
+        let raw = self
+            .raw(name)
+            .ok_or_else(|| McpError::validation(format!("the argument `{name}` is required")))?;
+        Self::parse(name, raw)
+    }
+
+    /// An optional argument, parsed if given.
+    pub fn optional<T: PromptArgumentValue>(&self, name: &str) -> Result<Option<T>, McpError> {
+        self.raw(name).map(|raw| Self::parse(name, raw)).transpose()
+    }
+}
+
+/// A type a prompt argument may have: parsed from the argument's text.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an argument of an `#[mcp_prompt]`",
+    label = "this type must implement `FromStr` with an error that implements `Display`",
+    note = "prompt arguments are text: take `String`, a number, a type that implements `FromStr`, or an `Option` of one"
+)]
+pub trait PromptArgumentValue: core::str::FromStr<Err: core::fmt::Display> {}
+#[diagnostic::do_not_recommend]
+impl<T: core::str::FromStr<Err: core::fmt::Display>> PromptArgumentValue for T {}
+
+/// Bound check on a prompt argument's type, spanned on it by the macro.
+pub const fn assert_prompt_argument<T: PromptArgumentValue>() {}
+
+/// What a prompt fn may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by an `#[mcp_prompt]`",
+    label = "this type must convert into `mcp_runtime::output::PromptMessages`",
+    note = "return a `String` (one user message), `Vec<PromptMessage>`, or `PromptMessages`"
+)]
+pub trait PromptReturn: Into<PromptMessages> {}
+#[diagnostic::do_not_recommend]
+impl<T: Into<PromptMessages>> PromptReturn for T {}
+
+/// Bound check on a prompt fn's return type, spanned on it by the macro.
+pub const fn assert_prompt_return<T: PromptReturn>() {}
+
+/// The messages of a prompt whose fn returns `Result<T, E>`.
+pub fn finish_prompt<T: PromptReturn, E: Into<McpError>>(
+    r: Result<T, E>,
+) -> Result<PromptMessages, McpError> {
+    r.map(Into::into).map_err(Into::into)
+}
+
+/// The messages of a prompt whose fn returns a plain `T`.
+pub fn finish_prompt_plain<T: PromptReturn>(v: T) -> Result<PromptMessages, McpError> {
+    Ok(v.into())
+}

@@ -223,6 +223,10 @@ fn scoped(
     }
 }
 
+/// Arguments the platform's hub injects into every call; tools must not
+/// declare them, and no resource template may have them as variables.
+pub(crate) const INJECTED: [&str; 2] = ["tenantId", "workspaceId"];
+
 /// Longest `tenantId` or `workspaceId`, in bytes.
 pub(crate) const MAX_SCOPE_ID_BYTES: usize = 256;
 

@@ -35,13 +35,18 @@ pub mod codes {
 /// spelled on the wire: the names metrics and traces label them by (any
 /// other is one label, so that a caller cannot make labels of its own).
 #[cfg(any(feature = "metrics", feature = "otel"))]
-pub(crate) const METHODS: [&str; 8] = [
+pub(crate) const METHODS: [&str; 13] = [
     "initialize",
     "ping",
     "logging/setLevel",
     "server/discover",
     "tools/list",
     "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "prompts/list",
+    "prompts/get",
     "notifications/cancelled",
     "notifications/initialized",
 ];

@@ -18,7 +18,9 @@ pub mod oauth;
 #[cfg(feature = "otel")]
 pub mod otel;
 pub mod output;
+pub mod prompt;
 pub mod registry;
+pub mod resource;
 mod schema;
 pub mod schema_lint;
 pub mod server;
@@ -35,9 +37,12 @@ pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
 pub use jsonrpc::{TOOL_SCOPES_META, codes};
 pub use limits::Rate;
-pub use mcp_macros::{ToolError, mcp_tool};
+pub use mcp_macros::{ToolError, mcp_prompt, mcp_resource, mcp_tool};
 pub use oauth::OAuth;
-pub use output::{Content, ResourceBody, ToolOutput, ToolReturn};
+pub use output::{
+    Content, PromptMessage, PromptMessages, ResourceBody, ResourceContent, ResourceContents,
+    ToolOutput, ToolReturn,
+};
 pub use registry::{Registry, RegistryError, ToolInfo};
 pub use server::{BuildError, ServeError, Server, ServerBuilder};
 
@@ -48,7 +53,8 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, ErrorKind, LogLevel, McpError, Server, ToolContext, ToolError, ToolOutput,
+        Content, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages, ResourceContent,
+        ResourceContents, Server, ToolContext, ToolError, ToolOutput, mcp_prompt, mcp_resource,
         mcp_tool,
     };
     pub use schemars::JsonSchema;
@@ -187,3 +193,9 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../mcp-macros/src/mcp_tool.md")]
 pub struct McpToolDocTests;
+
+/// The `#[mcp_resource]` and `#[mcp_prompt]` guide's examples, compiled and
+/// run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../mcp-macros/src/mcp_resource.md")]
+pub struct McpResourceDocTests;

@@ -289,3 +289,272 @@ impl ToolReturn for Content {
         Ok(ToolOutput::new().with(self))
     }
 }
+
+/// What a `#[mcp_resource]` fn returns: the contents of one read, one
+/// item or several.
+///
+/// A `String` or `&'static str` is text, a `Vec<u8>` binary (sent as a
+/// base64 `blob`), a `serde_json::Value` JSON text; [`ResourceContents::json`]
+/// serialises any `Serialize` value. An item without a URI is the URI read;
+/// one without a MIME type takes the resource's `mime_type`, else
+/// `text/plain`, `application/json` or `application/octet-stream`.
+///
+/// ```
+/// use mcp_runtime::output::{ResourceContent, ResourceContents};
+///
+/// let one: ResourceContents = "Returns within 30 days.".into();
+/// assert_eq!(one.items().len(), 1);
+/// let two = ResourceContents::from(vec![
+///     ResourceContent::text("# Shipping"),
+///     ResourceContent::blob(vec![0x89, b'P', b'N', b'G']).with_mime_type("image/png"),
+/// ]);
+/// assert_eq!(two.items().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceContents {
+    items: Vec<ResourceContent>,
+}
+
+/// One item of a resource read's `contents`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceContent {
+    uri: Option<String>,
+    mime_type: Option<String>,
+    body: ContentBody,
+}
+
+/// The body of a [`ResourceContent`].
+#[derive(Debug, Clone, PartialEq)]
+enum ContentBody {
+    Text(String),
+    Json(String),
+    Blob(Vec<u8>),
+}
+
+impl ResourceContent {
+    /// A text item.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self::of(ContentBody::Text(text.into()))
+    }
+
+    /// A binary item, sent base64-encoded as `blob`.
+    pub fn blob(bytes: impl Into<Vec<u8>>) -> Self {
+        Self::of(ContentBody::Blob(bytes.into()))
+    }
+
+    /// A JSON item: the value's JSON text.
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, McpError> {
+        Ok(Self::of(ContentBody::Json(serde_json::to_string(value)?)))
+    }
+
+    fn of(body: ContentBody) -> Self {
+        ResourceContent {
+            uri: None,
+            mime_type: None,
+            body,
+        }
+    }
+
+    /// The item's URI, when it is not the URI read (a part of it).
+    pub fn with_uri(mut self, uri: impl Into<String>) -> Self {
+        self.uri = Some(uri.into());
+        self
+    }
+
+    /// The item's MIME type.
+    pub fn with_mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// The item as `TextResourceContents` or `BlobResourceContents`.
+    pub(crate) fn to_json(&self, uri: &str, mime_type: Option<&str>) -> Value {
+        use base64::Engine as _;
+        let (key, body, fallback) = match &self.body {
+            ContentBody::Text(t) => ("text", Value::from(t.as_str()), "text/plain"),
+            ContentBody::Json(t) => ("text", Value::from(t.as_str()), "application/json"),
+            ContentBody::Blob(b) => (
+                "blob",
+                Value::from(base64::engine::general_purpose::STANDARD.encode(b)),
+                "application/octet-stream",
+            ),
+        };
+        let mut m = Map::with_capacity(3);
+        m.insert("uri".into(), self.uri.as_deref().unwrap_or(uri).into());
+        let mime = self.mime_type.as_deref().or(mime_type).unwrap_or(fallback);
+        m.insert("mimeType".into(), mime.into());
+        m.insert(key.into(), body);
+        Value::Object(m)
+    }
+}
+
+impl ResourceContents {
+    /// One JSON item: the value's JSON text.
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<Self, McpError> {
+        Ok(ResourceContent::json(value)?.into())
+    }
+
+    /// Append an item.
+    pub fn with(mut self, item: ResourceContent) -> Self {
+        self.items.push(item);
+        self
+    }
+
+    /// The items.
+    pub fn items(&self) -> &[ResourceContent] {
+        &self.items
+    }
+}
+
+impl From<ResourceContent> for ResourceContents {
+    fn from(item: ResourceContent) -> Self {
+        ResourceContents { items: vec![item] }
+    }
+}
+
+impl From<Vec<ResourceContent>> for ResourceContents {
+    fn from(items: Vec<ResourceContent>) -> Self {
+        ResourceContents { items }
+    }
+}
+
+impl From<String> for ResourceContents {
+    fn from(text: String) -> Self {
+        ResourceContent::text(text).into()
+    }
+}
+
+impl From<&'static str> for ResourceContents {
+    fn from(text: &'static str) -> Self {
+        ResourceContent::text(text).into()
+    }
+}
+
+impl From<Vec<u8>> for ResourceContents {
+    fn from(bytes: Vec<u8>) -> Self {
+        ResourceContent::blob(bytes).into()
+    }
+}
+
+impl From<Value> for ResourceContents {
+    fn from(value: Value) -> Self {
+        let text = serde_json::to_string(&value).expect("serializing a Value cannot fail");
+        ResourceContent::of(ContentBody::Json(text)).into()
+    }
+}
+
+/// Who a prompt message is from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The user.
+    User,
+    /// The assistant.
+    Assistant,
+}
+
+/// One message of a prompt: a role and a content block (text, image,
+/// audio, embedded resource or resource link).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptMessage {
+    /// Who it is from.
+    pub role: Role,
+    /// What it says.
+    pub content: Content,
+}
+
+impl PromptMessage {
+    /// A message from the user.
+    pub fn user(content: Content) -> Self {
+        PromptMessage {
+            role: Role::User,
+            content,
+        }
+    }
+
+    /// A message from the assistant.
+    pub fn assistant(content: Content) -> Self {
+        PromptMessage {
+            role: Role::Assistant,
+            content,
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        let role = match self.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        serde_json::json!({ "role": role, "content": self.content.to_json() })
+    }
+}
+
+/// What a `#[mcp_prompt]` fn returns: its messages, and optionally a
+/// description of this rendering. A `String` is one user text message.
+///
+/// ```
+/// use mcp_runtime::Content;
+/// use mcp_runtime::output::{PromptMessage, PromptMessages};
+///
+/// let m: PromptMessages = vec![
+///     PromptMessage::user(Content::image("iVBORw0KGgo=", "image/png")),
+///     PromptMessage::user(Content::text("What is in the image?")),
+/// ]
+/// .into();
+/// assert_eq!(m.messages().len(), 2);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PromptMessages {
+    messages: Vec<PromptMessage>,
+    description: Option<String>,
+}
+
+impl PromptMessages {
+    /// Append a message.
+    pub fn with(mut self, message: PromptMessage) -> Self {
+        self.messages.push(message);
+        self
+    }
+
+    /// The result's `description`.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The messages.
+    pub fn messages(&self) -> &[PromptMessage] {
+        &self.messages
+    }
+
+    /// The description, if any.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+impl From<Vec<PromptMessage>> for PromptMessages {
+    fn from(messages: Vec<PromptMessage>) -> Self {
+        PromptMessages {
+            messages,
+            description: None,
+        }
+    }
+}
+
+impl From<PromptMessage> for PromptMessages {
+    fn from(message: PromptMessage) -> Self {
+        vec![message].into()
+    }
+}
+
+impl From<String> for PromptMessages {
+    fn from(text: String) -> Self {
+        PromptMessage::user(Content::text(text)).into()
+    }
+}
+
+impl From<&'static str> for PromptMessages {
+    fn from(text: &'static str) -> Self {
+        PromptMessage::user(Content::text(text)).into()
+    }
+}

@@ -8,10 +8,11 @@ use serde_json::{Map, Value, json};
 
 use crate::__private::ToolDescriptor;
 use crate::context::StateMap;
+use crate::prompt::Prompts;
+use crate::resource::Resources;
 use crate::schema;
 
-/// Arguments the platform's hub injects into every call; tools must not declare them.
-pub(crate) const INJECTED: [&str; 2] = ["tenantId", "workspaceId"];
+pub(crate) use crate::auth::INJECTED;
 
 /// One registered tool, with its published schemas.
 pub struct ToolInfo {
@@ -104,6 +105,8 @@ impl std::error::Error for RegistryError {}
 pub struct Registry {
     tools: Vec<ToolInfo>,
     by_name: HashMap<&'static str, usize>,
+    resources: Resources,
+    prompts: Prompts,
 }
 
 impl fmt::Debug for Registry {
@@ -128,17 +131,44 @@ fn problem(d: &ToolDescriptor, msg: impl fmt::Display) -> String {
 
 impl Registry {
     /// Every tool registered with `#[mcp_tool]` anywhere in this binary.
+    /// With them, every resource and prompt registered with `#[mcp_resource]`
+    /// and `#[mcp_prompt]`.
     pub fn from_inventory() -> Result<Registry, RegistryError> {
-        Registry::build(inventory::iter::<ToolDescriptor>)
+        Registry::build(inventory::iter::<ToolDescriptor>)?.with_registered_resources_and_prompts()
     }
 
-    /// The registered tools for which `keep` returns true (by name).
+    /// The registered tools for which `keep` returns true (by name), and
+    /// every registered resource.
     pub fn from_inventory_filtered(keep: impl Fn(&str) -> bool) -> Result<Registry, RegistryError> {
         Registry::build(
             inventory::iter::<ToolDescriptor>
                 .into_iter()
                 .filter(|d| keep(d.name)),
-        )
+        )?
+        .with_registered_resources_and_prompts()
+    }
+
+    fn with_registered_resources_and_prompts(mut self) -> Result<Registry, RegistryError> {
+        match (Resources::from_inventory(), Prompts::from_inventory()) {
+            (Ok(resources), Ok(prompts)) => {
+                self.resources = resources;
+                self.prompts = prompts;
+                Ok(self)
+            }
+            (r, p) => Err(RegistryError {
+                problems: r.err().into_iter().chain(p.err()).flatten().collect(),
+            }),
+        }
+    }
+
+    /// The prompts.
+    pub fn prompts(&self) -> &Prompts {
+        &self.prompts
+    }
+
+    /// The resources and resource templates.
+    pub fn resources(&self) -> &Resources {
+        &self.resources
     }
 
     /// A registry of the given descriptors; all problems are reported together.
@@ -183,7 +213,12 @@ impl Registry {
             .enumerate()
             .map(|(i, t)| (t.name(), i))
             .collect();
-        Ok(Registry { tools, by_name })
+        Ok(Registry {
+            tools,
+            by_name,
+            resources: Resources::default(),
+            prompts: Prompts::default(),
+        })
     }
 
     /// The tools, sorted by name.

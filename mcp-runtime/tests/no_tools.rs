@@ -37,3 +37,31 @@ async fn allow_no_tools_builds_an_empty_server() {
         Vec::<serde_json::Value>::new()
     );
 }
+
+#[tokio::test]
+async fn without_resources_or_prompts_none_are_advertised_or_served() {
+    let client = Server::builder("empty", "1.0.0")
+        .allow_no_tools()
+        .build()
+        .unwrap()
+        .client();
+    let init = client
+        .request(
+            "initialize",
+            serde_json::json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(init["capabilities"].get("resources"), None, "{init}");
+    for method in [
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+    ] {
+        let e = client
+            .request(method, serde_json::json!({ "uri": "x://a", "name": "p" }))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, -32601, "{method}");
+    }
+}

@@ -1,4 +1,5 @@
-//! Compile tests of `#[mcp_tool]`: every supported signature compiles (and
+//! Compile tests of `#[mcp_tool]`, `#[mcp_resource]` (`resource-*`) and
+//! `#[mcp_prompt]` (`prompt-*`): every supported signature compiles (and
 //! registers the expected descriptor), every misuse fails with its message.
 
 #[test]

@@ -56,6 +56,72 @@ async fn test_multiple_content_types() -> ToolOutput {
         ))
 }
 
+/// A static text resource.
+#[mcp_resource(uri = "test://static-text", mime_type = "text/plain")]
+async fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (a 1x1 red PNG).
+#[mcp_resource(uri = "test://static-binary", mime_type = "image/png")]
+async fn static_binary() -> Result<Vec<u8>, McpError> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(IMAGE)
+        .map_err(McpError::internal)
+}
+
+/// Data for one id, as JSON.
+#[mcp_resource(
+    uri_template = "test://template/{id}/data",
+    mime_type = "application/json"
+)]
+async fn template_data(id: String) -> Value {
+    json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") })
+}
+
+/// A simple prompt without arguments.
+#[mcp_prompt]
+async fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+/// A prompt with two required arguments.
+#[mcp_prompt]
+async fn test_prompt_with_arguments(
+    /// First test argument
+    arg1: String,
+    /// Second test argument
+    arg2: String,
+) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+/// A prompt that embeds a resource.
+#[mcp_prompt]
+async fn test_prompt_with_embedded_resource(
+    /// URI of the resource to embed
+    resource_uri: String,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::resource_text(
+            resource_uri,
+            "text/plain",
+            "Embedded resource content for testing.",
+        )),
+        PromptMessage::user(Content::text("Please process the embedded resource above.")),
+    ]
+}
+
+/// A prompt with an image.
+#[mcp_prompt]
+async fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::image(IMAGE, "image/png")),
+        PromptMessage::user(Content::text("Please analyze the image above.")),
+    ]
+}
+
 /// Sends three log messages while it runs.
 #[mcp_tool(read_only)]
 async fn test_tool_with_logging(ctx: ToolContext) -> ToolOutput {

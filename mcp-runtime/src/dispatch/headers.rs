@@ -38,6 +38,24 @@ impl McpHeaders {
         )
     }
 
+    /// `Mcp-Name` is required on `resources/read` and must be the URI.
+    pub(crate) fn check_uri(&self, uri: &str) -> Result<(), RpcError> {
+        must_match(
+            ("Mcp-Name", self.name.as_deref()),
+            ("the resource URI", uri),
+            "on resources/read with protocol version 2026-07-28",
+        )
+    }
+
+    /// `Mcp-Name` is required on `prompts/get` and must name the prompt.
+    pub(crate) fn check_prompt(&self, name: &str) -> Result<(), RpcError> {
+        must_match(
+            ("Mcp-Name", self.name.as_deref()),
+            ("the prompt name", name),
+            "on prompts/get with protocol version 2026-07-28",
+        )
+    }
+
     /// Arguments mirrored into `Mcp-Param-<Name>` headers (`x-mcp-header`)
     /// must match the body: a header whose argument is absent, an argument
     /// whose header is absent, a bad `=?base64?…?=` value or a different

@@ -40,14 +40,25 @@ impl ServerInfo {
     }
 }
 
-fn capabilities() -> Value {
-    json!({ "tools": { "listChanged": false }, "logging": {} })
+/// What the server offers: tools and logging always, resources and
+/// prompts when it has some (no change notifications: the lists are fixed
+/// at build time).
+pub(super) fn capabilities(resources: bool, prompts: bool) -> Value {
+    let mut caps = json!({ "tools": { "listChanged": false }, "logging": {} });
+    if resources {
+        caps["resources"] = json!({ "listChanged": false });
+    }
+    if prompts {
+        caps["prompts"] = json!({ "listChanged": false });
+    }
+    caps
 }
 
 /// The `initialize` result: the client's version if this server speaks it in
 /// the handshake era, else the newest handshake version.
 pub(super) fn initialize(
     info: &ServerInfo,
+    capabilities: &Value,
     params: Option<&RawValue>,
 ) -> Result<Vec<u8>, RpcError> {
     #[derive(Deserialize)]
@@ -74,7 +85,7 @@ pub(super) fn initialize(
         .unwrap_or(Version::LATEST_HANDSHAKE);
     let mut m = Map::new();
     m.insert("protocolVersion".into(), json!(version.as_str()));
-    m.insert("capabilities".into(), capabilities());
+    m.insert("capabilities".into(), capabilities.clone());
     m.insert("serverInfo".into(), info.implementation());
     if let Some(i) = &info.instructions {
         m.insert("instructions".into(), json!(i));
@@ -83,10 +94,10 @@ pub(super) fn initialize(
 }
 
 /// The `server/discover` result.
-pub(super) fn discover(info: &ServerInfo, ttl_ms: u64) -> Vec<u8> {
+pub(super) fn discover(info: &ServerInfo, capabilities: &Value, ttl_ms: u64) -> Vec<u8> {
     let mut m = Map::new();
     m.insert("supportedVersions".into(), json!(SUPPORTED_VERSIONS));
-    m.insert("capabilities".into(), capabilities());
+    m.insert("capabilities".into(), capabilities.clone());
     if let Some(i) = &info.instructions {
         m.insert("instructions".into(), json!(i));
     }

@@ -16,6 +16,8 @@ pub(crate) mod headers;
 mod incoming;
 mod lifecycle;
 mod list;
+mod prompts;
+mod resources;
 mod scopes;
 
 use std::borrow::Cow;
@@ -149,6 +151,11 @@ pub(crate) struct Dispatcher {
     /// by `logging/setLevel` for its caller.
     log_levels: LogLevels,
     tools: Pages,
+    resources: Pages,
+    resource_templates: Pages,
+    prompts: Pages,
+    /// The `capabilities` of `initialize` and `server/discover`.
+    capabilities: serde_json::Value,
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
@@ -176,6 +183,31 @@ impl Dispatcher {
             server_meta: &server_meta,
         };
         let tools = Pages::new("tools", &definitions, config.page_size, &extras);
+        let listed = |infos: &[crate::resource::ResourceInfo]| -> Vec<_> {
+            infos.iter().map(|r| r.definition().clone()).collect()
+        };
+        let served = registry.resources();
+        let resources = Pages::new(
+            "resources",
+            &listed(served.resources()),
+            config.page_size,
+            &extras,
+        );
+        let resource_templates = Pages::new(
+            "resourceTemplates",
+            &listed(served.templates()),
+            config.page_size,
+            &extras,
+        );
+        let prompt_definitions: Vec<_> = registry
+            .prompts()
+            .prompts()
+            .iter()
+            .map(|p| p.definition().clone())
+            .collect();
+        let prompts = Pages::new("prompts", &prompt_definitions, config.page_size, &extras);
+        let capabilities =
+            lifecycle::capabilities(!served.is_empty(), !registry.prompts().is_empty());
         Dispatcher {
             registry,
             state,
@@ -187,6 +219,10 @@ impl Dispatcher {
             metrics: None,
             log_levels: LogLevels::default(),
             tools,
+            resources,
+            resource_templates,
+            prompts,
+            capabilities,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
             filtered: scopes::FilteredPages::default(),
@@ -324,7 +360,8 @@ impl Dispatcher {
         let era = negotiate(&request.method, meta, delivery.headers.as_ref())?;
         match (era, &*request.method) {
             (Era::Handshake, "initialize") => {
-                lifecycle::initialize(&self.info, request.params).map(Cow::Owned)
+                lifecycle::initialize(&self.info, &self.capabilities, request.params)
+                    .map(Cow::Owned)
             }
             (Era::Handshake, "ping") => Ok(Cow::Borrowed(b"{}")),
             (Era::Handshake, "logging/setLevel") => {
@@ -335,6 +372,7 @@ impl Dispatcher {
             }
             (Era::Stateless, "server/discover") => Ok(Cow::Owned(lifecycle::discover(
                 &self.info,
+                &self.capabilities,
                 self.config.list_ttl_ms,
             ))),
             // The precomputed page, borrowed: copied once, into the response.
@@ -348,6 +386,25 @@ impl Dispatcher {
                     .await
                     .map(Cow::Owned)
             }
+            // After `tools/call`, so that the call's route is as it was.
+            (_, "resources/list") if !self.registry.resources().is_empty() => {
+                self.resources.page(request.params, era).map(Cow::Borrowed)
+            }
+            (_, "resources/templates/list") if !self.registry.resources().is_empty() => self
+                .resource_templates
+                .page(request.params, era)
+                .map(Cow::Borrowed),
+            (_, "resources/read") if !self.registry.resources().is_empty() => self
+                .read_resource(request.id, request.params, meta, era, delivery)
+                .await
+                .map(Cow::Owned),
+            (_, "prompts/list") if !self.registry.prompts().is_empty() => {
+                self.prompts.page(request.params, era).map(Cow::Borrowed)
+            }
+            (_, "prompts/get") if !self.registry.prompts().is_empty() => self
+                .get_prompt(request.id, request.params, meta, era, delivery)
+                .await
+                .map(Cow::Owned),
             (era, method) => {
                 let err = RpcError::new(
                     codes::METHOD_NOT_FOUND,

@@ -65,7 +65,110 @@ pub fn compare_contracts(locked: &Value, current: &Value) -> ContractDiff {
     for name in new.keys().filter(|n| !old.contains_key(*n)) {
         d.compatible.push(format!("tool `{name}` added"));
     }
+    compare_served(locked, current, &mut d);
     d
+}
+
+/// Resources, templates and prompts: one removed (a template changed is
+/// one removed) breaks the clients that read or get it; one added does not.
+/// A resource's MIME type changed breaks its readers; a prompt's new
+/// required argument, an argument removed (a get that sends it is refused)
+/// or one made required break the callers; the rest is compatible.
+fn compare_served(locked: &Value, current: &Value, d: &mut ContractDiff) {
+    let empty = Map::new();
+    for (section, what) in [
+        ("resources", "resource"),
+        ("resourceTemplates", "resource template"),
+        ("prompts", "prompt"),
+    ] {
+        let old = locked
+            .get(section)
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let new = current
+            .get(section)
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        for (id, o) in old {
+            let Some(n) = new.get(id) else {
+                d.breaking
+                    .push(format!("{what} `{id}` removed (or changed)"));
+                continue;
+            };
+            for field in ["description", "title", "annotations", "size", "name"] {
+                if o.get(field) != n.get(field) {
+                    d.compatible.push(format!("{what} `{id}`: {field} changed"));
+                }
+            }
+            if o.get("mimeType") != n.get("mimeType") {
+                d.breaking.push(format!(
+                    "{what} `{id}`: mimeType changed {}",
+                    from_to(o.get("mimeType"), n.get("mimeType"))
+                ));
+            }
+            if section == "prompts" {
+                compare_prompt_arguments(id, o, n, d);
+            }
+        }
+        for id in new.keys().filter(|k| !old.contains_key(*k)) {
+            d.compatible.push(format!("{what} `{id}` added"));
+        }
+    }
+}
+
+fn compare_prompt_arguments(prompt: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
+    let args = |v: &Value| -> Vec<(String, bool, Option<Value>)> {
+        v.get("arguments")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|a| {
+                        (
+                            a["name"].as_str().unwrap_or_default().to_owned(),
+                            a["required"].as_bool().unwrap_or(false),
+                            a.get("description").cloned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (old, new) = (args(old), args(new));
+    for (name, required, description) in &old {
+        match new.iter().find(|(n, ..)| n == name) {
+            None => d.breaking.push(format!(
+                "prompt `{prompt}`: argument `{name}` removed (a get that sends it is refused)"
+            )),
+            Some((_, now_required, now_description)) => {
+                if !required && *now_required {
+                    d.breaking.push(format!(
+                        "prompt `{prompt}`: argument `{name}` is now required"
+                    ));
+                } else if *required && !now_required {
+                    d.compatible.push(format!(
+                        "prompt `{prompt}`: argument `{name}` is now optional"
+                    ));
+                }
+                if description != now_description {
+                    d.compatible.push(format!(
+                        "prompt `{prompt}`: argument `{name}`: description changed"
+                    ));
+                }
+            }
+        }
+    }
+    for (name, required, _) in new
+        .iter()
+        .filter(|(n, ..)| !old.iter().any(|(o, ..)| o == n))
+    {
+        if *required {
+            d.breaking
+                .push(format!("prompt `{prompt}`: new required argument `{name}`"));
+        } else {
+            d.compatible
+                .push(format!("prompt `{prompt}`: new optional argument `{name}`"));
+        }
+    }
 }
 
 fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
@@ -401,6 +504,50 @@ fn unenumerated(schema: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn resources_templates_and_prompts_are_part_of_the_contract() {
+        let locked = json!({
+            "tools": {},
+            "resources": { "x://a": { "name": "a", "mimeType": "text/plain" }, "x://b": { "name": "b" } },
+            "resourceTemplates": { "x://t/{id}": { "name": "t" } },
+            "prompts": { "p": { "name": "p", "arguments": [
+                { "name": "kept", "required": false },
+                { "name": "gone", "required": true }
+            ] } }
+        });
+        let current = json!({
+            "tools": {},
+            "resources": { "x://a": { "name": "a", "mimeType": "text/markdown", "description": "A." }, "x://c": { "name": "c" } },
+            "resourceTemplates": { "x://t/{key}": { "name": "t" } },
+            "prompts": { "p": { "name": "p", "arguments": [
+                { "name": "kept", "required": true },
+                { "name": "new", "required": true },
+                { "name": "extra", "required": false }
+            ] } }
+        });
+        let d = compare_contracts(&locked, &current);
+        assert_eq!(
+            d.breaking,
+            [
+                "resource `x://a`: mimeType changed \"text/plain\" → \"text/markdown\"",
+                "resource `x://b` removed (or changed)",
+                "resource template `x://t/{id}` removed (or changed)",
+                "prompt `p`: argument `kept` is now required",
+                "prompt `p`: argument `gone` removed (a get that sends it is refused)",
+                "prompt `p`: new required argument `new`",
+            ]
+        );
+        assert_eq!(
+            d.compatible,
+            [
+                "resource `x://a`: description changed",
+                "resource `x://c` added",
+                "resource template `x://t/{key}` added",
+                "prompt `p`: new optional argument `extra`",
+            ]
+        );
+    }
 
     #[test]
     fn a_scope_added_breaks_a_scope_removed_does_not() {

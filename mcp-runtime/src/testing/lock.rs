@@ -11,9 +11,56 @@ use crate::registry::Registry;
 /// The environment variable that makes the lock check rewrite the lock file.
 pub const UPDATE_ENV: &str = "MCP_UPDATE_CONTRACTS";
 
-/// The published contract of a set of tools: what the lock file holds.
+/// The published contract of a server: what the lock file holds. Its
+/// tools, and (when it has any) its resources under their URIs, its
+/// resource templates under their templates and its prompts under their
+/// names, each as listed without the key it is filed under.
 pub fn contract_of(registry: &Registry) -> Value {
-    contract_of_tools(registry.tools().iter().map(|t| t.definition()))
+    let mut contract = contract_of_tools(registry.tools().iter().map(|t| t.definition()));
+    let served = registry.resources();
+    let sections = [
+        (
+            "resources",
+            "uri",
+            served
+                .resources()
+                .iter()
+                .map(|r| r.definition())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "resourceTemplates",
+            "uriTemplate",
+            served.templates().iter().map(|r| r.definition()).collect(),
+        ),
+        (
+            "prompts",
+            "name",
+            registry
+                .prompts()
+                .prompts()
+                .iter()
+                .map(|p| p.definition())
+                .collect(),
+        ),
+    ];
+    for (section, key, definitions) in sections {
+        if definitions.is_empty() {
+            continue;
+        }
+        let mut m = Map::new();
+        for d in definitions {
+            let mut d = d.clone();
+            let id = d
+                .as_object_mut()
+                .and_then(|o| o.remove(key))
+                .and_then(|n| n.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            m.insert(id, d);
+        }
+        contract[section] = Value::Object(m);
+    }
+    contract
 }
 
 /// The contract of tool definitions as `tools/list` publishes them (of any

@@ -322,21 +322,123 @@ impl Client {
 
     /// All tools, following `nextCursor` pages.
     pub async fn list_tools(&self) -> Result<Vec<Value>, RpcErrorObject> {
-        let mut tools = Vec::new();
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// All static resources, following `nextCursor` pages.
+    pub async fn list_resources(&self) -> Result<Vec<Value>, RpcErrorObject> {
+        self.list_all("resources/list", "resources").await
+    }
+
+    /// All resource templates, following `nextCursor` pages.
+    pub async fn list_resource_templates(&self) -> Result<Vec<Value>, RpcErrorObject> {
+        self.list_all("resources/templates/list", "resourceTemplates")
+            .await
+    }
+
+    async fn list_all(&self, method: &str, key: &str) -> Result<Vec<Value>, RpcErrorObject> {
+        let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let params = match &cursor {
                 Some(c) => json!({ "cursor": c }),
                 None => json!({}),
             };
-            let r = self.request("tools/list", params).await?;
-            if let Some(Value::Array(page)) = r.get("tools") {
-                tools.extend(page.iter().cloned());
+            let r = self.request(method, params).await?;
+            if let Some(Value::Array(page)) = r.get(key) {
+                items.extend(page.iter().cloned());
             }
             match r.get("nextCursor").and_then(Value::as_str) {
                 Some(c) => cursor = Some(c.to_owned()),
-                None => return Ok(tools),
+                None => return Ok(items),
             }
+        }
+    }
+
+    /// All prompts, following `nextCursor` pages.
+    pub async fn list_prompts(&self) -> Result<Vec<Value>, RpcErrorObject> {
+        self.list_all("prompts/list", "prompts").await
+    }
+
+    /// Get a prompt with `arguments` (an object of strings): the whole
+    /// `GetPromptResult` (`messages`, and `description` if the prompt gave
+    /// one), or the JSON-RPC error (`-32602` for an unknown prompt, an
+    /// unknown or missing argument). A prompt acts for the tenant a read
+    /// acts for (see [`read_resource`](Self::read_resource)).
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// /// Draft a reply to a customer.
+    /// #[mcp_prompt]
+    /// async fn draft_reply(
+    ///     /// The order number.
+    ///     order_number: String,
+    ///     /// `formal` or `friendly`.
+    ///     tone: Option<String>,
+    /// ) -> String {
+    ///     format!("Reply about {order_number}, {}.", tone.as_deref().unwrap_or("friendly"))
+    /// }
+    ///
+    /// /// Look up nothing.
+    /// #[mcp_tool]
+    /// async fn noop() {}
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let got = client.get_prompt("draft_reply", serde_json::json!({ "orderNumber": "A-1" })).await.unwrap();
+    /// assert_eq!(got["messages"][0]["content"]["text"], "Reply about A-1, friendly.");
+    /// let missing = client.get_prompt("draft_reply", serde_json::json!({})).await.unwrap_err();
+    /// assert_eq!(missing.message, "prompt `draft_reply` needs the argument `orderNumber`");
+    /// # }
+    /// ```
+    pub async fn get_prompt(&self, name: &str, arguments: Value) -> Result<Value, RpcErrorObject> {
+        self.request(
+            "prompts/get",
+            json!({ "name": name, "arguments": arguments }),
+        )
+        .await
+    }
+
+    /// Read a resource: its `contents` (each `uri`, `mimeType`, and `text`
+    /// or base64 `blob`), or the JSON-RPC error (`-32602` for an unknown URI,
+    /// with the URI in `data`).
+    ///
+    /// A read carries no `tenantId` (the one of [`tenant`](Self::tenant) is
+    /// injected into tool calls only): it acts for the server's tenant, or
+    /// for the key's when [`as_key`](Self::as_key) binds it to exactly one.
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// /// The returns policy.
+    /// #[mcp_resource(uri = "shop://policies/returns", mime_type = "text/markdown")]
+    /// async fn returns_policy() -> &'static str {
+    ///     "Returns within 30 days."
+    /// }
+    ///
+    /// /// Look up nothing.
+    /// #[mcp_tool]
+    /// async fn noop() {}
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let contents = client.read_resource("shop://policies/returns").await.unwrap();
+    /// assert_eq!(contents[0]["text"], "Returns within 30 days.");
+    /// assert_eq!(contents[0]["mimeType"], "text/markdown");
+    /// let missing = client.read_resource("shop://nope").await.unwrap_err();
+    /// assert_eq!((missing.code, missing.data.unwrap()["uri"].as_str()), (-32602, Some("shop://nope")));
+    /// # }
+    /// ```
+    pub async fn read_resource(&self, uri: &str) -> Result<Vec<Value>, RpcErrorObject> {
+        let r = self
+            .request("resources/read", json!({ "uri": uri }))
+            .await?;
+        match r.get("contents") {
+            Some(Value::Array(items)) => Ok(items.clone()),
+            _ => Err(RpcErrorObject {
+                code: 0,
+                message: format!("resources/read of `{uri}` answered without `contents`: {r}"),
+                data: None,
+            }),
         }
     }
 

@@ -1,0 +1,102 @@
+//! `prompts/list` (precomputed pages) and `prompts/get`: the prompt found,
+//! its arguments checked (strings, none unknown, every required one given:
+//! `-32602` with what to send), its fn run as a resource read is, its
+//! messages written as `GetPromptResult`. A prompt acts for the tenant a
+//! read acts for (see `resources.rs`).
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+
+use super::era::{Era, RequestMeta};
+use super::{Delivery, Dispatcher};
+use crate::context::ToolContext;
+use crate::error::{ErrorKind, McpError};
+use crate::jsonrpc::{RpcError, codes, to_bytes, truncate};
+
+impl Dispatcher {
+    /// Serve a `prompts/get`.
+    pub(super) async fn get_prompt(
+        &self,
+        id: &RawValue,
+        params: Option<&RawValue>,
+        meta: RequestMeta<'_>,
+        era: Era,
+        delivery: Delivery,
+    ) -> Result<Vec<u8>, RpcError> {
+        #[derive(Deserialize)]
+        struct GetParams {
+            name: String,
+            #[serde(default)]
+            arguments: Option<Value>,
+        }
+        let p: GetParams = params
+            .and_then(|p| serde_json::from_str(p.get()).ok())
+            .ok_or_else(|| {
+                RpcError::invalid_params("prompts/get needs params with a string `name`")
+            })?;
+        if let (Era::Stateless, Some(h)) = (era, delivery.headers.as_ref()) {
+            h.check_prompt(&p.name)?;
+        }
+        let Some(prompt) = self.registry.prompts().get(&p.name) else {
+            return Err(RpcError::invalid_params(format!(
+                "unknown prompt: {}",
+                truncate(&p.name, 80)
+            ))
+            .with_data(json!({ "name": p.name })));
+        };
+        let args = prompt
+            .check_arguments(p.arguments.as_ref())
+            .map_err(RpcError::invalid_params)?;
+        let tenant = self.read_tenant(&delivery);
+        if let Some(g) = &self.gate {
+            g.admit(delivery.key.as_deref(), tenant.as_deref())
+                .decided()
+                .await
+                .map_err(|e| get_error(&e))?;
+        }
+        let ctx = ToolContext {
+            request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
+            tool: prompt.name(),
+            tenant_id: tenant,
+            workspace_id: self.config.scope.workspace.clone(),
+            key: delivery.key.clone(),
+            state: self.state.clone(),
+            progress_token: None,
+            log_level: None,
+            notifier: None,
+            cancel: delivery.cancel.clone(),
+            meta: meta.0.cloned(),
+        };
+        let what = format!("prompt `{}`", prompt.name());
+        let messages = self
+            .run_guarded(&what, (prompt.desc.get)(args, ctx), &delivery)
+            .await
+            .map_err(|e| get_error(&e))?;
+        let mut m = Map::new();
+        m.insert(
+            "messages".into(),
+            Value::Array(messages.messages().iter().map(|m| m.to_json()).collect()),
+        );
+        if let Some(d) = messages.description() {
+            m.insert("description".into(), json!(d));
+        }
+        if era == Era::Stateless {
+            m.insert("resultType".into(), json!("complete"));
+            m.insert(
+                "_meta".into(),
+                serde_json::from_slice(&self.server_meta_json).unwrap_or(Value::Null),
+            );
+        }
+        Ok(to_bytes(&m))
+    }
+}
+
+/// A prompt that failed: `-32603` for `server_error`, else `-32602`.
+fn get_error(e: &McpError) -> RpcError {
+    let code = match e.kind() {
+        ErrorKind::Server => codes::INTERNAL_ERROR,
+        _ => codes::INVALID_PARAMS,
+    };
+    RpcError::new(code, e.message().to_owned()).with_data(json!({ "error": e.to_json() }))
+}
