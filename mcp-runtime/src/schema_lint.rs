@@ -750,4 +750,74 @@ mod tests {
         assert_eq!(f[0].path, "properties.n.not");
         assert!(f[0].suggestion.contains("`{}`"), "{}", f[0].suggestion);
     }
+
+    /// What schemars derives for Rust's common types, once inlined and made
+    /// portable, passes every portability rule, in both directions.
+    #[test]
+    fn derived_schemas_pass_the_lint() {
+        use crate::schema::{inline, input_settings, output_settings, plain_optionals, portable};
+        use std::collections::BTreeMap;
+
+        #[allow(dead_code)]
+        #[derive(schemars::JsonSchema)]
+        /// Inner.
+        struct Inner {
+            /// A.
+            a: Option<u16>,
+            /// B.
+            b: Vec<Option<String>>,
+        }
+        #[allow(dead_code)]
+        #[derive(schemars::JsonSchema)]
+        /// Mode.
+        enum Mode {
+            /// Fast.
+            Fast,
+            /// Slow.
+            Slow,
+        }
+        #[allow(dead_code)]
+        #[derive(schemars::JsonSchema)]
+        /// Everything.
+        struct All {
+            /// Small.
+            small: u8,
+            /// Signed.
+            signed: i32,
+            /// Big.
+            big: u64,
+            /// Size.
+            size: usize,
+            /// Ratio.
+            ratio: f64,
+            /// Maybe a number.
+            maybe: Option<u32>,
+            /// Inner, maybe.
+            inner: Option<Inner>,
+            /// Inners.
+            inners: Vec<Inner>,
+            /// Map.
+            map: BTreeMap<String, Option<i64>>,
+            /// Mode.
+            mode: Option<Mode>,
+            /// Pair.
+            pair: (u8, Option<bool>),
+            /// Flag.
+            flag: bool,
+        }
+        for (settings, kind) in [
+            (input_settings(), SchemaKind::Input),
+            (output_settings(), SchemaKind::Output),
+        ] {
+            let raw = settings.into_generator().into_root_schema_for::<All>();
+            let mut s = inline(raw.to_value()).unwrap();
+            assert!(s.to_string().contains("uint"), "{s}");
+            if kind == SchemaKind::Input {
+                plain_optionals(&mut s);
+            }
+            portable(&mut s);
+            assert_eq!(lint(&s, kind), [], "{kind:?}: {s:#}");
+            jsonschema::meta::validate(&s).unwrap();
+        }
+    }
 }
