@@ -21,6 +21,12 @@ pub const RATE_LIMIT_PER_TENANT: &str = "MCP_RATE_LIMIT_PER_TENANT";
 pub const CALL_TIMEOUT_SECS: &str = "MCP_CALL_TIMEOUT_SECS";
 /// `MCP_SHUTDOWN_TIMEOUT_SECS`: how long a shutdown waits for calls in flight.
 pub const SHUTDOWN_TIMEOUT_SECS: &str = "MCP_SHUTDOWN_TIMEOUT_SECS";
+/// `MCP_STATE_URL`: the shared state rate limits are counted in (`redis://…`).
+pub const STATE_URL: &str = "MCP_STATE_URL";
+/// `MCP_STATE_TIMEOUT_MS`: the bound on one round trip to the shared state.
+pub const STATE_TIMEOUT_MS: &str = "MCP_STATE_TIMEOUT_MS";
+/// `MCP_STATE_UNREACHABLE`: `allow` or `refuse` calls when it does not answer.
+pub const STATE_UNREACHABLE: &str = "MCP_STATE_UNREACHABLE";
 
 /// The value of `name`; an empty (or blank) value counts as unset, as a
 /// blank `env` entry in a desktop agent's configuration means.

@@ -427,12 +427,10 @@ impl ServerBuilder {
     /// The shared state the limits are counted in, from the builder or
     /// `MCP_STATE_URL` (`MCP_STATE_TIMEOUT_MS`, `MCP_STATE_UNREACHABLE`).
     fn shared_state_from_env(&mut self) -> Result<Option<SharedLimits>, BuildError> {
-        let env = |name| {
-            std::env::var(name)
-                .ok()
-                .filter(|v: &String| !v.trim().is_empty())
-        };
-        let unreachable = match (self.state_unreachable, env("MCP_STATE_UNREACHABLE")) {
+        let unreachable = match (
+            self.state_unreachable,
+            config::var(config::STATE_UNREACHABLE),
+        ) {
             (Some(p), _) => p,
             (None, Some(v)) => v
                 .parse()
@@ -442,12 +440,12 @@ impl ServerBuilder {
         if let Some(state) = self.shared_state.take() {
             return Ok(Some((state, unreachable)));
         }
-        let Some(url) = env("MCP_STATE_URL") else {
+        let Some(url) = config::var(config::STATE_URL) else {
             return Ok(None);
         };
         #[cfg(feature = "redis")]
         {
-            let timeout = match env("MCP_STATE_TIMEOUT_MS") {
+            let timeout = match config::var(config::STATE_TIMEOUT_MS) {
                 None => crate::state::DEFAULT_STATE_TIMEOUT,
                 Some(v) => match v.trim().parse::<u64>() {
                     Ok(ms) if ms > 0 => Duration::from_millis(ms),
