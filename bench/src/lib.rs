@@ -49,12 +49,17 @@ async fn add(
 /// The framework server of the benchmarks: the `add` tool only, bearer key
 /// required, argument validation on (it always is), default limits.
 pub fn framework_server() -> Server {
+    framework_builder()
+        .build()
+        .expect("the bench server builds")
+}
+
+/// The builder of [`framework_server`].
+fn framework_builder() -> mcp_runtime::ServerBuilder {
     Server::builder("mcp-bench", env!("CARGO_PKG_VERSION"))
         .api_key(ApiKey::new("bench", API_KEY).expect("the bench key is valid"))
         .keys_from_env(false)
         .tools_where(|n| n == "add")
-        .build()
-        .expect("the bench server builds")
 }
 
 // ------------------------------------------------- OAuth (http-bench --auth jwt)
@@ -108,13 +113,10 @@ pub fn use_jwt() {
 /// [`framework_server`], also verifying the bench issuer's access tokens.
 pub fn framework_server_jwt() -> Server {
     let jwks: serde_json::Value = serde_json::from_str(JWKS).expect("the JWKS parses");
-    Server::builder("mcp-bench", env!("CARGO_PKG_VERSION"))
-        .api_key(ApiKey::new("bench", API_KEY).expect("the bench key is valid"))
-        .keys_from_env(false)
+    framework_builder()
         .oauth(
             OAuth::new(ISSUER, RESOURCE).jwks(serde_json::json!({ "keys": [jwks["a"].clone()] })),
         )
-        .tools_where(|n| n == "add")
         .build()
         .expect("the bench server builds")
 }
