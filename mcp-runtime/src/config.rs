@@ -28,6 +28,11 @@ pub const STATE_TIMEOUT_MS: &str = "MCP_STATE_TIMEOUT_MS";
 /// `MCP_STATE_UNREACHABLE`: `allow` or `refuse` calls when it does not answer.
 pub const STATE_UNREACHABLE: &str = "MCP_STATE_UNREACHABLE";
 
+/// `MCP_SESSIONS`: `on` keeps handshake-era sessions (`Mcp-Session-Id`).
+pub const SESSIONS: &str = "MCP_SESSIONS";
+/// `MCP_SESSION_IDLE_SECS`: how long an unused session lives.
+pub const SESSION_IDLE_SECS: &str = "MCP_SESSION_IDLE_SECS";
+
 /// The value of `name`; an empty (or blank) value counts as unset, as a
 /// blank `env` entry in a desktop agent's configuration means.
 pub(crate) fn var(name: &str) -> Option<String> {
@@ -68,6 +73,15 @@ pub fn parse_rate(s: &str) -> Result<Rate, String> {
     Ok(Rate { calls, per })
 }
 
+/// `on` or `off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+pub fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err(format!("`{s}` is neither `on` nor `off`")),
+    }
+}
+
 /// A positive number of seconds (fractions allowed), below 10⁹.
 pub fn parse_secs(s: &str) -> Result<Duration, String> {
     s.trim()
@@ -104,6 +118,16 @@ mod tests {
         assert_eq!(
             parse_rate("6/week"),
             Err("`week` in `6/week` is not a period: use s, min or h".into())
+        );
+    }
+
+    #[test]
+    fn switches_are_on_or_off() {
+        assert_eq!(parse_switch(" ON "), Ok(true));
+        assert_eq!(parse_switch("0"), Ok(false));
+        assert_eq!(
+            parse_switch("maybe"),
+            Err("`maybe` is neither `on` nor `off`".into())
         );
     }
 

@@ -258,9 +258,24 @@ pub struct ToolContext {
     pub(crate) notifier: Option<NotificationSender>,
     pub(crate) cancel: CancellationToken,
     pub(crate) meta: Option<Value>,
+    /// The handshake-era session the request came in, if sessions are on.
+    pub(crate) session: Option<Arc<str>>,
+    pub(crate) changes: crate::session::Notifier,
 }
 
 impl ToolContext {
+    /// The `Mcp-Session-Id` of the session this request came in: with
+    /// sessions on, over HTTP, in the handshake era; `None` otherwise.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
+    /// Announce resource changes to their subscribers (see
+    /// [`Notifier`](crate::session::Notifier)).
+    pub fn notifier(&self) -> &crate::session::Notifier {
+        &self.changes
+    }
+
     /// The `tenantId` the platform injected into this call, if any.
     ///
     /// When the calling key is bound to tenants, this tenant has been checked
@@ -343,6 +358,18 @@ impl ToolContext {
         };
         if level >= min {
             tx.log(level.as_str(), self.tool, data.into()).await;
+        }
+    }
+
+    /// SEP-1699 polling: end the connection of this request's SSE stream
+    /// now, after telling the client (`retry:`) when to reconnect; the call
+    /// goes on, and the client's `GET` with `Last-Event-ID` receives what
+    /// follows, the result included. Only over HTTP in a session (see
+    /// [`ServerBuilder::sessions`](crate::ServerBuilder::sessions));
+    /// elsewhere it does nothing. Lets a long call hold no connection.
+    pub async fn close_sse_stream(&self) {
+        if let (Some(_), Some(tx)) = (&self.session, &self.notifier) {
+            tx.close_stream().await;
         }
     }
 

@@ -131,6 +131,8 @@ pub(crate) enum Reply {
         body: Vec<u8>,
         /// See [`RpcError::insufficient_scope`].
         insufficient_scope: Option<Box<str>>,
+        /// The session `initialize` opened: its `Mcp-Session-Id`.
+        session: Option<Box<str>>,
     },
     /// A notification (or a response from the client) was taken; nothing to answer.
     Accepted,
@@ -149,6 +151,7 @@ impl Reply {
             status: 200,
             body: result_body(id, result),
             insufficient_scope: None,
+            session: None,
         }
     }
 
@@ -157,6 +160,7 @@ impl Reply {
             status: err.status,
             body: error_body(id, &err),
             insufficient_scope: err.insufficient_scope,
+            session: None,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod resource;
 mod schema;
 pub mod schema_lint;
 pub mod server;
+pub mod session;
 pub mod state;
 #[cfg(feature = "metrics")]
 mod telemetry;

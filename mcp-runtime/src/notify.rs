@@ -12,6 +12,9 @@ use tokio::sync::mpsc;
 
 use crate::jsonrpc::notification;
 
+/// What `close_stream` queues: `null`, which no notification is.
+pub(crate) const CLOSE_STREAM: Value = Value::Null;
+
 /// A channel for a call's notifications (progress, log messages): the
 /// transport streams them to the client ahead of the result.
 ///
@@ -170,6 +173,13 @@ impl NotificationSender {
         }
         self.send(notification("notifications/progress", params))
             .await;
+    }
+
+    /// Ask the transport to end the connection of the call's stream (a
+    /// session's SSE answer; see `ToolContext::close_sse_stream`): sent as
+    /// [`CLOSE_STREAM`], which no notification is.
+    pub(crate) async fn close_stream(&self) {
+        self.send(CLOSE_STREAM).await;
     }
 
     /// `notifications/message` from `logger`, at `level` (its wire name).

@@ -257,6 +257,31 @@ return {0, 0}
             self
         }
 
+        /// The keys' prefix.
+        pub(crate) fn prefix(&self) -> &str {
+            &self.prefix
+        }
+
+        /// Run `round_trip` on the connection, the whole of it (the first
+        /// connection included) bounded by the timeout.
+        pub(crate) async fn bounded<T, F>(
+            &self,
+            round_trip: impl FnOnce(redis::aio::ConnectionManager) -> F,
+        ) -> Result<T, StateError>
+        where
+            F: Future<Output = Result<T, redis::RedisError>>,
+        {
+            let run = async {
+                let conn = self.connection().await?;
+                round_trip(conn)
+                    .await
+                    .map_err(|e| StateError(format!("Redis: {e}")))
+            };
+            tokio::time::timeout(self.timeout, run).await.map_err(|_| {
+                StateError(format!("Redis did not answer within {:?}", self.timeout))
+            })?
+        }
+
         async fn connection(&self) -> Result<redis::aio::ConnectionManager, StateError> {
             let conn = self
                 .conn
@@ -279,32 +304,23 @@ return {0, 0}
             buckets: &'a [(&'a str, Rate)],
         ) -> StateFuture<'a, Option<(usize, u64)>> {
             Box::pin(async move {
-                let round_trip = async {
-                    let mut conn = self.connection().await?;
-                    let mut invocation = self.script.prepare_invoke();
-                    for (name, rate) in buckets {
-                        let calls = f64::from(rate.calls.max(1));
-                        let emission = rate.per.as_secs_f64() * 1000.0 / calls;
-                        invocation
-                            .key(format!("{}rl:{name}", self.prefix))
-                            .arg(emission)
-                            .arg(emission * calls);
-                    }
-                    let (i, ms): (usize, u64) = invocation
-                        .invoke_async(&mut conn)
-                        .await
-                        .map_err(|e| StateError(format!("Redis: {e}")))?;
-                    Ok(if i == 0 {
-                        None
-                    } else {
-                        Some((i - 1, ms.max(1)))
-                    })
-                };
-                tokio::time::timeout(self.timeout, round_trip)
-                    .await
-                    .map_err(|_| {
-                        StateError(format!("Redis did not answer within {:?}", self.timeout))
-                    })?
+                let mut invocation = self.script.prepare_invoke();
+                for (name, rate) in buckets {
+                    let calls = f64::from(rate.calls.max(1));
+                    let emission = rate.per.as_secs_f64() * 1000.0 / calls;
+                    invocation
+                        .key(format!("{}rl:{name}", self.prefix))
+                        .arg(emission)
+                        .arg(emission * calls);
+                }
+                let (i, ms): (usize, u64) = self
+                    .bounded(|mut conn| async move { invocation.invoke_async(&mut conn).await })
+                    .await?;
+                Ok(if i == 0 {
+                    None
+                } else {
+                    Some((i - 1, ms.max(1)))
+                })
             })
         }
 

@@ -71,6 +71,12 @@ async fn static_binary() -> Result<Vec<u8>, McpError> {
         .map_err(McpError::internal)
 }
 
+/// A resource clients subscribe to (`resources/subscribe`, sessions on).
+#[mcp_resource(uri = "test://watched-resource", mime_type = "text/plain")]
+async fn watched_resource() -> &'static str {
+    "This resource is watched for updates."
+}
+
 /// Data for one id, as JSON.
 #[mcp_resource(
     uri_template = "test://template/{id}/data",
@@ -181,9 +187,11 @@ async fn test_streaming_elicitation() -> ToolOutput {
     ToolOutput::text("No elicitation needed: this server never sends requests to the client.")
 }
 
-/// Returns text after a short pause (a stateless server has no stream to resume).
+/// Closes its SSE stream mid-call (SEP-1699 polling, in a session), then
+/// returns text: the client resumes the stream with `Last-Event-ID`.
 #[mcp_tool(read_only)]
-async fn test_reconnection() -> ToolOutput {
+async fn test_reconnection(ctx: ToolContext) -> ToolOutput {
+    ctx.close_sse_stream().await;
     tokio::time::sleep(Duration::from_millis(50)).await;
     ToolOutput::text("Reconnection test completed successfully.")
 }
@@ -249,6 +257,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::builder("mcp-conformance-fixture", env!("CARGO_PKG_VERSION"))
         .instructions("Fixture tools for the MCP conformance suite.")
         .dangerously_serve_without_authentication()
+        // Sessions only change the handshake era (2025-11-25); the
+        // 2026-07-28 run stays stateless.
+        .sessions(true, Duration::from_secs(600))
         .build()?;
     // A failure prints `Error: <message>` and exits 1.
     server.run().await?;

@@ -199,6 +199,8 @@ impl Dispatcher {
             notifier: delivery.notifier,
             cancel: delivery.cancel.clone(),
             meta: meta.0.cloned(),
+            session: delivery.session.clone(),
+            changes: self.notifier(),
         };
         let cancel = delivery.cancel;
         let scope = delivery.scope;

@@ -17,6 +17,8 @@ pub(crate) struct McpHeaders {
     pub(crate) name: Option<String>,
     /// `Mcp-Param-<Name>` headers: (lowercased name, value).
     pub(crate) params: Vec<(String, String)>,
+    /// `Mcp-Session-Id` (handshake era, sessions on).
+    pub(crate) session: Option<String>,
 }
 
 impl McpHeaders {

@@ -19,6 +19,7 @@ mod list;
 mod prompts;
 mod resources;
 mod scopes;
+mod sessions;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -86,6 +87,11 @@ pub(crate) struct Delivery {
     /// request stands alone. Cancellation and `logging/setLevel` are scoped
     /// by it and by the key.
     pub(crate) scope: u64,
+    /// The handshake-era session the message came in (its `Mcp-Session-Id`),
+    /// once checked.
+    pub(crate) session: Option<Arc<str>>,
+    /// Whether the store vouched for `session` (not only the `allow` policy).
+    pub(crate) session_verified: bool,
 }
 
 impl Delivery {
@@ -161,6 +167,10 @@ pub(crate) struct Dispatcher {
     inflight: Inflight,
     /// `tools/list` pages of callers who may call only some tools.
     filtered: scopes::FilteredPages,
+    /// Handshake-era sessions, when on.
+    pub(crate) sessions: Option<Arc<crate::session::Sessions>>,
+    /// The `capabilities` of `initialize` with sessions on (resource subscriptions).
+    session_capabilities: serde_json::Value,
 }
 
 impl Dispatcher {
@@ -171,6 +181,7 @@ impl Dispatcher {
         config: DispatchConfig,
         gate: Option<Arc<dyn CallGate>>,
         concurrency: Option<ConcurrencyLimits>,
+        sessions: Option<Arc<crate::session::Sessions>>,
     ) -> Dispatcher {
         let server_meta = info.result_meta();
         let definitions: Vec<_> = registry
@@ -208,6 +219,10 @@ impl Dispatcher {
         let prompts = Pages::new("prompts", &prompt_definitions, config.page_size, &extras);
         let capabilities =
             lifecycle::capabilities(!served.is_empty(), !registry.prompts().is_empty());
+        let mut session_capabilities = capabilities.clone();
+        if !served.is_empty() {
+            session_capabilities["resources"]["subscribe"] = serde_json::Value::Bool(true);
+        }
         Dispatcher {
             registry,
             state,
@@ -226,7 +241,14 @@ impl Dispatcher {
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
             filtered: scopes::FilteredPages::default(),
+            sessions,
+            session_capabilities,
         }
+    }
+
+    /// Announces resource changes to this server's sessions.
+    pub(crate) fn notifier(&self) -> crate::session::Notifier {
+        crate::session::Notifier::new(self.sessions.clone())
     }
 
     pub(crate) fn info(&self) -> &ServerInfo {
@@ -251,6 +273,7 @@ impl Dispatcher {
             },
             self.gate.clone(),
             None,
+            self.sessions.clone(),
         );
         // The same limits and metrics: one server, now acting for a scope.
         d.concurrency = self.concurrency.clone();
@@ -277,7 +300,7 @@ impl Dispatcher {
     }
 
     /// [`handle`](Self::handle), with the method's metrics label.
-    async fn handle_labelled(&self, body: &[u8], delivery: Delivery) -> (Reply, &'static str) {
+    async fn handle_labelled(&self, body: &[u8], mut delivery: Delivery) -> (Reply, &'static str) {
         let max_values = self.config.max_argument_values;
         let parsed = if body.len() > incoming::LARGE_MESSAGE_BYTES {
             off_the_workers(|| Incoming::parse(body, max_values))
@@ -290,6 +313,12 @@ impl Dispatcher {
                 if let Some(e) = header_version_error(delivery.headers.as_ref()) {
                     return (Reply::error(None, e), "notification");
                 }
+                if let Err(e) = self
+                    .enter_session(message_era(&delivery), &method, &mut delivery)
+                    .await
+                {
+                    return (Reply::error(None, e), "notification");
+                }
                 self.notification(&method, params, &delivery);
                 return (Reply::Accepted, label(&method));
             }
@@ -297,7 +326,13 @@ impl Dispatcher {
             Ok(Incoming::Response) => {
                 let reply = match header_version_error(delivery.headers.as_ref()) {
                     Some(e) => Reply::error(None, e),
-                    None => Reply::Accepted,
+                    None => match self
+                        .enter_session(message_era(&delivery), "", &mut delivery)
+                        .await
+                    {
+                        Err(e) => Reply::error(None, e),
+                        Ok(()) => Reply::Accepted,
+                    },
                 };
                 return (reply, "response");
             }
@@ -305,6 +340,7 @@ impl Dispatcher {
         };
         let id = request.id;
         let method = label(&request.method);
+        let mut issued = None;
         // Traced, one span per request; a `tools/call`'s is the call's own (`call.rs`).
         #[cfg(feature = "otel")]
         let outcome = match (request.method != "tools/call")
@@ -317,20 +353,23 @@ impl Dispatcher {
             Some(span) => {
                 use tracing::Instrument;
                 let outcome = self
-                    .request(request, delivery)
+                    .request(request, delivery, &mut issued)
                     .instrument(span.clone())
                     .await;
                 crate::otel::request_finished(&span, outcome.as_ref().err().map(|e| e.code));
                 outcome
             }
-            None => self.request(request, delivery).await,
+            None => self.request(request, delivery, &mut issued).await,
         };
         #[cfg(not(feature = "otel"))]
-        let outcome = self.request(request, delivery).await;
-        let reply = match outcome {
+        let outcome = self.request(request, delivery, &mut issued).await;
+        let mut reply = match outcome {
             Ok(result) => Reply::result(id, &result),
             Err(e) => Reply::error(Some(id), e),
         };
+        if let (Reply::Response { session, .. }, Some(new)) = (&mut reply, issued) {
+            *session = Some(new.into_boxed_str());
+        }
         (reply, method)
     }
 
@@ -351,17 +390,34 @@ impl Dispatcher {
         // `notifications/initialized`, progress and anything else: nothing to do.
     }
 
+    /// One request: `issued` is set to the session an `initialize` opened.
     async fn request(
         &self,
         request: Request<'_>,
-        delivery: Delivery,
+        mut delivery: Delivery,
+        issued: &mut Option<String>,
     ) -> Result<Cow<'_, [u8]>, RpcError> {
         let meta = RequestMeta(request.meta.as_ref());
         let era = negotiate(&request.method, meta, delivery.headers.as_ref())?;
+        self.enter_session(era, &request.method, &mut delivery)
+            .await?;
         match (era, &*request.method) {
             (Era::Handshake, "initialize") => {
-                lifecycle::initialize(&self.info, &self.capabilities, request.params)
-                    .map(Cow::Owned)
+                let capabilities = match self.sessions_for(era, &delivery) {
+                    Some(_) => &self.session_capabilities,
+                    None => &self.capabilities,
+                };
+                let result = lifecycle::initialize(&self.info, capabilities, request.params)?;
+                *issued = self.open_session(era, &delivery).await?;
+                Ok(Cow::Owned(result))
+            }
+            (Era::Handshake, "resources/subscribe" | "resources/unsubscribe")
+                if self.sessions_for(era, &delivery).is_some()
+                    && !self.registry.resources().is_empty() =>
+            {
+                let on = request.method == "resources/subscribe";
+                self.subscribe(request.params, on, &delivery).await?;
+                Ok(Cow::Borrowed(b"{}"))
             }
             (Era::Handshake, "ping") => Ok(Cow::Borrowed(b"{}")),
             (Era::Handshake, "logging/setLevel") => {
@@ -417,6 +473,20 @@ impl Dispatcher {
                 })
             }
         }
+    }
+}
+
+/// The era of a notification or response: no `_meta` to go by, so the
+/// header's version (none, or a handshake one, is the handshake era).
+fn message_era(delivery: &Delivery) -> Era {
+    let version = delivery
+        .headers
+        .as_ref()
+        .and_then(|h| h.protocol_version.as_deref())
+        .and_then(era::Version::parse);
+    match version.map(era::Version::era) {
+        Some(Era::Stateless) => Era::Stateless,
+        _ => Era::Handshake,
     }
 }
 

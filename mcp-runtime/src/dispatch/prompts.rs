@@ -67,6 +67,8 @@ impl Dispatcher {
             notifier: None,
             cancel: delivery.cancel.clone(),
             meta: meta.0.cloned(),
+            session: delivery.session.clone(),
+            changes: self.notifier(),
         };
         let what = format!("prompt `{}`", prompt.name());
         let messages = self

@@ -68,6 +68,8 @@ impl Dispatcher {
             notifier: None,
             cancel: delivery.cancel.clone(),
             meta: meta.0.cloned(),
+            session: delivery.session.clone(),
+            changes: self.notifier(),
         };
         let contents = self
             .run_read(resource, vars, ctx, &delivery)
@@ -139,7 +141,7 @@ impl Dispatcher {
 }
 
 /// SEP-2164: an unknown URI is invalid params, with the URI in `data`.
-fn not_found(uri: &str) -> RpcError {
+pub(super) fn not_found(uri: &str) -> RpcError {
     RpcError::invalid_params(format!("resource not found: {}", truncate(uri, 200)))
         .with_data(json!({ "uri": uri }))
 }

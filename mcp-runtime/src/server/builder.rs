@@ -19,6 +19,7 @@ impl ServerBuilder {
             rate_per_tenant: None,
             shared_state: None,
             state_unreachable: None,
+            sessions: SessionOptions::default(),
             concurrent_per_key: None,
             concurrent_per_tenant: Some(DEFAULT_CONCURRENT_PER_TENANT),
             filter: None,
@@ -269,6 +270,28 @@ impl ServerBuilder {
         self
     }
 
+    /// Keep sessions in the handshake era (2025-11-25 and before): an
+    /// `Mcp-Session-Id` from `initialize`, required on later requests,
+    /// ended by `DELETE` or `idle` without use; a `GET` stream per session
+    /// and resource subscriptions (see [`crate::session`]). Off by default
+    /// (stateless, any replica answers anything); the 2026-07-28 era is
+    /// stateless either way. Without this call: `MCP_SESSIONS=on|off` and
+    /// `MCP_SESSION_IDLE_SECS` (default 1800).
+    ///
+    /// The sessions are kept in this process, or in Redis when the shared
+    /// state is (`MCP_STATE_URL`), or in [`session_store`](Self::session_store).
+    pub fn sessions(mut self, on: bool, idle: Duration) -> Self {
+        self.sessions.on = Some(on);
+        self.sessions.idle = Some(idle);
+        self
+    }
+
+    /// Keep sessions (when on) in `store` instead.
+    pub fn session_store(mut self, store: Arc<dyn crate::session::SessionStore>) -> Self {
+        self.sessions.store = Some(store);
+        self
+    }
+
     /// The HTTP path of the MCP endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         let p = path.into();
@@ -467,7 +490,12 @@ impl ServerBuilder {
             let state = crate::state::RedisState::new(&url, format!("mcp:{}:", self.info.name))
                 .map_err(|e| BuildError::State(format!("MCP_STATE_URL: {e}")))?
                 .timeout(timeout);
-            Ok(Some((Arc::new(state), unreachable)))
+            let state = Arc::new(state);
+            if self.sessions.store.is_none() {
+                let redis = crate::session::RedisSessions::new(state.clone());
+                self.sessions.store = Some(Arc::new(redis));
+            }
+            Ok(Some((state, unreachable)))
         }
         #[cfg(not(feature = "redis"))]
         {
@@ -488,6 +516,10 @@ impl ServerBuilder {
         let per_tenant = config::parsed(config::RATE_LIMIT_PER_TENANT, config::parse_rate)?;
         let call = config::parsed(config::CALL_TIMEOUT_SECS, config::parse_secs)?;
         let shutdown = config::parsed(config::SHUTDOWN_TIMEOUT_SECS, config::parse_secs)?;
+        let sessions = config::parsed(config::SESSIONS, config::parse_switch)?;
+        let idle = config::parsed(config::SESSION_IDLE_SECS, config::parse_secs)?;
+        self.sessions.on = self.sessions.on.or(sessions);
+        self.sessions.idle = self.sessions.idle.or(idle);
         self.rate_per_key = self.rate_per_key.or(per_key);
         self.rate_per_tenant = self.rate_per_tenant.or(per_tenant);
         if let Some(d) = call.filter(|_| !self.call_timeout_set) {
@@ -529,7 +561,10 @@ impl ServerBuilder {
         let scope = std::mem::take(&mut self.dispatch.scope);
         self.dispatch.scope =
             ProcessScope::new(scope.tenant, scope.workspace).map_err(BuildError::Tenant)?;
-        let guard = match self.shared_state_from_env()? {
+        let shared = self.shared_state_from_env()?;
+        let policy = shared.as_ref().map(|(_, u)| *u).or(self.state_unreachable);
+        let sessions = self.sessions.build(policy);
+        let guard = match shared {
             Some((state, unreachable)) => {
                 tracing::info!(state = state.kind(), policy = ?unreachable, "rate limits counted in shared state");
                 crate::state::SharedRateLimiter::new(
@@ -579,6 +614,7 @@ impl ServerBuilder {
             self.dispatch,
             guard,
             concurrency,
+            sessions,
         );
         #[cfg(feature = "metrics")]
         let metrics_addr = metrics.map(|(addr, m)| {
@@ -591,5 +627,48 @@ impl ServerBuilder {
             #[cfg(feature = "metrics")]
             metrics_addr,
         })
+    }
+}
+
+/// The builder's session options (see [`ServerBuilder::sessions`]).
+#[derive(Default)]
+pub(super) struct SessionOptions {
+    on: Option<bool>,
+    idle: Option<Duration>,
+    store: Option<Arc<dyn crate::session::SessionStore>>,
+}
+
+impl SessionOptions {
+    /// The sessions, when on: in the store given, else in memory. The
+    /// memory's only failure is being full, which no policy lets through.
+    fn build(
+        &mut self,
+        unreachable: Option<crate::state::Unreachable>,
+    ) -> Option<Arc<crate::session::Sessions>> {
+        use crate::state::Unreachable;
+        if self.on != Some(true) {
+            return None;
+        }
+        let (store, unreachable) = match self.store.take() {
+            Some(s) => (s, unreachable),
+            None => (
+                Arc::new(crate::session::InMemorySessions::new())
+                    as Arc<dyn crate::session::SessionStore>,
+                Some(Unreachable::Refuse),
+            ),
+        };
+        let idle = self.idle.unwrap_or(crate::session::DEFAULT_IDLE);
+        tracing::info!(
+            store = store.kind(),
+            idle_secs = idle.as_secs(),
+            "handshake-era sessions on"
+        );
+        Some(Arc::new(crate::session::Sessions::new(
+            crate::session::SessionConfig {
+                store,
+                idle,
+                unreachable: unreachable.unwrap_or_default(),
+            },
+        )))
     }
 }

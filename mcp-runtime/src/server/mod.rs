@@ -53,6 +53,7 @@ pub struct ServerBuilder {
     rate_per_tenant: Option<Rate>,
     shared_state: Option<Arc<dyn crate::state::SharedState>>,
     state_unreachable: Option<crate::state::Unreachable>,
+    sessions: builder::SessionOptions,
     concurrent_per_key: Option<usize>,
     concurrent_per_tenant: Option<usize>,
     filter: Option<ToolFilter>,

@@ -15,6 +15,13 @@ impl Server {
         &self.dispatcher.registry
     }
 
+    /// Announces resource changes to the sessions subscribed to them (with
+    /// [sessions](ServerBuilder::sessions) on; otherwise it does nothing).
+    /// Clone it into the code that changes resources.
+    pub fn notifier(&self) -> crate::session::Notifier {
+        self.dispatcher.notifier()
+    }
+
     /// An in-process client that sends JSON-RPC through this server's dispatcher.
     pub fn client(&self) -> Client {
         Client::new(self.dispatcher.clone())

@@ -17,6 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 mod body;
 mod rebinding;
+mod session;
 
 use self::body::{acquire_or_wait, read_body};
 use self::rebinding::check_rebinding;
@@ -150,7 +151,7 @@ pub(crate) fn router(
     Ok(router)
 }
 
-fn json_response(status: u16, body: Vec<u8>) -> Response {
+pub(super) fn json_response(status: u16, body: Vec<u8>) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     r.headers_mut().insert(
@@ -171,7 +172,7 @@ const MCP_PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-v
 const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
 const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
+pub(super) fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -234,7 +235,7 @@ fn unauthorized(oauth: Option<&Verifier>, why: Refused) -> Response {
 
 /// The caller of a request: a JWT bearer value is verified as an access
 /// token (when OAuth is configured), anything else as an API key.
-async fn authenticate(
+pub(super) async fn authenticate(
     state: &HttpState,
     headers: &HeaderMap,
 ) -> Result<Arc<KeyIdentity>, Response> {
@@ -328,7 +329,23 @@ async fn endpoint(state: &Arc<HttpState>, req: Request) -> Response {
     if let Err(r) = check_rebinding(&state.config, &parts.headers, &parts.uri) {
         return r;
     }
+    if let (&Method::GET | &Method::DELETE, Some(sessions)) =
+        (&parts.method, &state.dispatcher.sessions)
+    {
+        return session::get_or_delete(state, &parts, sessions).await;
+    }
     if parts.method != Method::POST {
+        if state.dispatcher.sessions.is_some() {
+            let mut r = rpc_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::INVALID_REQUEST,
+                "method not allowed: POST a JSON-RPC message, GET a session's stream, or DELETE \
+                 a session",
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+            return r;
+        }
         let mut r = rpc_error(
             StatusCode::METHOD_NOT_ALLOWED,
             codes::INVALID_REQUEST,
@@ -401,6 +418,7 @@ async fn endpoint(state: &Arc<HttpState>, req: Request) -> Response {
         method: trimmed(&MCP_METHOD),
         name: trimmed(&MCP_NAME),
         params,
+        session: trimmed(&session::MCP_SESSION_ID),
     };
     let mut response = dispatch(state, bytes, key, mcp_headers, may_stream, (permit, budget)).await;
     response.extensions_mut().insert(Dispatched);
@@ -410,7 +428,7 @@ async fn endpoint(state: &Arc<HttpState>, req: Request) -> Response {
 /// Whether an `Accept` value admits `application/json` and
 /// `text/event-stream`: named (any case), by `*/*`, or by `application/*` /
 /// `text/*`; parameters are ignored. One pass over the value.
-fn accepted_types(accept: &str) -> (bool, bool) {
+pub(super) fn accepted_types(accept: &str) -> (bool, bool) {
     // What MCP clients send.
     if accept == "application/json, text/event-stream" {
         return (true, true);
@@ -458,9 +476,9 @@ pub(super) fn too_large(limit: usize) -> Response {
 /// Held for as long as a response is being produced: keeps its
 /// concurrency permit, and cancels the call when dropped before the call
 /// finished (the client went away).
-struct ResponseGuard {
+pub(super) struct ResponseGuard {
     cancel: CancellationToken,
-    done: bool,
+    pub(super) done: bool,
     /// The concurrency permit and the body budget.
     _permits: (OwnedSemaphorePermit, Option<OwnedSemaphorePermit>),
 }
@@ -483,12 +501,20 @@ async fn dispatch(
 ) -> Response {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = notification_channel();
+    // A session's SSE answers are streams of its hub (ids, resumption).
+    let in_session = state
+        .dispatcher
+        .sessions
+        .as_ref()
+        .map(|s| s.hub.clone())
+        .zip(headers.session.clone());
     let delivery = Delivery {
         key,
         notifier: may_stream.then_some(tx),
         cancel: cancel.clone(),
         headers: Some(headers),
         scope: 0,
+        ..Delivery::default()
     };
     let dispatcher = state.dispatcher.clone();
     let mut guard = ResponseGuard {
@@ -509,6 +535,10 @@ async fn dispatch(
             let Some(first) = rx.try_recv() else {
                 return reply_response(reply, state.oauth.as_deref());
             };
+            if let Some((hub, id)) = &in_session {
+                let sent = std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv()));
+                return session::post_stream::<std::future::Ready<Reply>>(hub, id, sent.collect(), Err(reply));
+            }
             let mut out = sse_event(&first).to_vec();
             while let Some(n) = rx.try_recv() {
                 out.extend_from_slice(&sse_event(&n));
@@ -520,6 +550,10 @@ async fn dispatch(
         }
         Some(n) = rx.recv() => n,
     };
+    if let Some((hub, id)) = &in_session {
+        let call = session::Call { fut, rx, guard };
+        return session::post_stream(hub, id, vec![first], Ok(call));
+    }
     let head = sse_event(&first);
     let events = stream::unfold(Some((fut, rx, guard, Some(head))), |st| async move {
         let (mut fut, mut rx, mut guard, pending) = st?;
@@ -545,7 +579,7 @@ async fn dispatch(
     sse_response(Body::from_stream(events))
 }
 
-fn sse_response(body: Body) -> Response {
+pub(super) fn sse_response(body: Body) -> Response {
     let mut r = Response::new(body);
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -574,8 +608,12 @@ fn reply_response(reply: Reply, oauth: Option<&Verifier>) -> Response {
             status,
             body,
             insufficient_scope,
+            session,
         } => {
             let mut r = json_response(status, body);
+            if let Some(v) = session.and_then(|s| HeaderValue::from_str(&s).ok()) {
+                r.headers_mut().insert(session::MCP_SESSION_ID, v);
+            }
             // RFC 6750 §3.1: a token without the scopes a call needs.
             if let (Some(scope), Some(o)) = (insufficient_scope, oauth) {
                 let why = "the access token lacks a scope this call needs";

@@ -1,0 +1,165 @@
+//! Sessions in Redis (feature `redis`): every replica that names the same
+//! Redis and prefix honours a session another replica created; a session
+//! expires by the keys' TTL, which each use renews.
+//!
+//! Two keys a session: `{prefix}session:{id}` (the owner and tenant, JSON)
+//! and `{prefix}session:{id}:subs` (a set of the URIs it subscribed to).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{SessionRecord, SessionStore, StateError, StateFuture};
+use crate::state::RedisState;
+
+/// Renew both keys and read them, or `nil` when the session is gone.
+const TOUCH: &str = r"
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return false end
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return {redis.call('GET', KEYS[1]), redis.call('SMEMBERS', KEYS[2])}
+";
+
+/// Add (`ARGV[2]` = 1) or remove `ARGV[3]`, renewing both keys; 0 when the session is gone.
+const SUBSCRIBE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] == '1' then redis.call('SADD', KEYS[2], ARGV[3]) else redis.call('SREM', KEYS[2], ARGV[3]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1
+";
+
+/// Sessions kept in Redis, through the connection of a [`RedisState`].
+pub struct RedisSessions {
+    redis: Arc<RedisState>,
+    touch: redis::Script,
+    subscribe: redis::Script,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    owner: String,
+    tenant: Option<String>,
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+impl RedisSessions {
+    /// Sessions under the prefix of `redis` (its connection, timeout and prefix).
+    pub fn new(redis: Arc<RedisState>) -> RedisSessions {
+        RedisSessions {
+            redis,
+            touch: redis::Script::new(TOUCH),
+            subscribe: redis::Script::new(SUBSCRIBE),
+        }
+    }
+
+    fn keys(&self, id: &str) -> (String, String) {
+        let base = format!("{}session:{id}", self.redis.prefix());
+        let subs = format!("{base}:subs");
+        (base, subs)
+    }
+}
+
+impl SessionStore for RedisSessions {
+    fn create<'a>(
+        &'a self,
+        id: &'a str,
+        record: &'a SessionRecord,
+        idle: Duration,
+    ) -> StateFuture<'a, ()> {
+        Box::pin(async move {
+            let (key, _) = self.keys(id);
+            let json = serde_json::to_string(&Stored {
+                owner: record.owner.clone(),
+                tenant: record.tenant.clone(),
+            })
+            .map_err(|e| StateError(format!("session record: {e}")))?;
+            self.redis
+                .bounded(|mut conn| async move {
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg(json)
+                        .arg("PX")
+                        .arg(ms(idle))
+                        .query_async::<()>(&mut conn)
+                        .await
+                })
+                .await
+        })
+    }
+
+    fn touch<'a>(&'a self, id: &'a str, idle: Duration) -> StateFuture<'a, Option<SessionRecord>> {
+        Box::pin(async move {
+            let (key, subs) = self.keys(id);
+            let got: Option<(String, Vec<String>)> = self
+                .redis
+                .bounded(|mut conn| async move {
+                    self.touch
+                        .key(key)
+                        .key(subs)
+                        .arg(ms(idle))
+                        .invoke_async(&mut conn)
+                        .await
+                })
+                .await?;
+            let Some((json, subscriptions)) = got else {
+                return Ok(None);
+            };
+            let stored: Stored = serde_json::from_str(&json)
+                .map_err(|e| StateError(format!("session {id}: an unreadable record: {e}")))?;
+            Ok(Some(SessionRecord {
+                owner: stored.owner,
+                tenant: stored.tenant,
+                subscriptions: subscriptions.into_iter().collect(),
+            }))
+        })
+    }
+
+    fn subscribe<'a>(
+        &'a self,
+        id: &'a str,
+        uri: &'a str,
+        on: bool,
+        idle: Duration,
+    ) -> StateFuture<'a, bool> {
+        Box::pin(async move {
+            let (key, subs) = self.keys(id);
+            let found: i64 = self
+                .redis
+                .bounded(|mut conn| async move {
+                    self.subscribe
+                        .key(key)
+                        .key(subs)
+                        .arg(ms(idle))
+                        .arg(if on { "1" } else { "0" })
+                        .arg(uri)
+                        .invoke_async(&mut conn)
+                        .await
+                })
+                .await?;
+            Ok(found == 1)
+        })
+    }
+
+    fn end<'a>(&'a self, id: &'a str) -> StateFuture<'a, bool> {
+        Box::pin(async move {
+            let (key, subs) = self.keys(id);
+            let (removed, _): (i64, i64) = self
+                .redis
+                .bounded(|mut conn| async move {
+                    redis::pipe()
+                        .del(key)
+                        .del(subs)
+                        .query_async(&mut conn)
+                        .await
+                })
+                .await?;
+            Ok(removed == 1)
+        })
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+}
