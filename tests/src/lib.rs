@@ -10,6 +10,8 @@
 pub mod oidc;
 pub mod process;
 pub mod py_sdk;
+pub mod redis;
+pub mod sse;
 pub mod shop;
 
 use std::net::SocketAddr;

@@ -512,6 +512,10 @@ mod tests {
             token: None,
         };
         assert_eq!(owner_of(Some(&key)), "key:ci");
+        let token = KeyIdentity::api_key("oauth:app", None).with_token(
+            crate::auth::TokenSubject::new("https://idp", Some("u1".into()), Some("app".into()), 0),
+        );
+        assert_eq!(owner_of(Some(&token)), "token:https://idp|u1");
         assert_eq!(owner_of(None), "anonymous");
     }
 }
