@@ -5,6 +5,7 @@
 //! as configured, never held up; once Redis is back the limits count again
 //! without a restart of the servers.
 
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
