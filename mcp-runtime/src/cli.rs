@@ -104,6 +104,15 @@ pub struct ServeArgs {
     /// The issuer's keys, if its metadata does not say [env: MCP_OAUTH_JWKS_URL].
     #[arg(long, value_name = "URL")]
     pub oauth_jwks_url: Option<String>,
+
+    /// Keep handshake-era sessions (`Mcp-Session-Id`, GET streams, resource
+    /// subscriptions) [env: MCP_SESSIONS=on].
+    #[arg(long)]
+    pub sessions: bool,
+
+    /// How long an unused session lives [env: MCP_SESSION_IDLE_SECS].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    pub session_idle: Option<Duration>,
 }
 
 impl ServeArgs {
@@ -122,6 +131,12 @@ impl ServeArgs {
         }
         if let Some(r) = self.rate_limit_per_tenant {
             builder = builder.rate_limit_per_tenant(r);
+        }
+        if self.sessions {
+            builder = builder.sessions(true);
+        }
+        if let Some(d) = self.session_idle {
+            builder = builder.session_idle(d);
         }
         if let Some(d) = self.call_timeout {
             builder = builder.call_timeout(d);
@@ -237,7 +252,12 @@ mod tests {
             "https://shop.example.com/mcp",
             "--call-timeout",
             "1.5",
+            "--sessions",
+            "--session-idle",
+            "90",
         ]);
+        assert!(cli.serve.sessions);
+        assert_eq!(cli.serve.session_idle, Some(Duration::from_secs(90)));
         assert_eq!(cli.db.as_deref(), Some("x.db"));
         assert_eq!(cli.serve.tenant.as_deref(), Some("acme"));
         assert_eq!(cli.serve.workspace.as_deref(), Some("main"));

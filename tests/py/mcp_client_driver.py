@@ -50,7 +50,8 @@ where each slot is
 and call slots always also carry "progress": [{"progress","total","message"}, ...]
 and "logs": [{"level","logger","data"}, ...] (other ops carry "logs" only when any
 arrived). Over HTTP the document also has "http": one {"method","status",
-"contentType","mcpMethod"} entry per HTTP response, in order.
+"contentType","mcpMethod","sessionId","issuedSessionId"} entry per HTTP response, in
+order (sessionId: the request's Mcp-Session-Id; issuedSessionId: the response's).
 
 Exit status: 0 when the script ran (whatever the slots say); 2 when the client
 could not connect / negotiate (message on stderr, with the last failing HTTP
@@ -381,6 +382,10 @@ async def drive(ns: argparse.Namespace, steps: list[dict[str, Any]]) -> dict[str
                 entry["contentType"] = ctype
             if mcp_method := req.headers.get("mcp-method"):
                 entry["mcpMethod"] = mcp_method
+            if sent := req.headers.get("mcp-session-id"):
+                entry["sessionId"] = sent
+            if issued := response.headers.get("mcp-session-id"):
+                entry["issuedSessionId"] = issued
             exchanges.append(entry)
 
         async with create_mcp_http_client(headers=headers) as http:

@@ -11,8 +11,8 @@ pub mod oidc;
 pub mod process;
 pub mod py_sdk;
 pub mod redis;
-pub mod sse;
 pub mod shop;
+pub mod sse;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -66,7 +66,11 @@ fn builder() -> mcp_runtime::ServerBuilder {
 }
 
 fn on(idle: Duration) -> Server {
-    builder().sessions(true, idle).build().expect("builds")
+    builder()
+        .sessions(true)
+        .session_idle(idle)
+        .build()
+        .expect("builds")
 }
 
 fn initialize() -> Value {
@@ -511,7 +515,8 @@ async fn a_call_that_closes_its_stream_is_resumed_with_its_result() {
 
 fn replica(store: Arc<RedisState>, idle: Duration, policy: Unreachable) -> Server {
     builder()
-        .sessions(true, idle)
+        .sessions(true)
+        .session_idle(idle)
         .session_store(Arc::new(RedisSessions::new(store)))
         .when_state_unreachable(policy)
         .build()
@@ -626,4 +631,95 @@ async fn without_redis_sessions_follow_the_unreachable_policy_without_hanging() 
     }
     // Still 400 without a session, whatever Redis does.
     assert_eq!(timed(tools_list(ALICE, None), allow.addr).await.status, 400);
+}
+
+// ------------------------------------------------------ the Python SDK client
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_client_keeps_the_session_and_ends_it() {
+    use mcp_tests::py_sdk::{run_driver_async, venv_python};
+    let Some(python) = venv_python() else { return };
+    let s = TestServer::start(on(Duration::from_secs(60))).await;
+    let args: Vec<String> = [
+        "--transport",
+        "http",
+        "--url",
+        &s.url(),
+        "--header",
+        &format!("Authorization: Bearer {ALICE}"),
+        "--mode",
+        "legacy",
+        "--exclude-unset",
+        "--timeout",
+        "20",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let script = json!([
+        { "op": "list" },
+        { "op": "call", "name": "which_session", "arguments": {} },
+    ]);
+    let doc = run_driver_async(python, args, script).await.json();
+    assert_eq!(doc["protocolVersion"], V);
+    assert_eq!(
+        doc["serverCapabilities"]["resources"]["subscribe"], true,
+        "{doc}"
+    );
+    let http = doc["http"].as_array().expect("exchanges");
+    let id = http[0]["issuedSessionId"]
+        .as_str()
+        .expect("initialize issued a session")
+        .to_owned();
+    assert_eq!(
+        doc["results"][1]["result"]["content"][0]["text"],
+        id.as_str(),
+        "the tool ran in that session: {doc}"
+    );
+    for x in &http[1..] {
+        assert_eq!(
+            x["sessionId"],
+            id.as_str(),
+            "every later request carries it: {x}"
+        );
+        assert!(x["status"].as_u64().unwrap() < 300, "{x}");
+    }
+    let methods: Vec<&str> = http.iter().map(|x| x["method"].as_str().unwrap()).collect();
+    assert_eq!(
+        methods.last(),
+        Some(&"DELETE"),
+        "the client ends its session: {methods:?}"
+    );
+    assert_not_found(&tools_list(ALICE, Some(&id)).send(s.addr).await);
+}
+
+// ------------------------------------------------------- from the environment
+
+#[tokio::test]
+async fn mcp_sessions_and_the_idle_variable_turn_sessions_on_in_a_deployed_process() {
+    use mcp_tests::process::Proc;
+    let key = "envkey:sessions-env-secret-0123456789";
+    let mut p = Proc::spawn(
+        env!("CARGO_BIN_EXE_secure-server"),
+        &[
+            ("MCP_ADDR", "127.0.0.1:0"),
+            ("MCP_API_KEYS", key),
+            ("MCP_SESSIONS", "on"),
+            ("MCP_SESSION_IDLE_SECS", "1"),
+        ],
+    );
+    let addr = p.addr().await;
+    let secret = "sessions-env-secret-0123456789";
+    let r = post(secret, &initialize(), None).send(addr).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let id = r
+        .header("mcp-session-id")
+        .expect("MCP_SESSIONS=on issues sessions")
+        .to_owned();
+    assert_eq!(tools_list(secret, Some(&id)).send(addr).await.status, 200);
+    assert_eq!(tools_list(secret, None).send(addr).await.status, 400);
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_not_found(&tools_list(secret, Some(&id)).send(addr).await);
+    p.signal("TERM");
+    assert!(p.wait_exit(Duration::from_secs(20)).await.success());
 }

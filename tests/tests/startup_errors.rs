@@ -12,7 +12,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_startup-errors");
 const SOURCE: &str = include_str!("../src/bin/startup-errors.rs");
 
 /// Every variable the runtime reads, removed from the child's environment.
-const VARIABLES: [&str; 20] = [
+const VARIABLES: [&str; 22] = [
     "MCP_ADDR",
     "MCP_TENANT",
     "MCP_WORKSPACE",
@@ -24,6 +24,8 @@ const VARIABLES: [&str; 20] = [
     "MCP_RATE_LIMIT_PER_TENANT",
     "MCP_CALL_TIMEOUT_SECS",
     "MCP_SHUTDOWN_TIMEOUT_SECS",
+    "MCP_SESSIONS",
+    "MCP_SESSION_IDLE_SECS",
     "MCP_METRICS_ADDR",
     "MCP_OAUTH_ISSUER",
     "MCP_OAUTH_AUDIENCE",
@@ -309,6 +311,16 @@ fn a_bad_limit_variable_is_named() {
             "MCP_SHUTDOWN_TIMEOUT_SECS",
             "0",
             "`0` is not a positive number of seconds",
+        ),
+        (
+            "MCP_SESSIONS",
+            "sometimes",
+            "`sometimes` is neither `on` nor `off`",
+        ),
+        (
+            "MCP_SESSION_IDLE_SECS",
+            "-5",
+            "`-5` is not a positive number of seconds",
         ),
     ] {
         assert_refused(

@@ -259,7 +259,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .dangerously_serve_without_authentication()
         // Sessions only change the handshake era (2025-11-25); the
         // 2026-07-28 run stays stateless.
-        .sessions(true, Duration::from_secs(600))
+        .sessions(true)
+        .session_idle(Duration::from_secs(600))
         .build()?;
     // A failure prints `Error: <message>` and exits 1.
     server.run().await?;

@@ -275,13 +275,19 @@ impl ServerBuilder {
     /// ended by `DELETE` or `idle` without use; a `GET` stream per session
     /// and resource subscriptions (see [`crate::session`]). Off by default
     /// (stateless, any replica answers anything); the 2026-07-28 era is
-    /// stateless either way. Without this call: `MCP_SESSIONS=on|off` and
-    /// `MCP_SESSION_IDLE_SECS` (default 1800).
+    /// stateless either way. Without this call: `MCP_SESSIONS=on|off`.
     ///
     /// The sessions are kept in this process, or in Redis when the shared
     /// state is (`MCP_STATE_URL`), or in [`session_store`](Self::session_store).
-    pub fn sessions(mut self, on: bool, idle: Duration) -> Self {
+    pub fn sessions(mut self, on: bool) -> Self {
         self.sessions.on = Some(on);
+        self
+    }
+
+    /// How long an unused session lives (each request, and a `GET` stream's
+    /// keep-alives, renew it). Without this call: `MCP_SESSION_IDLE_SECS`,
+    /// else 30 minutes.
+    pub fn session_idle(mut self, idle: Duration) -> Self {
         self.sessions.idle = Some(idle);
         self
     }
