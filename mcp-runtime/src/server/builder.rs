@@ -19,7 +19,7 @@ impl ServerBuilder {
             rate_per_tenant: None,
             shared_state: None,
             state_unreachable: None,
-            sessions: SessionOptions::default(),
+            sessions: super::sessions::SessionOptions::default(),
             concurrent_per_key: None,
             concurrent_per_tenant: Some(DEFAULT_CONCURRENT_PER_TENANT),
             filter: None,
@@ -633,48 +633,5 @@ impl ServerBuilder {
             #[cfg(feature = "metrics")]
             metrics_addr,
         })
-    }
-}
-
-/// The builder's session options (see [`ServerBuilder::sessions`]).
-#[derive(Default)]
-pub(super) struct SessionOptions {
-    on: Option<bool>,
-    idle: Option<Duration>,
-    store: Option<Arc<dyn crate::session::SessionStore>>,
-}
-
-impl SessionOptions {
-    /// The sessions, when on: in the store given, else in memory. The
-    /// memory's only failure is being full, which no policy lets through.
-    fn build(
-        &mut self,
-        unreachable: Option<crate::state::Unreachable>,
-    ) -> Option<Arc<crate::session::Sessions>> {
-        use crate::state::Unreachable;
-        if self.on != Some(true) {
-            return None;
-        }
-        let (store, unreachable) = match self.store.take() {
-            Some(s) => (s, unreachable),
-            None => (
-                Arc::new(crate::session::InMemorySessions::new())
-                    as Arc<dyn crate::session::SessionStore>,
-                Some(Unreachable::Refuse),
-            ),
-        };
-        let idle = self.idle.unwrap_or(crate::session::DEFAULT_IDLE);
-        tracing::info!(
-            store = store.kind(),
-            idle_secs = idle.as_secs(),
-            "handshake-era sessions on"
-        );
-        Some(Arc::new(crate::session::Sessions::new(
-            crate::session::SessionConfig {
-                store,
-                idle,
-                unreachable: unreachable.unwrap_or_default(),
-            },
-        )))
     }
 }

@@ -53,7 +53,7 @@ pub struct ServerBuilder {
     rate_per_tenant: Option<Rate>,
     shared_state: Option<Arc<dyn crate::state::SharedState>>,
     state_unreachable: Option<crate::state::Unreachable>,
-    sessions: builder::SessionOptions,
+    sessions: sessions::SessionOptions,
     concurrent_per_key: Option<usize>,
     concurrent_per_tenant: Option<usize>,
     filter: Option<ToolFilter>,
@@ -254,6 +254,7 @@ enum AuthPlan {
 
 mod builder;
 mod serve;
+mod sessions;
 
 pub use self::serve::shutdown_signal;
 #[cfg(feature = "clap")]

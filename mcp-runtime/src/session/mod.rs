@@ -270,7 +270,7 @@ impl Sessions {
             store: config.store,
             idle: config.idle,
             unreachable: config.unreachable,
-            hub: Arc::new(streams::Hub::default()),
+            hub: Arc::new(streams::Hub::new(config.idle)),
             log: LogLimiter::per_minute(5),
         }
     }

@@ -59,9 +59,18 @@ struct Local {
 }
 
 /// Every stream of this process's sessions.
-#[derive(Default)]
 pub(crate) struct Hub {
     sessions: Mutex<HashMap<String, Local>>,
+    /// How long a session nothing uses here is kept: the sessions' idle expiry.
+    idle: Duration,
+    /// When sessions nothing used were last forgotten.
+    swept: Mutex<Instant>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new(super::DEFAULT_IDLE)
+    }
 }
 
 /// One event's bytes: its id, then its JSON (or nothing, for a priming event).
@@ -129,6 +138,14 @@ impl Local {
 }
 
 impl Hub {
+    pub(crate) fn new(idle: Duration) -> Hub {
+        Hub {
+            sessions: Mutex::new(HashMap::new()),
+            idle,
+            swept: Mutex::new(Instant::now()),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Local>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -141,6 +158,7 @@ impl Hub {
         kind: Kind,
         seen: Option<(&BTreeSet<String>, Option<&str>)>,
     ) -> (u64, mpsc::Receiver<Bytes>) {
+        self.sweep();
         let mut all = self.lock();
         let local = all.entry(session.to_owned()).or_default();
         if let Some((subs, tenant)) = seen {
@@ -249,9 +267,18 @@ impl Hub {
         self.lock().remove(session);
     }
 
-    /// Forget sessions nothing used here for `idle`.
-    pub(crate) fn sweep(&self, idle: Duration) {
+    /// Forget the sessions (their streams and buffers) nothing used here
+    /// for the idle expiry: at most once a second, when a stream opens.
+    fn sweep(&self) {
         let now = Instant::now();
+        {
+            let mut swept = self.swept.lock().unwrap_or_else(|e| e.into_inner());
+            if now.duration_since(*swept) < Duration::from_secs(1) {
+                return;
+            }
+            *swept = now;
+        }
+        let idle = self.idle;
         self.lock().retain(|_, l| {
             l.streams.values().any(|s| s.conn.is_some())
                 || l.seen.is_some_and(|t| now.duration_since(t) < idle)

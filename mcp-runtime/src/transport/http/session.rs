@@ -76,7 +76,6 @@ pub(super) async fn get_or_delete(
         Err(e) => return error(&e),
     };
     let hub = sessions.hub.clone();
-    hub.sweep(sessions.idle());
     let resumed = header_str(&parts.headers, &LAST_EVENT_ID).and_then(|last| hub.resume(id, last));
     let rx = match resumed {
         Some(rx) => rx,
