@@ -262,6 +262,16 @@ return {0, 0}
             &self.prefix
         }
 
+        /// The client, for a connection of another kind (pub/sub).
+        pub(crate) fn client(&self) -> &redis::Client {
+            &self.client
+        }
+
+        /// The bound on one round trip.
+        pub(crate) fn round_trip_timeout(&self) -> Duration {
+            self.timeout
+        }
+
         /// Run `round_trip` on the connection, the whole of it (the first
         /// connection included) bounded by the timeout.
         pub(crate) async fn bounded<T, F>(

@@ -539,7 +539,9 @@ async fn replicas_sharing_redis_honour_each_others_sessions() {
     };
     let idle = Duration::from_secs(2);
     let a = TestServer::start(replica(state(), idle, Unreachable::Allow)).await;
-    let b = TestServer::start(replica(state(), idle, Unreachable::Allow)).await;
+    let b_server = replica(state(), idle, Unreachable::Allow);
+    let b_notifier = b_server.notifier();
+    let b = TestServer::start(b_server).await;
 
     let id = open_session(&a, ALICE).await;
     assert_eq!(
@@ -556,10 +558,28 @@ async fn replicas_sharing_redis_honour_each_others_sessions() {
     .send(b.addr)
     .await;
     assert_eq!(sub.status, 200, "{}", sub.text());
-    // The stream on A knows the subscription made on B.
+    // The stream on A knows the subscription made on B, and hears of an
+    // update B announces (Redis pub/sub). A's subscription to the channel
+    // is made in the background: announce until it is heard, within 5 s.
     let mut st = SseStream::open(a.addr, &get(ALICE, &id)).await;
     assert_eq!(st.status, 200);
     st.next(WAIT).await.expect("priming");
+    let started = Instant::now();
+    let heard = loop {
+        assert_eq!(
+            b_notifier.resource_updated("test://watched"),
+            0,
+            "no session of B's own"
+        );
+        if let Some(ev) = st.next(Duration::from_millis(250)).await {
+            break ev;
+        }
+        assert!(started.elapsed() < WAIT, "A never heard B's update");
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&heard.data).unwrap(),
+        updated("test://watched")
+    );
     drop(st);
     assert_eq!(delete(ALICE, &id).send(a.addr).await.status, 200);
     assert_not_found(&tools_list(ALICE, Some(&id)).send(b.addr).await);

@@ -14,8 +14,9 @@
 //! where a session expires by Redis TTL and every replica honours a session
 //! another replica created. Streams and their replay buffers are the
 //! process's own ([`streams`]): a stream is resumed on the replica that
-//! holds it, and resource updates reach the streams open on the replica
-//! that announced them.
+//! holds it. A resource update is delivered to the streams of the replica
+//! that announced it, and told to the others through the store (Redis
+//! pub/sub), which deliver it to theirs.
 //!
 //! When the store does not answer, the [`Unreachable`] policy decides:
 //! `allow` serves a request with the session it names unverified (and
@@ -90,9 +91,39 @@ pub trait SessionStore: Send + Sync + 'static {
     /// End the session; `false` when there was none.
     fn end<'a>(&'a self, id: &'a str) -> StateFuture<'a, bool>;
 
+    /// Tell the other replicas of a resource change (a store shared by
+    /// replicas); the default, for one process, has no one to tell.
+    fn announce<'a>(&'a self, announcement: &'a Announcement) -> StateFuture<'a, ()> {
+        let _ = announcement;
+        ready(Ok(()))
+    }
+
+    /// From now on, hand the other replicas' announcements to `deliver`
+    /// (until it returns `false`: the server is gone). Called once, on the
+    /// server's runtime; the default has none to hand.
+    fn listen(&self, deliver: Listener) {
+        let _ = deliver;
+    }
+
     /// What the log calls this store (`in-process`, `redis`).
     fn kind(&self) -> &'static str;
 }
+
+/// A resource change, as one replica tells the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// The resource that changed.
+    pub uri: String,
+    /// Only the sessions acting for this tenant hear of it.
+    pub tenant: Option<String>,
+    /// The replica that announced it (which has delivered it already).
+    pub origin: String,
+}
+
+/// What receives the other replicas' announcements (see
+/// [`SessionStore::listen`]): `Some` to deliver one, `None` only to ask;
+/// `false` once nothing is listening any more (the server is gone).
+pub type Listener = Arc<dyn Fn(Option<Announcement>) -> bool + Send + Sync>;
 
 /// Who a session belongs to: the key's name, or an access token's issuer
 /// and subject (its client id without one); `anonymous` without
@@ -232,6 +263,10 @@ pub(crate) struct SessionConfig {
 /// The sessions of one server: the store, and this process's streams.
 pub(crate) struct Sessions {
     store: Arc<dyn SessionStore>,
+    /// This replica, in its announcements.
+    origin: String,
+    /// Whether the store hands this replica the others' announcements yet.
+    listening: std::sync::Once,
     idle: Duration,
     unreachable: Unreachable,
     pub(crate) hub: Arc<streams::Hub>,
@@ -268,6 +303,9 @@ impl Sessions {
     pub(crate) fn new(config: SessionConfig) -> Sessions {
         Sessions {
             store: config.store,
+            origin: crate::auth::generate_secret()
+                .unwrap_or_else(|_| format!("replica-{}-{:?}", std::process::id(), Instant::now())),
+            listening: std::sync::Once::new(),
             idle: config.idle,
             unreachable: config.unreachable,
             hub: Arc::new(streams::Hub::new(config.idle)),
@@ -292,12 +330,56 @@ impl Sessions {
         }
     }
 
+    /// Have the store hand over the other replicas' announcements, once
+    /// (on the runtime of the first request).
+    fn listen(&self) {
+        self.listening.call_once(|| {
+            let hub = Arc::downgrade(&self.hub);
+            let origin = self.origin.clone();
+            self.store.listen(Arc::new(move |a: Option<Announcement>| {
+                let Some(hub) = hub.upgrade() else {
+                    return false;
+                };
+                if let Some(a) = a.filter(|a| a.origin != origin) {
+                    deliver(&hub, &a.uri, a.tenant.as_deref());
+                }
+                true
+            }));
+        });
+    }
+
+    /// Deliver here, and tell the other replicas (in the background: the
+    /// caller never waits on the store).
+    fn announce(&self, uri: &str, tenant: Option<&str>) -> usize {
+        let sent = deliver(&self.hub, uri, tenant);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let store = self.store.clone();
+            let a = Announcement {
+                uri: uri.to_owned(),
+                tenant: tenant.map(str::to_owned),
+                origin: self.origin.clone(),
+            };
+            rt.spawn(async move {
+                if let Err(e) = store.announce(&a).await {
+                    tracing::warn!(
+                        store = store.kind(),
+                        error = %e,
+                        uri = %a.uri,
+                        "sessions: the other replicas were not told of a resource change"
+                    );
+                }
+            });
+        }
+        sent
+    }
+
     /// A new session for `owner`: its id.
     pub(crate) async fn open(
         &self,
         owner: String,
         tenant: Option<String>,
     ) -> Result<String, RpcError> {
+        self.listen();
         let id = crate::auth::generate_secret().map_err(|e| {
             RpcError::new(
                 codes::INTERNAL_ERROR,
@@ -329,6 +411,7 @@ impl Sessions {
         owner: &str,
         strict: bool,
     ) -> Result<Checked, RpcError> {
+        self.listen();
         match self.store.touch(id, self.idle).await {
             Ok(Some(r)) if r.owner == owner => Ok(Checked::Verified(r)),
             Ok(_) => Err(not_found()),
@@ -389,8 +472,9 @@ impl Sessions {
 /// `notifications/resources/updated` goes to every session subscribed to
 /// the URI, on one of its `GET` streams (buffered for its resumption when
 /// none is connected). With sessions off, or for a URI nobody subscribed
-/// to, it does nothing. Across replicas (Redis) it reaches the streams open
-/// on the replica that announced it.
+/// to, it does nothing. Across replicas (Redis) the other replicas are told
+/// through Redis pub/sub, in the background, and deliver to the streams
+/// they hold; the count returned is of the sessions of this replica.
 #[derive(Clone, Default)]
 pub struct Notifier {
     sessions: Option<Arc<Sessions>>,
@@ -428,16 +512,19 @@ impl Notifier {
     }
 
     fn announce(&self, uri: &str, tenant: Option<&str>) -> usize {
-        let Some(s) = &self.sessions else {
-            return 0;
-        };
-        let message = crate::jsonrpc::notification(
-            "notifications/resources/updated",
-            serde_json::json!({ "uri": uri }),
-        );
-        s.hub
-            .publish(uri, tenant, &crate::jsonrpc::to_bytes(&message))
+        self.sessions
+            .as_ref()
+            .map_or(0, |s| s.announce(uri, tenant))
     }
+}
+
+/// `notifications/resources/updated` to the sessions here subscribed to `uri`.
+fn deliver(hub: &streams::Hub, uri: &str, tenant: Option<&str>) -> usize {
+    let message = crate::jsonrpc::notification(
+        "notifications/resources/updated",
+        serde_json::json!({ "uri": uri }),
+    );
+    hub.publish(uri, tenant, &crate::jsonrpc::to_bytes(&message))
 }
 
 #[cfg(test)]

@@ -4,11 +4,16 @@
 //!
 //! Two keys a session: `{prefix}session:{id}` (the owner and tenant, JSON)
 //! and `{prefix}session:{id}:subs` (a set of the URIs it subscribed to).
+//! Resource updates go to the other replicas on the pub/sub channel
+//! `{prefix}resources-updated` (an [`Announcement`] as JSON); a replica
+//! whose subscription to it breaks reconnects, backing off up to 10 s, and
+//! misses what was announced meanwhile (as a client's stream would).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{SessionRecord, SessionStore, StateError, StateFuture};
+use super::{Announcement, Listener, SessionRecord, SessionStore, StateError, StateFuture};
+use crate::limits::LogLimiter;
 use crate::state::RedisState;
 
 /// Renew both keys and read them, or `nil` when the session is gone.
@@ -52,6 +57,10 @@ impl RedisSessions {
             touch: redis::Script::new(TOUCH),
             subscribe: redis::Script::new(SUBSCRIBE),
         }
+    }
+
+    fn channel(&self) -> String {
+        format!("{}resources-updated", self.redis.prefix())
     }
 
     fn keys(&self, id: &str) -> (String, String) {
@@ -157,6 +166,76 @@ impl SessionStore for RedisSessions {
                 .await?;
             Ok(removed == 1)
         })
+    }
+
+    fn announce<'a>(&'a self, announcement: &'a Announcement) -> StateFuture<'a, ()> {
+        Box::pin(async move {
+            let payload = serde_json::to_string(announcement)
+                .map_err(|e| StateError(format!("announcement: {e}")))?;
+            let channel = self.channel();
+            self.redis
+                .bounded(|mut conn| async move {
+                    redis::cmd("PUBLISH")
+                        .arg(channel)
+                        .arg(payload)
+                        .query_async::<()>(&mut conn)
+                        .await
+                })
+                .await
+        })
+    }
+
+    fn listen(&self, deliver: Listener) {
+        let client = self.redis.client().clone();
+        let channel = self.channel();
+        let timeout = self.redis.round_trip_timeout();
+        tokio::spawn(async move {
+            let log = LogLimiter::per_minute(2);
+            let mut backoff = Duration::from_millis(100);
+            loop {
+                let subscribed = tokio::time::timeout(timeout, async {
+                    let mut pubsub = client.get_async_pubsub().await?;
+                    pubsub.subscribe(&channel).await?;
+                    Ok::<_, redis::RedisError>(pubsub)
+                })
+                .await;
+                match subscribed {
+                    Ok(Ok(pubsub)) => {
+                        backoff = Duration::from_millis(100);
+                        let mut messages = pubsub.into_on_message();
+                        while let Some(m) = futures_util::StreamExt::next(&mut messages).await {
+                            let Ok(a) =
+                                serde_json::from_slice::<Announcement>(m.get_payload_bytes())
+                            else {
+                                continue;
+                            };
+                            if !deliver(Some(a)) {
+                                return;
+                            }
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        if let Some(suppressed) = log.check() {
+                            tracing::warn!(error = %e, suppressed, "sessions: cannot hear the other replicas' resource updates (Redis); retrying");
+                        }
+                    }
+                    Err(_) => {
+                        if let Some(suppressed) = log.check() {
+                            tracing::warn!(
+                                suppressed,
+                                "sessions: Redis did not answer the subscription to the other replicas' resource updates; retrying"
+                            );
+                        }
+                    }
+                }
+                // The server may be gone while Redis was: ask before waiting on.
+                if !deliver(None) {
+                    return;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        });
     }
 
     fn kind(&self) -> &'static str {
