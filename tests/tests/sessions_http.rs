@@ -53,6 +53,14 @@ async fn slow_poll(ctx: ToolContext) -> ToolOutput {
     ToolOutput::text("done after polling")
 }
 
+/// Reports progress once, then answers.
+#[mcp_tool(read_only)]
+async fn one_step(ctx: ToolContext) -> ToolOutput {
+    ctx.progress(1.0, Some(1.0), None).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ToolOutput::text("stepped")
+}
+
 fn builder() -> mcp_runtime::ServerBuilder {
     Server::builder("sessions-test", "1.0.0")
         .api_key(ApiKey::new("alice", ALICE).unwrap())
@@ -754,4 +762,60 @@ async fn mcp_sessions_and_the_idle_variable_turn_sessions_on_in_a_deployed_proce
     assert_not_found(&tools_list(secret, Some(&id)).send(addr).await);
     p.signal("TERM");
     assert!(p.wait_exit(Duration::from_secs(20)).await.success());
+}
+
+#[tokio::test]
+async fn sse_events_carry_ids_in_a_session_and_stateless_requests_stay_stateless() {
+    let s = TestServer::start(on(Duration::from_secs(60))).await;
+    let id = open_session(&s, ALICE).await;
+    let call = |rid: u64, meta: Value| {
+        request(
+            rid,
+            "tools/call",
+            json!({"name": "one_step", "arguments": {}, "_meta": meta}),
+        )
+    };
+    let mut st = SseStream::open(
+        s.addr,
+        &post(ALICE, &call(6, json!({"progressToken": "p"})), Some(&id)),
+    )
+    .await;
+    let mut events = Vec::new();
+    while let Some(ev) = st.next(WAIT).await {
+        events.push(ev);
+    }
+    assert_eq!(events.len(), 3, "priming, progress, result: {events:?}");
+    let n = events[0]
+        .id
+        .as_deref()
+        .unwrap()
+        .split('-')
+        .next()
+        .unwrap()
+        .to_owned();
+    for (q, ev) in events.iter().enumerate() {
+        assert_eq!(ev.id, Some(format!("{n}-{q}")), "{ev:?}");
+    }
+    let progress: Value = serde_json::from_str(&events[1].data).unwrap();
+    assert_valid_message(Revision::R2025_11_25, &progress, None);
+    assert_eq!(progress["params"]["progressToken"], "p");
+    let result: Value = serde_json::from_str(&events[2].data).unwrap();
+    assert_eq!(result["result"]["content"][0]["text"], "stepped");
+
+    // The same call in the 2026-07-28 era, even naming the session: no
+    // session, no ids, no priming event.
+    let mut meta = meta_2026();
+    meta["progressToken"] = json!("q");
+    let stateless = Post::json(&call(7, meta))
+        .bearer(ALICE)
+        .stateless("tools/call", Some("one_step"))
+        .header("Mcp-Session-Id", &id)
+        .send(s.addr)
+        .await;
+    assert_eq!(stateless.status, 200, "{}", stateless.text());
+    let text = stateless.text();
+    assert!(!text.contains("id: "), "{text}");
+    let messages = stateless.sse_messages();
+    assert_eq!(messages.len(), 2, "{text}");
+    assert_eq!(messages[1]["result"]["content"][0]["text"], "stepped");
 }

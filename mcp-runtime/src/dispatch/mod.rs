@@ -92,6 +92,9 @@ pub(crate) struct Delivery {
     pub(crate) session: Option<Arc<str>>,
     /// Whether the store vouched for `session` (not only the `allow` policy).
     pub(crate) session_verified: bool,
+    /// Where the transport learns the session the message was checked in
+    /// (set before any tool runs, so before any notification).
+    pub(crate) entered: Option<Arc<std::sync::OnceLock<Arc<str>>>>,
 }
 
 impl Delivery {

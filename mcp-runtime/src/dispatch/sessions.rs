@@ -63,7 +63,11 @@ impl Dispatcher {
             sessions.check(&id, &owner, false).await?,
             Checked::Verified(_)
         );
-        delivery.session = Some(Arc::from(id));
+        let id: Arc<str> = Arc::from(id);
+        if let Some(slot) = &delivery.entered {
+            let _ = slot.set(id.clone());
+        }
+        delivery.session = Some(id);
         Ok(())
     }
 

@@ -501,19 +501,21 @@ async fn dispatch(
 ) -> Response {
     let cancel = CancellationToken::new();
     let (tx, mut rx) = notification_channel();
-    // A session's SSE answers are streams of its hub (ids, resumption).
-    let in_session = state
-        .dispatcher
-        .sessions
-        .as_ref()
-        .map(|s| s.hub.clone())
-        .zip(headers.session.clone());
+    // A session's SSE answers are streams of its hub (ids, resumption):
+    // for a message the dispatcher checked in a session.
+    let hub = state.dispatcher.sessions.as_ref().map(|s| s.hub.clone());
+    let entered = hub.as_ref().map(|_| Arc::new(std::sync::OnceLock::new()));
+    let in_session = {
+        let entered = entered.clone();
+        move || hub.zip(entered.and_then(|e| e.get().cloned()))
+    };
     let delivery = Delivery {
         key,
         notifier: may_stream.then_some(tx),
         cancel: cancel.clone(),
         headers: Some(headers),
         scope: 0,
+        entered,
         ..Delivery::default()
     };
     let dispatcher = state.dispatcher.clone();
@@ -535,9 +537,9 @@ async fn dispatch(
             let Some(first) = rx.try_recv() else {
                 return reply_response(reply, state.oauth.as_deref());
             };
-            if let Some((hub, id)) = &in_session {
+            if let Some((hub, id)) = in_session() {
                 let sent = std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv()));
-                return session::post_stream::<std::future::Ready<Reply>>(hub, id, sent.collect(), Err(reply));
+                return session::post_stream::<std::future::Ready<Reply>>(&hub, &id, sent.collect(), Err(reply));
             }
             let mut out = sse_event(&first).to_vec();
             while let Some(n) = rx.try_recv() {
@@ -550,9 +552,9 @@ async fn dispatch(
         }
         Some(n) = rx.recv() => n,
     };
-    if let Some((hub, id)) = &in_session {
+    if let Some((hub, id)) = in_session() {
         let call = session::Call { fut, rx, guard };
-        return session::post_stream(hub, id, vec![first], Ok(call));
+        return session::post_stream(&hub, &id, vec![first], Ok(call));
     }
     let head = sse_event(&first);
     let events = stream::unfold(Some((fut, rx, guard, Some(head))), |st| async move {
