@@ -531,20 +531,26 @@ fn replica(store: Arc<RedisState>, idle: Duration, policy: Unreachable) -> Serve
         .expect("builds")
 }
 
+/// The stores of replicas of one server (one key prefix per run).
+fn stores(redis: &Redis, name: &str) -> impl Fn() -> Arc<RedisState> + use<> {
+    let prefix = format!("mcp:{name}-{}:", std::process::id());
+    let url = redis.url();
+    move || {
+        Arc::new(
+            RedisState::new(&url, prefix.clone())
+                .unwrap()
+                .timeout(Duration::from_millis(300)),
+        )
+    }
+}
+
 #[tokio::test]
 async fn replicas_sharing_redis_honour_each_others_sessions() {
     let port = free_port();
     let Some(redis) = Redis::start(port) else {
         return;
     };
-    let prefix = format!("mcp:sessions-test-{}:", std::process::id());
-    let state = || {
-        Arc::new(
-            RedisState::new(&redis.url(), prefix.clone())
-                .unwrap()
-                .timeout(Duration::from_millis(300)),
-        )
-    };
+    let state = stores(&redis, "sessions-test");
     let idle = Duration::from_secs(2);
     let a_server = replica(state(), idle, Unreachable::Allow);
     let a_notifier = a_server.notifier();
@@ -616,14 +622,7 @@ async fn without_redis_sessions_follow_the_unreachable_policy_without_hanging() 
     let Some(redis) = Redis::start(port) else {
         return;
     };
-    let prefix = format!("mcp:sessions-outage-{}:", std::process::id());
-    let state = || {
-        Arc::new(
-            RedisState::new(&redis.url(), prefix.clone())
-                .unwrap()
-                .timeout(Duration::from_millis(300)),
-        )
-    };
+    let state = stores(&redis, "sessions-outage");
     let idle = Duration::from_secs(60);
     let allow = TestServer::start(replica(state(), idle, Unreachable::Allow)).await;
     let refuse = TestServer::start(replica(state(), idle, Unreachable::Refuse)).await;

@@ -235,7 +235,7 @@ fn unauthorized(oauth: Option<&Verifier>, why: Refused) -> Response {
 
 /// The caller of a request: a JWT bearer value is verified as an access
 /// token (when OAuth is configured), anything else as an API key.
-pub(super) async fn authenticate(
+async fn authenticate(
     state: &HttpState,
     headers: &HeaderMap,
 ) -> Result<Arc<KeyIdentity>, Response> {
@@ -291,6 +291,17 @@ pub(super) async fn authenticate(
         .as_ref()
         .and_then(|keys| keys.verify(token))
         .ok_or_else(|| invalid(Refused::InvalidKey))
+}
+
+/// The authenticated caller, when the server authenticates (else `None`).
+pub(super) async fn caller(
+    state: &HttpState,
+    headers: &HeaderMap,
+) -> Result<Option<Arc<KeyIdentity>>, Response> {
+    if state.keys.is_none() && state.oauth.is_none() {
+        return Ok(None);
+    }
+    authenticate(state, headers).await.map(Some)
 }
 
 /// Marks a response the dispatcher produced (it counted the request itself).
@@ -355,13 +366,9 @@ async fn endpoint(state: &Arc<HttpState>, req: Request) -> Response {
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let key = if state.keys.is_some() || state.oauth.is_some() {
-        match authenticate(state, &parts.headers).await {
-            Ok(k) => Some(k),
-            Err(r) => return r,
-        }
-    } else {
-        None
+    let key = match caller(state, &parts.headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
     };
     let headers = &parts.headers;
     let content_type = header_str(headers, &header::CONTENT_TYPE).unwrap_or("");

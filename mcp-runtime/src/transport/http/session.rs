@@ -18,7 +18,7 @@ use futures_util::stream;
 use tokio::sync::mpsc;
 
 use super::{
-    HttpState, ResponseGuard, accepted_types, authenticate, header_str, json_response, sse_response,
+    HttpState, ResponseGuard, accepted_types, caller, header_str, json_response, sse_response,
 };
 use crate::jsonrpc::{Reply, RpcError, codes, error_body, to_bytes};
 use crate::notify::{CLOSE_STREAM, NotificationReceiver};
@@ -42,13 +42,9 @@ pub(super) async fn get_or_delete(
     parts: &Parts,
     sessions: &Arc<Sessions>,
 ) -> Response {
-    let key = if state.keys.is_some() || state.oauth.is_some() {
-        match authenticate(state, &parts.headers).await {
-            Ok(k) => Some(k),
-            Err(r) => return r,
-        }
-    } else {
-        None
+    let key = match caller(state, &parts.headers).await {
+        Ok(k) => k,
+        Err(r) => return r,
     };
     let owner = owner_of(key.as_deref());
     let Some(id) = header_str(&parts.headers, &MCP_SESSION_ID).map(str::trim) else {
