@@ -5,8 +5,10 @@
 //! [`SharedState`] is the one trait; [`InProcess`] is the default (each
 //! process counts alone, no I/O) and [`RedisState`] (feature `redis`,
 //! `MCP_STATE_URL=redis://…`) counts in Redis, atomically, with one round
-//! trip per call. The same trait is where the later cross-replica state
-//! (the task store of the tasks extension, handshake-era sessions) belongs.
+//! trip per call. Handshake-era sessions are kept beside it
+//! ([`crate::session::SessionStore`]; `RedisSessions` shares a
+//! `RedisState`'s connection, timeout and prefix); the later cross-replica
+//! state (the task store of the tasks extension) belongs here too.
 //!
 //! When the shared state cannot be reached, [`Unreachable`] decides: allow
 //! the call (the default: a Redis outage must not stop every tool; a warning

@@ -6,8 +6,9 @@
 //! One route: [`Incoming::parse`] makes one value of every message,
 //! [`negotiate`] decides its era, and [`Dispatcher::request`] picks the
 //! method's room: `lifecycle` (initialize, discover, ping, logging), `list`
-//! (pages), `call` (tools/call). A new method family is a new module here
-//! plus one arm in `request`.
+//! (pages), `call` (tools/call), `sessions` (the handshake era's optional
+//! sessions: the one a message names, resource subscriptions). A new method
+//! family is a new module here plus one arm in `request`.
 
 pub(crate) mod arguments;
 mod call;

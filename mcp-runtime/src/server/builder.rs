@@ -292,7 +292,9 @@ impl ServerBuilder {
         self
     }
 
-    /// Keep sessions (when on) in `store` instead.
+    /// Keep sessions (when on) in `store` instead: e.g. a
+    /// `session::RedisSessions` on a `RedisState` of
+    /// your own (feature `redis`), which `MCP_STATE_URL` otherwise makes.
     pub fn session_store(mut self, store: Arc<dyn crate::session::SessionStore>) -> Self {
         self.sessions.store = Some(store);
         self

@@ -10,10 +10,10 @@
 //! 2026-07-28 era stays stateless: its requests never look at a session.
 //!
 //! The sessions live in a [`SessionStore`]: [`InMemorySessions`] by default
-//! (one process), [`RedisSessions`] with feature `redis` (`MCP_STATE_URL`),
+//! (one process), `RedisSessions` with feature `redis` (`MCP_STATE_URL`),
 //! where a session expires by Redis TTL and every replica honours a session
 //! another replica created. Streams and their replay buffers are the
-//! process's own ([`streams`]): a stream is resumed on the replica that
+//! process's own (`streams.rs`): a stream is resumed on the replica that
 //! holds it. A resource update is delivered to the streams of the replica
 //! that announced it, and told to the others through the store (Redis
 //! pub/sub), which deliver it to theirs.
@@ -62,7 +62,7 @@ pub struct SessionRecord {
 }
 
 /// Where sessions are kept: one process ([`InMemorySessions`]) or every
-/// replica ([`RedisSessions`], feature `redis`). Every method is bounded in
+/// replica (`RedisSessions`, feature `redis`). Every method is bounded in
 /// time by the store (an error, never a hang); `idle` is the expiry a use
 /// renews.
 pub trait SessionStore: Send + Sync + 'static {
