@@ -724,6 +724,14 @@ async fn the_python_sdk_client_keeps_the_session_and_ends_it() {
         assert!(x["status"].as_u64().unwrap() < 300, "{x}");
     }
     let methods: Vec<&str> = http.iter().map(|x| x["method"].as_str().unwrap()).collect();
+    assert!(
+        http.iter().any(|x| x["method"] == "GET"
+            && x["status"] == 200
+            && x["contentType"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("text/event-stream"))),
+        "the client opened the session's GET stream: {methods:?}"
+    );
     assert_eq!(
         methods.last(),
         Some(&"DELETE"),
