@@ -180,8 +180,9 @@ async fn a_session_is_issued_required_bound_to_its_caller_and_ended() {
         json!({"listChanged": false, "subscribe": true})
     );
     let id = r.header("mcp-session-id").expect("issued").to_owned();
+    // Visible ASCII, as the spec asks: 256 random bits in hex.
     assert!(
-        id.len() >= 32 && id.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+        id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()),
         "{id}"
     );
     let again = post(ALICE, &initialize(), None).send(s.addr).await;
@@ -219,7 +220,7 @@ async fn a_session_is_issued_required_bound_to_its_caller_and_ended() {
     .await;
     assert_eq!(note.status, 400);
     assert_not_found(
-        &tools_list(ALICE, Some("mcp_no-such-session"))
+        &tools_list(ALICE, Some("no-such-session"))
             .send(s.addr)
             .await,
     );

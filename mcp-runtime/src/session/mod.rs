@@ -386,6 +386,8 @@ impl Sessions {
                 format!("cannot draw a session id: {e}"),
             )
         })?;
+        // The secret's hex alone: a session id never looks like an API key (`mcp_…`).
+        let id = id.trim_start_matches("mcp_").to_owned();
         let record = SessionRecord {
             owner,
             tenant,
