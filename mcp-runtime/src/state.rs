@@ -6,7 +6,7 @@
 //! process counts alone, no I/O) and [`RedisState`] (feature `redis`,
 //! `MCP_STATE_URL=redis://…`) counts in Redis, atomically, with one round
 //! trip per call. Handshake-era sessions are kept beside it
-//! ([`crate::session::SessionStore`]; `RedisSessions` shares a
+//! (`session::SessionStore`, whose `RedisSessions` shares a
 //! `RedisState`'s connection, timeout and prefix); the later cross-replica
 //! state (the task store of the tasks extension) belongs here too.
 //!

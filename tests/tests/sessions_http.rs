@@ -277,13 +277,13 @@ async fn a_session_is_issued_required_bound_to_its_caller_and_ended() {
 
 #[tokio::test]
 async fn an_idle_session_expires_and_use_keeps_it_alive() {
-    let s = TestServer::start(on(Duration::from_millis(1500))).await;
+    let s = TestServer::start(on(Duration::from_millis(2000))).await;
     let id = open_session(&s, ALICE).await;
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(tools_list(ALICE, Some(&id)).send(s.addr).await.status, 200);
     }
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
     assert_not_found(&tools_list(ALICE, Some(&id)).send(s.addr).await);
 }
 

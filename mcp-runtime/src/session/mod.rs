@@ -545,7 +545,9 @@ mod tests {
     #[test]
     fn in_memory_sessions_expire_when_idle_and_end_once() {
         let s = InMemorySessions::new();
-        let idle = Duration::from_millis(30);
+        // Long enough for the steps, however loaded the machine; then a use
+        // renews it for 1 ms only, and it expires.
+        let idle = Duration::from_secs(60);
         s.create("a", &record("key:k"), idle)
             .now_or_never()
             .unwrap()
@@ -558,9 +560,15 @@ mod tests {
                 .unwrap()
                 .unwrap()
         );
-        let got = s.touch("a", idle).now_or_never().unwrap().unwrap().unwrap();
+        let short = Duration::from_millis(1);
+        let got = s
+            .touch("a", short)
+            .now_or_never()
+            .unwrap()
+            .unwrap()
+            .unwrap();
         assert_eq!(got.subscriptions.iter().collect::<Vec<_>>(), ["test://x"]);
-        std::thread::sleep(Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(20));
         assert_eq!(s.touch("a", idle).now_or_never().unwrap().unwrap(), None);
         assert!(
             !s.subscribe("a", "test://x", true, idle)
