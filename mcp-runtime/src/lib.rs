@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 mod dispatch;
 pub mod error;
+mod input;
 mod jsonrpc;
 pub mod limits;
 mod notify;
@@ -35,6 +36,10 @@ pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext}
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
+pub use input::{
+    Ask, Elicitation, RequestStateKey, RequestStateKeys, Root, SampledMessage, Sampling,
+    UrlElicitation,
+};
 pub use jsonrpc::{TOOL_SCOPES_META, codes};
 pub use limits::Rate;
 pub use mcp_macros::{ToolError, mcp_prompt, mcp_resource, mcp_tool};

@@ -68,6 +68,7 @@ impl Dispatcher {
             notifier: None,
             cancel: delivery.cancel.clone(),
             meta: meta.0.cloned(),
+            input: crate::input::Input::default(),
         };
         let contents = self
             .run_read(resource, vars, ctx, &delivery)
