@@ -406,6 +406,9 @@ impl ToolContext {
         if self.cancel.is_cancelled() {
             return Err(self.cancel.error());
         }
+        if let input::Channel::Rounds(round) = &self.input.channel {
+            round.note_blocking_work();
+        }
         let _mark = BlockingMark::new(&self.cancel);
         let interrupt = Interrupt(self.cancel.clone());
         // The work's spans and log lines belong to the call.

@@ -261,6 +261,15 @@ impl Dispatcher {
         let mut finished =
             |r: Result<Result<ToolOutput, McpError>, Box<dyn std::any::Any + Send>>| {
                 if let Some(round) = asked.as_deref().filter(|r| r.stopped()) {
+                    if round.worked_before_question() && is_destructive(tool) {
+                        tracing::warn!(
+                            tool = tool.name(),
+                            "a destructive tool ran blocking work (ctx.run_blocking) before a \
+                             question it had no answer to: under protocol 2026-07-28 the handler \
+                             runs again once answered, so that work runs again; ask first, write \
+                             after the questions"
+                        );
+                    }
                     *stop = Some(Stop::InputRequired(self.input_required(round)));
                 }
                 r.unwrap_or_else(|panic| {
@@ -367,6 +376,13 @@ impl Dispatcher {
         out.push(b'}');
         out
     }
+}
+
+/// Whether a tool may destroy data: the MCP default (`destructiveHint`
+/// true) unless it is read-only or says it is not destructive.
+fn is_destructive(tool: &ToolInfo) -> bool {
+    let a = tool.desc.annotations;
+    a.read_only != Some(true) && a.destructive != Some(false)
 }
 
 /// `{"text":<text>,"type":"text"}`, as serializing `Content::to_json` gives it.

@@ -30,6 +30,10 @@ pub(crate) struct Round {
     seq: AtomicUsize,
     /// The handler was stopped for its questions.
     stopped: AtomicBool,
+    /// The handler ran blocking work (`ctx.run_blocking`, where writes go).
+    worked: AtomicBool,
+    /// … and then asked a question this round had no answer to.
+    worked_before_question: AtomicBool,
     binding: Binding,
 }
 
@@ -95,6 +99,8 @@ impl Round {
             questions: Mutex::new(Map::new()),
             seq: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
+            worked: AtomicBool::new(false),
+            worked_before_question: AtomicBool::new(false),
             binding,
         })
     }
@@ -119,8 +125,22 @@ impl Round {
             lock(&self.used).push(key);
             return Ok(answer.clone());
         }
+        if self.worked.load(Ordering::Acquire) {
+            self.worked_before_question.store(true, Ordering::Release);
+        }
         lock(&self.questions).insert(key, json!({ "method": method, "params": params }));
         std::future::pending().await
+    }
+
+    /// The handler starts blocking work (`ctx.run_blocking`).
+    pub(crate) fn note_blocking_work(&self) {
+        self.worked.store(true, Ordering::Release);
+    }
+
+    /// Whether the handler ran blocking work before a question that ended
+    /// the round: that work runs again in the next round.
+    pub(crate) fn worked_before_question(&self) -> bool {
+        self.worked_before_question.load(Ordering::Acquire)
     }
 
     fn has_questions(&self) -> bool {

@@ -1,0 +1,477 @@
+//! A tool's questions to its client over real HTTP, in both eras, every
+//! server message validated against the official schema of its revision:
+//!
+//! - 2025-11-25: `elicitation/create` arrives on the call's SSE stream; the
+//!   client's answer is a POST; another key's answer with the right id is
+//!   ignored; an unanswered question times out and is withdrawn with
+//!   `notifications/cancelled`, as it is when the call is cancelled; a client
+//!   that did not declare the capability is refused.
+//! - 2026-07-28: the call answers `InputRequiredResult` with a sealed
+//!   `requestState`; the second round brings the answer; a state is refused
+//!   when changed or presented by another key or for other arguments; a
+//!   client without the capability gets `-32021`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use mcp_runtime::prelude::*;
+use mcp_runtime::{ApiKey, Elicitation, Sampling};
+use mcp_tests::{HttpResponse, Post, Revision, TestServer, assert_valid_message, parse_response};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const ALICE: &str = "interactive-alice-key-0123456789";
+const MALLORY: &str = "interactive-mallory-key-01234567";
+
+/// The answer to "are you sure?".
+#[derive(Deserialize, JsonSchema)]
+struct Confirm {
+    /// Tick to confirm.
+    confirm: bool,
+}
+
+/// Arguments of `delete_note`.
+#[derive(Deserialize, JsonSchema)]
+struct NoteId {
+    /// The note.
+    id: u64,
+}
+
+/// Delete a note once the user confirms.
+#[mcp_tool(destructive)]
+async fn delete_note(args: NoteId, ctx: ToolContext) -> Result<String, McpError> {
+    let answer = ctx
+        .elicit::<Confirm>(&format!("Delete note {}?", args.id))
+        .key("confirm")
+        .await?;
+    Ok(match answer {
+        Elicitation::Accept(Confirm { confirm: true }) => format!("deleted {}", args.id),
+        Elicitation::Accept(_) => format!("kept {} (not ticked)", args.id),
+        Elicitation::Decline => format!("kept {} (declined)", args.id),
+        Elicitation::Cancel => format!("kept {} (cancelled)", args.id),
+    })
+}
+
+/// Ask the client's model, without checking that it has one.
+#[mcp_tool(read_only)]
+async fn ask_model(ctx: ToolContext) -> Result<String, McpError> {
+    let answer = ctx.sample(Sampling::new(10).user("Say hi")).await?;
+    Ok(answer.text().unwrap_or_default().to_owned())
+}
+
+async fn start(input_timeout: Duration) -> TestServer {
+    let server = Server::builder("interactive-http", "1.0.0")
+        .api_key(ApiKey::new("alice", ALICE).unwrap())
+        .api_key(ApiKey::new("mallory", MALLORY).unwrap())
+        .keys_from_env(false)
+        .input_timeout(input_timeout)
+        .build()
+        .expect("valid tools");
+    TestServer::start(server).await
+}
+
+fn rpc(id: Value, method: &str, params: Value) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params })
+}
+
+// ------------------------------------------------------------ 2025-11-25
+
+fn handshake(body: &Value, key: &str) -> Post {
+    Post::json(body)
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .bearer(key)
+}
+
+async fn initialize(addr: SocketAddr, key: &str, capabilities: Value) {
+    let init = rpc(
+        json!(0),
+        "initialize",
+        json!({ "protocolVersion": "2025-11-25", "capabilities": capabilities,
+                "clientInfo": { "name": "interactive-test", "version": "1" } }),
+    );
+    let resp = Post::json(&init).bearer(key).send(addr).await;
+    assert_eq!(resp.status, 200, "{}", resp.text());
+}
+
+/// A call whose response streams: the connection, and the bytes read so far.
+struct Streaming {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Streaming {
+    async fn open(addr: SocketAddr, post: Post) -> Streaming {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(&post.to_bytes(&addr.to_string()))
+            .await
+            .expect("write");
+        Streaming {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Read until `needle` has arrived (at most 10 s); the text so far.
+    async fn until(&mut self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = String::from_utf8_lossy(&self.buf).into_owned();
+            if text.contains(needle) {
+                return text;
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk))
+                .await
+                .unwrap_or_else(|_| panic!("`{needle}` did not arrive; so far: {text}"))
+                .expect("read");
+            assert!(n > 0, "the stream ended before `{needle}`: {text}");
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
+    /// The id of the server's request that has arrived.
+    async fn request_id(&mut self) -> String {
+        let text = self.until("\"id\":\"srv-").await;
+        let at = text.find("\"id\":\"srv-").unwrap() + 6;
+        text[at..at + 36].to_owned()
+    }
+
+    /// The whole response, every message validated.
+    async fn finish(mut self) -> (HttpResponse, Vec<Value>) {
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            self.stream.read_to_end(&mut self.buf),
+        )
+        .await
+        .expect("the call ends")
+        .expect("read");
+        let resp = parse_response(&self.buf);
+        let messages = resp.messages();
+        for m in &messages {
+            let def = m.get("result").map(|_| "CallToolResult");
+            assert_valid_message(Revision::R2025_11_25, m, def);
+        }
+        (resp, messages)
+    }
+}
+
+fn call(id: i64, tool: &str, arguments: Value) -> Value {
+    rpc(
+        json!(id),
+        "tools/call",
+        json!({ "name": tool, "arguments": arguments }),
+    )
+}
+
+async fn answer(addr: SocketAddr, key: &str, id: &str, result: Value) -> HttpResponse {
+    let body = json!({ "jsonrpc": "2.0", "id": id, "result": result });
+    handshake(&body, key).send(addr).await
+}
+
+fn text_of(result: &Value) -> &str {
+    result["content"][0]["text"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn handshake_accept_decline_and_cancel_and_a_foreign_answer_is_ignored() {
+    let server = start(Duration::from_secs(10)).await;
+    initialize(server.addr, ALICE, json!({ "elicitation": {} })).await;
+    let cases = [
+        (
+            json!({ "action": "accept", "content": { "confirm": true } }),
+            "deleted 7",
+        ),
+        (json!({ "action": "decline" }), "kept 7 (declined)"),
+        (json!({ "action": "cancel" }), "kept 7 (cancelled)"),
+    ];
+    for (i, (reply, expected)) in cases.into_iter().enumerate() {
+        let mut s = Streaming::open(
+            server.addr,
+            handshake(
+                &call(i as i64 + 1, "delete_note", json!({ "id": 7 })),
+                ALICE,
+            ),
+        )
+        .await;
+        let id = s.request_id().await;
+        // Mallory knows the id but is not the caller who was asked.
+        let foreign = answer(
+            server.addr,
+            MALLORY,
+            &id,
+            json!({ "action": "accept", "content": { "confirm": true } }),
+        )
+        .await;
+        assert_eq!(foreign.status, 202);
+        let ours = answer(server.addr, ALICE, &id, reply).await;
+        assert_eq!(ours.status, 202);
+        let (resp, messages) = s.finish().await;
+        assert!(
+            resp.header("content-type")
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        let request = &messages[0];
+        assert_eq!(request["method"], "elicitation/create");
+        assert_eq!(request["params"]["message"], "Delete note 7?");
+        assert_eq!(
+            request["params"]["requestedSchema"],
+            json!({ "type": "object", "properties": { "confirm": { "type": "boolean", "description": "Tick to confirm." } }, "required": ["confirm"] })
+        );
+        let result = &messages.last().unwrap()["result"];
+        assert_eq!(result["isError"], Value::Null, "{result}");
+        assert_eq!(text_of(result), format!("\"{expected}\""), "{result}");
+        // A second answer to the same id finds nothing waiting.
+        let late = answer(server.addr, ALICE, &id, json!({ "action": "accept" })).await;
+        assert_eq!(late.status, 202);
+    }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn handshake_an_unanswered_question_times_out_and_is_withdrawn() {
+    let server = start(Duration::from_millis(300)).await;
+    initialize(server.addr, ALICE, json!({ "elicitation": {} })).await;
+    let mut s = Streaming::open(
+        server.addr,
+        handshake(&call(1, "delete_note", json!({ "id": 3 })), ALICE),
+    )
+    .await;
+    let id = s.request_id().await;
+    let (_, messages) = s.finish().await;
+    let cancelled = messages
+        .iter()
+        .find(|m| m["method"] == "notifications/cancelled")
+        .expect("the question is withdrawn");
+    assert_eq!(cancelled["params"]["requestId"], id);
+    let result = &messages.last().unwrap()["result"];
+    assert_eq!(result["isError"], true);
+    assert!(
+        text_of(result).contains("did not answer elicitation/create within 0.3 s"),
+        "{result}"
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn handshake_a_cancelled_call_withdraws_its_question() {
+    let server = start(Duration::from_secs(10)).await;
+    initialize(server.addr, ALICE, json!({ "elicitation": {} })).await;
+    let mut s = Streaming::open(
+        server.addr,
+        handshake(&call(41, "delete_note", json!({ "id": 5 })), ALICE),
+    )
+    .await;
+    let id = s.request_id().await;
+    let cancel = json!({ "jsonrpc": "2.0", "method": "notifications/cancelled", "params": { "requestId": 41 } });
+    assert_eq!(
+        handshake(&cancel, ALICE).send(server.addr).await.status,
+        202
+    );
+    let (_, messages) = s.finish().await;
+    let withdrawn = messages
+        .iter()
+        .find(|m| m["method"] == "notifications/cancelled")
+        .expect("the question is withdrawn");
+    assert_eq!(withdrawn["params"]["requestId"], id);
+    // The question is gone: a late answer finds nothing.
+    let late = answer(
+        server.addr,
+        ALICE,
+        &id,
+        json!({ "action": "accept", "content": { "confirm": true } }),
+    )
+    .await;
+    assert_eq!(late.status, 202);
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn handshake_a_client_without_the_capability_is_refused() {
+    let server = start(Duration::from_secs(10)).await;
+    initialize(server.addr, MALLORY, json!({})).await;
+    for (tool, args, cap) in [
+        ("delete_note", json!({ "id": 1 }), "elicitation"),
+        ("ask_model", json!({}), "sampling"),
+    ] {
+        let resp = handshake(&call(1, tool, args), MALLORY)
+            .send(server.addr)
+            .await;
+        let msg = resp.json();
+        assert_valid_message(Revision::R2025_11_25, &msg, Some("CallToolResult"));
+        assert_eq!(msg["result"]["isError"], true, "{msg}");
+        let text = text_of(&msg["result"]);
+        assert!(
+            text.contains("validation_error") && text.contains(cap),
+            "{text}"
+        );
+    }
+    server.stop().await.unwrap();
+}
+
+// ------------------------------------------------------------ 2026-07-28
+
+fn meta(capabilities: Value) -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": { "name": "interactive-test", "version": "1" },
+        "io.modelcontextprotocol/clientCapabilities": capabilities
+    })
+}
+
+async fn stateless_call(addr: SocketAddr, key: &str, tool: &str, mut params: Value) -> Value {
+    params["name"] = json!(tool);
+    if params.get("_meta").is_none() {
+        params["_meta"] = meta(json!({ "elicitation": {} }));
+    }
+    let resp = Post::json(&rpc(json!(1), "tools/call", params))
+        .stateless("tools/call", Some(tool))
+        .bearer(key)
+        .send(addr)
+        .await;
+    let msg = resp.json();
+    let def = match msg["result"]["resultType"].as_str() {
+        Some("input_required") => "InputRequiredResult",
+        _ => "CallToolResult",
+    };
+    assert_valid_message(Revision::R2026_07_28, &msg, Some(def));
+    msg
+}
+
+#[tokio::test]
+async fn stateless_rounds_accept_decline_and_cancel() {
+    let server = start(Duration::from_secs(10)).await;
+    let cases = [
+        (
+            json!({ "action": "accept", "content": { "confirm": true } }),
+            "deleted 9",
+        ),
+        (
+            json!({ "action": "accept", "content": { "confirm": false } }),
+            "kept 9 (not ticked)",
+        ),
+        (json!({ "action": "decline" }), "kept 9 (declined)"),
+        (json!({ "action": "cancel" }), "kept 9 (cancelled)"),
+    ];
+    for (reply, expected) in cases {
+        let first = stateless_call(
+            server.addr,
+            ALICE,
+            "delete_note",
+            json!({ "arguments": { "id": 9 } }),
+        )
+        .await;
+        let r = &first["result"];
+        assert_eq!(r["resultType"], "input_required");
+        assert_eq!(
+            r["inputRequests"]["confirm"]["method"],
+            "elicitation/create"
+        );
+        assert_eq!(
+            r["inputRequests"]["confirm"]["params"]["message"],
+            "Delete note 9?"
+        );
+        let state = r["requestState"]
+            .as_str()
+            .expect("a sealed state")
+            .to_owned();
+        let second = stateless_call(
+            server.addr,
+            ALICE,
+            "delete_note",
+            json!({ "arguments": { "id": 9 }, "inputResponses": { "confirm": reply, "unasked": { "action": "accept" } }, "requestState": state }),
+        )
+        .await;
+        assert_eq!(second["result"]["resultType"], "complete", "{second}");
+        assert_eq!(text_of(&second["result"]), format!("\"{expected}\""));
+    }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn stateless_a_state_is_refused_changed_or_elsewhere() {
+    let server = start(Duration::from_secs(10)).await;
+    let first = stateless_call(
+        server.addr,
+        ALICE,
+        "delete_note",
+        json!({ "arguments": { "id": 1 } }),
+    )
+    .await;
+    let state = first["result"]["requestState"].as_str().unwrap().to_owned();
+    let accept = json!({ "confirm": { "action": "accept", "content": { "confirm": true } } });
+    let mut flipped = state.clone().into_bytes();
+    let mid = flipped.len() / 2;
+    flipped[mid] = if flipped[mid] == b'A' { b'B' } else { b'A' };
+    let refusals = [
+        (
+            ALICE,
+            json!({ "id": 1 }),
+            format!("{state}-TAMPERED"),
+            "changed or not issued",
+        ),
+        (
+            ALICE,
+            json!({ "id": 1 }),
+            String::from_utf8(flipped).unwrap(),
+            "changed or not issued",
+        ),
+        (ALICE, json!({ "id": 2 }), state.clone(), "another request"),
+        (
+            MALLORY,
+            json!({ "id": 1 }),
+            state.clone(),
+            "another request",
+        ),
+    ];
+    for (key, arguments, state, why) in refusals {
+        let msg = stateless_call(
+            server.addr,
+            key,
+            "delete_note",
+            json!({ "arguments": arguments, "inputResponses": accept, "requestState": state }),
+        )
+        .await;
+        assert_eq!(msg["error"]["code"], -32602, "{msg}");
+        assert!(
+            msg["error"]["message"].as_str().unwrap().contains(why),
+            "{msg}"
+        );
+    }
+    // Malformed answers are refused before the tool runs.
+    let msg = stateless_call(
+        server.addr,
+        ALICE,
+        "delete_note",
+        json!({ "arguments": { "id": 1 }, "inputResponses": { "confirm": 12 } }),
+    )
+    .await;
+    assert_eq!(msg["error"]["code"], -32602, "{msg}");
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn stateless_a_client_without_the_capability_gets_32021() {
+    let server = start(Duration::from_secs(10)).await;
+    for (tool, args, needed) in [
+        (
+            "delete_note",
+            json!({ "id": 1 }),
+            json!({ "elicitation": { "form": {} } }),
+        ),
+        ("ask_model", json!({}), json!({ "sampling": {} })),
+    ] {
+        let msg = stateless_call(
+            server.addr,
+            ALICE,
+            tool,
+            json!({ "arguments": args, "_meta": meta(json!({})) }),
+        )
+        .await;
+        assert_eq!(msg["error"]["code"], -32021, "{msg}");
+        assert_eq!(msg["error"]["data"]["requiredCapabilities"], needed);
+    }
+    server.stop().await.unwrap();
+}
