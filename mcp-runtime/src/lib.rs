@@ -58,9 +58,9 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages, ResourceContent,
-        ResourceContents, Server, ToolContext, ToolError, ToolOutput, mcp_prompt, mcp_resource,
-        mcp_tool,
+        Content, Elicitation, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages,
+        ResourceContent, ResourceContents, Sampling, Server, ToolContext, ToolError, ToolOutput,
+        mcp_prompt, mcp_resource, mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

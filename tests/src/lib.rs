@@ -11,6 +11,7 @@ pub mod oidc;
 pub mod process;
 pub mod py_sdk;
 pub mod shop;
+pub mod streaming;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -16,10 +16,9 @@ use std::time::Duration;
 
 use mcp_runtime::prelude::*;
 use mcp_runtime::{ApiKey, Elicitation, Sampling};
-use mcp_tests::{HttpResponse, Post, Revision, TestServer, assert_valid_message, parse_response};
+use mcp_tests::streaming::Streaming;
+use mcp_tests::{HttpResponse, Post, Revision, TestServer, assert_valid_message};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const ALICE: &str = "interactive-alice-key-0123456789";
 const MALLORY: &str = "interactive-mallory-key-01234567";
@@ -94,69 +93,6 @@ async fn initialize(addr: SocketAddr, key: &str, capabilities: Value) {
     assert_eq!(resp.status, 200, "{}", resp.text());
 }
 
-/// A call whose response streams: the connection, and the bytes read so far.
-struct Streaming {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Streaming {
-    async fn open(addr: SocketAddr, post: Post) -> Streaming {
-        let mut stream = TcpStream::connect(addr).await.expect("connect");
-        stream
-            .write_all(&post.to_bytes(&addr.to_string()))
-            .await
-            .expect("write");
-        Streaming {
-            stream,
-            buf: Vec::new(),
-        }
-    }
-
-    /// Read until `needle` has arrived (at most 10 s); the text so far.
-    async fn until(&mut self, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            let text = String::from_utf8_lossy(&self.buf).into_owned();
-            if text.contains(needle) {
-                return text;
-            }
-            let mut chunk = [0u8; 4096];
-            let n = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk))
-                .await
-                .unwrap_or_else(|_| panic!("`{needle}` did not arrive; so far: {text}"))
-                .expect("read");
-            assert!(n > 0, "the stream ended before `{needle}`: {text}");
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-    }
-
-    /// The id of the server's request that has arrived.
-    async fn request_id(&mut self) -> String {
-        let text = self.until("\"id\":\"srv-").await;
-        let at = text.find("\"id\":\"srv-").unwrap() + 6;
-        text[at..at + 36].to_owned()
-    }
-
-    /// The whole response, every message validated.
-    async fn finish(mut self) -> (HttpResponse, Vec<Value>) {
-        tokio::time::timeout(
-            Duration::from_secs(10),
-            self.stream.read_to_end(&mut self.buf),
-        )
-        .await
-        .expect("the call ends")
-        .expect("read");
-        let resp = parse_response(&self.buf);
-        let messages = resp.messages();
-        for m in &messages {
-            let def = m.get("result").map(|_| "CallToolResult");
-            assert_valid_message(Revision::R2025_11_25, m, def);
-        }
-        (resp, messages)
-    }
-}
-
 fn call(id: i64, tool: &str, arguments: Value) -> Value {
     rpc(
         json!(id),
@@ -207,7 +143,7 @@ async fn handshake_accept_decline_and_cancel_and_a_foreign_answer_is_ignored() {
         assert_eq!(foreign.status, 202);
         let ours = answer(server.addr, ALICE, &id, reply).await;
         assert_eq!(ours.status, 202);
-        let (resp, messages) = s.finish().await;
+        let (resp, messages) = s.finish(Revision::R2025_11_25).await;
         assert!(
             resp.header("content-type")
                 .unwrap()
@@ -240,7 +176,7 @@ async fn handshake_an_unanswered_question_times_out_and_is_withdrawn() {
     )
     .await;
     let id = s.request_id().await;
-    let (_, messages) = s.finish().await;
+    let (_, messages) = s.finish(Revision::R2025_11_25).await;
     let cancelled = messages
         .iter()
         .find(|m| m["method"] == "notifications/cancelled")
@@ -270,7 +206,7 @@ async fn handshake_a_cancelled_call_withdraws_its_question() {
         handshake(&cancel, ALICE).send(server.addr).await.status,
         202
     );
-    let (_, messages) = s.finish().await;
+    let (_, messages) = s.finish(Revision::R2025_11_25).await;
     let withdrawn = messages
         .iter()
         .find(|m| m["method"] == "notifications/cancelled")
