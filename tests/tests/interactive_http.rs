@@ -60,6 +60,16 @@ async fn ask_model(ctx: ToolContext) -> Result<String, McpError> {
     Ok(answer.text().unwrap_or_default().to_owned())
 }
 
+/// Send the user to a payment page (URL-mode elicitation).
+#[mcp_tool(read_only)]
+async fn open_payment(ctx: ToolContext) -> Result<String, McpError> {
+    let answer = ctx
+        .elicit_url("Pay for order 7", "https://pay.example.com/o/7")
+        .key("pay")
+        .await?;
+    Ok(format!("{answer:?}"))
+}
+
 async fn start(input_timeout: Duration) -> TestServer {
     let server = Server::builder("interactive-http", "1.0.0")
         .api_key(ApiKey::new("alice", ALICE).unwrap())
@@ -467,4 +477,49 @@ async fn stdio_a_question_and_its_answer_are_lines() {
     drop(send);
     drop(to_server);
     task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn stateless_url_elicitation_needs_the_url_capability() {
+    let server = start(Duration::from_secs(10)).await;
+    let url_caps = meta(json!({ "elicitation": { "url": {} } }));
+    let first = stateless_call(
+        server.addr,
+        ALICE,
+        "open_payment",
+        json!({ "arguments": {}, "_meta": url_caps }),
+    )
+    .await;
+    let params = &first["result"]["inputRequests"]["pay"]["params"];
+    assert_eq!(params["mode"], "url", "{first}");
+    assert_eq!(params["url"], "https://pay.example.com/o/7");
+    assert_eq!(
+        params["elicitationId"].as_str().map(str::len),
+        Some(24),
+        "{params}"
+    );
+    let second = stateless_call(
+        server.addr,
+        ALICE,
+        "open_payment",
+        json!({ "arguments": {}, "_meta": url_caps, "inputResponses": { "pay": { "action": "decline" } },
+                "requestState": first["result"]["requestState"] }),
+    )
+    .await;
+    assert_eq!(text_of(&second["result"]), "\"Decline\"");
+    // A client that declared form mode only is not sent a URL.
+    let form_only = meta(json!({ "elicitation": { "form": {} } }));
+    let refused = stateless_call(
+        server.addr,
+        ALICE,
+        "open_payment",
+        json!({ "arguments": {}, "_meta": form_only }),
+    )
+    .await;
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+    assert_eq!(
+        refused["error"]["data"]["requiredCapabilities"],
+        json!({ "elicitation": { "url": {} } })
+    );
+    server.stop().await.unwrap();
 }
