@@ -474,7 +474,7 @@ async fn stdio_a_question_and_its_answer_are_lines() {
     let result = next().await;
     assert_eq!(result["id"], 1);
     assert_eq!(text_of(&result["result"]), "\"deleted 4\"");
-    drop(send);
+    // EOF on stdin: the server returns once nothing is in flight.
     drop(to_server);
     task.await.unwrap().unwrap();
 }
