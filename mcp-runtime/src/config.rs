@@ -32,6 +32,62 @@ pub const STATE_UNREACHABLE: &str = "MCP_STATE_UNREACHABLE";
 pub const SESSIONS: &str = "MCP_SESSIONS";
 /// `MCP_SESSION_IDLE_SECS`: how long an unused session lives.
 pub const SESSION_IDLE_SECS: &str = "MCP_SESSION_IDLE_SECS";
+/// `MCP_REQUEST_STATE_KEY`: the key (32 bytes, base64) that seals the
+/// `requestState` of input-required calls; every replica needs the same one.
+pub const REQUEST_STATE_KEY: &str = "MCP_REQUEST_STATE_KEY";
+/// `MCP_REQUEST_STATE_PREVIOUS_KEY`: the key before the last rotation, still
+/// accepted to open states until `MCP_REQUEST_STATE_PREVIOUS_UNTIL`.
+pub const REQUEST_STATE_PREVIOUS_KEY: &str = "MCP_REQUEST_STATE_PREVIOUS_KEY";
+/// `MCP_REQUEST_STATE_PREVIOUS_UNTIL`: when the previous key stops being
+/// accepted, in seconds since the Unix epoch (required with the previous key).
+pub const REQUEST_STATE_PREVIOUS_UNTIL: &str = "MCP_REQUEST_STATE_PREVIOUS_UNTIL";
+/// `MCP_INPUT_TIMEOUT_SECS`: how long a question sent to a client over a
+/// call's stream (2025-11-25) waits for its answer.
+pub const INPUT_TIMEOUT_SECS: &str = "MCP_INPUT_TIMEOUT_SECS";
+
+/// A request-state key: 32 bytes in base64.
+pub fn parse_state_key(s: &str) -> Result<crate::input::RequestStateKey, String> {
+    crate::input::RequestStateKey::from_base64(s)
+}
+
+/// A moment as seconds since the Unix epoch.
+pub fn parse_unix_time(s: &str) -> Result<std::time::SystemTime, String> {
+    s.trim()
+        .parse::<u64>()
+        .map(|secs| std::time::UNIX_EPOCH + Duration::from_secs(secs))
+        .map_err(|_| format!("`{s}` is not a number of seconds since the Unix epoch"))
+}
+
+/// The request-state keys of the `MCP_REQUEST_STATE_*` variables, if a key is set.
+pub(crate) fn request_state_keys() -> Result<Option<crate::input::RequestStateKeys>, String> {
+    let current = parsed(REQUEST_STATE_KEY, parse_state_key)?;
+    let previous = parsed(REQUEST_STATE_PREVIOUS_KEY, parse_state_key)?;
+    let until = parsed(REQUEST_STATE_PREVIOUS_UNTIL, parse_unix_time)?;
+    let Some(current) = current else {
+        if previous.is_some() {
+            return Err(format!(
+                "{REQUEST_STATE_PREVIOUS_KEY} is set without {REQUEST_STATE_KEY}"
+            ));
+        }
+        return Ok(None);
+    };
+    let mut keys = crate::input::RequestStateKeys::new(current);
+    match (previous, until) {
+        (Some(k), Some(t)) => keys = keys.with_previous(k, t),
+        (Some(_), None) => {
+            return Err(format!(
+                "{REQUEST_STATE_PREVIOUS_KEY} needs {REQUEST_STATE_PREVIOUS_UNTIL}: when the old key stops being accepted"
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(format!(
+                "{REQUEST_STATE_PREVIOUS_UNTIL} is set without {REQUEST_STATE_PREVIOUS_KEY}"
+            ));
+        }
+        (None, None) => {}
+    }
+    Ok(Some(keys))
+}
 
 /// The value of `name`; an empty (or blank) value counts as unset, as a
 /// blank `env` entry in a desktop agent's configuration means.

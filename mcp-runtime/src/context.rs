@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 
 use crate::auth::KeyIdentity;
 use crate::error::McpError;
+use crate::input::{self, Ask, Elicitation, Input, Root, SampledMessage, Sampling, UrlElicitation};
 use crate::jsonrpc::meta;
 use crate::notify::NotificationSender;
 
@@ -261,6 +262,8 @@ pub struct ToolContext {
     /// The handshake-era session the request came in, if sessions are on.
     pub(crate) session: Option<Arc<str>>,
     pub(crate) changes: crate::session::Notifier,
+    /// How this call asks its client (elicitation, sampling, roots).
+    pub(crate) input: Input,
 }
 
 impl ToolContext {
@@ -430,6 +433,9 @@ impl ToolContext {
         if self.cancel.is_cancelled() {
             return Err(self.cancel.error());
         }
+        if let input::Channel::Rounds(round) = &self.input.channel {
+            round.note_blocking_work();
+        }
         let _mark = BlockingMark::new(&self.cancel);
         let interrupt = Interrupt(self.cancel.clone());
         // The work's spans and log lines belong to the call.
@@ -441,6 +447,129 @@ impl ToolContext {
                 self.tool
             ))),
         }
+    }
+
+    /// Ask the user to fill in a form of `T` (`elicitation/create`, form mode):
+    /// `Accept(T)`, `Decline` or `Cancel`.
+    ///
+    /// `T`'s schema must be a form a client can show: a struct whose fields
+    /// are strings (`format` email, uri, date, date-time), numbers,
+    /// integers, booleans, enums (SEP-1330: plain, or titled with doc
+    /// comments) or lists of enums (multi-select), each with an optional
+    /// default (SEP-1034, `#[serde(default = …)]`). Anything else is a
+    /// `server_error` at the first call (its reason in the log; check it in
+    /// a test with `check_form` of the testing module).
+    ///
+    /// The client must have declared `elicitation`: check with
+    /// [`can_elicit`](Self::can_elicit), else this is a missing-capability
+    /// error (`-32021` in the stateless era).
+    ///
+    /// **The stateless era re-runs the handler** (2026-07-28): the first
+    /// call ends at this `await` with an `InputRequiredResult`, the client
+    /// calls again with the answer, and the handler runs again from the
+    /// top. Code before a question runs once per round: make your writes
+    /// after the questions, as below. In the handshake era (2025-11-25)
+    /// the question goes over the call's SSE stream and the handler waits.
+    ///
+    /// ```standalone_crate
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// The answer to "are you sure?".
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct Confirm {
+    ///     /// Tick to confirm.
+    ///     confirm: bool,
+    /// }
+    ///
+    /// /// Delete a note, once the user confirms.
+    /// #[mcp_tool(destructive)]
+    /// async fn delete_note(
+    ///     /// The note.
+    ///     id: u64,
+    ///     ctx: ToolContext,
+    /// ) -> Result<String, McpError> {
+    ///     // Reads and checks may come first: they run again in every round.
+    ///     if ctx.can_elicit() {
+    ///         match ctx.elicit::<Confirm>(&format!("Delete note {id}?")).key("confirm").await? {
+    ///             Elicitation::Accept(Confirm { confirm: true }) => {}
+    ///             _ => return Ok("kept".into()),
+    ///         }
+    ///     }
+    ///     // The write comes after every question: it runs once.
+    ///     Ok(format!("deleted {id}"))
+    /// }
+    /// # fn main() {}
+    /// ```
+    pub fn elicit<T>(&self, message: &str) -> Ask<'_, Elicitation<T>>
+    where
+        T: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'static,
+    {
+        Ask::new(
+            &self.input,
+            "elicitation/create",
+            input::form_params::<T>(message),
+            input::parse_form::<T>,
+        )
+    }
+
+    /// Ask the user to visit `url` (`elicitation/create`, URL mode, for what
+    /// must not pass through the client: a payment, a sign-in). The answer
+    /// says whether they agreed; what they did there arrives out of band.
+    /// Needs the client's `elicitation.url` capability.
+    pub fn elicit_url(&self, message: &str, url: &str) -> Ask<'_, UrlElicitation> {
+        let mut id = [0u8; 12];
+        let params = getrandom::fill(&mut id)
+            .map_err(McpError::internal)
+            .map(|()| {
+                let elicitation_id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+                serde_json::json!({
+                    "mode": "url", "message": message, "url": url, "elicitationId": elicitation_id
+                })
+            });
+        Ask::new(&self.input, "elicitation/create", params, input::parse_url)
+    }
+
+    /// Ask the client's model (`sampling/createMessage`). Needs the client's
+    /// `sampling` capability ([`can_sample`](Self::can_sample)).
+    pub fn sample(&self, request: Sampling) -> Ask<'_, SampledMessage> {
+        Ask::new(
+            &self.input,
+            "sampling/createMessage",
+            Ok(request.into_params()),
+            input::parse_sampled,
+        )
+    }
+
+    /// The client's roots (`roots/list`). Needs the client's `roots` capability.
+    pub fn roots(&self) -> Ask<'_, Vec<Root>> {
+        Ask::new(
+            &self.input,
+            "roots/list",
+            Ok(serde_json::json!({})),
+            input::parse_roots,
+        )
+    }
+
+    /// Whether the client can be asked a form elicitation now.
+    pub fn can_elicit(&self) -> bool {
+        self.input
+            .can_ask("elicitation/create", &serde_json::json!({ "mode": "form" }))
+    }
+
+    /// Whether the client can be asked a URL elicitation now.
+    pub fn can_elicit_url(&self) -> bool {
+        self.input
+            .can_ask("elicitation/create", &serde_json::json!({ "mode": "url" }))
+    }
+
+    /// Whether the client's model can be asked now.
+    pub fn can_sample(&self) -> bool {
+        self.input.can_ask("sampling/createMessage", &Value::Null)
+    }
+
+    /// Whether the client's roots can be asked now.
+    pub fn can_list_roots(&self) -> bool {
+        self.input.can_ask("roots/list", &Value::Null)
     }
 
     /// A clone of the call's cancellation token, for tasks the tool spawns.

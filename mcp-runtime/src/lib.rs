@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 mod dispatch;
 pub mod error;
+mod input;
 mod jsonrpc;
 pub mod limits;
 mod notify;
@@ -36,6 +37,10 @@ pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext}
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
+pub use input::{
+    Ask, Elicitation, RequestStateKey, RequestStateKeys, Root, SampledMessage, Sampling,
+    UrlElicitation,
+};
 pub use jsonrpc::{TOOL_SCOPES_META, codes};
 pub use limits::Rate;
 pub use mcp_macros::{ToolError, mcp_prompt, mcp_resource, mcp_tool};
@@ -54,9 +59,9 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages, ResourceContent,
-        ResourceContents, Server, ToolContext, ToolError, ToolOutput, mcp_prompt, mcp_resource,
-        mcp_tool,
+        Content, Elicitation, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages,
+        ResourceContent, ResourceContents, Sampling, Server, ToolContext, ToolError, ToolOutput,
+        mcp_prompt, mcp_resource, mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
@@ -184,6 +189,12 @@ where
         otel::deactivate();
     }
 }
+
+/// Guide: a tool's questions to its client (elicitation, sampling, roots)
+/// in both protocol eras, the re-run model of 2026-07-28 and its sealed
+/// `requestState`.
+#[doc = include_str!("../docs/interactive-tools.md")]
+pub mod interactive_tools {}
 
 /// The repository README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -77,6 +77,17 @@ impl NotificationSender {
     }
 }
 
+impl NotificationSender {
+    /// Queue a notification without waiting: dropped if the queue is full,
+    /// the channel was never created, or the receiver is gone (for a drop
+    /// guard, which cannot await).
+    pub(crate) fn try_send(&self, value: Value) {
+        if let Some(tx) = self.0.tx.get() {
+            let _ = tx.try_send(value);
+        }
+    }
+}
+
 impl Clone for NotificationSender {
     fn clone(&self) -> Self {
         self.0.senders.fetch_add(1, Ordering::Relaxed);

@@ -48,6 +48,8 @@ where each slot is
         pydantic ValidationError (result does not match the negotiated schema) or
         RuntimeError (structuredContent missing / not matching the tool's outputSchema)
 and call slots always also carry "progress": [{"progress","total","message"}, ...]
+(and, with --elicit-answers, "elicitations": the params of each elicitation/create the
+server sent during the step)
 and "logs": [{"level","logger","data"}, ...] (other ops carry "logs" only when any
 arrived). Over HTTP the document also has "http": one {"method","status",
 "contentType","mcpMethod","sessionId","issuedSessionId"} entry per HTTP response, in
@@ -165,6 +167,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="2026-07-28 only: stamp _meta io.modelcontextprotocol/logLevel on every request "
         "(the per-request opt-in for notifications/message)",
     )
+    p.add_argument(
+        "--elicit-answers",
+        help="JSON array of ElicitResult objects: declare the elicitation capability and answer the "
+        "n-th elicitation with the n-th (the last repeats); call slots then carry \"elicitations\": "
+        "the params of each elicitation/create received",
+    )
     p.add_argument("--client-name", default="mcp-client-driver")
     p.add_argument("--client-version", default="0.0.0")
     p.add_argument(
@@ -237,10 +245,24 @@ def describe(exc: BaseException) -> str:
 
 
 class Recorder:
-    """Collects notifications that arrive while a step runs."""
+    """Collects notifications (and the server's questions) that arrive while a step runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, elicit_answers: list[dict[str, Any]] | None = None) -> None:
         self.logs: list[dict[str, Any]] = []
+        self.elicitations: list[dict[str, Any]] = []
+        self.elicit_answers = elicit_answers or []
+        self.elicited = 0  # over the whole run, not reset per step
+
+    async def on_elicit(self, context: Any, params: Any) -> Any:
+        """Answer the n-th elicitation with the n-th --elicit-answers entry (the last repeats)."""
+        self.elicitations.append(dump(params))
+        self.elicited += 1
+        answer = self.elicit_answers[min(self.elicited, len(self.elicit_answers)) - 1]
+        return types.ElicitResult.model_validate(answer)
+
+    def take_elicitations(self) -> list[dict[str, Any]]:
+        seen, self.elicitations = self.elicitations, []
+        return seen
 
     async def on_log(self, params: types.LoggingMessageNotificationParams) -> None:
         entry: dict[str, Any] = {"level": params.level, "data": params.data}
@@ -315,6 +337,8 @@ async def run_step(client: Client, step: dict[str, Any], rec: Recorder, timeout:
         slot["exception"] = {"type": type(e).__name__, "message": str(e)}
     await settle()
     logs = rec.take_logs()
+    if rec.elicit_answers:
+        slot["elicitations"] = rec.take_elicitations()
     if op == "call":
         slot["progress"] = progress
         slot["logs"] = logs
@@ -324,7 +348,7 @@ async def run_step(client: Client, step: dict[str, Any], rec: Recorder, timeout:
 
 
 async def drive(ns: argparse.Namespace, steps: list[dict[str, Any]]) -> dict[str, Any]:
-    rec = Recorder()
+    rec = Recorder(json.loads(ns.elicit_answers) if ns.elicit_answers else None)
     sdk_mode = {"legacy": "legacy", "auto": "auto", "2026": MODERN, "2026-nodiscover": MODERN}[ns.mode]
     client_kwargs: dict[str, Any] = dict(
         mode=sdk_mode,
@@ -334,6 +358,10 @@ async def drive(ns: argparse.Namespace, steps: list[dict[str, Any]]) -> dict[str
         client_info=types.Implementation(name=ns.client_name, version=ns.client_version),
         cache=None,  # every step must reach the server (no SEP-2549 ttl caching)
     )
+    if rec.elicit_answers:
+        # Declares the elicitation capability; answers both eras' questions
+        # (2025-11-25 requests on the stream, 2026-07-28 InputRequiredResult rounds).
+        client_kwargs["elicitation_callback"] = rec.on_elicit
 
     async def with_client(server: Any) -> dict[str, Any]:
         client = Client(server, **client_kwargs)

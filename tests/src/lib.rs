@@ -13,6 +13,7 @@ pub mod py_sdk;
 pub mod redis;
 pub mod shop;
 pub mod sse;
+pub mod streaming;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -481,7 +482,8 @@ pub async fn try_raw_request(addr: SocketAddr, request: &[u8]) -> Result<HttpRes
 /// given); an error as `JSONRPCErrorResponse` and, for 2026-07-28 (which
 /// defines one shape per code), as the definition of its code; a progress or
 /// log notification as `ProgressNotification` / `LoggingMessageNotification`.
-/// The server sends no requests, so a message with both `method` and `id` fails.
+/// A request from the server (a tool's question to its client) is checked as
+/// `ElicitRequest`, `CreateMessageRequest` or `ListRootsRequest`; any other fails.
 ///
 /// One allowance: an error answering a message whose id could not be read
 /// carries `"id": null`, as JSON-RPC 2.0 requires (and the MCP Python SDK
@@ -520,16 +522,25 @@ pub fn assert_valid_message(rev: Revision, message: &Value, result_def: Option<&
                 _ => {}
             }
         }
+    } else if let Some(method) = message.get("method")
+        && message.get("id").is_some()
+    {
+        // The server's only requests: a tool's questions to its client (2025-11-25).
+        check("JSONRPCMessage", message);
+        check("JSONRPCRequest", message);
+        match method.as_str() {
+            Some("elicitation/create") => check("ElicitRequest", message),
+            Some("sampling/createMessage") => check("CreateMessageRequest", message),
+            Some("roots/list") => check("ListRootsRequest", message),
+            other => panic!("the server sent an unexpected request {other:?}: {message}"),
+        }
     } else if let Some(method) = message.get("method") {
-        assert!(
-            message.get("id").is_none(),
-            "the server sends no requests: {message}"
-        );
         check("JSONRPCMessage", message);
         check("JSONRPCNotification", message);
         match method.as_str() {
             Some("notifications/progress") => check("ProgressNotification", message),
             Some("notifications/message") => check("LoggingMessageNotification", message),
+            Some("notifications/cancelled") => check("CancelledNotification", message),
             _ => {}
         }
     } else {

@@ -4,10 +4,12 @@
 //! the runtime refuses to serve unauthenticated anywhere else.
 
 use std::borrow::Cow;
+use std::future::IntoFuture as _;
 use std::time::Duration;
 
 use mcp_runtime::prelude::*;
 use mcp_runtime::schemars::{Schema, SchemaGenerator, json_schema};
+use mcp_runtime::{Elicitation, Sampling};
 use serde_json::{Map, Value, json};
 
 /// A 1x1 red PNG.
@@ -181,10 +183,10 @@ async fn test_missing_capability(ctx: ToolContext) -> Result<ToolOutput, McpErro
     Ok(ToolOutput::text("sampling is available"))
 }
 
-/// Streams nothing but its own result (a stateless server sends no requests to the client).
+/// Streams nothing but its own result (a stateless call asks through an InputRequiredResult, never its stream).
 #[mcp_tool(read_only)]
 async fn test_streaming_elicitation() -> ToolOutput {
-    ToolOutput::text("No elicitation needed: this server never sends requests to the client.")
+    ToolOutput::text("No elicitation needed: a stateless call never sends requests on its stream.")
 }
 
 /// Closes its SSE stream mid-call (SEP-1699 polling, in a session), then
@@ -250,6 +252,326 @@ impl JsonSchema for ContactArgs {
 #[mcp_tool(read_only)]
 async fn json_schema_2020_12_tool(args: ContactArgs) -> ToolOutput {
     ToolOutput::text(format!("received {} fields", args.0.len()))
+}
+
+// ---- Questions to the client: elicitation, sampling, roots (both eras).
+
+/// A name, asked by form.
+#[derive(Deserialize, JsonSchema)]
+struct NameForm {
+    name: String,
+}
+
+/// A colour, asked by form.
+#[derive(Deserialize, JsonSchema)]
+struct ColourForm {
+    color: String,
+}
+
+/// A yes/no confirmation.
+#[derive(Deserialize, JsonSchema)]
+struct OkForm {
+    ok: bool,
+}
+
+/// Arguments of `test_sampling`.
+#[derive(Deserialize, JsonSchema)]
+struct SamplingArgs {
+    /// The prompt to send to the LLM.
+    prompt: String,
+}
+
+/// Asks the client's model (`sampling/createMessage`) and returns its answer.
+#[mcp_tool(read_only)]
+async fn test_sampling(args: SamplingArgs, ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let answer = ctx.sample(Sampling::new(100).user(&args.prompt)).await?;
+    Ok(ToolOutput::text(format!(
+        "LLM response: {}",
+        answer.text().unwrap_or("(no text)")
+    )))
+}
+
+/// Arguments of `test_elicitation`.
+#[derive(Deserialize, JsonSchema)]
+struct ElicitationArgs {
+    /// The message to show the user.
+    message: String,
+}
+
+/// The user's details.
+#[derive(Deserialize, Serialize, JsonSchema)]
+struct UserDetails {
+    /// User's response
+    username: String,
+    /// User's email address
+    email: String,
+}
+
+/// Asks the user for a username and email (`elicitation/create`).
+#[mcp_tool(read_only)]
+async fn test_elicitation(args: ElicitationArgs, ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let answer = match ctx.elicit::<UserDetails>(&args.message).await? {
+        Elicitation::Accept(d) => format!("action: accept, content: {}", json!(d)),
+        Elicitation::Decline => "action: decline".to_owned(),
+        Elicitation::Cancel => "action: cancel".to_owned(),
+    };
+    Ok(ToolOutput::text(format!("User response: <{answer}>")))
+}
+
+/// A status.
+#[derive(Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Active,
+    Inactive,
+    Pending,
+}
+
+/// A form whose every field has a default (SEP-1034).
+#[derive(Deserialize, Serialize, JsonSchema)]
+struct Defaults {
+    #[serde(default = "default_name")]
+    name: String,
+    #[serde(default = "default_age")]
+    age: i64,
+    #[serde(default = "default_score")]
+    score: f64,
+    #[serde(default = "default_status")]
+    status: Status,
+    #[serde(default = "default_verified")]
+    verified: bool,
+}
+
+fn default_name() -> String {
+    "John Doe".into()
+}
+fn default_age() -> i64 {
+    30
+}
+fn default_score() -> f64 {
+    95.5
+}
+fn default_status() -> Status {
+    Status::Active
+}
+fn default_verified() -> bool {
+    true
+}
+
+/// What an elicitation's answer was, as the SEP-1034 and SEP-1330 scenarios print it.
+fn completed<T: Serialize>(answer: Elicitation<T>) -> ToolOutput {
+    let (action, content) = match answer {
+        Elicitation::Accept(v) => ("accept", json!(v)),
+        Elicitation::Decline => ("decline", json!({})),
+        Elicitation::Cancel => ("cancel", json!({})),
+    };
+    ToolOutput::text(format!(
+        "Elicitation completed: action={action}, content={content}"
+    ))
+}
+
+/// Asks a form with a default for every primitive type (SEP-1034).
+#[mcp_tool(read_only)]
+async fn test_elicitation_sep1034_defaults(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let answer = ctx.elicit::<Defaults>("Please review your details").await?;
+    Ok(completed(answer))
+}
+
+/// The five enum shapes of SEP-1330; the legacy `enumNames` one is written by hand.
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Enums {
+    untitled_single: String,
+    titled_single: String,
+    legacy_enum: String,
+    untitled_multi: Vec<String>,
+    titled_multi: Vec<String>,
+}
+
+impl JsonSchema for Enums {
+    fn schema_name() -> Cow<'static, str> {
+        "Enums".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "properties": {
+                "untitledSingle": { "type": "string", "enum": ["option1", "option2", "option3"] },
+                "titledSingle": { "type": "string", "oneOf": [
+                    { "const": "value1", "title": "First Option" },
+                    { "const": "value2", "title": "Second Option" },
+                    { "const": "value3", "title": "Third Option" }
+                ] },
+                "legacyEnum": { "type": "string", "enum": ["opt1", "opt2", "opt3"],
+                    "enumNames": ["Option One", "Option Two", "Option Three"] },
+                "untitledMulti": { "type": "array",
+                    "items": { "type": "string", "enum": ["option1", "option2", "option3"] } },
+                "titledMulti": { "type": "array", "items": { "anyOf": [
+                    { "const": "value1", "title": "First Choice" },
+                    { "const": "value2", "title": "Second Choice" },
+                    { "const": "value3", "title": "Third Choice" }
+                ] } }
+            },
+            "required": ["untitledSingle", "titledSingle", "legacyEnum", "untitledMulti", "titledMulti"]
+        })
+    }
+}
+
+/// Asks a form with every enum shape of SEP-1330.
+#[mcp_tool(read_only)]
+async fn test_elicitation_sep1330_enums(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let answer = ctx.elicit::<Enums>("Please choose").await?;
+    Ok(completed(answer))
+}
+
+/// "Hello, <name>!" once the user tells their name (SEP-2322, one round).
+#[mcp_tool(read_only)]
+async fn test_input_required_result_elicitation(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let name = ctx
+        .elicit::<NameForm>("What is your name?")
+        .key("user_name")
+        .await?;
+    Ok(ToolOutput::text(match name {
+        Elicitation::Accept(n) => format!("Hello, {}!", n.name),
+        _ => "Hello, whoever you are!".to_owned(),
+    }))
+}
+
+/// The client model's answer to a question (SEP-2322, sampling).
+#[mcp_tool(read_only)]
+async fn test_input_required_result_sampling(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let answer = ctx
+        .sample(Sampling::new(100).user("What is the capital of France?"))
+        .key("capital_question")
+        .await?;
+    Ok(ToolOutput::text(
+        answer.text().unwrap_or("(no text)").to_owned(),
+    ))
+}
+
+/// The client's roots (SEP-2322, roots/list).
+#[mcp_tool(read_only)]
+async fn test_input_required_result_list_roots(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let roots = ctx.roots().key("client_roots").await?;
+    let uris: Vec<&str> = roots.iter().map(|r| r.uri.as_str()).collect();
+    Ok(ToolOutput::text(format!("Roots: {}", uris.join(", "))))
+}
+
+/// A confirmation carried across rounds in the sealed requestState.
+#[mcp_tool(read_only)]
+async fn test_input_required_result_request_state(
+    ctx: ToolContext,
+) -> Result<ToolOutput, McpError> {
+    let ok = ctx
+        .elicit::<OkForm>("Please confirm")
+        .key("confirm")
+        .await?;
+    let ok = ok.accepted().is_some_and(|f| f.ok);
+    Ok(ToolOutput::text(format!("state-ok: confirmed={ok}")))
+}
+
+/// Three questions in one round: a form, the model and the roots.
+#[mcp_tool(read_only)]
+async fn test_input_required_result_multiple_inputs(
+    ctx: ToolContext,
+) -> Result<ToolOutput, McpError> {
+    let (name, greeting, roots) = tokio::join!(
+        ctx.elicit::<NameForm>("What is your name?")
+            .key("user_name")
+            .into_future(),
+        ctx.sample(Sampling::new(50).user("Generate a greeting"))
+            .key("greeting")
+            .into_future(),
+        ctx.roots().key("client_roots").into_future(),
+    );
+    let name = name?
+        .accepted()
+        .map_or_else(|| "stranger".to_owned(), |n| n.name);
+    let greeting = greeting?.text().unwrap_or("Hello").to_owned();
+    Ok(ToolOutput::text(format!(
+        "{greeting}, {name} ({} roots)",
+        roots?.len()
+    )))
+}
+
+/// Two rounds of questions, the second asked once the first is answered.
+#[mcp_tool(read_only)]
+async fn test_input_required_result_multi_round(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let name = ctx
+        .elicit::<NameForm>("Step 1: What is your name?")
+        .key("step1")
+        .await?;
+    let colour = ctx
+        .elicit::<ColourForm>("Step 2: What is your favorite color?")
+        .key("step2")
+        .await?;
+    let name = name.accepted().map_or_else(|| "?".to_owned(), |n| n.name);
+    let colour = colour
+        .accepted()
+        .map_or_else(|| "?".to_owned(), |c| c.color);
+    Ok(ToolOutput::text(format!("{name} likes {colour}")))
+}
+
+/// A confirmation whose requestState is refused once changed.
+#[mcp_tool(read_only)]
+async fn test_input_required_result_tampered_state(
+    ctx: ToolContext,
+) -> Result<ToolOutput, McpError> {
+    let ok = ctx
+        .elicit::<OkForm>("Please confirm")
+        .key("confirm")
+        .await?;
+    Ok(ToolOutput::text(format!(
+        "confirmed: {}",
+        ok.accepted().is_some_and(|f| f.ok)
+    )))
+}
+
+/// Asks only what the client declared it can answer.
+#[mcp_tool(read_only)]
+async fn test_input_required_result_capabilities(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let mut parts = Vec::new();
+    if ctx.can_sample() {
+        let answer = ctx
+            .sample(Sampling::new(50).user("Say hello"))
+            .key("hello")
+            .await?;
+        parts.push(format!("model: {}", answer.text().unwrap_or("")));
+    }
+    if ctx.can_elicit() {
+        let name = ctx
+            .elicit::<NameForm>("What is your name?")
+            .key("user_name")
+            .await?;
+        parts.push(format!(
+            "name: {}",
+            name.accepted().map_or_else(String::new, |n| n.name)
+        ));
+    }
+    Ok(ToolOutput::text(format!(
+        "asked what the client can answer: {}",
+        parts.join("; ")
+    )))
+}
+
+/// A context for the prompt, asked by form.
+#[derive(Deserialize, JsonSchema)]
+struct ContextForm {
+    context: String,
+}
+
+/// A prompt that asks the user for its context first (SEP-2322 on prompts/get).
+#[mcp_prompt]
+async fn test_input_required_result_prompt(ctx: ToolContext) -> Result<String, McpError> {
+    let answer = ctx
+        .elicit::<ContextForm>("What context should the prompt use?")
+        .key("user_context")
+        .await?;
+    let context = answer
+        .accepted()
+        .map_or_else(|| "none".to_owned(), |c| c.context);
+    Ok(format!("Answer using this context: {context}"))
 }
 
 #[tokio::main]

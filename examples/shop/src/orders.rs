@@ -289,12 +289,21 @@ pub struct ReturnAuthorization {
     pub created_at: String,
 }
 
+/// The customer's answer to "submit this return?".
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ConfirmReturn {
+    /// Tick to submit the return.
+    pub confirm: bool,
+}
+
 /// Request a return of items from a delivered order. Checks each quantity
 /// against what was ordered and already returned, and creates a return
 /// authorization (RMA number, refund amounts, return address, ship-by date)
 /// in one transaction: either the whole return is authorized or nothing is.
 /// Pass a fresh `idempotencyKey` per return; a retry with the same key and
-/// the same items returns the same authorization.
+/// the same items returns the same authorization. When the client can show
+/// forms, the customer is asked to confirm first; a client that cannot is
+/// taken to have the customer's consent already.
 #[mcp_tool(destructive = false, idempotent, scopes = ["orders:write"], title = "Submit return")]
 async fn submit_return(
     args: SubmitReturnArgs,
@@ -302,6 +311,30 @@ async fn submit_return(
 ) -> Result<ReturnAuthorization, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
+    // The question comes before the write: under protocol 2026-07-28 the
+    // handler runs again from the top once the customer has answered, and
+    // only the run that gets past the question writes.
+    if ctx.can_elicit() {
+        let units: u32 = args.items.iter().map(|i| i.quantity).sum();
+        let question = format!(
+            "Submit a return of {units} unit(s) from order {}?",
+            args.order_number
+        );
+        match ctx
+            .elicit::<ConfirmReturn>(&question)
+            .key("confirm")
+            .await?
+        {
+            Elicitation::Accept(ConfirmReturn { confirm: true }) => {}
+            _ => {
+                return Err(McpError::validation(format!(
+                    "the customer did not confirm the return from order {}: nothing was submitted",
+                    args.order_number
+                ))
+                .with_details(serde_json::json!({ "confirmed": false })));
+            }
+        }
+    }
     db.write(&ctx, move |tx| create_return(tx, &tenant, &args))
         .await
 }

@@ -635,3 +635,187 @@ async fn like_wildcards_in_a_query_match_themselves() {
     let all = found("*").await;
     assert_eq!(all.len(), 12, "{all:?}");
 }
+
+// -------------------------------------------------------------- submit_return asks to confirm
+
+fn mug_return(key: &str) -> Value {
+    json!({
+        "orderNumber": "ORD-10001",
+        "items": [{ "productId": "PRD-1008", "quantity": 1, "reason": "damaged" }],
+        "idempotencyKey": key
+    })
+}
+
+/// Rows a return with idempotency key `key` left: returns, and their lines.
+fn return_rows(served: &Served, key: &str) -> (i64, i64) {
+    (
+        served.count(
+            "SELECT COUNT(*) FROM returns WHERE idempotency_key = ?1",
+            key,
+        ),
+        served.count(
+            "SELECT COUNT(*) FROM return_items JOIN returns ON returns.id = return_id \
+             WHERE idempotency_key = ?1",
+            key,
+        ),
+    )
+}
+
+#[tokio::test]
+async fn submit_return_asks_to_confirm_over_the_stream_in_2025_11_25() {
+    use mcp_tests::Revision;
+    use mcp_tests::streaming::Streaming;
+    let served = Served::start(|b| b).await;
+    let init = json!({ "jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": { "elicitation": {} },
+        "clientInfo": { "name": "shop-test", "version": "1" } } });
+    assert_eq!(
+        Post::json(&init)
+            .bearer(HUB)
+            .send(served.addr())
+            .await
+            .status,
+        200
+    );
+    for (key, answer, written) in [
+        (
+            "confirm-2025-accept",
+            json!({ "action": "accept", "content": { "confirm": true } }),
+            (1, 1),
+        ),
+        (
+            "confirm-2025-decline",
+            json!({ "action": "decline" }),
+            (0, 0),
+        ),
+        (
+            "confirm-2025-unticked",
+            json!({ "action": "accept", "content": { "confirm": false } }),
+            (0, 0),
+        ),
+    ] {
+        let post = call(1, "acme", "submit_return", mug_return(key))
+            .header("MCP-Protocol-Version", "2025-11-25");
+        let mut s = Streaming::open(served.addr(), post).await;
+        let id = s.request_id().await;
+        // Nothing is written while the customer is asked.
+        assert_eq!(return_rows(&served, key), (0, 0));
+        let reply = json!({ "jsonrpc": "2.0", "id": id, "result": answer });
+        assert_eq!(
+            Post::json(&reply)
+                .bearer(HUB)
+                .send(served.addr())
+                .await
+                .status,
+            202
+        );
+        let (resp, messages) = s.finish(Revision::R2025_11_25).await;
+        assert_eq!(messages[0]["method"], "elicitation/create");
+        assert_eq!(
+            messages[0]["params"]["message"],
+            "Submit a return of 1 unit(s) from order ORD-10001?"
+        );
+        let last = HttpResponse {
+            body: serde_json::to_vec(messages.last().unwrap()).unwrap(),
+            headers: Vec::new(),
+            ..resp
+        };
+        match Answer::of(&last) {
+            Answer::Ok(rma) => {
+                assert_eq!(written, (1, 1));
+                assert_eq!(rma["refundTotal"], money("24.50", "EUR"));
+            }
+            Answer::Err(kind, message) => {
+                assert_eq!(written, (0, 0));
+                assert_eq!(kind, "validation_error");
+                assert!(message.contains("did not confirm"), "{message}");
+            }
+        }
+        assert_eq!(return_rows(&served, key), written, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn submit_return_asks_to_confirm_by_input_required_in_2026_07_28() {
+    let served = Served::start(|b| b).await;
+    let stateless = |params: Value| {
+        let mut params = params;
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": { "name": "shop-test", "version": "1" },
+            "io.modelcontextprotocol/clientCapabilities": { "elicitation": {} }
+        });
+        Post::json(&json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params }))
+            .stateless("tools/call", Some("submit_return"))
+            .bearer(HUB)
+    };
+    for (key, answer, written) in [
+        (
+            "confirm-2026-accept",
+            json!({ "action": "accept", "content": { "confirm": true } }),
+            (1, 1),
+        ),
+        (
+            "confirm-2026-decline",
+            json!({ "action": "decline" }),
+            (0, 0),
+        ),
+        ("confirm-2026-cancel", json!({ "action": "cancel" }), (0, 0)),
+    ] {
+        let mut args = mug_return(key);
+        args["tenantId"] = json!("acme");
+        let first = stateless(json!({ "name": "submit_return", "arguments": args }))
+            .send(served.addr())
+            .await
+            .json();
+        mcp_tests::assert_valid_message(
+            mcp_tests::Revision::R2026_07_28,
+            &first,
+            Some("InputRequiredResult"),
+        );
+        assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+        assert_eq!(return_rows(&served, key), (0, 0));
+        let state = first["result"]["requestState"].clone();
+        let second = stateless(json!({ "name": "submit_return", "arguments": args,
+                "inputResponses": { "confirm": answer }, "requestState": state }))
+        .send(served.addr())
+        .await;
+        mcp_tests::assert_valid_message(
+            mcp_tests::Revision::R2026_07_28,
+            &second.json(),
+            Some("CallToolResult"),
+        );
+        match Answer::of(&second) {
+            Answer::Ok(rma) => assert_eq!(
+                (written, rma["orderNumber"].clone()),
+                ((1, 1), json!("ORD-10001"))
+            ),
+            Answer::Err(kind, _) => {
+                assert_eq!((written, kind.as_str()), ((0, 0), "validation_error"))
+            }
+        }
+        assert_eq!(return_rows(&served, key), written, "{key}");
+        // The same state replayed for another tenant is refused.
+        let mut other = args.clone();
+        other["tenantId"] = json!("globex");
+        let replay = stateless(json!({ "name": "submit_return", "arguments": other,
+                "inputResponses": { "confirm": { "action": "accept", "content": { "confirm": true } } },
+                "requestState": state }))
+            .send(served.addr())
+            .await
+            .json();
+        assert_eq!(replay["error"]["code"], -32602, "{replay}");
+    }
+}
+
+#[tokio::test]
+async fn submit_return_without_elicitation_proceeds_as_documented() {
+    let served = Served::start(|b| b).await;
+    // No initialize declaring elicitation: the hub's client cannot show forms.
+    let rma = served
+        .call(1, "acme", "submit_return", mug_return("no-form-client-1"))
+        .await
+        .ok();
+    assert_eq!(rma["orderNumber"], "ORD-10001");
+    assert_eq!(return_rows(&served, "no-form-client-1"), (1, 1));
+}

@@ -1087,3 +1087,106 @@ fn legacy_session_with_an_access_token() {
 fn stateless_2026_session_with_an_access_token() {
     token_session(Mode::Stateless);
 }
+
+// ------------------------------------------- submit_return asks the customer
+
+/// The SDK client with an elicitation callback answers `submit_return`'s
+/// confirmation: accepted, the return is in the database; declined, nothing is.
+fn confirmation_session(mode: Mode) {
+    let Some(python) = venv_python() else { return };
+    let shop = ShopProcess::start(&format!("hub:{HUB_SECRET}"));
+    let mug_return = |key: &str| {
+        json!({
+            "orderNumber": "ORD-10001",
+            "items": [{ "productId": "PRD-1008", "quantity": 1, "reason": "damaged" }],
+            "idempotencyKey": key
+        })
+    };
+    let mut s = Script::default();
+    s.call(
+        "accepted",
+        Some("acme"),
+        "submit_return",
+        mug_return("py-confirm-accept"),
+    )
+    .call(
+        "declined",
+        Some("acme"),
+        "submit_return",
+        mug_return("py-confirm-decline"),
+    );
+    let mut driver_args = args(&shop.url, HUB_SECRET, mode);
+    driver_args.push("--elicit-answers".into());
+    driver_args.push(
+        json!([{ "action": "accept", "content": { "confirm": true } }, { "action": "decline" }])
+            .to_string(),
+    );
+    let run = run_driver(python, &driver_args, &s.steps());
+    let doc = run.json();
+    assert!(
+        run.stderr.trim().is_empty(),
+        "the driver warned:\n{}",
+        run.stderr
+    );
+    check_handshake(&doc, mode);
+    let results = doc["results"].as_array().expect("results");
+    let question = json!([{
+        "mode": "form",
+        "message": "Submit a return of 1 unit(s) from order ORD-10001?",
+        "requestedSchema": {
+            "type": "object",
+            "properties": { "confirm": { "type": "boolean", "description": "Tick to submit the return." } },
+            "required": ["confirm"]
+        }
+    }]);
+    for slot in results {
+        assert_eq!(slot["elicitations"], question, "{slot}");
+        assert_eq!(
+            slot["result"]["resultType"],
+            mode_result_type(mode),
+            "{slot}"
+        );
+    }
+    let accepted = &results[0]["result"];
+    assert_eq!(accepted["isError"], Value::Null, "{accepted}");
+    assert_eq!(accepted["structuredContent"]["orderNumber"], "ORD-10001");
+    let declined = &results[1]["result"];
+    assert_eq!(declined["isError"], true, "{declined}");
+    assert!(
+        only_text(declined, "declined").contains("did not confirm"),
+        "{declined}"
+    );
+    // The database, read directly: one return with its line for the accepted
+    // key, nothing for the declined one.
+    let db = rusqlite::Connection::open(shop.dir.join("shop.db")).expect("open the shop's db");
+    let rows = |key: &str| -> (i64, i64) {
+        db.query_row(
+            "SELECT COUNT(DISTINCT returns.id), COUNT(return_items.return_id) FROM returns \
+             LEFT JOIN return_items ON return_items.return_id = returns.id \
+             WHERE idempotency_key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("query the returns")
+    };
+    assert_eq!(rows("py-confirm-accept"), (1, 1));
+    assert_eq!(rows("py-confirm-decline"), (0, 0));
+}
+
+/// `resultType` as the SDK reports a final result in `mode` (`--exclude-unset`).
+fn mode_result_type(mode: Mode) -> Value {
+    match mode {
+        Mode::Legacy => Value::Null,
+        Mode::Stateless => json!("complete"),
+    }
+}
+
+#[test]
+fn legacy_submit_return_confirmation_with_the_sdk_client() {
+    confirmation_session(Mode::Legacy);
+}
+
+#[test]
+fn stateless_2026_submit_return_confirmation_with_the_sdk_client() {
+    confirmation_session(Mode::Stateless);
+}

@@ -20,6 +20,7 @@ use super::{Delivery, Dispatcher};
 use crate::auth::{KeyIdentity, check_tenant};
 use crate::context::{CancellationToken, LogLevel, ToolContext};
 use crate::error::McpError;
+use crate::input::rounds::until_input;
 use crate::jsonrpc::{RpcError, codes, truncate, write_json};
 use crate::output::{Content, ToolOutput};
 use crate::registry::{INJECTED, ToolInfo};
@@ -35,6 +36,16 @@ struct Call<'r> {
     delivery: Delivery,
     /// Validate off the async workers.
     large: bool,
+    /// What a later round brings back (2026-07-28).
+    echo: super::InputEcho<'r>,
+}
+
+/// A call that ends other than with its tool's result.
+enum Stop {
+    /// The handler waits for answers: the `InputRequiredResult`.
+    InputRequired(Vec<u8>),
+    /// The request cannot be served (a bad `requestState`).
+    Refused(RpcError),
 }
 
 impl Dispatcher {
@@ -76,6 +87,7 @@ impl Dispatcher {
                 }
             };
         }
+        let echo = request.input;
         let args = match request.arguments {
             Ok(args) => args,
             Err(ArgumentsError::NotObject) => {
@@ -103,9 +115,22 @@ impl Dispatcher {
             era,
             delivery,
             large,
+            echo,
         };
         let span = log.span.clone();
-        let outcome = self.run(call, &mut log).instrument(span).await;
+        let mut stop = None;
+        let outcome = self.run(call, &mut log, &mut stop).instrument(span).await;
+        match stop {
+            Some(Stop::InputRequired(result)) => {
+                log.finish("input_required");
+                return Ok(result);
+            }
+            Some(Stop::Refused(e)) => {
+                log.finish("validation_error");
+                return Err(e);
+            }
+            None => {}
+        }
         log.finish(match &outcome {
             Ok(_) => "ok",
             Err(e) => e.kind().as_str(),
@@ -141,7 +166,12 @@ impl Dispatcher {
         log
     }
 
-    async fn run(&self, call: Call<'_>, log: &mut CallLog) -> Result<ToolOutput, McpError> {
+    async fn run(
+        &self,
+        call: Call<'_>,
+        log: &mut CallLog,
+        stop: &mut Option<Stop>,
+    ) -> Result<ToolOutput, McpError> {
         let Call {
             id,
             tool,
@@ -150,6 +180,7 @@ impl Dispatcher {
             era,
             delivery,
             large,
+            echo,
         } = call;
         let (tenant, workspace) = self.config.scope.apply(
             take_injected(&mut args, INJECTED[0])?,
@@ -184,6 +215,22 @@ impl Dispatcher {
         } else {
             check()?;
         }
+        let binding = || {
+            super::ask::bound(
+                format!("tool:{}", tool.name()),
+                &args,
+                tenant.as_deref(),
+                &delivery,
+            )
+        };
+        let (input, round) = match self.input(era, meta, &delivery, echo, binding) {
+            Ok(x) => x,
+            Err(e) => {
+                let message = e.message.clone();
+                *stop = Some(Stop::Refused(e));
+                return Err(McpError::validation(message));
+            }
+        };
         let ctx = ToolContext {
             request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
             tool: tool.name(),
@@ -201,29 +248,44 @@ impl Dispatcher {
             meta: meta.0.cloned(),
             session: delivery.session.clone(),
             changes: self.notifier(),
+            input,
         };
         let cancel = delivery.cancel;
         let scope = delivery.scope;
         let caller = ctx.key.clone();
-        let fut = AssertUnwindSafe((tool.desc.call)(args, ctx)).catch_unwind();
+        let asked = round.clone();
+        let fut = AssertUnwindSafe(until_input((tool.desc.call)(args, ctx), round)).catch_unwind();
         tokio::pin!(fut);
         // A call cancelled before it starts does not run.
         if cancel.is_cancelled() {
             return Err(cancel.error());
         }
-        let finished = |r: Result<Result<ToolOutput, McpError>, Box<dyn std::any::Any + Send>>| {
-            r.unwrap_or_else(|panic| {
-                let msg = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".to_owned());
-                Err(McpError::internal(format_args!(
-                    "tool `{}` panicked: {msg}",
-                    tool.name()
-                )))
-            })
-        };
+        let mut finished =
+            |r: Result<Result<ToolOutput, McpError>, Box<dyn std::any::Any + Send>>| {
+                if let Some(round) = asked.as_deref().filter(|r| r.stopped()) {
+                    if round.worked_before_question() && is_destructive(tool) {
+                        tracing::warn!(
+                            tool = tool.name(),
+                            "a destructive tool ran blocking work (ctx.run_blocking) before a \
+                             question it had no answer to: under protocol 2026-07-28 the handler \
+                             runs again once answered, so that work runs again; ask first, write \
+                             after the questions"
+                        );
+                    }
+                    *stop = Some(Stop::InputRequired(self.input_required(round)));
+                }
+                r.unwrap_or_else(|panic| {
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "non-string panic payload".to_owned());
+                    Err(McpError::internal(format_args!(
+                        "tool `{}` panicked: {msg}",
+                        tool.name()
+                    )))
+                })
+            };
         // The tool is polled once first: a call that completes at once is
         // answered without being registered for cancellation or timed.
         let first = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx))).await;
@@ -316,6 +378,13 @@ impl Dispatcher {
         out.push(b'}');
         out
     }
+}
+
+/// Whether a tool may destroy data: the MCP default (`destructiveHint`
+/// true) unless it is read-only or says it is not destructive.
+fn is_destructive(tool: &ToolInfo) -> bool {
+    let a = tool.desc.annotations;
+    a.read_only != Some(true) && a.destructive != Some(false)
 }
 
 /// `{"text":<text>,"type":"text"}`, as serializing `Content::to_json` gives it.

@@ -15,6 +15,9 @@ use crate::error::McpError;
 use crate::jsonrpc::{RpcError, codes, is_version_2, strip_location, valid_id};
 
 /// One message, parsed.
+// One value per message, on the stack: boxing the request would cost an
+// allocation on every call for a size that does not matter here.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Incoming<'a> {
     /// A request: it is answered.
     Request(Request<'a>),
@@ -23,8 +26,12 @@ pub(crate) enum Incoming<'a> {
         method: Cow<'a, str>,
         params: Option<&'a RawValue>,
     },
-    /// A response (or error) from the client.
-    Response,
+    /// A response (or error) from the client, to a request the server sent.
+    Response {
+        id: Option<&'a RawValue>,
+        /// The `result`, or the `error` object.
+        answer: Result<Value, Value>,
+    },
 }
 
 /// A request, with what its method needs already read from `params`.
@@ -50,6 +57,8 @@ pub(crate) struct CallRequest<'a> {
     pub(crate) name: Cow<'a, str>,
     /// Parsed strictly; an error is reported once the tool is known.
     pub(crate) arguments: Result<Map<String, Value>, ArgumentsError>,
+    /// `inputResponses` and `requestState` of a later round (2026-07-28).
+    pub(crate) input: super::InputEcho<'a>,
 }
 
 /// Why the `arguments` of a call cannot be used.
@@ -104,7 +113,18 @@ fn parse_general(body: &[u8], max_values: usize) -> Result<Incoming<'_>, Refused
     }
     let Some(method_raw) = msg.method.0 else {
         if msg.result.is_some() || msg.error.is_some() {
-            return Ok(Incoming::Response);
+            // Kept lenient, as before: a response nothing waits for is accepted and dropped.
+            let answer = match msg.error {
+                Some(e) => Err(serde_json::from_str(e.get()).unwrap_or(Value::Null)),
+                None => Ok(msg
+                    .result
+                    .and_then(|r| serde_json::from_str(r.get()).ok())
+                    .unwrap_or(Value::Null)),
+            };
+            return Ok(Incoming::Response {
+                id: valid_id(id),
+                answer,
+            });
         }
         return refuse(
             valid_id(id),
@@ -223,6 +243,10 @@ struct CallParams<'a> {
     arguments: Option<&'a RawValue>,
     #[serde(default, rename = "_meta")]
     meta: Option<Value>,
+    #[serde(borrow, default, rename = "inputResponses")]
+    input_responses: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "requestState")]
+    request_state: Option<&'a RawValue>,
 }
 
 impl<'a> CallParams<'a> {
@@ -237,6 +261,10 @@ impl<'a> CallParams<'a> {
         CallRequest {
             name: self.name.clone(),
             arguments,
+            input: super::InputEcho {
+                responses: self.input_responses,
+                state: self.request_state,
+            },
         }
     }
 }
@@ -282,6 +310,7 @@ impl<'a> FastCall<'a> {
             call: Some(CallRequest {
                 name: Cow::Borrowed(self.name),
                 arguments: Ok(self.arguments.unwrap_or_default()),
+                input: super::InputEcho::default(),
             }),
             large: false,
         }
@@ -394,7 +423,10 @@ impl<'de> serde::de::DeserializeSeed<'de> for ParamsSeed {
                             meta_seen = true;
                             p.meta = m.next_value()?;
                         }
-                        "name" | "arguments" | "_meta" => return Err(not_fast()),
+                        // A later round of an input-required call: the general parse reads it.
+                        "name" | "arguments" | "_meta" | "inputResponses" | "requestState" => {
+                            return Err(not_fast());
+                        }
                         _ => {
                             m.next_value::<serde::de::IgnoredAny>()?;
                         }

@@ -11,6 +11,7 @@
 //! family is a new module here plus one arm in `request`.
 
 pub(crate) mod arguments;
+mod ask;
 mod call;
 pub(crate) mod era;
 pub(crate) mod headers;
@@ -56,6 +57,10 @@ pub(crate) struct DispatchConfig {
     pub(crate) scope: ProcessScope,
     /// `tools/list` shows a caller with scopes only the tools it may call.
     pub(crate) list_permitted_only: bool,
+    /// The keys that seal `requestState` (2026-07-28).
+    pub(crate) request_state: crate::input::RequestStateKeys,
+    /// How long a question sent to a client (2025-11-25) waits for its answer.
+    pub(crate) input_timeout: Duration,
 }
 
 impl Default for DispatchConfig {
@@ -68,8 +73,22 @@ impl Default for DispatchConfig {
             max_argument_values: 100_000,
             scope: ProcessScope::default(),
             list_permitted_only: true,
+            // Random per process: fine for one replica (the builder warns).
+            request_state: crate::input::RequestStateKeys::new(
+                crate::input::RequestStateKey::random(),
+            ),
+            input_timeout: Duration::from_secs(60),
         }
     }
+}
+
+/// What a later round of a request brings back (2026-07-28, SEP-2322).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct InputEcho<'a> {
+    /// `inputResponses`, as sent.
+    pub(crate) responses: Option<&'a RawValue>,
+    /// `requestState`, as sent.
+    pub(crate) state: Option<&'a RawValue>,
 }
 
 /// Everything a transport knows about a message besides its bytes.
@@ -169,6 +188,10 @@ pub(crate) struct Dispatcher {
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
+    /// Requests sent to clients, awaiting their answers (2025-11-25).
+    pending: Arc<crate::input::stream::Pending>,
+    /// The capabilities each caller declared at `initialize` (2025-11-25).
+    client_capabilities: ClientCapabilities,
     /// `tools/list` pages of callers who may call only some tools.
     filtered: scopes::FilteredPages,
     /// Handshake-era sessions, when on.
@@ -244,6 +267,8 @@ impl Dispatcher {
             capabilities,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
+            pending: Arc::default(),
+            client_capabilities: ClientCapabilities::default(),
             filtered: scopes::FilteredPages::default(),
             sessions,
             session_capabilities,
@@ -326,19 +351,20 @@ impl Dispatcher {
                 self.notification(&method, params, &delivery);
                 return (Reply::Accepted, label(&method));
             }
-            // A response from the client: this server sends no requests, so nothing awaits it.
-            Ok(Incoming::Response) => {
-                let reply = match header_version_error(delivery.headers.as_ref()) {
-                    Some(e) => Reply::error(None, e),
-                    None => match self
-                        .enter_session(message_era(&delivery), "", &mut delivery)
-                        .await
-                    {
-                        Err(e) => Reply::error(None, e),
-                        Ok(()) => Reply::Accepted,
-                    },
-                };
-                return (reply, "response");
+            // A response from the client, to a question of a call (2025-11-25),
+            // within the session it names when sessions are on.
+            Ok(Incoming::Response { id, answer }) => {
+                if let Some(e) = header_version_error(delivery.headers.as_ref()) {
+                    return (Reply::error(None, e), "response");
+                }
+                if let Err(e) = self
+                    .enter_session(message_era(&delivery), "", &mut delivery)
+                    .await
+                {
+                    return (Reply::error(None, e), "response");
+                }
+                self.response(id, answer, &delivery);
+                return (Reply::Accepted, "response");
             }
             Err(refused) => return (Reply::error(refused.id, refused.error), "invalid"),
         };
@@ -394,6 +420,25 @@ impl Dispatcher {
         // `notifications/initialized`, progress and anything else: nothing to do.
     }
 
+    /// Deliver a client's response to the call that asked; one nothing of
+    /// this caller waits for (answered, withdrawn, someone else's) is dropped.
+    fn response(
+        &self,
+        id: Option<&RawValue>,
+        answer: Result<serde_json::Value, serde_json::Value>,
+        delivery: &Delivery,
+    ) {
+        let Some(id) = id.and_then(|id| serde_json::from_str::<String>(id.get()).ok()) else {
+            return;
+        };
+        if !self.pending.resolve(&caller(delivery), &id, answer) {
+            tracing::debug!(
+                id,
+                "a response no call of this caller waits for was dropped"
+            );
+        }
+    }
+
     /// One request: `issued` is set to the session an `initialize` opened.
     async fn request(
         &self,
@@ -413,6 +458,13 @@ impl Dispatcher {
                 };
                 let result = lifecycle::initialize(&self.info, capabilities, request.params)?;
                 *issued = self.open_session(era, &delivery).await?;
+                // The client's capabilities belong to the session it is
+                // given, or to its key when sessions are off.
+                let mut asking = caller(&delivery);
+                if let Some(id) = issued.as_deref() {
+                    asking.session = id.to_owned();
+                }
+                self.client_capabilities.remember(&asking, request.params);
                 Ok(Cow::Owned(result))
             }
             (Era::Handshake, "resources/subscribe" | "resources/unsubscribe")
@@ -491,6 +543,64 @@ fn message_era(delivery: &Delivery) -> Era {
     match version.map(era::Version::era) {
         Some(Era::Stateless) => Era::Stateless,
         _ => Era::Handshake,
+    }
+}
+
+/// Who may answer a question a call of `delivery` asks.
+fn caller(delivery: &Delivery) -> crate::input::stream::Caller {
+    crate::input::stream::Caller {
+        scope: delivery.scope,
+        key: delivery
+            .key
+            .as_ref()
+            .map_or_else(String::new, |k| k.name.clone()),
+        session: delivery.session.as_deref().unwrap_or_default().to_owned(),
+    }
+}
+
+/// How many callers' `initialize` capabilities are kept at most.
+const MAX_REMEMBERED_CAPABILITIES: usize = 100_000;
+
+/// The `capabilities` each caller declared at its last `initialize`, for
+/// the handshake era, where later requests do not repeat them: the
+/// session's when sessions are on; without sessions, stateless HTTP has
+/// nothing else to hang them on, so they are the caller's (scope and key,
+/// as `logging/setLevel`'s levels are): two clients sharing one key over
+/// HTTP then share the last one's declaration. A request's own `_meta`
+/// capabilities win over either.
+#[derive(Default)]
+struct ClientCapabilities {
+    by_caller: std::sync::Mutex<
+        std::collections::HashMap<crate::input::stream::Caller, serde_json::Value>,
+    >,
+}
+
+impl ClientCapabilities {
+    fn remember(&self, caller: &crate::input::stream::Caller, params: Option<&RawValue>) {
+        #[derive(Deserialize)]
+        struct Init {
+            #[serde(default)]
+            capabilities: serde_json::Value,
+        }
+        let caps = params
+            .and_then(|p| serde_json::from_str::<Init>(p.get()).ok())
+            .map_or(serde_json::Value::Null, |i| i.capabilities);
+        let mut by_caller = self.by_caller.lock().unwrap_or_else(|e| e.into_inner());
+        // Keys are few; sessions come and go. Past this many entries the
+        // sessions' declarations are forgotten (their later questions then
+        // count as undeclared) rather than kept forever.
+        if by_caller.len() >= MAX_REMEMBERED_CAPABILITIES {
+            by_caller.retain(|c, _| c.session.is_empty());
+        }
+        by_caller.insert(caller.clone(), caps);
+    }
+
+    fn get(&self, caller: &crate::input::stream::Caller) -> Option<serde_json::Value> {
+        self.by_caller
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(caller)
+            .cloned()
     }
 }
 

@@ -12,6 +12,7 @@ use super::era::{Era, RequestMeta};
 use super::{Delivery, Dispatcher};
 use crate::context::ToolContext;
 use crate::error::{ErrorKind, McpError};
+use crate::input::rounds::until_input;
 use crate::jsonrpc::{RpcError, codes, to_bytes, truncate};
 
 impl Dispatcher {
@@ -25,12 +26,16 @@ impl Dispatcher {
         delivery: Delivery,
     ) -> Result<Vec<u8>, RpcError> {
         #[derive(Deserialize)]
-        struct GetParams {
+        struct GetParams<'a> {
             name: String,
             #[serde(default)]
             arguments: Option<Value>,
+            #[serde(borrow, default, rename = "inputResponses")]
+            input_responses: Option<&'a RawValue>,
+            #[serde(borrow, default, rename = "requestState")]
+            request_state: Option<&'a RawValue>,
         }
-        let p: GetParams = params
+        let p: GetParams<'_> = params
             .and_then(|p| serde_json::from_str(p.get()).ok())
             .ok_or_else(|| {
                 RpcError::invalid_params("prompts/get needs params with a string `name`")
@@ -55,6 +60,20 @@ impl Dispatcher {
                 .await
                 .map_err(|e| get_error(&e))?;
         }
+        let echo = super::InputEcho {
+            responses: p.input_responses,
+            state: p.request_state,
+        };
+        let bound_args = p.arguments.clone().unwrap_or(Value::Null);
+        let binding = || {
+            super::ask::bound(
+                format!("prompt:{}", prompt.name()),
+                &bound_args,
+                tenant.as_deref(),
+                &delivery,
+            )
+        };
+        let (input, round) = self.input(era, meta, &delivery, echo, binding)?;
         let ctx = ToolContext {
             request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
             tool: prompt.name(),
@@ -69,12 +88,17 @@ impl Dispatcher {
             meta: meta.0.cloned(),
             session: delivery.session.clone(),
             changes: self.notifier(),
+            input,
         };
         let what = format!("prompt `{}`", prompt.name());
-        let messages = self
-            .run_guarded(&what, (prompt.desc.get)(args, ctx), &delivery)
-            .await
-            .map_err(|e| get_error(&e))?;
+        let got = (prompt.desc.get)(args, ctx);
+        let outcome = self
+            .run_guarded(&what, until_input(got, round.clone()), &delivery)
+            .await;
+        if let Some(round) = round.as_deref().filter(|r| r.stopped()) {
+            return Ok(self.input_required(round));
+        }
+        let messages = outcome.map_err(|e| get_error(&e))?;
         let mut m = Map::new();
         m.insert(
             "messages".into(),

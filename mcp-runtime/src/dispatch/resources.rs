@@ -70,6 +70,7 @@ impl Dispatcher {
             meta: meta.0.cloned(),
             session: delivery.session.clone(),
             changes: self.notifier(),
+            input: crate::input::Input::default(),
         };
         let contents = self
             .run_read(resource, vars, ctx, &delivery)

@@ -28,6 +28,8 @@ impl ServerBuilder {
             allow_no_tools: false,
             call_timeout_set: false,
             shutdown_timeout_set: false,
+            request_state_set: false,
+            input_timeout_set: false,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -111,6 +113,29 @@ impl ServerBuilder {
     pub fn call_timeout(mut self, d: Duration) -> Self {
         self.dispatch.call_timeout = d;
         self.call_timeout_set = true;
+        self
+    }
+
+    /// The keys that seal the `requestState` of input-required calls
+    /// (protocol 2026-07-28): give every replica the same ones, so that any
+    /// of them opens a state another issued. Without this call:
+    /// `MCP_REQUEST_STATE_KEY` (and `MCP_REQUEST_STATE_PREVIOUS_KEY` with
+    /// `MCP_REQUEST_STATE_PREVIOUS_UNTIL` during a rotation), else a random
+    /// key per process (logged: fine for one replica only).
+    pub fn request_state_keys(mut self, keys: crate::input::RequestStateKeys) -> Self {
+        self.dispatch.request_state = keys;
+        self.request_state_set = true;
+        self
+    }
+
+    /// How long a question a tool sends on its call's stream (protocol
+    /// 2025-11-25: elicitation, sampling, roots) waits for the client's
+    /// answer before the tool gets a `server_error` and the client a
+    /// `notifications/cancelled`. Without this call: `MCP_INPUT_TIMEOUT_SECS`,
+    /// else 60 s. The call's own timeout still bounds the whole call.
+    pub fn input_timeout(mut self, d: Duration) -> Self {
+        self.dispatch.input_timeout = d;
+        self.input_timeout_set = true;
         self
     }
 
@@ -536,6 +561,25 @@ impl ServerBuilder {
         if let Some(d) = shutdown.filter(|_| !self.shutdown_timeout_set) {
             self.serving.shutdown_timeout = d;
         }
+        let input = config::parsed(config::INPUT_TIMEOUT_SECS, config::parse_secs)?;
+        if let Some(d) = input.filter(|_| !self.input_timeout_set) {
+            self.dispatch.input_timeout = d;
+        }
+        let keys = config::request_state_keys()?;
+        if !self.request_state_set {
+            match keys {
+                Some(k) => self.dispatch.request_state = k,
+                None => {
+                    static ONCE: std::sync::Once = std::sync::Once::new();
+                    ONCE.call_once(|| {
+                        tracing::info!(
+                            "no MCP_REQUEST_STATE_KEY: the requestState of input-required calls is sealed \
+                             with a random key of this process; replicas behind one address need a shared key"
+                        );
+                    });
+                }
+            }
+        }
         Ok(())
     }
 
@@ -547,6 +591,8 @@ impl ServerBuilder {
     /// What the builder was not given is read from its variable here:
     /// `MCP_RATE_LIMIT_PER_KEY`, `MCP_RATE_LIMIT_PER_TENANT`,
     /// `MCP_CALL_TIMEOUT_SECS`, `MCP_SHUTDOWN_TIMEOUT_SECS`,
+    /// `MCP_INPUT_TIMEOUT_SECS`, `MCP_REQUEST_STATE_KEY` (with
+    /// `MCP_REQUEST_STATE_PREVIOUS_KEY`, `MCP_REQUEST_STATE_PREVIOUS_UNTIL`),
     /// `MCP_METRICS_ADDR`; a bad value is refused ([`BuildError::Config`],
     /// naming the variable).
     pub fn build(mut self) -> Result<Server, BuildError> {

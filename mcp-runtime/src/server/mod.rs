@@ -64,6 +64,9 @@ pub struct ServerBuilder {
     /// variables are read at build).
     call_timeout_set: bool,
     shutdown_timeout_set: bool,
+    /// Whether `request_state_keys` / `input_timeout` were given.
+    request_state_set: bool,
+    input_timeout_set: bool,
     serving: Serving,
 }
 

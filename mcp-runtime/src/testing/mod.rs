@@ -133,3 +133,26 @@ pub fn assert_contracts(lock_path: impl AsRef<Path>) {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// The `requestedSchema` a form elicitation of `T` sends
+/// ([`ToolContext::elicit`](crate::ToolContext::elicit)), or why `T` is not
+/// a form a client can show (a nested object, a list of numbers, …): call it
+/// in a test for every type your tools elicit, so a bad form fails `cargo
+/// test` rather than the first call.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// /// Are you sure?
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Confirm {
+///     /// Tick to confirm.
+///     confirm: bool,
+/// }
+///
+/// let schema = mcp_runtime::testing::check_form::<Confirm>().unwrap();
+/// assert_eq!(schema["properties"]["confirm"]["type"], "boolean");
+/// ```
+pub fn check_form<T: schemars::JsonSchema + 'static>() -> Result<Value, String> {
+    crate::input::form::requested_schema::<T>()
+}
