@@ -16,8 +16,8 @@
 # checks. Every port is a free loopback port picked at `up`. `down` stops
 # each process by the pid it recorded and removes the directory.
 #
-# Debian packages installed when missing (apt-get, as root): postgresql,
-# redis-server, nginx. The shop is the dev-profile binary the tests build
+# Debian packages installed when missing (apt-get, as root): postgresql and
+# redis-server (by scripts/postgres.sh and scripts/redis.sh), nginx. The shop is the dev-profile binary the tests build
 # (`cargo build -p shop --bin shop --features otel`: the same
 # target/debug/shop, so CI builds it once), unless SHOP_BIN names one.
 #
@@ -41,31 +41,18 @@ die() { say "$*"; exit 1; }
 # ------------------------------------------------------------------ helpers
 
 install_missing() {
-    local want=()
-    command -v nginx >/dev/null || want+=(nginx)
-    command -v redis-server >/dev/null || want+=(redis-server)
-    pg_bin initdb >/dev/null 2>&1 || want+=(postgresql)
-    command -v psql >/dev/null || want+=(postgresql-client)
-    if ((${#want[@]})); then
-        [[ $(id -u) == 0 ]] || die "missing ${want[*]}; install them (apt-get needs root)"
-        say "installing ${want[*]}"
+    # The test services' own installers (as root, apt-get when missing).
+    bash "$ROOT/scripts/redis.sh" >/dev/null
+    PG_BINDIR=$(bash "$ROOT/scripts/postgres.sh" | tail -1)
+    if ! command -v nginx >/dev/null || ! command -v psql >/dev/null; then
+        [[ $(id -u) == 0 ]] || die "nginx or psql missing; install them (apt-get needs root)"
+        say "installing nginx and the Postgres client"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
-        # The packages start system services; this cluster runs its own.
-        if command -v systemctl >/dev/null; then
-            systemctl stop nginx redis-server postgresql 2>/dev/null || true
-        fi
+        apt-get install -y -qq --no-install-recommends nginx postgresql-client >/dev/null
+        # The package starts a system nginx; this cluster runs its own.
+        if command -v systemctl >/dev/null; then systemctl stop nginx 2>/dev/null || true; fi
     fi
-}
-
-# A Postgres server program (initdb, pg_ctl, postgres): on PATH or in
-# Debian's versioned directory.
-pg_bin() {
-    if command -v "$1" >/dev/null; then command -v "$1"; return; fi
-    local found
-    found=$(ls -d /usr/lib/postgresql/*/bin/"$1" 2>/dev/null | sort -V | tail -1)
-    [[ -n $found ]] && echo "$found"
 }
 
 # N free loopback ports, all distinct.
@@ -118,9 +105,7 @@ load_env() {
 # ------------------------------------------------------------------ parts
 
 start_postgres() {
-    local initdb pg_ctl
-    initdb=$(pg_bin initdb) || die "initdb not found"
-    pg_ctl=$(pg_bin pg_ctl) || die "pg_ctl not found"
+    local initdb=$PG_BINDIR/initdb pg_ctl=$PG_BINDIR/pg_ctl
     install -d -o postgres -g postgres -m 700 "$DIR/pg" "$DIR/pg-socket"
     runuser -u postgres -- "$initdb" -D "$DIR/pg/data" -U postgres --auth=trust \
         --encoding=UTF8 --locale=C.UTF-8 >"$DIR/pg/initdb.log" 2>&1 \
@@ -133,9 +118,10 @@ start_postgres() {
 }
 
 stop_postgres() {
-    local pg_ctl
     [[ -f $DIR/pg/data/postmaster.pid ]] || return 0
-    pg_ctl=$(pg_bin pg_ctl) || return 0
+    local pg_ctl
+    pg_ctl=$(ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -1)
+    [[ -n $pg_ctl ]] || return 0
     runuser -u postgres -- "$pg_ctl" -D "$DIR/pg/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
 }
 
