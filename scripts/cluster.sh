@@ -144,6 +144,8 @@ start_replica() {
     metrics=$(echo "$METRICS_PORTS" | cut -d' ' -f"$n")
     [[ -n $port ]] || die "no replica $n (replicas: $REPLICAS)"
     alive "$DIR/shop-$n.pid" && die "replica $n runs already (pid $(cat "$DIR/shop-$n.pid"))"
+    # In the cluster's directory: nothing is written beside the caller.
+    cd "$DIR"
     env -u MCP_API_KEYS_FILE -u MCP_OAUTH_ISSUER -u MCP_OAUTH_AUDIENCE -u RUST_LOG \
         MCP_ADDR="127.0.0.1:$port" \
         MCP_API_KEYS="hub:$HUB_SECRET,acme-only:$ACME_SECRET:acme" \
@@ -154,6 +156,8 @@ start_replica() {
         SHOP_DATABASE_URL="$DATABASE_URL" \
         setsid "$SHOP_BIN" </dev/null >>"$DIR/shop-$n.log" 2>&1 &
     echo $! >"$DIR/shop-$n.pid"
+    # Not this shell's job: its SIGKILL is the test's doing, not news.
+    disown
     wait_http "http://127.0.0.1:$port/healthz" 60 \
         || { tail -20 "$DIR/shop-$n.log" >&2; die "replica $n did not answer /healthz"; }
     say "replica $n on 127.0.0.1:$port (pid $(cat "$DIR/shop-$n.pid"), metrics :$metrics)"

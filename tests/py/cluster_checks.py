@@ -424,9 +424,9 @@ async def check_era(env: dict[str, str], era: str) -> None:
 
 # ------------------------------------------------------------- 2. the load
 
-ACME = {"customers": ["CUS-1001", "CUS-1002", "CUS-1003"], "products": [f"PRD-{n}" for n in range(1001, 1011)],
+ACME = {"currency": "EUR", "customers": ["CUS-1001", "CUS-1002", "CUS-1003"], "products": [f"PRD-{n}" for n in range(1001, 1011)],
         "returns": [("ORD-10001", "PRD-1001"), ("ORD-10004", "PRD-1002"), ("ORD-10004", "PRD-1007")]}
-GLOBEX = {"customers": ["CUS-2001", "CUS-2002", "CUS-2003"], "products": [f"PRD-{n}" for n in range(2001, 2010)],
+GLOBEX = {"currency": "USD", "customers": ["CUS-2001", "CUS-2002", "CUS-2003"], "products": [f"PRD-{n}" for n in range(2001, 2010)],
           "returns": [("ORD-20001", "PRD-2001"), ("ORD-20001", "PRD-2008"), ("ORD-20004", "PRD-2005")]}
 DATA = {"acme": ACME, "globex": GLOBEX}
 
@@ -446,6 +446,7 @@ class LoadStats:
     connection_errors: int = 0
     rate_limited: int = 0
     server_errors: int = 0
+    server_error_messages: set[str] = field(default_factory=set)
     replays: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -462,7 +463,7 @@ def new_write(tenant: str, rng: random.Random, prefix: str) -> Write:
                                            "idempotencyKey": key})
 
 
-async def send(session: Session, w: Write, stats: LoadStats, deadline: float) -> Answer:
+async def send(session: Session, w: Write, stats: LoadStats) -> Answer:
     """Send `w` until it has an answer: after a connection error or timeout,
     with the same key on a new connection; after rate_limit, once the server
     said. Gives up (a failure) after 60 s."""
@@ -487,6 +488,7 @@ async def send(session: Session, w: Write, stats: LoadStats, deadline: float) ->
             # Retryable by definition (e.g. the state store refusing); the
             # same key again.
             stats.server_errors += 1
+            stats.server_error_messages.add(a.error["message"])
             await anyio.sleep(0.1)
             continue
         w.answers.append(a)
@@ -499,6 +501,7 @@ async def worker(
     rng = random.Random(seed)
     session = Session(env["MCP_URL"], env["HUB_SECRET"], era, timeout=10.0)
     acked: list[Write] = []
+    acked_ids: set[int] = set()
     try:
         while time.monotonic() < stop_at:
             if acked and rng.random() < 0.1:
@@ -508,8 +511,9 @@ async def worker(
             else:
                 w = new_write(tenant, rng, prefix)
                 stats.writes.append(w)
-            a = await send(session, w, stats, stop_at)
-            if a.ok is not None and w not in acked:
+            a = await send(session, w, stats)
+            if a.ok is not None and id(w) not in acked_ids:
+                acked_ids.add(id(w))
                 acked.append(w)
     finally:
         await session.close()
@@ -613,10 +617,12 @@ async def check_load(env: dict[str, str], seconds: float) -> None:
     for w in acked:
         r = w.answers[0].ok
         if w.tool == "create_quote":
-            equal(r["customerId"], w.args["customerId"], "the quote's customer")
+            equal([r["customerId"], r["total"]["currency"]], [w.args["customerId"], DATA[w.tenant]["currency"]],
+                  "the quote's customer and currency")
             expect(all(line["productId"] in DATA[w.tenant]["products"] for line in r["lines"]), "the tenant's products", r)
         else:
-            equal(r["orderNumber"], w.args["orderNumber"], "the return's order")
+            equal([r["orderNumber"], r["refundTotal"]["currency"]], [w.args["orderNumber"], DATA[w.tenant]["currency"]],
+                  "the return's order and currency")
 
     # Postgres, read directly.
     quotes = psql(env, "SELECT tenant_id, idempotency_key, number, customer_id FROM quotes "
@@ -667,7 +673,7 @@ async def check_load(env: dict[str, str], seconds: float) -> None:
         f"({sum(w.tool == 'create_quote' for w in acked)} quotes, {sum(w.tool == 'submit_return' for w in acked)} "
         f"returns), {len(refused)} returns refused (exhausted), {stats.replays} replays, "
         f"{stats.connection_errors} connection errors retried, {stats.rate_limited} rate_limit waits, "
-        f"{stats.server_errors} server_error retries, {outages:.0f} calls under the Redis outage "
+        f"{stats.server_errors} server_error retries {sorted(stats.server_error_messages)}, {outages:.0f} calls under the Redis outage "
         f"(mcp_state_unreachable_total); faults: {'; '.join(faults)}; rows in Postgres match"
     )
     expect(len(acked) >= 50, "a load worth the name", len(acked))
