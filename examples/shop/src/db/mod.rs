@@ -53,8 +53,8 @@ use mcp_runtime::{Interrupt, McpError, ToolContext};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection};
 use tracing::Instrument;
 
@@ -365,9 +365,14 @@ async fn migrate_sqlite(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut tries = 0;
     loop {
-        let mut conn = SqliteConnection::connect_with(options).await?;
-        let run = SQLITE_MIGRATIONS.run(&mut conn).await;
-        let _ = conn.close().await;
+        // A pool of one (not a bare connection): its `Acquire` keeps the
+        // future `Send`, so that a shop can be opened in a spawned task.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let run = SQLITE_MIGRATIONS.run(&pool).await;
+        pool.close().await;
         match run {
             Ok(()) => return Ok(()),
             Err(_) if tries < 3 => {
@@ -386,11 +391,13 @@ async fn migrate_postgres(
     url: &str,
     timeout: Duration,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut conn = tokio::time::timeout(timeout, PgConnection::connect(url))
-        .await
-        .map_err(|_| format!("no connection within {} ms", timeout.as_millis()))??;
-    let run = POSTGRES_MIGRATIONS.run(&mut conn).await;
-    let _ = conn.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(timeout)
+        .connect(url)
+        .await?;
+    let run = POSTGRES_MIGRATIONS.run(&pool).await;
+    pool.close().await;
     Ok(run?)
 }
 
