@@ -213,6 +213,28 @@ impl Postgres {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// `psql` running `sql` in database `db` in the background (e.g. a
+    /// transaction holding a lock); kill or wait for it.
+    pub fn psql_background(&self, db: &str, sql: &str) -> std::process::Child {
+        Command::new(self.bin.join("psql"))
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1"])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql starts")
+    }
+
     /// A new, empty database with a unique name; its URL.
     pub fn new_database(&self) -> String {
         static N: AtomicUsize = AtomicUsize::new(0);

@@ -269,3 +269,63 @@ async fn an_outage_answers_server_error_quickly_and_the_shop_recovers_by_itself(
     assert_eq!(quote["quoteNumber"], "QUO-000001");
     assert_eq!(scalar(&pg, &url, "SELECT COUNT(*) FROM quotes"), "1");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_stuck_behind_a_lock_fails_at_the_statement_timeout() {
+    let Some(pg) = Postgres::shared() else {
+        return;
+    };
+    let url = pg.new_database();
+    let shop = Shop::connect(DbConfig {
+        statement_timeout: Duration::from_millis(300),
+        ..DbConfig::new(Target::Postgres(url.clone()))
+    })
+    .await
+    .unwrap();
+    let client = acme(shop);
+    let db = url.rsplit('/').next().unwrap().to_owned();
+    // Another session holds the quotes table for 4 s.
+    let mut holder = pg.psql_background(
+        &db,
+        "BEGIN; LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;",
+    );
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while scalar(
+        pg,
+        &url,
+        "SELECT COUNT(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'quotes'::regclass",
+    ) != "1"
+    {
+        assert!(Instant::now() < deadline, "the lock was not taken");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let args = json!({ "customerId": "CUS-1001", "idempotencyKey": "behind-a-lock-1",
+                       "items": [{ "productId": "PRD-1001", "quantity": 1 }] });
+    let started = Instant::now();
+    let (kind, message) = answer(&client, "create_quote", args.clone())
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(kind, ErrorKind::Server, "{message}");
+    assert!(
+        !message.contains("statement timeout") && !message.contains("quotes"),
+        "{message}"
+    );
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    let _ = holder.kill();
+    let _ = holder.wait();
+    // Once the lock is gone, the same request goes through.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let quote = loop {
+        match answer(&client, "create_quote", args.clone()).await {
+            Ok(q) => break q,
+            Err(e) => assert!(Instant::now() < deadline, "{e:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(quote["customerId"], "CUS-1001");
+    assert_eq!(scalar(pg, &url, "SELECT COUNT(*) FROM quotes"), "1");
+}

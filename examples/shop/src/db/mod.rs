@@ -32,7 +32,9 @@
 //!   (SQLSTATE 40001, 40P01; SQLite `BUSY`/`LOCKED`) is retried, at most
 //!   [`WRITE_ATTEMPTS`] attempts in all, after 10, 20, 40, 80 ms (each plus
 //!   up to as much again at random, so racing replicas part), then it is a
-//!   `server_error`.
+//!   `server_error`. On SQLite a write waits for the lock up to the
+//!   statement timeout (`busy_timeout`) per attempt; a cancellation or the
+//!   call's time limit ends the waiting (and the pauses) at once.
 //! - An outage: a call waits at most the acquire timeout for a connection,
 //!   then answers `server_error`; the pool tests a connection before lending
 //!   it and makes new ones as the database comes back, so the replica
@@ -159,13 +161,22 @@ impl Db {
             .test_before_acquire(true)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    let setting = match backend {
-                        Backend::Postgres => format!("SET statement_timeout = {statement_ms}"),
-                        Backend::Sqlite => "PRAGMA synchronous = NORMAL".to_owned(),
+                    // Per connection: the statement timeout (SQLite: how
+                    // long to wait for a lock; its URL cannot say).
+                    let settings = match backend {
+                        Backend::Postgres => {
+                            vec![format!("SET statement_timeout = {statement_ms}")]
+                        }
+                        Backend::Sqlite => vec![
+                            format!("PRAGMA busy_timeout = {statement_ms}"),
+                            "PRAGMA synchronous = NORMAL".to_owned(),
+                        ],
                     };
-                    sqlx::query(sqlx::AssertSqlSafe(setting))
-                        .execute(&mut *conn)
-                        .await?;
+                    for setting in settings {
+                        sqlx::query(sqlx::AssertSqlSafe(setting))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
                     Ok(())
                 })
             })
@@ -264,7 +275,12 @@ impl Db {
                 match self.write_once(ctx, &interrupt, &args, &f).await {
                     Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
                         tracing::debug!(attempt, error = %e, "write conflicted; retrying");
-                        tokio::time::sleep(backoff(attempt)).await;
+                        // Rolled back: a cancellation now is answered at once.
+                        tokio::select! {
+                            biased;
+                            () = ctx.cancelled() => return Err(interrupted(&interrupt).into_mcp()),
+                            () = tokio::time::sleep(backoff(attempt)) => {}
+                        }
                         attempt += 1;
                     }
                     other => return other.map_err(Failure::into_mcp),
