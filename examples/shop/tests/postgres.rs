@@ -329,3 +329,45 @@ async fn a_write_stuck_behind_a_lock_fails_at_the_statement_timeout() {
     assert_eq!(quote["customerId"], "CUS-1001");
     assert_eq!(scalar(pg, &url, "SELECT COUNT(*) FROM quotes"), "1");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_never_opens_more_connections_than_its_size() {
+    let Some(pg) = Postgres::shared() else {
+        return;
+    };
+    let url = pg.new_database();
+    let db = url.rsplit('/').next().unwrap().to_owned();
+    let shop = Shop::connect(DbConfig {
+        pool_size: std::num::NonZeroU32::new(2).unwrap(),
+        ..DbConfig::new(Target::Postgres(url.clone()))
+    })
+    .await
+    .unwrap();
+    let client = acme(shop);
+    let sessions = format!("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = '{db}'");
+    let calls: Vec<_> = (0..24)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                answer(
+                    &client,
+                    "search_products",
+                    json!({ "query": "*", "pageSize": 50 }),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut most = 0;
+    while calls.iter().any(|c| !c.is_finished()) {
+        most = most.max(scalar(pg, &url, &sessions).parse::<u32>().unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    for c in calls {
+        let page = c.await.unwrap().unwrap();
+        assert_eq!(page["pagination"]["totalItems"], 10);
+    }
+    // psql's own session is one of those counted.
+    assert!((1..=3).contains(&most), "{most} sessions");
+    assert!(scalar(pg, &url, &sessions).parse::<u32>().unwrap() <= 3);
+}

@@ -1391,6 +1391,34 @@ async fn shops_opening_a_new_sqlite_file_at_once_seed_it_once() {
     assert_eq!(once, 26);
 }
 
+/// A SQLite path with spaces and non-ASCII letters (sqlx reaches SQLite
+/// through a URL: the path must survive its encoding).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_path_with_spaces_and_umlauts_is_the_file_opened() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let dir = f.dir.join("a dir #1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Läden & Co?.db");
+    let server = shop::server(Shop::open(&path).await.unwrap()).unwrap();
+    let order = ok(
+        &server.client().tenant("acme"),
+        "get_order",
+        json!({ "orderNumber": "ORD-10001" }),
+    )
+    .await;
+    assert_eq!(order["orderNumber"], "ORD-10001");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM seed_applied", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    // No other file was made for it (a mangled name would be one).
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(name.starts_with("Läden & Co?.db"), "{name}");
+    }
+}
+
 /// A SQLite file made before the migrations (its schema in place, seeded,
 /// no `_sqlx_migrations`, no `seed_applied`) opens with its data as it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
