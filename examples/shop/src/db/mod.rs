@@ -270,31 +270,59 @@ impl Db {
     {
         let span = tracing::info_span!("db write", db.system.name = self.system());
         ctx.run_uninterrupted(|interrupt| async move {
-            let mut attempt = 1;
-            loop {
-                match self.write_once(ctx, &interrupt, &args, &f).await {
-                    Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
-                        tracing::debug!(attempt, error = %e, "write conflicted; retrying");
-                        // Rolled back: a cancellation now is answered at once.
-                        tokio::select! {
-                            biased;
-                            () = ctx.cancelled() => return Err(interrupted(&interrupt).into_mcp()),
-                            () = tokio::time::sleep(backoff(attempt)) => {}
-                        }
-                        attempt += 1;
-                    }
-                    other => return other.map_err(Failure::into_mcp),
-                }
-            }
+            let call = Call {
+                ctx,
+                interrupt: &interrupt,
+            };
+            self.write_retrying(Some(call), &args, &f)
+                .await
+                .map_err(Failure::into_mcp)
         })
         .instrument(span)
         .await
     }
 
+    /// Run the seed or another start-up write, outside any call, with the
+    /// same transactions and retries as [`Db::write`].
+    pub(crate) async fn write_at_start<A, T, F>(&self, args: A, f: F) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        self.write_retrying(None, &args, &f).await
+    }
+
+    /// [`Db::write`]'s attempts: one [`Db::write_once`], and again after a
+    /// pause while it failed for a conflict and attempts are left.
+    async fn write_retrying<A, T, F>(
+        &self,
+        call: Option<Call<'_>>,
+        args: &A,
+        f: &F,
+    ) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.write_once(call, args, f).await {
+                Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "write conflicted; retrying");
+                    // Rolled back: a cancellation now is answered at once.
+                    tokio::select! {
+                        biased;
+                        () = stopped(call) => return Err(interrupted(call)),
+                        () = tokio::time::sleep(backoff(attempt)) => {}
+                    }
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn write_once<A, T, F>(
         &self,
-        ctx: &ToolContext,
-        interrupt: &Interrupt,
+        call: Option<Call<'_>>,
         args: &A,
         f: &F,
     ) -> Result<T, Failure>
@@ -315,44 +343,17 @@ impl Db {
         let mut tx = tokio::select! {
             biased;
             tx = self.pool.begin_with(begin) => tx?,
-            () = ctx.cancelled() => return Err(interrupted(interrupt)),
+            () = stopped(call) => return Err(interrupted(call)),
         };
         let written = f(&mut tx, args).await?;
-        if let Err(e) = interrupt.check() {
+        if let Some(call) = call
+            && let Err(e) = call.interrupt.check()
+        {
             tx.rollback().await?;
             return Err(Failure::Tool(e));
         }
         tx.commit().await?;
         Ok(written)
-    }
-
-    /// Run the seed or another start-up write, outside any call, with the
-    /// same transactions and retries as [`Db::write`].
-    pub(crate) async fn write_at_start<A, T, F>(&self, args: A, f: F) -> Result<T, Failure>
-    where
-        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
-    {
-        let mut attempt = 1;
-        loop {
-            let once = async {
-                let mut conn = self.acquire().await?;
-                let begin = match self.backend {
-                    Backend::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
-                    Backend::Sqlite => "BEGIN IMMEDIATE",
-                };
-                let mut tx = conn.begin_with(begin).await?;
-                let written = f(&mut tx, &args).await?;
-                tx.commit().await?;
-                Ok(written)
-            };
-            match once.await {
-                Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
     }
 
     fn system(&self) -> &'static str {
@@ -363,11 +364,27 @@ impl Db {
     }
 }
 
+/// The call a write runs for: its cancellation ends the waits before the
+/// transaction writes, and is checked before the commit.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    ctx: &'a ToolContext,
+    interrupt: &'a Interrupt,
+}
+
+/// Completes when the call is cancelled or timed out; never without a call.
+async fn stopped(call: Option<Call<'_>>) {
+    match call {
+        Some(call) => call.ctx.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The answer of a write stopped by its call's cancellation or timeout.
-fn interrupted(interrupt: &Interrupt) -> Failure {
-    match interrupt.check() {
-        Err(e) => Failure::Tool(e),
-        Ok(()) => Failure::Tool(McpError::internal(
+fn interrupted(call: Option<Call<'_>>) -> Failure {
+    match call.map(|c| c.interrupt.check()) {
+        Some(Err(e)) => Failure::Tool(e),
+        _ => Failure::Tool(McpError::internal(
             "a write was interrupted without a cancellation",
         )),
     }
