@@ -179,30 +179,20 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
+    /// `psql` as the superuser on database `db`, stopping at the first error.
+    fn psql_command(&self, db: &str) -> Command {
+        let mut cmd = Command::new(self.bin.join("psql"));
+        cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1"])
+            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", db])
+            .stdin(Stdio::null());
+        cmd
+    }
+
     /// Run `sql` with `psql` in database `db`; its output (tuples only).
     pub fn psql(&self, db: &str, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
-            .args([
-                "-X",
-                "-q",
-                "-t",
-                "-A",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-            ])
-            .args([
-                "-p",
-                &self.port.to_string(),
-                "-U",
-                "postgres",
-                "-d",
-                db,
-                "-c",
-                sql,
-            ])
-            .stdin(Stdio::null())
+        let out = self
+            .psql_command(db)
+            .args(["-t", "-A", "-c", sql])
             .output()
             .expect("psql runs");
         assert!(
@@ -211,6 +201,17 @@ impl Postgres {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// `psql` running `sql` in database `db` in the background (e.g. a
+    /// transaction holding a lock); kill or wait for it.
+    pub fn psql_background(&self, db: &str, sql: &str) -> std::process::Child {
+        self.psql_command(db)
+            .args(["-c", sql])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql starts")
     }
 
     /// A new, empty database with a unique name; its URL.

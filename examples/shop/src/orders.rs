@@ -425,11 +425,6 @@ async fn create_return(
         Ok(id) => id,
         Err(winner) => return load_return(tx, tenant, winner).await,
     };
-    sqlx::query("UPDATE returns SET rma_number = $1 WHERE id = $2")
-        .bind(format!("RMA-{id:06}"))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     for (line, (item, refund)) in lines.into_iter().enumerate() {
         sqlx::query(
             "INSERT INTO return_items (return_id, line_no, product_id, quantity, reason, refund_cents)

@@ -192,11 +192,6 @@ async fn insert_quote(
         Ok(id) => id,
         Err(winner) => return load_quote(tx, tenant, winner).await,
     };
-    sqlx::query("UPDATE quotes SET number = $1 WHERE id = $2")
-        .bind(format!("QUO-{id:06}"))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     for (line, (item, price)) in priced.iter().enumerate() {
         sqlx::query(
             "INSERT INTO quote_lines (quote_id, line_no, product_id, quantity, unit_price_cents)

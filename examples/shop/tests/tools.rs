@@ -1357,6 +1357,121 @@ async fn reopening_keeps_the_data_and_does_not_reseed(backend: Backend) {
     }
 }
 
+/// Shops opening one new SQLite file at once (as processes starting
+/// together would) all come up, and the file is migrated and seeded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shops_opening_a_new_sqlite_file_at_once_seed_it_once() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let path = f.dir.join("together.db");
+    let opens: Vec<_> = (0..3)
+        .map(|_| {
+            let path = path.clone();
+            tokio::spawn(async move {
+                Shop::open(path)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for open in opens {
+        open.await.unwrap().expect("every shop opens");
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM _sqlx_migrations WHERE success"),
+        1
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM seed_applied"), 1);
+    assert_eq!(count("SELECT COUNT(*) FROM products"), 19);
+    // As many events as in a file seeded alone: none twice.
+    let once = f.count("SELECT COUNT(*) FROM shipment_events").await;
+    assert_eq!(count("SELECT COUNT(*) FROM shipment_events"), once);
+    assert_eq!(once, 26);
+}
+
+/// A SQLite path with spaces and non-ASCII letters (sqlx reaches SQLite
+/// through a URL: the path must survive its encoding).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_path_with_spaces_and_umlauts_is_the_file_opened() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let dir = f.dir.join("a dir #1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Läden & Co?.db");
+    let server = shop::server(Shop::open(&path).await.unwrap()).unwrap();
+    let order = ok(
+        &server.client().tenant("acme"),
+        "get_order",
+        json!({ "orderNumber": "ORD-10001" }),
+    )
+    .await;
+    assert_eq!(order["orderNumber"], "ORD-10001");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM seed_applied", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    // No other file was made for it (a mangled name would be one).
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(name.starts_with("Läden & Co?.db"), "{name}");
+    }
+}
+
+/// A SQLite file made before the migrations (its schema in place, seeded,
+/// no `_sqlx_migrations`, no `seed_applied`) opens with its data as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_the_migrations_keeps_its_data() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let quote = ok(
+        &f.acme(),
+        "create_quote",
+        json!({ "customerId": "CUS-1002", "items": [{ "productId": "PRD-1002", "quantity": 1 }],
+                "idempotencyKey": "legacy-quote-1" }),
+    )
+    .await;
+    let Target::Sqlite(path) = f.target.clone() else {
+        unreachable!()
+    };
+    {
+        // What the previous version left: its own version mark only.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE _sqlx_migrations; DROP TABLE seed_applied;
+             UPDATE products SET price_cents = 12345 WHERE id = 'PRD-1001';
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let reopened = shop::server(Shop::open(&path).await.unwrap()).unwrap();
+    let acme = reopened.client().tenant("acme");
+    let again = ok(
+        &acme,
+        "create_quote",
+        json!({ "customerId": "CUS-1002", "items": [{ "productId": "PRD-1002", "quantity": 1 }],
+                "idempotencyKey": "legacy-quote-1" }),
+    )
+    .await;
+    assert_eq!(again, quote);
+    // The seed changed nothing that was there (no reset price, no copies).
+    let stock = ok(
+        &acme,
+        "check_inventory",
+        json!({ "productIds": ["PRD-1001"] }),
+    )
+    .await;
+    assert_eq!(stock["products"][0]["totalAvailable"], 18);
+    assert_eq!(
+        f.count("SELECT price_cents FROM products WHERE id = 'PRD-1001'")
+            .await,
+        12345
+    );
+    assert_eq!(f.count("SELECT COUNT(*) FROM products").await, 19);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM seed_applied").await, 1);
+}
+
 on_both_backends!(
     lists_the_eight_tools_with_annotations,
     get_order_returns_the_seeded_order,

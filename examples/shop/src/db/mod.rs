@@ -32,7 +32,9 @@
 //!   (SQLSTATE 40001, 40P01; SQLite `BUSY`/`LOCKED`) is retried, at most
 //!   [`WRITE_ATTEMPTS`] attempts in all, after 10, 20, 40, 80 ms (each plus
 //!   up to as much again at random, so racing replicas part), then it is a
-//!   `server_error`.
+//!   `server_error`. On SQLite a write waits for the lock up to the
+//!   statement timeout (`busy_timeout`) per attempt; a cancellation or the
+//!   call's time limit ends the waiting (and the pauses) at once.
 //! - An outage: a call waits at most the acquire timeout for a connection,
 //!   then answers `server_error`; the pool tests a connection before lending
 //!   it and makes new ones as the database comes back, so the replica
@@ -53,8 +55,8 @@ use mcp_runtime::{Interrupt, McpError, ToolContext};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::PgConnection;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection};
 use tracing::Instrument;
 
@@ -159,13 +161,22 @@ impl Db {
             .test_before_acquire(true)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    let setting = match backend {
-                        Backend::Postgres => format!("SET statement_timeout = {statement_ms}"),
-                        Backend::Sqlite => "PRAGMA synchronous = NORMAL".to_owned(),
+                    // Per connection: the statement timeout (SQLite: how
+                    // long to wait for a lock; its URL cannot say).
+                    let settings = match backend {
+                        Backend::Postgres => {
+                            vec![format!("SET statement_timeout = {statement_ms}")]
+                        }
+                        Backend::Sqlite => vec![
+                            format!("PRAGMA busy_timeout = {statement_ms}"),
+                            "PRAGMA synchronous = NORMAL".to_owned(),
+                        ],
                     };
-                    sqlx::query(sqlx::AssertSqlSafe(setting))
-                        .execute(&mut *conn)
-                        .await?;
+                    for setting in settings {
+                        sqlx::query(sqlx::AssertSqlSafe(setting))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
                     Ok(())
                 })
             })
@@ -259,26 +270,59 @@ impl Db {
     {
         let span = tracing::info_span!("db write", db.system.name = self.system());
         ctx.run_uninterrupted(|interrupt| async move {
-            let mut attempt = 1;
-            loop {
-                match self.write_once(ctx, &interrupt, &args, &f).await {
-                    Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
-                        tracing::debug!(attempt, error = %e, "write conflicted; retrying");
-                        tokio::time::sleep(backoff(attempt)).await;
-                        attempt += 1;
-                    }
-                    other => return other.map_err(Failure::into_mcp),
-                }
-            }
+            let call = Call {
+                ctx,
+                interrupt: &interrupt,
+            };
+            self.write_retrying(Some(call), &args, &f)
+                .await
+                .map_err(Failure::into_mcp)
         })
         .instrument(span)
         .await
     }
 
+    /// Run the seed or another start-up write, outside any call, with the
+    /// same transactions and retries as [`Db::write`].
+    pub(crate) async fn write_at_start<A, T, F>(&self, args: A, f: F) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        self.write_retrying(None, &args, &f).await
+    }
+
+    /// [`Db::write`]'s attempts: one [`Db::write_once`], and again after a
+    /// pause while it failed for a conflict and attempts are left.
+    async fn write_retrying<A, T, F>(
+        &self,
+        call: Option<Call<'_>>,
+        args: &A,
+        f: &F,
+    ) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.write_once(call, args, f).await {
+                Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "write conflicted; retrying");
+                    // Rolled back: a cancellation now is answered at once.
+                    tokio::select! {
+                        biased;
+                        () = stopped(call) => return Err(interrupted(call)),
+                        () = tokio::time::sleep(backoff(attempt)) => {}
+                    }
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn write_once<A, T, F>(
         &self,
-        ctx: &ToolContext,
-        interrupt: &Interrupt,
+        call: Option<Call<'_>>,
         args: &A,
         f: &F,
     ) -> Result<T, Failure>
@@ -299,44 +343,17 @@ impl Db {
         let mut tx = tokio::select! {
             biased;
             tx = self.pool.begin_with(begin) => tx?,
-            () = ctx.cancelled() => return Err(interrupted(interrupt)),
+            () = stopped(call) => return Err(interrupted(call)),
         };
         let written = f(&mut tx, args).await?;
-        if let Err(e) = interrupt.check() {
+        if let Some(call) = call
+            && let Err(e) = call.interrupt.check()
+        {
             tx.rollback().await?;
             return Err(Failure::Tool(e));
         }
         tx.commit().await?;
         Ok(written)
-    }
-
-    /// Run the seed or another start-up write, outside any call, with the
-    /// same transactions and retries as [`Db::write`].
-    pub(crate) async fn write_at_start<A, T, F>(&self, args: A, f: F) -> Result<T, Failure>
-    where
-        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
-    {
-        let mut attempt = 1;
-        loop {
-            let once = async {
-                let mut conn = self.acquire().await?;
-                let begin = match self.backend {
-                    Backend::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
-                    Backend::Sqlite => "BEGIN IMMEDIATE",
-                };
-                let mut tx = conn.begin_with(begin).await?;
-                let written = f(&mut tx, &args).await?;
-                tx.commit().await?;
-                Ok(written)
-            };
-            match once.await {
-                Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
-                    tokio::time::sleep(backoff(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
     }
 
     fn system(&self) -> &'static str {
@@ -347,11 +364,27 @@ impl Db {
     }
 }
 
+/// The call a write runs for: its cancellation ends the waits before the
+/// transaction writes, and is checked before the commit.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    ctx: &'a ToolContext,
+    interrupt: &'a Interrupt,
+}
+
+/// Completes when the call is cancelled or timed out; never without a call.
+async fn stopped(call: Option<Call<'_>>) {
+    match call {
+        Some(call) => call.ctx.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The answer of a write stopped by its call's cancellation or timeout.
-fn interrupted(interrupt: &Interrupt) -> Failure {
-    match interrupt.check() {
-        Err(e) => Failure::Tool(e),
-        Ok(()) => Failure::Tool(McpError::internal(
+fn interrupted(call: Option<Call<'_>>) -> Failure {
+    match call.map(|c| c.interrupt.check()) {
+        Some(Err(e)) => Failure::Tool(e),
+        _ => Failure::Tool(McpError::internal(
             "a write was interrupted without a cancellation",
         )),
     }
@@ -365,9 +398,14 @@ async fn migrate_sqlite(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut tries = 0;
     loop {
-        let mut conn = SqliteConnection::connect_with(options).await?;
-        let run = SQLITE_MIGRATIONS.run(&mut conn).await;
-        let _ = conn.close().await;
+        // A pool of one (not a bare connection): its `Acquire` keeps the
+        // future `Send`, so that a shop can be opened in a spawned task.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let run = SQLITE_MIGRATIONS.run(&pool).await;
+        pool.close().await;
         match run {
             Ok(()) => return Ok(()),
             Err(_) if tries < 3 => {
@@ -386,11 +424,13 @@ async fn migrate_postgres(
     url: &str,
     timeout: Duration,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut conn = tokio::time::timeout(timeout, PgConnection::connect(url))
-        .await
-        .map_err(|_| format!("no connection within {} ms", timeout.as_millis()))??;
-    let run = POSTGRES_MIGRATIONS.run(&mut conn).await;
-    let _ = conn.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(timeout)
+        .connect(url)
+        .await?;
+    let run = POSTGRES_MIGRATIONS.run(&pool).await;
+    pool.close().await;
     Ok(run?)
 }
 

@@ -157,6 +157,14 @@ impl Idempotent {
             Idempotent::Return => "return",
         }
     }
+
+    /// The statement giving a new record its number, and the number's prefix.
+    fn numbering(self) -> (&'static str, &'static str) {
+        match self {
+            Idempotent::Quote => ("UPDATE quotes SET number = $1 WHERE id = $2", "QUO"),
+            Idempotent::Return => ("UPDATE returns SET rma_number = $1 WHERE id = $2", "RMA"),
+        }
+    }
 }
 
 /// Replay check of an idempotent write, inside its transaction: `Some(id)`
@@ -196,9 +204,10 @@ pub(crate) async fn replayed(
 }
 
 /// After `INSERT … ON CONFLICT DO NOTHING RETURNING id` of an idempotent
-/// write: the new row's id, or, when another transaction (another replica)
-/// committed the same key first, the winner's (`Err(Some(id))`, to answer
-/// with), or a `validation_error` when the winner was a different request.
+/// write: the new row's id, numbered (`QUO-000042` from id 42), or, when
+/// another transaction (another replica) committed the same key first, the
+/// winner's (`Err(id)`, to answer with), or a `validation_error` when the
+/// winner was a different request.
 pub(crate) async fn inserted_or_winner(
     conn: &mut Conn,
     inserted: Option<i64>,
@@ -208,6 +217,12 @@ pub(crate) async fn inserted_or_winner(
     fingerprint: &str,
 ) -> Result<Result<i64, i64>, Failure> {
     if let Some(id) = inserted {
+        let (sql, prefix) = table.numbering();
+        sqlx::query(sql)
+            .bind(format!("{prefix}-{id:06}"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
         return Ok(Ok(id));
     }
     match replayed(conn, table, tenant, key, fingerprint).await? {
