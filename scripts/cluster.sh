@@ -7,7 +7,7 @@
 #   scripts/cluster.sh status  # what runs, with its pid
 #
 # Used by the checks while they run:
-#   scripts/cluster.sh kill-replica N | start-replica N | restart-redis
+#   scripts/cluster.sh kill-replica N [HANG_SECS] | start-replica N | restart-redis
 #
 # Everything lives in one directory, $MCP_CLUSTER_DIR (default
 # ${TMPDIR:-/tmp}/mcp-cluster): Postgres's data directory (run as the
@@ -310,8 +310,14 @@ case "${1:-}" in
         load_env
         [[ -n ${2:-} ]] || die "kill-replica N"
         alive "$DIR/shop-$2.pid" || die "replica $2 is not running"
+        # With a hang (seconds): stopped first (SIGSTOP), so that requests
+        # nginx hands it meanwhile are in flight when it dies.
+        if [[ -n ${3:-} ]]; then
+            kill -STOP "$(cat "$DIR/shop-$2.pid")"
+            sleep "$3"
+        fi
         kill -KILL "$(cat "$DIR/shop-$2.pid")"
-        say "replica $2 killed (SIGKILL, pid $(cat "$DIR/shop-$2.pid"))"
+        say "replica $2 killed (SIGKILL, pid $(cat "$DIR/shop-$2.pid")${3:+, after hanging $3 s})"
         rm -f "$DIR/shop-$2.pid"
         ;;
     start-replica)

@@ -13,8 +13,8 @@ client (`mcp`, the venv of scripts/py-venv.sh).
 2. load: several concurrent clients write (create_quote, submit_return, each
    with its own idempotency key; on a connection error or timeout the client
    retries with the same key, and re-sends some acknowledged keys on purpose)
-   for --load-seconds while one replica is SIGKILLed and restarted and Redis
-   is restarted. Then Postgres, read directly with psql: every acknowledged
+   for --load-seconds while one replica hangs, is SIGKILLed with requests in
+   flight and restarted, and Redis is restarted. Then Postgres, read directly with psql: every acknowledged
    write is there exactly once, with the number it was acknowledged with,
    for its tenant; every answer to one key was the same record; no refused
    key left a row; no order returned beyond what was ordered; no replica but
@@ -581,8 +581,10 @@ async def check_load(env: dict[str, str], seconds: float) -> None:
     prefix = f"load-{uuid.uuid4().hex[:8]}-"
 
     async def faults_on_schedule() -> None:
-        # The replica dies a quarter in and is back at 40 %; Redis restarts at 60 %.
-        for at, action in [(0.25, ("kill-replica", str(victim))), (0.4, ("start-replica", str(victim))),
+        # The replica hangs a quarter in (SIGSTOP: the requests nginx gives it
+        # meanwhile wait), dies 1.5 s later with them in flight (SIGKILL), and
+        # is back at 40 %; Redis restarts at 60 %.
+        for at, action in [(0.25, ("kill-replica", str(victim), "1.5")), (0.4, ("start-replica", str(victim))),
                            (0.6, ("restart-redis",))]:
             await anyio.sleep(max(0.0, start + at * seconds - time.monotonic()))
             await anyio.to_thread.run_sync(cluster, env, *action)
@@ -597,6 +599,8 @@ async def check_load(env: dict[str, str], seconds: float) -> None:
     elapsed = time.monotonic() - start
     expect(not stats.failures, "every write answered", stats.failures[:5])
     expect(len(faults) == 3, "the three faults ran", faults)
+    expect(stats.connection_errors >= 1, "the kill cut requests in flight (then retried with their keys)",
+           stats.connection_errors)
 
     # Every answer to one key is the same record (retries and replays).
     acked = [w for w in stats.writes if w.answers and w.answers[0].ok is not None]
