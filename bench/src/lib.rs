@@ -5,6 +5,8 @@
 //! The binaries are `http-bench`, `micro` and `memory`; see `BENCHMARKS.md`
 //! at the repository root.
 
+pub mod nginx;
+
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};

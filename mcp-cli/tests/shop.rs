@@ -53,16 +53,19 @@ fn in_era_of(way: &Way, result: &Value) -> Value {
 /// The shop's answer to a call, made in process over a fresh database.
 fn in_process(tool: &str, tenant: &str, arguments: Value) -> Value {
     let dir = support::TempDir::new("shop-in-process");
-    let server = shop::server(shop::Shop::open(dir.0.join("shop.db")).expect("open the database"))
-        .expect("build the shop");
-    let client = server.client().tenant(tenant);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    rt.block_on(client.call(tool, arguments))
-        .expect("no JSON-RPC error")
-        .raw
+    rt.block_on(async {
+        let shop = shop::Shop::open(dir.0.join("shop.db"))
+            .await
+            .expect("open the database");
+        let server = shop::server(shop).expect("build the shop");
+        server.client().tenant(tenant).call(tool, arguments).await
+    })
+    .expect("no JSON-RPC error")
+    .raw
 }
 
 const TABLE: &str = "\

@@ -572,6 +572,31 @@ impl ToolContext {
         self.input.can_ask("roots/list", &Value::Null)
     }
 
+    /// Run async work that must not be cut off half-way (a database
+    /// transaction up to its commit): the async twin of
+    /// [`run_blocking`](Self::run_blocking).
+    ///
+    /// While the future of `work` runs, a cancellation or timeout does not
+    /// drop the call's future: the call is answered by what `work` returns,
+    /// which learns of the cancellation through [`Interrupt`] (put
+    /// `interrupt.check()?` right before the commit). So, as with
+    /// `run_blocking`, an answer saying "cancelled" or "timed out" means no
+    /// effect, and an effect is never hidden behind one. Bound the work's
+    /// waits yourself (pool and statement timeouts): the call's time limit
+    /// no longer cuts it short. A call cancelled before `work` starts does
+    /// not run it.
+    pub async fn run_uninterrupted<T, W, F>(&self, work: W) -> Result<T, McpError>
+    where
+        W: FnOnce(Interrupt) -> F,
+        F: Future<Output = Result<T, McpError>>,
+    {
+        if self.cancel.is_cancelled() {
+            return Err(self.cancel.error());
+        }
+        let _mark = BlockingMark::new(&self.cancel);
+        work(Interrupt(self.cancel.clone())).await
+    }
+
     /// A clone of the call's cancellation token, for tasks the tool spawns.
     pub fn cancellation_token(&self) -> CancellationToken {
         self.cancel.clone()

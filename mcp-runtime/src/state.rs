@@ -127,7 +127,13 @@ pub(crate) struct SharedRateLimiter {
     per_tenant: Option<Rate>,
     unreachable: Unreachable,
     log: LogLimiter,
+    /// Told of each call the shared state did not answer, with the policy
+    /// that decided it (the server counts them in its metrics).
+    on_outage: Option<OutageHook>,
 }
+
+/// What [`SharedRateLimiter`] tells of an outage.
+pub(crate) type OutageHook = Box<dyn Fn(Unreachable) + Send + Sync>;
 
 impl SharedRateLimiter {
     pub(crate) fn new(
@@ -142,7 +148,15 @@ impl SharedRateLimiter {
             per_tenant,
             unreachable,
             log: LogLimiter::per_minute(5),
+            on_outage: None,
         })
+    }
+
+    /// Call `hook` for each call the shared state did not answer.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn on_outage(mut self, hook: OutageHook) -> SharedRateLimiter {
+        self.on_outage = Some(hook);
+        self
     }
 }
 
@@ -179,6 +193,9 @@ impl CallGate for SharedRateLimiter {
                             policy = ?self.unreachable,
                             "rate limits: the shared state did not answer"
                         );
+                    }
+                    if let Some(hook) = &self.on_outage {
+                        hook(self.unreachable);
                     }
                     match self.unreachable {
                         Unreachable::Allow => Ok(()),

@@ -1,6 +1,6 @@
 //! Prometheus metrics (feature `metrics`): calls by tool and outcome, call
 //! durations, requests by method and status, calls in flight, refusals by
-//! reason, open connections, build info. Served on a listener of its own
+//! reason, open connections, shared-state outages by policy, build info. Served on a listener of its own
 //! (`MCP_METRICS_ADDR` / [`ServerBuilder::metrics_addr`](crate::ServerBuilder::metrics_addr)),
 //! never on the MCP port.
 //!
@@ -75,6 +75,8 @@ pub(crate) struct Metrics {
     in_flight: Gauge,
     connections: Gauge,
     refused: [Counter; Refusal::ALL.len()],
+    /// `mcp_state_unreachable_total` by the policy that decided: allow, refuse.
+    state_unreachable: [Counter; 2],
     /// `mcp_requests_total` by (method, status), registered on first use.
     requests: Mutex<HashMap<(&'static str, u16), Counter>>,
     /// `mcp_tool_calls_total` with a tenant label, when asked for.
@@ -131,6 +133,13 @@ impl Metrics {
             None,
             "Requests refused, by reason (auth, rate_limit, size, timeout, busy).".into(),
         );
+        r.describe_counter(
+            "mcp_state_unreachable_total".into(),
+            None,
+            "Calls whose rate limits the shared state (Redis) did not answer, by the policy \
+             that decided them (allow: served unlimited, refuse: server_error)."
+                .into(),
+        );
         r.describe_gauge(
             "mcp_connections_active".into(),
             None,
@@ -172,6 +181,15 @@ impl Metrics {
                 &META,
             )
         });
+        let state_unreachable = ["allow", "refuse"].map(|policy| {
+            r.register_counter(
+                &key(
+                    "mcp_state_unreachable_total",
+                    vec![Label::new("policy", policy)],
+                ),
+                &META,
+            )
+        });
         r.register_gauge(
             &key(
                 "mcp_build_info",
@@ -195,6 +213,7 @@ impl Metrics {
             in_flight,
             connections,
             refused,
+            state_unreachable,
             requests: Mutex::new(HashMap::new()),
             tenant_calls: Mutex::new(HashMap::new()),
         }
@@ -270,6 +289,12 @@ impl Metrics {
 
     pub(crate) fn refused(&self, reason: Refusal) {
         self.refused[reason as usize].increment(1);
+    }
+
+    /// The shared state did not answer a call's rate limits; `refused`: the
+    /// policy refused the call, else it was allowed.
+    pub(crate) fn state_unreachable(&self, refused: bool) {
+        self.state_unreachable[usize::from(refused)].increment(1);
     }
 
     pub(crate) fn connection_opened(&self) {

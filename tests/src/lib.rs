@@ -8,6 +8,7 @@
 //! module is linked into).
 
 pub mod oidc;
+pub mod postgres;
 pub mod process;
 pub mod py_sdk;
 pub mod redis;

@@ -27,6 +27,7 @@ impl Proc {
             "MCP_LOG",
             "RUST_LOG",
             "SECURE_SERVER_NO_AUTH",
+            "SHOP_DATABASE_URL",
         ] {
             cmd.env_remove(var);
         }

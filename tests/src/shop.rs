@@ -84,6 +84,7 @@ impl Shop {
             .env_remove("MCP_API_KEYS_FILE")
             .env_remove("RUST_LOG")
             .env_remove("SHOP_DB")
+            .env_remove("SHOP_DATABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -50,6 +50,23 @@ async fn commit_after(args: CommitArgs, ctx: ToolContext) -> Result<String, McpE
     .await
 }
 
+/// Record `entry` after `workMs` of async work that must not be cut off
+/// (`run_uninterrupted`), as an async database transaction would.
+#[mcp_tool]
+async fn commit_after_async(args: CommitArgs, ctx: ToolContext) -> Result<String, McpError> {
+    let ledger = ctx.state::<Arc<Ledger>>()?.clone();
+    ctx.run_uninterrupted(|interrupt| async move {
+        ledger.started.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(args.work_ms)).await;
+        if args.honours_cancel {
+            interrupt.check()?;
+        }
+        ledger.committed.lock().unwrap().push(args.entry.clone());
+        Ok(format!("committed {}", args.entry))
+    })
+    .await
+}
+
 /// Arguments of `wait_for_cancel`.
 #[derive(Deserialize, JsonSchema)]
 struct WaitArgs {
@@ -77,7 +94,12 @@ async fn chatty(ctx: ToolContext) -> String {
 
 fn builder(ledger: &Arc<Ledger>) -> ServerBuilder {
     Server::builder("cancellation-tests", "1.0.0")
-        .tools_where(|n| matches!(n, "commit_after" | "wait_for_cancel" | "chatty"))
+        .tools_where(|n| {
+            matches!(
+                n,
+                "commit_after" | "commit_after_async" | "wait_for_cancel" | "chatty"
+            )
+        })
         .keys_from_env(false)
         .api_key(ApiKey::new("hub", HUB).unwrap())
         .api_key(ApiKey::new("other", OTHER).unwrap())
@@ -137,6 +159,29 @@ async fn a_cancelled_call_whose_work_sees_it_answers_cancelled_and_commits_nothi
     let r = pending.await.unwrap();
     assert_eq!(error_message(&r), "the call was cancelled");
     assert!(ledger.committed.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn uninterrupted_async_work_answers_for_itself_when_cancelled() {
+    let ledger = Arc::new(Ledger::default());
+    let server = TestServer::start(builder(&ledger).build().unwrap()).await;
+    let addr = server.addr;
+    for (id, honours, answer_is) in [(1, true, None), (2, false, Some("committed a2"))] {
+        let entry = format!("a{id}");
+        let args = json!({ "entry": entry, "workMs": 300, "honoursCancel": honours });
+        let pending =
+            tokio::spawn(async move { call(id, "commit_after_async", args, HUB).send(addr).await });
+        started(&ledger, id as u32).await;
+        assert_eq!(cancel(id, HUB).send(addr).await.status, 202);
+        let r = pending.await.unwrap();
+        match answer_is {
+            // The work saw the cancel before its commit: cancelled, no effect.
+            None => assert_eq!(error_message(&r), "the call was cancelled"),
+            // It committed anyway: the call reports it, not "cancelled".
+            Some(text) => assert_eq!(answer(&r), (format!("\"{text}\""), false)),
+        }
+    }
+    assert_eq!(*ledger.committed.lock().unwrap(), ["a2"]);
 }
 
 #[tokio::test]

@@ -218,3 +218,82 @@ fn bad_shared_state_settings_are_refused_at_start_naming_the_variable() {
         );
     }
 }
+
+/// The `mcp_state_unreachable_total{policy}` lines of a server's `/metrics`.
+async fn outage_counts(metrics: std::net::SocketAddr) -> Vec<String> {
+    let req = format!("GET /metrics HTTP/1.1\r\nHost: {metrics}\r\nConnection: close\r\n\r\n");
+    // The listener is bound once the server runs: wait for it, boundedly.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let r = loop {
+        match mcp_tests::try_raw_request(metrics, req.as_bytes()).await {
+            Ok(r) => break r,
+            Err(e) => assert!(Instant::now() < deadline, "no /metrics: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(r.status, 200);
+    let mut lines: Vec<String> = r
+        .text()
+        .lines()
+        .filter(|l| l.starts_with("mcp_state_unreachable_total{"))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn each_call_the_shared_state_did_not_answer_is_counted_by_policy() {
+    // Nothing listens on this port: every round trip fails at once.
+    let dead = format!("redis://127.0.0.1:{}/", free_port());
+    let mut counted = Vec::new();
+    for (policy, calls) in [(Unreachable::Allow, 3), (Unreachable::Refuse, 2)] {
+        let metrics: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let state: Arc<dyn SharedState> = Arc::new(
+            RedisState::new(&dead, "mcp:outage-test:")
+                .unwrap()
+                .timeout(Duration::from_millis(200)),
+        );
+        let server = Server::builder("shared-state-tests", "1.0.0")
+            .keys_from_env(false)
+            .tools_where(|n| n == "which_tenant")
+            .rate_limit_per_tenant(Rate::per_minute(100))
+            .shared_state(state)
+            .when_state_unreachable(policy)
+            .metrics_addr(metrics.to_string())
+            .build()
+            .expect("server builds");
+        let client = server.client();
+        let serving = mcp_tests::TestServer::start(server).await;
+        // Registered at start: both series are there, at zero.
+        assert_eq!(
+            outage_counts(metrics).await,
+            [
+                "mcp_state_unreachable_total{policy=\"allow\"} 0",
+                "mcp_state_unreachable_total{policy=\"refuse\"} 0"
+            ]
+        );
+        for _ in 0..calls {
+            let r = client
+                .call("which_tenant", json!({ "tenantId": "acme" }))
+                .await
+                .expect("a tool result");
+            assert_eq!(r.is_error(), policy == Unreachable::Refuse, "{r:?}");
+        }
+        counted.push(outage_counts(metrics).await);
+        serving.stop().await.expect("stops");
+    }
+    assert_eq!(
+        counted,
+        [
+            [
+                "mcp_state_unreachable_total{policy=\"allow\"} 3",
+                "mcp_state_unreachable_total{policy=\"refuse\"} 0"
+            ],
+            [
+                "mcp_state_unreachable_total{policy=\"allow\"} 0",
+                "mcp_state_unreachable_total{policy=\"refuse\"} 2"
+            ]
+        ]
+    );
+}

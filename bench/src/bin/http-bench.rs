@@ -4,7 +4,13 @@
 //! cargo run --release -p mcp-bench --bin http-bench -- [--rounds 5] [--secs 2]
 //!     [--warmup 0.5] [--conc 1,8,32,128] [--pin | --server-cpus 0 --client-cpus 1]
 //!     [--auth key|jwt] [--metrics] [--otel always_off|always_on|traceidratio:R]
+//!     [--nginx]
 //! ```
+//!
+//! `--nginx`: instead of the floor, three framework servers ("replicas") and
+//! nginx (one worker) with the shipped `deploy/nginx/mcp-locations.inc`: the
+//! same load direct to replica 1, through nginx to replica 1 alone, and
+//! through nginx round robin over the three, in the same rounds.
 //!
 //! `--auth jwt`: every request carries an RS256 access token instead of the
 //! API key, and the framework verifies it (issuer's keys configured, the
@@ -48,6 +54,8 @@ struct Opts {
     /// The framework server exporting traces with this `OTEL_TRACES_SAMPLER`
     /// (and `OTEL_TRACES_SAMPLER_ARG`).
     otel: Option<(String, Option<String>)>,
+    /// Direct against through nginx to one and to three replicas.
+    nginx: bool,
 }
 
 fn opts() -> Opts {
@@ -61,6 +69,7 @@ fn opts() -> Opts {
         attach: None,
         metrics: false,
         otel: None,
+        nginx: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -108,6 +117,7 @@ fn opts() -> Opts {
                     _ => panic!("--otel always_off|always_on|traceidratio:R, not `{v}`"),
                 });
             }
+            "--nginx" => o.nginx = true,
             "--pin" => {
                 o.server_cpus = Some("0".into());
                 o.client_cpus = Some("1".into());
@@ -274,6 +284,10 @@ fn main() {
         return;
     }
     let workers = o.server_cpus.as_deref().map_or(0, |c| c.split(',').count());
+    if o.nginx {
+        through_nginx(&o, workers);
+        return;
+    }
     let mut env = Vec::new();
     if o.metrics {
         env.push(("MCP_METRICS_ADDR".to_owned(), "127.0.0.1:0".to_owned()));
@@ -402,4 +416,111 @@ fn main() {
     drop(floor);
     drop(framework);
     drop(sink);
+}
+
+/// `--nginx`: one replica direct, through nginx, and three through nginx.
+fn through_nginx(o: &Opts, workers: usize) {
+    let replicas: Vec<ServerProcess> = (0..3)
+        .map(|_| ServerProcess::spawn(Kind::Framework, o.server_cpus.as_deref(), workers))
+        .collect();
+    let nginx = mcp_bench::nginx::Nginx::spawn(
+        &[
+            vec![replicas[0].addr],
+            replicas.iter().map(|r| r.addr).collect(),
+        ],
+        1,
+    );
+    let paths = [
+        ("direct, 1 replica", replicas[0].addr),
+        ("nginx, 1 replica", nginx.addrs[0]),
+        ("nginx, 3 replicas", nginx.addrs[1]),
+    ];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    println!("# tools/call over HTTP/1.1 keep-alive: direct vs through nginx");
+    println!("machine: {}", mcp_bench::machine());
+    println!(
+        "replicas: 3 framework servers (child processes, CPUs {}, {} tokio worker(s) each); nginx: 1 worker, \
+         deploy/nginx/mcp-locations.inc, keep-alive to the replicas; load generator: this process, 1 thread",
+        o.server_cpus.as_deref().unwrap_or("any"),
+        if workers == 0 {
+            "default".to_owned()
+        } else {
+            workers.to_string()
+        },
+    );
+    println!(
+        "rounds: {}, {} s recorded after {} s warm-up per run, the three paths in rotating order",
+        o.rounds, o.secs, o.warmup
+    );
+    rt.block_on(async {
+        // The same answer on every path.
+        let mut bodies = Vec::new();
+        for (name, addr) in paths {
+            let mut c = Conn::connect(addr).await.expect("connect");
+            let mut req = Vec::new();
+            write_call_request(&mut req, addr, 7, 40, 2);
+            let r = c.roundtrip(&req).await.expect("round trip");
+            let body = String::from_utf8_lossy(c.body(&r)).into_owned();
+            assert_eq!(r.status, 200, "{name}: {body}");
+            bodies.push(body);
+        }
+        assert!(
+            bodies.iter().all(|b| *b == bodies[0]),
+            "the paths answer alike: {bodies:?}"
+        );
+        println!("response (every path): {}", bodies[0]);
+        for (_, addr) in paths {
+            run(addr, 32, 0.0, 1.0, None).await;
+        }
+        println!();
+        println!(
+            "| conc | path | req/s | p50 µs | p99 µs | p99.9 µs | errors |\n|---:|---|---:|---:|---:|---:|---:|"
+        );
+        let mut summary = Vec::new();
+        for &c in &o.conc {
+            let mut res: [Vec<Run>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+            for round in 0..o.rounds {
+                for k in 0..3 {
+                    let which = (round + k) % 3;
+                    res[which].push(run(paths[which].1, c, o.warmup, o.secs, None).await);
+                }
+            }
+            let med = |runs: &[Run], f: fn(&Run) -> f64| {
+                let mut v: Vec<f64> = runs.iter().map(f).collect();
+                median(&mut v)
+            };
+            let mut rows = Vec::new();
+            for (which, (name, _)) in paths.iter().enumerate() {
+                let r = &res[which];
+                let (rps, p50, p99, p999) = (
+                    med(r, |r| r.rps),
+                    med(r, |r| r.p50_us),
+                    med(r, |r| r.p99_us),
+                    med(r, |r| r.p999_us),
+                );
+                let errors: u64 = r.iter().map(|r| r.errors).sum();
+                println!("| {c} | {name} | {rps:.0} | {p50:.1} | {p99:.1} | {p999:.1} | {errors} |");
+                rows.push((rps, p50, p99));
+            }
+            summary.push((c, rows));
+        }
+        println!();
+        println!(
+            "| conc | nginx 1 / direct: req/s | p50 | p99 | nginx 3 / direct: req/s | p50 | p99 |\n|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for (c, rows) in summary {
+            let d = rows[0];
+            let ratio = |r: (f64, f64, f64)| (r.0 / d.0, r.1 / d.1, r.2 / d.2);
+            let (a, b) = (ratio(rows[1]), ratio(rows[2]));
+            println!(
+                "| {c} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                a.0, a.1, a.2, b.0, b.1, b.2
+            );
+        }
+    });
+    drop(nginx);
+    drop(replicas);
 }

@@ -1,11 +1,11 @@
 //! The catalog: `search_products`, `check_inventory`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, params, params_from_iter};
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Row};
 
 use crate::Shop;
-use crate::db::{Record, ensure_all_owned, ensure_owned, tenant_terms};
+use crate::db::{Conn, Failure, Record, ensure_all_owned, ensure_owned, get_u32, tenant_terms};
 use crate::model::{Money, PRODUCT_ID, Pagination, WAREHOUSE_ID, Window};
 
 // ------------------------------------------------------------ search_products
@@ -104,71 +104,124 @@ async fn search_products(
     let window = Window::new(args.page, args.page_size);
     let category = args.category;
     let in_stock_only = args.in_stock_only.unwrap_or(false);
-    db.read(&ctx, move |conn| {
-        let (currency, _) = tenant_terms(conn, &tenant)?;
-        let mut sql = String::from(
-            "SELECT * FROM (
-                SELECT p.id, p.name, p.description, p.category, p.price_cents,
-                       (SELECT COALESCE(SUM(MAX(s.on_hand - s.reserved, 0)), 0)
-                        FROM stock s WHERE s.product_id = p.id) AS available
-                FROM products p
-                WHERE p.tenant_id = ?1
-                  AND (?2 IS NULL OR p.category = ?2 COLLATE NOCASE)
-                  AND (?3 IS NULL OR p.price_cents >= ?3)
-                  AND (?4 IS NULL OR p.price_cents <= ?4)",
-        );
-        let mut values = vec![
-            Sql::Text(tenant),
-            category.map_or(Sql::Null, Sql::Text),
-            min.map_or(Sql::Null, Sql::Integer),
-            max.map_or(Sql::Null, Sql::Integer),
-        ];
-        for term in terms {
-            values.push(Sql::Text(term));
-            let n = values.len();
-            sql.push_str(&format!(
-                " AND (p.name LIKE ?{n} ESCAPE '\\' OR p.description LIKE ?{n} ESCAPE '\\'
-                       OR p.category LIKE ?{n} ESCAPE '\\' OR p.id LIKE ?{n} ESCAPE '\\')"
-            ));
-        }
-        sql.push(')');
-        if in_stock_only {
-            sql.push_str(" WHERE available > 0");
-        }
-        let total: i64 = conn.query_row(
-            &format!("SELECT COUNT(*) FROM ({sql})"),
-            params_from_iter(&values),
-            |r| r.get(0),
-        )?;
+    let query = Search {
+        tenant,
+        category,
+        min,
+        max,
+        terms,
+        in_stock_only,
+        window,
+    };
+    db.read(&ctx, query, |conn, query| Box::pin(search(conn, query)))
+        .await
+}
+
+/// A `search_products` request, checked.
+struct Search {
+    tenant: String,
+    category: Option<String>,
+    min: Option<i64>,
+    max: Option<i64>,
+    /// `%word%` LIKE patterns; every one must match.
+    terms: Vec<String>,
+    in_stock_only: bool,
+    window: Window,
+}
+
+/// A value bound to a query built at run time.
+enum Value<'a> {
+    Text(Option<&'a str>),
+    Integer(Option<i64>),
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, AnyArguments>,
+    values: &'q [Value<'q>],
+) -> sqlx::query::Query<'q, Any, AnyArguments> {
+    for v in values {
+        query = match v {
+            Value::Text(t) => query.bind(*t),
+            Value::Integer(n) => query.bind(*n),
+        };
+    }
+    query
+}
+
+async fn search(conn: &mut Conn, q: &Search) -> Result<ProductSearch, Failure> {
+    let (currency, _) = tenant_terms(conn, &q.tenant).await?;
+    // Case-insensitive in both databases: both sides lowered by the
+    // database's own `lower` (ASCII only in SQLite, as its LIKE was).
+    let category = q.category.as_deref();
+    let mut sql = String::from(
+        "SELECT * FROM (
+            SELECT p.id, p.name, p.description, p.category, p.price_cents,
+                   (SELECT CAST(COALESCE(SUM(CASE WHEN s.on_hand > s.reserved
+                                                  THEN s.on_hand - s.reserved ELSE 0 END), 0) AS BIGINT)
+                    FROM stock s WHERE s.product_id = p.id) AS available
+            FROM products p
+            WHERE p.tenant_id = $1
+              AND ($2 IS NULL OR lower(p.category) = lower($2))
+              AND ($3 IS NULL OR p.price_cents >= $3)
+              AND ($4 IS NULL OR p.price_cents <= $4)",
+    );
+    let mut values = vec![
+        Value::Text(Some(&q.tenant)),
+        Value::Text(category),
+        Value::Integer(q.min),
+        Value::Integer(q.max),
+    ];
+    for term in &q.terms {
+        values.push(Value::Text(Some(term)));
         let n = values.len();
         sql.push_str(&format!(
-            " ORDER BY name, id LIMIT ?{} OFFSET ?{}",
-            n + 1,
-            n + 2
+            " AND (lower(p.name) LIKE lower(${n}) ESCAPE '\\' OR lower(p.description) LIKE lower(${n}) ESCAPE '\\'
+                   OR lower(p.category) LIKE lower(${n}) ESCAPE '\\' OR lower(p.id) LIKE lower(${n}) ESCAPE '\\')"
         ));
-        values.push(Sql::Integer(window.limit()));
-        values.push(Sql::Integer(window.offset()));
-        let mut stmt = conn.prepare(&sql)?;
-        let products = stmt
-            .query_map(params_from_iter(&values), |r| {
-                let available: u32 = r.get(5)?;
-                Ok(Product {
-                    product_id: r.get(0)?,
-                    name: r.get(1)?,
-                    description: r.get(2)?,
-                    category: r.get(3)?,
-                    price: Money::from_cents(r.get(4)?, &currency),
-                    available_quantity: available,
-                    in_stock: available > 0,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ProductSearch {
-            products,
-            pagination: window.pagination(total.max(0) as u64),
+    }
+    sql.push_str(") AS found");
+    if q.in_stock_only {
+        sql.push_str(" WHERE available > 0");
+    }
+    let total: i64 = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM ({sql}) AS matches"
+        ))),
+        &values,
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    let n = values.len();
+    sql.push_str(&format!(
+        " ORDER BY name, id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    ));
+    values.push(Value::Integer(Some(q.window.limit())));
+    values.push(Value::Integer(Some(q.window.offset())));
+    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), &values)
+        .fetch_all(&mut *conn)
+        .await?;
+    let products = rows
+        .iter()
+        .map(|r| {
+            let available = get_u32(r, 5)?;
+            Ok(Product {
+                product_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                description: r.try_get(2)?,
+                category: r.try_get(3)?,
+                price: Money::from_cents(r.try_get(4)?, &currency),
+                available_quantity: available,
+                in_stock: available > 0,
+            })
         })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(ProductSearch {
+        products,
+        pagination: q.window.pagination(total.max(0) as u64),
     })
-    .await
 }
 
 /// Refuse search text with a control character in it. SQLite's LIKE reads
@@ -276,54 +329,61 @@ async fn check_inventory(
         }
     }
     let warehouse = args.warehouse_id;
-    db.read(&ctx, move |conn| {
-        inventory(conn, &tenant, &ids, warehouse.as_deref())
-    })
+    db.read(
+        &ctx,
+        (tenant, ids, warehouse),
+        |conn, (tenant, ids, warehouse)| {
+            Box::pin(inventory(conn, tenant, ids, warehouse.as_deref()))
+        },
+    )
     .await
 }
 
-fn inventory(
-    conn: &Connection,
+async fn inventory(
+    conn: &mut Conn,
     tenant: &str,
     ids: &[String],
     warehouse: Option<&str>,
-) -> Result<Inventory, McpError> {
-    ensure_all_owned(
-        conn,
-        tenant,
-        Record::Product,
-        ids.iter().map(String::as_str),
-    )?;
+) -> Result<Inventory, Failure> {
+    let products: Vec<&str> = ids.iter().map(String::as_str).collect();
+    ensure_all_owned(conn, tenant, Record::Product, &products).await?;
     if let Some(w) = warehouse {
-        ensure_owned(conn, tenant, Record::Warehouse, w)?;
+        ensure_owned(conn, tenant, Record::Warehouse, w).await?;
     }
-    let mut stmt = conn.prepare(
-        "SELECT w.id, w.name, w.city, COALESCE(s.on_hand, 0), COALESCE(s.reserved, 0)
-         FROM warehouses w
-         LEFT JOIN stock s ON s.warehouse_id = w.id AND s.product_id = ?1
-         WHERE w.tenant_id = ?2 AND (?3 IS NULL OR w.id = ?3)
-         ORDER BY w.id",
-    )?;
     let mut products = Vec::with_capacity(ids.len());
     for id in ids {
-        let name: String = conn.query_row(
-            "SELECT name FROM products WHERE id = ?1 AND tenant_id = ?2",
-            params![id, tenant],
-            |r| r.get(0),
-        )?;
-        let warehouses = stmt
-            .query_map(params![id, tenant, warehouse], |r| {
-                let (on_hand, reserved): (u32, u32) = (r.get(3)?, r.get(4)?);
+        let name: String =
+            sqlx::query_scalar("SELECT name FROM products WHERE id = $1 AND tenant_id = $2")
+                .bind(id)
+                .bind(tenant)
+                .fetch_one(&mut *conn)
+                .await?;
+        let rows = sqlx::query(
+            "SELECT w.id, w.name, w.city, COALESCE(s.on_hand, 0), COALESCE(s.reserved, 0)
+             FROM warehouses w
+             LEFT JOIN stock s ON s.warehouse_id = w.id AND s.product_id = $1
+             WHERE w.tenant_id = $2 AND ($3 IS NULL OR w.id = $3)
+             ORDER BY w.id",
+        )
+        .bind(id)
+        .bind(tenant)
+        .bind(warehouse)
+        .fetch_all(&mut *conn)
+        .await?;
+        let warehouses = rows
+            .iter()
+            .map(|r| {
+                let (on_hand, reserved) = (get_u32(r, 3)?, get_u32(r, 4)?);
                 Ok(WarehouseStock {
-                    warehouse_id: r.get(0)?,
-                    name: r.get(1)?,
-                    city: r.get(2)?,
+                    warehouse_id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    city: r.try_get(2)?,
                     on_hand,
                     reserved,
                     available: on_hand.saturating_sub(reserved),
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         products.push(ProductStock {
             product_id: id.clone(),
             name,

@@ -1,10 +1,10 @@
 //! Customers and invoices: `get_customer`, `list_invoices`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, params};
+use sqlx::Row;
 
 use crate::Shop;
-use crate::db::{Record, ensure_owned, tenant_terms, text_column};
+use crate::db::{Conn, Failure, Record, ensure_owned, get_u32, tenant_terms, text_column};
 use crate::model::{Address, CUSTOMER_ID, Money, Pagination, Window};
 use crate::orders::OrderStatus;
 
@@ -88,88 +88,92 @@ pub struct Customer {
 async fn get_customer(args: GetCustomerArgs, ctx: ToolContext) -> Result<Customer, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.read(&ctx, move |conn| load_customer(conn, &tenant, &args))
-        .await
+    db.read(&ctx, (tenant, args), |conn, (tenant, args)| {
+        Box::pin(load_customer(conn, tenant, args))
+    })
+    .await
 }
 
-fn load_customer(
-    conn: &Connection,
+async fn load_customer(
+    conn: &mut Conn,
     tenant: &str,
     args: &GetCustomerArgs,
-) -> Result<Customer, McpError> {
-    ensure_owned(conn, tenant, Record::Customer, &args.customer_id)?;
-    let (currency, _) = tenant_terms(conn, tenant)?;
+) -> Result<Customer, Failure> {
+    ensure_owned(conn, tenant, Record::Customer, &args.customer_id).await?;
+    let (currency, _) = tenant_terms(conn, tenant).await?;
     let money = |cents: i64| Money::from_cents(cents, &currency);
     // Every order's total, newest first: (number, placed, status, units, total).
-    let mut stmt = conn.prepare(
+    let rows = sqlx::query(
         "SELECT o.number, o.placed_at, o.status,
-                SUM(i.quantity),
-                SUM(i.quantity * i.unit_price_cents) + o.shipping_cents + o.tax_cents
+                CAST(SUM(i.quantity) AS BIGINT),
+                CAST(SUM(i.quantity * i.unit_price_cents) + o.shipping_cents + o.tax_cents AS BIGINT)
          FROM orders o JOIN order_items i ON i.order_number = o.number
-         WHERE o.tenant_id = ?1 AND o.customer_id = ?2
+         WHERE o.tenant_id = $1 AND o.customer_id = $2
          GROUP BY o.number ORDER BY o.placed_at DESC",
-    )?;
+    )
+    .bind(tenant)
+    .bind(&args.customer_id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut orders = Vec::new();
     let mut lifetime = 0;
-    let rows = stmt.query_map(params![tenant, args.customer_id], |r| {
-        let total: i64 = r.get(4)?;
+    for r in &rows {
+        let total: i64 = r.try_get(4)?;
         let summary = OrderSummary {
-            order_number: r.get(0)?,
-            placed_at: r.get(1)?,
-            status: r.get(2)?,
-            item_count: r.get(3)?,
+            order_number: r.try_get(0)?,
+            placed_at: r.try_get(1)?,
+            status: r.try_get(2)?,
+            item_count: get_u32(r, 3)?,
             total: money(total),
         };
-        Ok((summary, total))
-    })?;
-    for row in rows {
-        let (summary, total) = row?;
         if summary.status != OrderStatus::Cancelled {
             lifetime += total;
         }
         orders.push(summary);
     }
-    let open_balance: i64 = conn.query_row(
-        "SELECT COALESCE(SUM(amount_due_cents), 0) FROM invoices
-         WHERE tenant_id = ?1 AND customer_id = ?2 AND status IN ('open', 'overdue')",
-        params![tenant, args.customer_id],
-        |r| r.get(0),
-    )?;
+    let open_balance: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount_due_cents), 0) AS BIGINT) FROM invoices
+         WHERE tenant_id = $1 AND customer_id = $2 AND status IN ('open', 'overdue')",
+    )
+    .bind(tenant)
+    .bind(&args.customer_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let order_count = orders.len() as u32;
     let history = args.include_history.unwrap_or(false).then_some(orders);
-    let customer = conn.query_row(
+    let r = sqlx::query(
         "SELECT id, name, email, phone, company, tier, customer_since,
                 line1, line2, city, postal_code, region, country
-         FROM customers WHERE id = ?1 AND tenant_id = ?2",
-        params![args.customer_id, tenant],
-        |r| {
-            let name: String = r.get(1)?;
-            let company: Option<String> = r.get(4)?;
-            Ok(Customer {
-                customer_id: r.get(0)?,
-                address: Address {
-                    name: company.clone().unwrap_or_else(|| name.clone()),
-                    line1: r.get(7)?,
-                    line2: r.get(8)?,
-                    city: r.get(9)?,
-                    postal_code: r.get(10)?,
-                    region: r.get(11)?,
-                    country: r.get(12)?,
-                },
-                name,
-                email: r.get(2)?,
-                phone: r.get(3)?,
-                company,
-                tier: r.get(5)?,
-                customer_since: r.get(6)?,
-                order_count,
-                lifetime_value: money(lifetime),
-                open_balance: money(open_balance),
-                order_history: history,
-            })
+         FROM customers WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(&args.customer_id)
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    let name: String = r.try_get(1)?;
+    let company: Option<String> = r.try_get(4)?;
+    Ok(Customer {
+        customer_id: r.try_get(0)?,
+        address: Address {
+            name: company.clone().unwrap_or_else(|| name.clone()),
+            line1: r.try_get(7)?,
+            line2: r.try_get(8)?,
+            city: r.try_get(9)?,
+            postal_code: r.try_get(10)?,
+            region: r.try_get(11)?,
+            country: r.try_get(12)?,
         },
-    )?;
-    Ok(customer)
+        name,
+        email: r.try_get(2)?,
+        phone: r.try_get(3)?,
+        company,
+        tier: r.try_get(5)?,
+        customer_since: r.try_get(6)?,
+        order_count,
+        lifetime_value: money(lifetime),
+        open_balance: money(open_balance),
+        order_history: history,
+    })
 }
 
 // -------------------------------------------------------------- list_invoices
@@ -255,51 +259,65 @@ async fn list_invoices(args: ListInvoicesArgs, ctx: ToolContext) -> Result<Invoi
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
     let window = Window::new(args.page, args.page_size);
-    db.read(&ctx, move |conn| {
-        if let Some(c) = &args.customer_id {
-            ensure_owned(conn, &tenant, Record::Customer, c)?;
-        }
-        let (currency, _) = tenant_terms(conn, &tenant)?;
-        const FILTER: &str = "FROM invoices WHERE tenant_id = ?1
-              AND (?2 IS NULL OR customer_id = ?2) AND (?3 IS NULL OR status = ?3)";
-        let total: i64 = conn.query_row(
-            &format!("SELECT COUNT(*) {FILTER}"),
-            params![tenant, args.customer_id, args.status],
-            |r| r.get(0),
-        )?;
-        let mut stmt = conn.prepare(&format!(
-            "SELECT number, customer_id, order_number, status, issued_on, due_on, paid_on,
-                    total_cents, amount_due_cents
-             {FILTER} ORDER BY issued_on DESC, number DESC LIMIT ?4 OFFSET ?5"
-        ))?;
-        let invoices = stmt
-            .query_map(
-                params![
-                    tenant,
-                    args.customer_id,
-                    args.status,
-                    window.limit(),
-                    window.offset()
-                ],
-                |r| {
-                    Ok(Invoice {
-                        invoice_number: r.get(0)?,
-                        customer_id: r.get(1)?,
-                        order_number: r.get(2)?,
-                        status: r.get(3)?,
-                        issued_on: r.get(4)?,
-                        due_on: r.get(5)?,
-                        paid_on: r.get(6)?,
-                        total: Money::from_cents(r.get(7)?, &currency),
-                        amount_due: Money::from_cents(r.get(8)?, &currency),
-                    })
-                },
-            )?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(InvoiceList {
-            invoices,
-            pagination: window.pagination(total.max(0) as u64),
-        })
-    })
+    db.read(
+        &ctx,
+        (tenant, args, window),
+        |conn, (tenant, args, window)| Box::pin(invoices(conn, tenant, args, *window)),
+    )
     .await
+}
+
+async fn invoices(
+    conn: &mut Conn,
+    tenant: &str,
+    args: &ListInvoicesArgs,
+    window: Window,
+) -> Result<InvoiceList, Failure> {
+    if let Some(c) = &args.customer_id {
+        ensure_owned(conn, tenant, Record::Customer, c).await?;
+    }
+    let (currency, _) = tenant_terms(conn, tenant).await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invoices WHERE tenant_id = $1
+           AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR status = $3)",
+    )
+    .bind(tenant)
+    .bind(&args.customer_id)
+    .bind(args.status)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query(
+        "SELECT number, customer_id, order_number, status, issued_on, due_on, paid_on,
+                total_cents, amount_due_cents
+         FROM invoices WHERE tenant_id = $1
+           AND ($2 IS NULL OR customer_id = $2) AND ($3 IS NULL OR status = $3)
+         ORDER BY issued_on DESC, number DESC LIMIT $4 OFFSET $5",
+    )
+    .bind(tenant)
+    .bind(&args.customer_id)
+    .bind(args.status)
+    .bind(window.limit())
+    .bind(window.offset())
+    .fetch_all(&mut *conn)
+    .await?;
+    let invoices = rows
+        .iter()
+        .map(|r| {
+            Ok(Invoice {
+                invoice_number: r.try_get(0)?,
+                customer_id: r.try_get(1)?,
+                order_number: r.try_get(2)?,
+                status: r.try_get(3)?,
+                issued_on: r.try_get(4)?,
+                due_on: r.try_get(5)?,
+                paid_on: r.try_get(6)?,
+                total: Money::from_cents(r.try_get(7)?, &currency),
+                amount_due: Money::from_cents(r.try_get(8)?, &currency),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(InvoiceList {
+        invoices,
+        pagination: window.pagination(total.max(0) as u64),
+    })
 }

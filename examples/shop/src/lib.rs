@@ -1,8 +1,10 @@
 //! An online shop as an MCP server: the eight tools of the product docs
 //! (`get_order`, `search_products`, `create_quote`, `check_inventory`,
 //! `get_customer`, `list_invoices`, `submit_return`, `get_shipping_status`)
-//! over an embedded SQLite database holding demo data for two tenants,
-//! `acme` and `globex` (listed at the top of `src/seed.rs`).
+//! over a database holding demo data for two tenants, `acme` and `globex`
+//! (listed at the top of `src/seed.rs`): embedded SQLite by default, or
+//! Postgres (`SHOP_DATABASE_URL=postgres://…`), through one async pooled
+//! layer ([`db`]).
 //!
 //! The tools live in this library so that `cargo test` links them; the
 //! binary (`src/main.rs`) only opens the database and serves.
@@ -26,7 +28,6 @@
 //!   another tenant's record → `permission_denied` (see [`db`] for why the
 //!   two are told apart), anything else → a private `server_error`.
 
-use std::num::NonZeroUsize;
 use std::path::Path;
 
 use mcp_runtime::{BuildError, Server, ServerBuilder};
@@ -42,7 +43,7 @@ pub mod shipping;
 
 pub use db::Db;
 
-/// Where the database is when neither `--db` nor `SHOP_DB` says otherwise.
+/// The SQLite file when neither `SHOP_DATABASE_URL` nor `--db`/`SHOP_DB` says otherwise.
 pub const DEFAULT_DB: &str = "shop.db";
 
 /// The demo tenants seeded into a new database.
@@ -66,23 +67,28 @@ pub struct Shop {
 }
 
 impl Shop {
-    /// Open the shop's database at `path`, creating and seeding it on first
-    /// use, with [`db::DEFAULT_READERS`] reader connections.
-    pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Shop> {
-        Shop::open_with(path, db::DEFAULT_READERS)
+    /// Open the SQLite database at `path`, creating and seeding it on first
+    /// use, with the default pool (see [`db::DbConfig`]).
+    pub async fn open(path: impl AsRef<Path>) -> Result<Shop, db::OpenError> {
+        Shop::connect(db::DbConfig::sqlite(path.as_ref())).await
     }
 
-    /// [`Shop::open`] with `readers` read-only connections beside the writer:
-    /// as many reads can run at once (see [`Db`]).
-    pub fn open_with(path: impl AsRef<Path>, readers: NonZeroUsize) -> rusqlite::Result<Shop> {
+    /// Connect to the database of `config` (SQLite or Postgres): migrate,
+    /// seed once, pool.
+    pub async fn connect(config: db::DbConfig) -> Result<Shop, db::OpenError> {
         Ok(Shop {
-            db: Db::open_with(path, readers)?,
+            db: Db::connect(config).await?,
         })
     }
 
-    /// The database file.
-    pub fn db_path(&self) -> &Path {
+    /// The database file, or `None` on Postgres.
+    pub fn db_path(&self) -> Option<&Path> {
         self.db.path()
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 }
 

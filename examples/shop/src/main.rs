@@ -1,13 +1,26 @@
 //! The shop's MCP server.
 //!
 //! ```text
-//! shop [--db PATH] [--db-readers N] [MCP server options: --stdio | --addr HOST:PORT, --tenant ID, ...]
+//! shop [--database-url URL | --db PATH] [--db-pool-size N] [--db-acquire-timeout-ms MS]
+//!      [--db-statement-timeout-ms MS] [MCP server options: --stdio | --addr HOST:PORT, --tenant ID, ...]
 //! ```
 //!
+//! - `--database-url URL` (else `SHOP_DATABASE_URL`): `postgres://user:pass@host:port/db`
+//!   for Postgres, or a SQLite file as `sqlite:PATH` or a plain path. When
+//!   given, it wins over `--db`.
 //! - `--db PATH` (else `SHOP_DB`, else `shop.db` in the working directory):
 //!   the SQLite database, created and seeded with demo data on first start.
-//! - `--db-readers N` (else `SHOP_DB_READERS`, else 4): read-only database
-//!   connections beside the one writer, 1 to 64; as many reads run at once.
+//! - `--db-pool-size N` (else `SHOP_DB_POOL_SIZE`, else 5): database
+//!   connections, 1 to 256, made on demand.
+//! - `--db-acquire-timeout-ms MS` (else `SHOP_DB_ACQUIRE_TIMEOUT_MS`, else
+//!   3000): how long a call waits for a connection before it answers
+//!   `server_error` (a database outage answers within it).
+//! - `--db-statement-timeout-ms MS` (else `SHOP_DB_STATEMENT_TIMEOUT_MS`,
+//!   else 5000): the longest one statement runs (Postgres
+//!   `statement_timeout`; SQLite's wait for a lock).
+//!
+//! Migrations run at start (under an advisory lock on Postgres, so replicas
+//! may start at once) and the demo data is seeded once.
 //! - The server's options are the runtime's, `mcp_runtime::cli::ServeArgs`
 //!   (`shop --help` lists them): `--stdio`, else Streamable HTTP on `--addr`
 //!   (else `MCP_ADDR`, else 127.0.0.1:8080), path `/mcp`; `--tenant ID`
@@ -18,36 +31,57 @@
 //!   is generated and printed at start; `name:secret:scopes=shop:read` gives
 //!   a key only the read tools).
 
-use std::num::NonZeroUsize;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use mcp_runtime::cli::ServeArgs;
 use mcp_runtime::server::shutdown_signal;
+use shop::db::{self, DbConfig, Target};
 use shop::{DEFAULT_DB, DEMO_TENANTS, Shop};
 
-/// The shop's MCP server: the eight shop tools over SQLite, for two demo tenants.
+/// The shop's MCP server: the eight shop tools over SQLite or Postgres, for two demo tenants.
 #[derive(Debug, Parser)]
 #[command(name = "shop", version)]
 struct Cli {
+    /// The database: postgres://user:pass@host:port/db, or a SQLite file (sqlite:PATH or PATH); wins over --db.
+    #[arg(long, env = "SHOP_DATABASE_URL", value_name = "URL", value_parser = Target::parse, hide_env_values = true)]
+    database_url: Option<Target>,
+
     /// SQLite database, created and seeded with demo data on first start.
     #[arg(long, env = "SHOP_DB", value_name = "PATH", default_value = DEFAULT_DB)]
     db: PathBuf,
 
-    /// Read-only database connections beside the one writer, 1 to 64.
-    #[arg(long, env = "SHOP_DB_READERS", value_name = "N", default_value_t = shop::db::DEFAULT_READERS, value_parser = readers)]
-    db_readers: NonZeroUsize,
+    /// Database connections, 1 to 256, made on demand.
+    #[arg(long, env = "SHOP_DB_POOL_SIZE", value_name = "N", default_value_t = db::DEFAULT_POOL_SIZE, value_parser = db::parse_pool_size)]
+    db_pool_size: NonZeroU32,
+
+    /// How long a call waits for a database connection before it fails, in ms.
+    #[arg(long, env = "SHOP_DB_ACQUIRE_TIMEOUT_MS", value_name = "MS", default_value = "3000", value_parser = db::parse_millis)]
+    db_acquire_timeout_ms: Duration,
+
+    /// The longest one statement may run (or wait for a lock), in ms.
+    #[arg(long, env = "SHOP_DB_STATEMENT_TIMEOUT_MS", value_name = "MS", default_value = "5000", value_parser = db::parse_millis)]
+    db_statement_timeout_ms: Duration,
 
     #[command(flatten)]
     serve: ServeArgs,
 }
 
-/// A number of reader connections, 1 to 64.
-fn readers(n: &str) -> Result<NonZeroUsize, String> {
-    match n.trim().parse::<NonZeroUsize>() {
-        Ok(n) if n.get() <= 64 => Ok(n),
-        _ => Err(format!("`{n}` is not a number of connections from 1 to 64")),
+impl Cli {
+    fn db_config(&self) -> DbConfig {
+        let target = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| Target::Sqlite(self.db.clone()));
+        DbConfig {
+            target,
+            pool_size: self.db_pool_size,
+            acquire_timeout: self.db_acquire_timeout_ms,
+            statement_timeout: self.db_statement_timeout_ms,
+        }
     }
 }
 
@@ -69,18 +103,25 @@ async fn serve(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let args = &cli.serve;
     args.init_logging()?;
     let (tenant, workspace) = args.process_scope()?;
-    let shop = Shop::open_with(&cli.db, cli.db_readers)
-        .map_err(|e| format!("cannot open the database {}: {e}", cli.db.display()))?;
-    let db = std::path::absolute(shop.db_path()).unwrap_or_else(|_| cli.db.clone());
+    let config = cli.db_config();
+    let pool_size = config.pool_size;
+    let shop = Shop::connect(config).await?;
+    let target = match shop.db_path() {
+        Some(path) => format!(
+            "SQLite {}",
+            std::path::absolute(path)
+                .unwrap_or_else(|_| path.to_owned())
+                .display()
+        ),
+        None => shop.db().config().target.to_string(),
+    };
     let server = args
         .apply(shop::builder(shop))
         .build()?
         .for_tenant(tenant.clone(), workspace)?;
     eprintln!(
-        "shop: {} tools over SQLite {}, one writer and {} reader connection(s) (demo tenants: {})",
+        "shop: {} tools over {target}, up to {pool_size} connection(s) (demo tenants: {})",
         server.registry().len(),
-        db.display(),
-        cli.db_readers,
         DEMO_TENANTS.join(", ")
     );
     if let Some(t) = &tenant {
@@ -119,19 +160,46 @@ mod tests {
     }
 
     #[test]
-    fn db_readers_from_1_to_64() {
-        assert_eq!(cli(&["--db-readers", "2"]).unwrap().db_readers.get(), 2);
-        assert_eq!(cli(&["--db-readers=64"]).unwrap().db_readers.get(), 64);
-        for bad in ["0", "65", "-1", "four", " ", ""] {
-            let e = cli(&[&format!("--db-readers={bad}")]).expect_err(bad);
+    fn db_pool_size_from_1_to_256() {
+        assert_eq!(cli(&["--db-pool-size", "2"]).unwrap().db_pool_size.get(), 2);
+        assert_eq!(
+            cli(&["--db-pool-size=256"]).unwrap().db_pool_size.get(),
+            256
+        );
+        for bad in ["0", "257", "-1", "four", " ", ""] {
+            let e = cli(&[&format!("--db-pool-size={bad}")]).expect_err(bad);
             assert!(
                 e.starts_with(&format!(
-                    "error: invalid value '{bad}' for '--db-readers <N>': `{bad}` is not a \
-                     number of connections from 1 to 64"
+                    "error: invalid value '{bad}' for '--db-pool-size <N>': `{bad}` is not a \
+                     number of connections from 1 to 256"
                 )),
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn the_database_url_wins_over_db() {
+        let c = cli(&["--db", "x.db"]).unwrap();
+        assert_eq!(c.db_config().target, Target::Sqlite("x.db".into()));
+        let c = cli(&["--db", "x.db", "--database-url", "postgres://u:p@h/shop"]).unwrap();
+        assert_eq!(
+            c.db_config().target,
+            Target::Postgres("postgres://u:p@h/shop".into())
+        );
+        let c = cli(&[
+            "--database-url",
+            "sqlite:y.db",
+            "--db-acquire-timeout-ms",
+            "250",
+        ])
+        .unwrap();
+        let config = c.db_config();
+        assert_eq!(config.target, Target::Sqlite("y.db".into()));
+        assert_eq!(config.acquire_timeout, Duration::from_millis(250));
+        assert_eq!(config.statement_timeout, Duration::from_secs(5));
+        let e = cli(&["--database-url", "mysql://h/db"]).unwrap_err();
+        assert!(e.contains("has the scheme `mysql`"), "{e}");
     }
 
     #[test]

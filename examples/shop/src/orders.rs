@@ -1,10 +1,13 @@
 //! Orders and returns: `get_order`, `submit_return`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sqlx::Row;
 
 use crate::Shop;
-use crate::db::{Idempotent, Record, ensure_owned, replayed, tenant_terms, text_column};
+use crate::db::{
+    Conn, Failure, Idempotent, Record, ensure_owned, get_u32, inserted_or_winner, now_and_date_in,
+    replayed, tenant_terms, text_column,
+};
 use crate::model::{Address, IDEMPOTENCY_KEY, Money, ORDER_NUMBER, PRODUCT_ID};
 
 // ------------------------------------------------------------------ get_order
@@ -97,68 +100,73 @@ pub struct Order {
 async fn get_order(args: GetOrderArgs, ctx: ToolContext) -> Result<Order, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.read(&ctx, move |conn| {
-        load_order(conn, &tenant, &args.order_number)
+    db.read(&ctx, (tenant, args), |conn, (tenant, args)| {
+        Box::pin(load_order(conn, tenant, &args.order_number))
     })
     .await
 }
 
 /// The order `number` of `tenant`, or `not_found` / `permission_denied`.
-pub(crate) fn load_order(conn: &Connection, tenant: &str, number: &str) -> Result<Order, McpError> {
-    ensure_owned(conn, tenant, Record::Order, number)?;
-    let (currency, _) = tenant_terms(conn, tenant)?;
+pub(crate) async fn load_order(
+    conn: &mut Conn,
+    tenant: &str,
+    number: &str,
+) -> Result<Order, Failure> {
+    ensure_owned(conn, tenant, Record::Order, number).await?;
+    let (currency, _) = tenant_terms(conn, tenant).await?;
     let money = |cents: i64| Money::from_cents(cents, &currency);
-    let (mut order, charges) = conn.query_row(
+    let r = sqlx::query(
         "SELECT o.number, o.customer_id, o.status, o.placed_at, o.shipping_cents, o.tax_cents,
                 o.estimated_delivery, o.ship_name, o.ship_line1, o.ship_line2, o.ship_city,
                 o.ship_postal_code, o.ship_region, o.ship_country, s.tracking_number, s.carrier
          FROM orders o LEFT JOIN shipments s ON s.order_number = o.number
-         WHERE o.number = ?1 AND o.tenant_id = ?2",
-        params![number, tenant],
-        |r| {
-            let (shipping, tax): (i64, i64) = (r.get(4)?, r.get(5)?);
-            let order = Order {
-                order_number: r.get(0)?,
-                customer_id: r.get(1)?,
-                status: r.get(2)?,
-                placed_at: r.get(3)?,
-                items: Vec::new(),
-                subtotal: money(0),
-                shipping_cost: money(shipping),
-                tax: money(tax),
-                total: money(0),
-                estimated_delivery: r.get(6)?,
-                shipping_address: Address {
-                    name: r.get(7)?,
-                    line1: r.get(8)?,
-                    line2: r.get(9)?,
-                    city: r.get(10)?,
-                    postal_code: r.get(11)?,
-                    region: r.get(12)?,
-                    country: r.get(13)?,
-                },
-                tracking_number: r.get(14)?,
-                carrier: r.get(15)?,
-            };
-            Ok((order, shipping + tax))
+         WHERE o.number = $1 AND o.tenant_id = $2",
+    )
+    .bind(number)
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (shipping, tax): (i64, i64) = (r.try_get(4)?, r.try_get(5)?);
+    let mut order = Order {
+        order_number: r.try_get(0)?,
+        customer_id: r.try_get(1)?,
+        status: r.try_get(2)?,
+        placed_at: r.try_get(3)?,
+        items: Vec::new(),
+        subtotal: money(0),
+        shipping_cost: money(shipping),
+        tax: money(tax),
+        total: money(0),
+        estimated_delivery: r.try_get(6)?,
+        shipping_address: Address {
+            name: r.try_get(7)?,
+            line1: r.try_get(8)?,
+            line2: r.try_get(9)?,
+            city: r.try_get(10)?,
+            postal_code: r.try_get(11)?,
+            region: r.try_get(12)?,
+            country: r.try_get(13)?,
         },
-    )?;
-    let mut stmt = conn.prepare(
+        tracking_number: r.try_get(14)?,
+        carrier: r.try_get(15)?,
+    };
+    let charges = shipping + tax;
+    let lines = sqlx::query(
         "SELECT i.product_id, p.name, i.quantity, i.unit_price_cents
          FROM order_items i JOIN products p ON p.id = i.product_id
-         WHERE i.order_number = ?1 ORDER BY i.line_no",
-    )?;
+         WHERE i.order_number = $1 ORDER BY i.line_no",
+    )
+    .bind(number)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut subtotal = 0;
-    let lines = stmt.query_map(params![number], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, u32>(2)?,
-            r.get::<_, i64>(3)?,
-        ))
-    })?;
-    for line in lines {
-        let (product_id, name, quantity, unit) = line?;
+    for line in &lines {
+        let (product_id, name, quantity, unit): (String, String, u32, i64) = (
+            line.try_get(0)?,
+            line.try_get(1)?,
+            get_u32(line, 2)?,
+            line.try_get(3)?,
+        );
         let line_total = unit * i64::from(quantity);
         subtotal += line_total;
         order.items.push(OrderLine {
@@ -335,15 +343,17 @@ async fn submit_return(
             }
         }
     }
-    db.write(&ctx, move |tx| create_return(tx, &tenant, &args))
-        .await
+    db.write(&ctx, (tenant, args), |tx, (tenant, args)| {
+        Box::pin(create_return(tx, tenant, args))
+    })
+    .await
 }
 
-fn create_return(
-    tx: &Transaction<'_>,
+async fn create_return(
+    tx: &mut Conn,
     tenant: &str,
     args: &SubmitReturnArgs,
-) -> Result<ReturnAuthorization, McpError> {
+) -> Result<ReturnAuthorization, Failure> {
     // The canonical request (key excluded), to tell a retry from a reused key.
     let mut items: Vec<(&str, u32, ReturnReason)> = args
         .items
@@ -353,52 +363,28 @@ fn create_return(
     items.sort_unstable();
     let fingerprint =
         serde_json::json!({ "orderNumber": args.order_number, "items": items }).to_string();
+    let key = &args.idempotency_key;
 
-    // `Db::write` holds the write lock: concurrent retries with one key,
-    // even from other processes, are serialized, and the check below holds.
-    if let Some(id) = replayed(
-        tx,
-        Idempotent::Return,
-        tenant,
-        &args.idempotency_key,
-        &fingerprint,
-    )? {
-        return load_return(tx, tenant, id);
+    if let Some(id) = replayed(tx, Idempotent::Return, tenant, key, &fingerprint).await? {
+        return load_return(tx, tenant, id).await;
     }
 
-    ensure_owned(tx, tenant, Record::Order, &args.order_number)?;
-    let status: String = tx.query_row(
-        "SELECT status FROM orders WHERE number = ?1",
-        params![args.order_number],
-        |r| r.get(0),
-    )?;
+    ensure_owned(tx, tenant, Record::Order, &args.order_number).await?;
+    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE number = $1")
+        .bind(&args.order_number)
+        .fetch_one(&mut *tx)
+        .await?;
     if status != "delivered" {
         return Err(McpError::validation(format!(
             "order {} is {status}; only delivered orders can be returned",
             args.order_number
-        )));
+        ))
+        .into());
     }
 
-    tx.execute(
-        "INSERT INTO returns (tenant_id, order_number, idempotency_key, fingerprint, status, created_at, ship_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), date('now', '+30 days'))",
-        params![
-            tenant,
-            args.order_number,
-            args.idempotency_key,
-            fingerprint,
-            ReturnStatus::Authorized
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    tx.execute(
-        "UPDATE returns SET rma_number = printf('RMA-%06d', id) WHERE id = ?1",
-        params![id],
-    )?;
-
-    // Each line is checked and written in turn. A line that fails its check
-    // returns early: `Db::write` then drops the transaction uncommitted, so
-    // rusqlite rolls back the header and every line written before it.
+    // Every line is checked before anything is written, so that a refused
+    // return takes no number (a Postgres sequence does not roll back).
+    let mut lines = Vec::with_capacity(args.items.len());
     for (i, item) in args.items.iter().enumerate() {
         if args.items[..i]
             .iter()
@@ -407,90 +393,131 @@ fn create_return(
             return Err(McpError::validation(format!(
                 "`items[{i}].productId`: {} is listed twice; give each product once with the total quantity",
                 item.product_id
-            )));
+            ))
+            .into());
         }
-        let ordered: Option<(i64, i64)> = tx
-            .query_row(
-                "SELECT quantity, unit_price_cents FROM order_items
-                 WHERE order_number = ?1 AND product_id = ?2",
-                params![args.order_number, item.product_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
+        let ordered: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT quantity, unit_price_cents FROM order_items
+             WHERE order_number = $1 AND product_id = $2",
+        )
+        .bind(&args.order_number)
+        .bind(&item.product_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some((ordered, unit_price)) = ordered else {
             return Err(McpError::validation(format!(
                 "`items[{i}].productId`: {} is not part of order {}",
                 item.product_id, args.order_number
-            )));
+            ))
+            .into());
         };
-        let returned: i64 = tx.query_row(
-            "SELECT COALESCE(SUM(ri.quantity), 0) FROM return_items ri
+        let returned: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(ri.quantity), 0) AS BIGINT) FROM return_items ri
              JOIN returns r ON r.id = ri.return_id
-             WHERE r.order_number = ?1 AND ri.product_id = ?2 AND r.id <> ?3",
-            params![args.order_number, item.product_id, id],
-            |r| r.get(0),
-        )?;
+             WHERE r.order_number = $1 AND ri.product_id = $2",
+        )
+        .bind(&args.order_number)
+        .bind(&item.product_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let returnable = ordered - returned;
         if i64::from(item.quantity) > returnable {
             return Err(McpError::validation(format!(
                 "`items[{i}].quantity`: {} exceeds the {returnable} unit(s) of {} that can still be \
                  returned from order {} (ordered {ordered}, already returned {returned})",
                 item.quantity, item.product_id, args.order_number
-            )));
+            ))
+            .into());
         }
-        tx.execute(
-            "INSERT INTO return_items (return_id, line_no, product_id, quantity, reason, refund_cents)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                i as i64 + 1,
-                item.product_id,
-                item.quantity,
-                item.reason,
-                unit_price * i64::from(item.quantity)
-            ],
-        )?;
+        lines.push((item, unit_price * i64::from(item.quantity)));
     }
-    load_return(tx, tenant, id)
+
+    let (now, ship_by) = now_and_date_in(30);
+    // The unique (tenant, key) decides between concurrent requests with one
+    // key, even on other replicas: one inserts, the others answer with its
+    // authorization (`Db::write` retries those whose snapshot cannot see it
+    // yet). Two concurrent returns of the same units with different keys
+    // conflict as serializable transactions: the retried one sees the other.
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO returns (tenant_id, order_number, idempotency_key, fingerprint, status, created_at, ship_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(tenant)
+    .bind(&args.order_number)
+    .bind(key)
+    .bind(&fingerprint)
+    .bind(ReturnStatus::Authorized)
+    .bind(now)
+    .bind(ship_by)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = match inserted_or_winner(tx, inserted, Idempotent::Return, tenant, key, &fingerprint)
+        .await?
+    {
+        Ok(id) => id,
+        Err(winner) => return load_return(tx, tenant, winner).await,
+    };
+    for (line, (item, refund)) in lines.into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO return_items (return_id, line_no, product_id, quantity, reason, refund_cents)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(line as i64 + 1)
+        .bind(&item.product_id)
+        .bind(i64::from(item.quantity))
+        .bind(item.reason)
+        .bind(refund)
+        .execute(&mut *tx)
+        .await?;
+    }
+    load_return(tx, tenant, id).await
 }
 
-fn load_return(conn: &Connection, tenant: &str, id: i64) -> Result<ReturnAuthorization, McpError> {
-    let (currency, _) = tenant_terms(conn, tenant)?;
-    let return_address: String = conn.query_row(
-        "SELECT returns_address FROM tenants WHERE id = ?1",
-        params![tenant],
-        |r| r.get(0),
-    )?;
-    let (rma_number, order_number, status, created_at, ship_by) = conn.query_row(
+async fn load_return(
+    conn: &mut Conn,
+    tenant: &str,
+    id: i64,
+) -> Result<ReturnAuthorization, Failure> {
+    let (currency, _) = tenant_terms(conn, tenant).await?;
+    let return_address: String =
+        sqlx::query_scalar("SELECT returns_address FROM tenants WHERE id = $1")
+            .bind(tenant)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (rma_number, order_number, status, created_at, ship_by): (
+        String,
+        String,
+        ReturnStatus,
+        String,
+        String,
+    ) = sqlx::query_as(
         "SELECT rma_number, order_number, status, created_at, ship_by FROM returns
-         WHERE id = ?1 AND tenant_id = ?2",
-        params![id, tenant],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
-    let mut stmt = conn.prepare(
+         WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query(
         "SELECT ri.product_id, p.name, ri.quantity, ri.reason, ri.refund_cents
          FROM return_items ri JOIN products p ON p.id = ri.product_id
-         WHERE ri.return_id = ?1 ORDER BY ri.line_no",
-    )?;
+         WHERE ri.return_id = $1 ORDER BY ri.line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut total = 0;
     let mut items = Vec::new();
-    let rows = stmt.query_map(params![id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, u32>(2)?,
-            r.get::<_, ReturnReason>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
-    })?;
-    for row in rows {
-        let (product_id, name, quantity, reason, refund) = row?;
+    for r in &rows {
+        let refund: i64 = r.try_get(4)?;
         total += refund;
         items.push(ReturnLine {
-            product_id,
-            name,
-            quantity,
-            reason,
+            product_id: r.try_get(0)?,
+            name: r.try_get(1)?,
+            quantity: get_u32(r, 2)?,
+            reason: r.try_get(3)?,
             refund_amount: Money::from_cents(refund, &currency),
         });
     }
@@ -512,18 +539,13 @@ mod tests {
 
     #[test]
     fn enums_are_stored_under_their_serde_names() {
-        let conn = Connection::open_in_memory().expect("in-memory database");
-        let stored: String = conn
-            .query_row("SELECT ?1", [ReturnReason::WrongItem], |r| r.get(0))
-            .expect("written");
-        assert_eq!(stored, "wrong_item");
-        let read: ReturnReason = conn
-            .query_row("SELECT 'no_longer_needed'", [], |r| r.get(0))
-            .expect("read");
+        assert_eq!(
+            crate::db::to_text(&ReturnReason::WrongItem).unwrap(),
+            "wrong_item"
+        );
+        let read: ReturnReason = crate::db::from_text("no_longer_needed").unwrap();
         assert_eq!(read, ReturnReason::NoLongerNeeded);
-        let unknown = conn
-            .query_row("SELECT 'lost'", [], |r| r.get::<_, ReturnReason>(0))
-            .expect_err("not a reason");
+        let unknown = crate::db::from_text::<ReturnReason>("lost").unwrap_err();
         assert!(
             unknown.to_string().contains("unknown variant `lost`"),
             "{unknown}"

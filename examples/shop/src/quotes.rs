@@ -1,11 +1,14 @@
 //! Quotes: `create_quote`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, Transaction, params};
+use sqlx::Row;
 
 use crate::Shop;
 use crate::customers::Tier;
-use crate::db::{Idempotent, Record, ensure_all_owned, ensure_owned, replayed, tenant_terms};
+use crate::db::{
+    Conn, Failure, Idempotent, Record, ensure_all_owned, ensure_owned, get_u32, inserted_or_winner,
+    now_and_date_in, replayed, tenant_terms,
+};
 use crate::model::{CUSTOMER_ID, IDEMPOTENCY_KEY, Money, PRODUCT_ID, apply_rate};
 
 /// Discount of gold-tier customers, in basis points (5 %).
@@ -107,15 +110,17 @@ async fn create_quote(args: CreateQuoteArgs, ctx: ToolContext) -> Result<Quote, 
             )));
         }
     }
-    db.write(&ctx, move |tx| insert_quote(tx, &tenant, &args))
-        .await
+    db.write(&ctx, (tenant, args), |tx, (tenant, args)| {
+        Box::pin(insert_quote(tx, tenant, args))
+    })
+    .await
 }
 
-fn insert_quote(
-    tx: &Transaction<'_>,
+async fn insert_quote(
+    tx: &mut Conn,
     tenant: &str,
     args: &CreateQuoteArgs,
-) -> Result<Quote, McpError> {
+) -> Result<Quote, Failure> {
     // The canonical request (key excluded, lines sorted), to tell a retry
     // from a reused key.
     let mut items: Vec<(&str, u32)> = args
@@ -126,39 +131,28 @@ fn insert_quote(
     items.sort_unstable();
     let fingerprint =
         serde_json::json!({ "customerId": args.customer_id, "items": items }).to_string();
+    let key = &args.idempotency_key;
 
-    // `Db::write` holds the write lock: of concurrent retries with one key,
-    // only the first creates the quote.
-    if let Some(id) = replayed(
-        tx,
-        Idempotent::Quote,
-        tenant,
-        &args.idempotency_key,
-        &fingerprint,
-    )? {
-        return load_quote(tx, tenant, id);
+    if let Some(id) = replayed(tx, Idempotent::Quote, tenant, key, &fingerprint).await? {
+        return load_quote(tx, tenant, id).await;
     }
 
-    ensure_owned(tx, tenant, Record::Customer, &args.customer_id)?;
-    ensure_all_owned(
-        tx,
-        tenant,
-        Record::Product,
-        args.items.iter().map(|i| i.product_id.as_str()),
-    )?;
-    let (_, tax_rate) = tenant_terms(tx, tenant)?;
-    let tier: Tier = tx.query_row(
-        "SELECT tier FROM customers WHERE id = ?1",
-        params![args.customer_id],
-        |r| r.get(0),
-    )?;
+    ensure_owned(tx, tenant, Record::Customer, &args.customer_id).await?;
+    let products: Vec<&str> = args.items.iter().map(|i| i.product_id.as_str()).collect();
+    ensure_all_owned(tx, tenant, Record::Product, &products).await?;
+    let (_, tax_rate) = tenant_terms(tx, tenant).await?;
+    let tier: Tier = sqlx::query_scalar("SELECT tier FROM customers WHERE id = $1")
+        .bind(&args.customer_id)
+        .fetch_one(&mut *tx)
+        .await?;
     let mut priced = Vec::with_capacity(args.items.len());
     for item in &args.items {
-        let price: i64 = tx.query_row(
-            "SELECT price_cents FROM products WHERE id = ?1 AND tenant_id = ?2",
-            params![item.product_id, tenant],
-            |r| r.get(0),
-        )?;
+        let price: i64 =
+            sqlx::query_scalar("SELECT price_cents FROM products WHERE id = $1 AND tenant_id = $2")
+                .bind(&item.product_id)
+                .bind(tenant)
+                .fetch_one(&mut *tx)
+                .await?;
         priced.push((item, price));
     }
     let subtotal: i64 = priced
@@ -171,74 +165,92 @@ fn insert_quote(
         0
     };
     let tax = apply_rate(subtotal - discount, tax_rate);
-    tx.execute(
+    let (now, valid_until) = now_and_date_in(30);
+    // The unique (tenant, key) decides between concurrent requests with one
+    // key, even on other replicas: one inserts, the others answer with its
+    // quote (`Db::write` retries those whose snapshot cannot see it yet).
+    let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO quotes (tenant_id, customer_id, idempotency_key, fingerprint, subtotal_cents,
                              discount_cents, tax_cents, created_at, valid_until)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), date('now', '+30 days'))",
-        params![
-            tenant,
-            args.customer_id,
-            args.idempotency_key,
-            fingerprint,
-            subtotal,
-            discount,
-            tax
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    tx.execute(
-        "UPDATE quotes SET number = printf('QUO-%06d', id) WHERE id = ?1",
-        params![id],
-    )?;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(tenant)
+    .bind(&args.customer_id)
+    .bind(key)
+    .bind(&fingerprint)
+    .bind(subtotal)
+    .bind(discount)
+    .bind(tax)
+    .bind(now)
+    .bind(valid_until)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = match inserted_or_winner(tx, inserted, Idempotent::Quote, tenant, key, &fingerprint)
+        .await?
+    {
+        Ok(id) => id,
+        Err(winner) => return load_quote(tx, tenant, winner).await,
+    };
     for (line, (item, price)) in priced.iter().enumerate() {
-        tx.execute(
+        sqlx::query(
             "INSERT INTO quote_lines (quote_id, line_no, product_id, quantity, unit_price_cents)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, line as i64 + 1, item.product_id, item.quantity, price],
-        )?;
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(line as i64 + 1)
+        .bind(&item.product_id)
+        .bind(i64::from(item.quantity))
+        .bind(price)
+        .execute(&mut *tx)
+        .await?;
     }
-    load_quote(tx, tenant, id)
+    load_quote(tx, tenant, id).await
 }
 
-fn load_quote(conn: &Connection, tenant: &str, id: i64) -> Result<Quote, McpError> {
-    let (currency, _) = tenant_terms(conn, tenant)?;
+async fn load_quote(conn: &mut Conn, tenant: &str, id: i64) -> Result<Quote, Failure> {
+    let (currency, _) = tenant_terms(conn, tenant).await?;
     let money = |cents: i64| Money::from_cents(cents, &currency);
-    let mut stmt = conn.prepare(
+    let rows = sqlx::query(
         "SELECT l.product_id, p.name, l.quantity, l.unit_price_cents
          FROM quote_lines l JOIN products p ON p.id = l.product_id
-         WHERE l.quote_id = ?1 ORDER BY l.line_no",
-    )?;
-    let lines = stmt
-        .query_map(params![id], |r| {
-            let (quantity, unit): (u32, i64) = (r.get(2)?, r.get(3)?);
+         WHERE l.quote_id = $1 ORDER BY l.line_no",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let lines = rows
+        .iter()
+        .map(|r| {
+            let (quantity, unit): (u32, i64) = (get_u32(r, 2)?, r.try_get(3)?);
             Ok(QuoteLine {
-                product_id: r.get(0)?,
-                name: r.get(1)?,
+                product_id: r.try_get(0)?,
+                name: r.try_get(1)?,
                 quantity,
                 unit_price: money(unit),
                 line_total: money(unit * i64::from(quantity)),
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let quote = conn.query_row(
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let r = sqlx::query(
         "SELECT number, customer_id, subtotal_cents, discount_cents, tax_cents, created_at, valid_until
-         FROM quotes WHERE id = ?1 AND tenant_id = ?2",
-        params![id, tenant],
-        |r| {
-            let (subtotal, discount, tax): (i64, i64, i64) = (r.get(2)?, r.get(3)?, r.get(4)?);
-            Ok(Quote {
-                quote_number: r.get(0)?,
-                customer_id: r.get(1)?,
-                status: "open".to_owned(),
-                lines,
-                subtotal: money(subtotal),
-                discount: money(discount),
-                tax: money(tax),
-                total: money(subtotal - discount + tax),
-                created_at: r.get(5)?,
-                valid_until: r.get(6)?,
-            })
-        },
-    )?;
-    Ok(quote)
+         FROM quotes WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (subtotal, discount, tax): (i64, i64, i64) = (r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+    Ok(Quote {
+        quote_number: r.try_get(0)?,
+        customer_id: r.try_get(1)?,
+        status: "open".to_owned(),
+        lines,
+        subtotal: money(subtotal),
+        discount: money(discount),
+        tax: money(tax),
+        total: money(subtotal - discount + tax),
+        created_at: r.try_get(5)?,
+        valid_until: r.try_get(6)?,
+    })
 }

@@ -1,4 +1,9 @@
-//! Demo data for two tenants, written once into a new database.
+//! Demo data for two tenants, written once into a new database: in the
+//! transaction that inserts the one row of `seed_applied`, so that replicas
+//! starting at once on one fresh database seed it once (the others wait
+//! for that row's insert, then find it there), and every insert is `ON
+//! CONFLICT DO NOTHING`, so that a database seeded before `seed_applied`
+//! existed keeps its data as it is.
 //!
 //! - `acme`: Acme Outdoor GmbH, Berlin; EUR, 19 % VAT. Customers
 //!   `CUS-1001`..`CUS-1003`, products `PRD-1001`..`PRD-1010`, warehouses
@@ -9,8 +14,8 @@
 //!   warehouses `WH-CHI`, `WH-DAL`, orders `ORD-20001`..`ORD-20004`,
 //!   invoices `INV-20001`..`INV-20004`.
 
-use rusqlite::{Transaction, params};
-
+use crate::Db;
+use crate::db::{Conn, Failure, Query, now_and_date_in};
 use crate::model::apply_rate;
 
 struct Tenant {
@@ -543,40 +548,73 @@ const SHIPMENTS: &[Shipment] = &[
     },
 ];
 
+/// Apply the seed unless it was: `Ok(true)` when this call applied it.
+pub(crate) async fn apply(db: &Db) -> Result<bool, Failure> {
+    db.write_at_start((), |tx, ()| seed_once(tx)).await
+}
+
+fn seed_once(tx: &mut Conn) -> Query<'_, bool> {
+    Box::pin(async move {
+        let (now, _) = now_and_date_in(0);
+        let first: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO seed_applied (id, applied_at) VALUES (1, $1) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if first.is_none() {
+            return Ok(false);
+        }
+        seed(tx).await?;
+        Ok(true)
+    })
+}
+
 /// Write the demo data.
-pub(crate) fn seed(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+async fn seed(tx: &mut Conn) -> Result<(), sqlx::Error> {
     for t in TENANTS {
-        tx.execute(
-            "INSERT INTO tenants (id, name, currency, tax_rate_bp, returns_address) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![t.id, t.name, t.currency, t.tax_rate_bp, t.returns_address],
-        )?;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, currency, tax_rate_bp, returns_address) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        ).bind(t.id).bind(t.name).bind(t.currency).bind(t.tax_rate_bp).bind(t.returns_address)
+        .execute(&mut *tx)
+        .await?;
     }
     for c in CUSTOMERS {
-        tx.execute(
+        sqlx::query(
             "INSERT INTO customers (tenant_id, id, name, email, phone, company, tier, customer_since, \
              line1, line2, city, postal_code, region, country) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11, c.12, c.13],
-        )?;
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+        ).bind(c.0).bind(c.1).bind(c.2).bind(c.3).bind(c.4).bind(c.5).bind(c.6).bind(c.7).bind(c.8).bind(c.9).bind(c.10).bind(c.11).bind(c.12).bind(c.13)
+        .execute(&mut *tx)
+        .await?;
     }
     for p in PRODUCTS {
-        tx.execute(
+        sqlx::query(
             "INSERT INTO products (tenant_id, id, name, category, price_cents, description) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![p.0, p.1, p.2, p.3, p.4, p.5],
-        )?;
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(p.0)
+        .bind(p.1)
+        .bind(p.2)
+        .bind(p.3)
+        .bind(p.4)
+        .bind(p.5)
+        .execute(&mut *tx)
+        .await?;
     }
     for w in WAREHOUSES {
-        tx.execute(
-            "INSERT INTO warehouses (tenant_id, id, name, city, country) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![w.0, w.1, w.2, w.3, w.4],
-        )?;
+        sqlx::query(
+            "INSERT INTO warehouses (tenant_id, id, name, city, country) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        ).bind(w.0).bind(w.1).bind(w.2).bind(w.3).bind(w.4)
+        .execute(&mut *tx)
+        .await?;
     }
     for s in STOCK {
-        tx.execute(
-            "INSERT INTO stock (product_id, warehouse_id, on_hand, reserved) VALUES (?1, ?2, ?3, ?4)",
-            params![s.0, s.1, s.2, s.3],
-        )?;
+        sqlx::query(
+            "INSERT INTO stock (product_id, warehouse_id, on_hand, reserved) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        ).bind(s.0).bind(s.1).bind(s.2).bind(s.3)
+        .execute(&mut *tx)
+        .await?;
     }
     let mut order_totals = Vec::new();
     for o in ORDERS {
@@ -596,21 +634,20 @@ pub(crate) fn seed(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             (None, Some(company)) => company,
             _ => to.0,
         };
-        tx.execute(
+        sqlx::query(
             "INSERT INTO orders (tenant_id, number, customer_id, status, placed_at, shipping_cents, tax_cents, \
              estimated_delivery, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_region, ship_country) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-            params![
-                o.tenant, o.number, o.customer, o.status, o.placed_at, o.shipping_cents, tax,
-                o.estimated_delivery, recipient, to.1, to.2, to.3, to.4, to.5, to.6
-            ],
-        )?;
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING",
+        ).bind(o.tenant).bind(o.number).bind(o.customer).bind(o.status).bind(o.placed_at).bind(o.shipping_cents).bind(tax).bind(o.estimated_delivery).bind(recipient).bind(to.1).bind(to.2).bind(to.3).bind(to.4).bind(to.5).bind(to.6)
+        .execute(&mut *tx)
+        .await?;
         for (line, (product, qty)) in o.items.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO order_items (order_number, line_no, product_id, quantity, unit_price_cents) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![o.number, line as i64 + 1, product, qty, price_of(product)],
-            )?;
+            sqlx::query(
+            "INSERT INTO order_items (order_number, line_no, product_id, quantity, unit_price_cents) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        ).bind(o.number).bind(line as i64 + 1).bind(product).bind(qty).bind(price_of(product))
+        .execute(&mut *tx)
+        .await?;
         }
     }
     for i in INVOICES {
@@ -625,27 +662,27 @@ pub(crate) fn seed(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             "open" | "overdue" | "draft" => total,
             _ => 0,
         };
-        tx.execute(
+        sqlx::query(
             "INSERT INTO invoices (tenant_id, number, customer_id, order_number, status, issued_on, due_on, \
-             paid_on, total_cents, amount_due_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![i.0, i.1, i.2, i.3, i.4, i.5, i.6, i.7, total, due],
-        )?;
+             paid_on, total_cents, amount_due_cents) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+        ).bind(i.0).bind(i.1).bind(i.2).bind(i.3).bind(i.4).bind(i.5).bind(i.6).bind(i.7).bind(total).bind(due)
+        .execute(&mut *tx)
+        .await?;
     }
     for s in SHIPMENTS {
-        tx.execute(
+        sqlx::query(
             "INSERT INTO shipments (tenant_id, tracking_number, order_number, carrier, service, status, \
-             shipped_at, estimated_delivery, delivered_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                s.tenant, s.tracking_number, s.order, s.carrier, s.service, s.status, s.shipped_at,
-                s.estimated_delivery, s.delivered_at
-            ],
-        )?;
+             shipped_at, estimated_delivery, delivered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        ).bind(s.tenant).bind(s.tracking_number).bind(s.order).bind(s.carrier).bind(s.service).bind(s.status).bind(s.shipped_at).bind(s.estimated_delivery).bind(s.delivered_at)
+        .execute(&mut *tx)
+        .await?;
         for (seq, e) in s.events.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO shipment_events (tracking_number, seq, occurred_at, location, status, description) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![s.tracking_number, seq as i64 + 1, e.0, e.1, e.2, e.3],
-            )?;
+            sqlx::query(
+            "INSERT INTO shipment_events (tracking_number, seq, occurred_at, location, status, description) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        ).bind(s.tracking_number).bind(seq as i64 + 1).bind(e.0).bind(e.1).bind(e.2).bind(e.3)
+        .execute(&mut *tx)
+        .await?;
         }
     }
     Ok(())

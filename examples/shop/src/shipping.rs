@@ -1,10 +1,10 @@
 //! Parcel tracking: `get_shipping_status`.
 
 use mcp_runtime::prelude::*;
-use rusqlite::{Connection, params};
+use sqlx::Row;
 
 use crate::Shop;
-use crate::db::{Record, ensure_owned, text_column};
+use crate::db::{Conn, Failure, Record, ensure_owned, text_column};
 use crate::model::TRACKING_NUMBER;
 
 /// Arguments of `get_shipping_status`.
@@ -88,50 +88,54 @@ async fn get_shipping_status(
 ) -> Result<ShippingStatus, McpError> {
     let tenant = ctx.require_tenant()?.to_owned();
     let db = ctx.state::<Shop>()?.db.clone();
-    db.read(&ctx, move |conn| {
-        load_shipment(conn, &tenant, &args.tracking_number)
+    db.read(&ctx, (tenant, args), |conn, (tenant, args)| {
+        Box::pin(load_shipment(conn, tenant, &args.tracking_number))
     })
     .await
 }
 
-fn load_shipment(
-    conn: &Connection,
+async fn load_shipment(
+    conn: &mut Conn,
     tenant: &str,
     number: &str,
-) -> Result<ShippingStatus, McpError> {
-    ensure_owned(conn, tenant, Record::Shipment, number)?;
-    let mut stmt = conn.prepare(
+) -> Result<ShippingStatus, Failure> {
+    ensure_owned(conn, tenant, Record::Shipment, number).await?;
+    let rows = sqlx::query(
         "SELECT occurred_at, location, status, description FROM shipment_events
-         WHERE tracking_number = ?1 ORDER BY seq DESC",
-    )?;
-    let events = stmt
-        .query_map(params![number], |r| {
+         WHERE tracking_number = $1 ORDER BY seq DESC",
+    )
+    .bind(number)
+    .fetch_all(&mut *conn)
+    .await?;
+    let events = rows
+        .iter()
+        .map(|r| {
             Ok(TrackingEvent {
-                timestamp: r.get(0)?,
-                location: r.get(1)?,
-                status: r.get(2)?,
-                description: r.get(3)?,
+                timestamp: r.try_get(0)?,
+                location: r.try_get(1)?,
+                status: r.try_get(2)?,
+                description: r.try_get(3)?,
             })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let status = conn.query_row(
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let r = sqlx::query(
         "SELECT tracking_number, order_number, carrier, service, status, shipped_at,
                 estimated_delivery, delivered_at
-         FROM shipments WHERE tracking_number = ?1 AND tenant_id = ?2",
-        params![number, tenant],
-        |r| {
-            Ok(ShippingStatus {
-                tracking_number: r.get(0)?,
-                order_number: r.get(1)?,
-                carrier: r.get(2)?,
-                service: r.get(3)?,
-                status: r.get(4)?,
-                shipped_at: r.get(5)?,
-                estimated_delivery: r.get(6)?,
-                delivered_at: r.get(7)?,
-                events,
-            })
-        },
-    )?;
-    Ok(status)
+         FROM shipments WHERE tracking_number = $1 AND tenant_id = $2",
+    )
+    .bind(number)
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(ShippingStatus {
+        tracking_number: r.try_get(0)?,
+        order_number: r.try_get(1)?,
+        carrier: r.try_get(2)?,
+        service: r.try_get(3)?,
+        status: r.try_get(4)?,
+        shipped_at: r.try_get(5)?,
+        estimated_delivery: r.try_get(6)?,
+        delivered_at: r.try_get(7)?,
+        events,
+    })
 }

@@ -8,7 +8,10 @@ fn shop(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_shop"))
         .args(args)
         .env_remove("SHOP_DB")
-        .env_remove("SHOP_DB_READERS")
+        .env_remove("SHOP_DATABASE_URL")
+        .env_remove("SHOP_DB_POOL_SIZE")
+        .env_remove("SHOP_DB_ACQUIRE_TIMEOUT_MS")
+        .env_remove("SHOP_DB_STATEMENT_TIMEOUT_MS")
         .env_remove("MCP_LOG")
         .output()
         .expect("run the shop")
@@ -26,8 +29,15 @@ fn help_lists_the_shops_options_and_the_servers_on_stdout() {
     for option in [
         "--db <PATH>",
         "[env: SHOP_DB=]",
-        "--db-readers <N>",
-        "1 to 64 [env: SHOP_DB_READERS=] [default: 4]",
+        "--database-url <URL>",
+        // The URL may hold a password: its value is never shown.
+        "wins over --db [env: SHOP_DATABASE_URL]\n",
+        "--db-pool-size <N>",
+        "1 to 256, made on demand [env: SHOP_DB_POOL_SIZE=] [default: 5]",
+        "--db-acquire-timeout-ms <MS>",
+        "[env: SHOP_DB_ACQUIRE_TIMEOUT_MS=] [default: 3000]",
+        "--db-statement-timeout-ms <MS>",
+        "[env: SHOP_DB_STATEMENT_TIMEOUT_MS=] [default: 5000]",
         "-h, --help",
     ] {
         assert!(
@@ -61,18 +71,77 @@ fn help_lists_the_shops_options_and_the_servers_on_stdout() {
 }
 
 #[test]
-fn a_bad_number_of_readers_is_refused_by_name_with_exit_2() {
-    let out = shop(&["--db-readers", "65"]);
+fn a_bad_pool_size_is_refused_by_name_with_exit_2() {
+    let out = shop(&["--db-pool-size", "257"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.starts_with(
-            "error: invalid value '65' for '--db-readers <N>': `65` is not a number of \
-             connections from 1 to 64\n"
+            "error: invalid value '257' for '--db-pool-size <N>': `257` is not a number of \
+             connections from 1 to 256\n"
         ),
         "{stderr}"
     );
+}
+
+#[test]
+fn bad_database_settings_from_the_environment_are_refused_with_exit_2() {
+    for (var, value, message) in [
+        (
+            "SHOP_DATABASE_URL",
+            "mysql://db/shop",
+            "error: invalid value 'mysql://db/shop' for '--database-url <URL>': has the scheme \
+             `mysql`; the shop speaks postgres:// and sqlite: (or a file path)\n",
+        ),
+        (
+            "SHOP_DB_ACQUIRE_TIMEOUT_MS",
+            "0",
+            "error: invalid value '0' for '--db-acquire-timeout-ms <MS>': `0` is not a number \
+             of milliseconds from 1 to 600000\n",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_shop"))
+            .env(var, value)
+            .env_remove("SHOP_DB")
+            .output()
+            .expect("run the shop");
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with(message), "{var}: {stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_postgres_fails_the_start_without_its_password() {
+    // A port nothing listens on: the start fails within the acquire
+    // timeout, naming the database with the password masked.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_shop"))
+        .env(
+            "SHOP_DATABASE_URL",
+            format!("postgres://shop:hunter2secret@127.0.0.1:{port}/shop"),
+        )
+        .env("SHOP_DB_ACQUIRE_TIMEOUT_MS", "500")
+        .env("MCP_ADDR", "127.0.0.1:0")
+        .env_remove("MCP_LOG")
+        .output()
+        .expect("run the shop");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "shop: cannot open the database (Postgres postgres://shop:***@127.0.0.1:{port}/shop): "
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2secret"), "{stderr}");
 }
 
 #[test]

@@ -50,7 +50,9 @@ impl Served {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let shop = Shop::open(dir.join("shop.db")).expect("the database opens");
+        let shop = Shop::open(dir.join("shop.db"))
+            .await
+            .expect("the database opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let resource = format!("http://{addr}/mcp");
@@ -636,7 +638,9 @@ async fn an_issuer_whose_keys_cannot_be_fetched_is_a_503_not_a_401() {
     let dir = std::env::temp_dir().join(format!("shop-oauth-down-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let shop = Shop::open(dir.join("shop.db")).expect("the database opens");
+    let shop = Shop::open(dir.join("shop.db"))
+        .await
+        .expect("the database opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = shop::builder(shop)

@@ -233,7 +233,7 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
     }
 
     // Stopping the shop exports what is still queued: all ten spans, each
-    // call with its sqlite read and HTTP span, the list and the unknown
+    // call with its db read and HTTP span, the list and the unknown
     // method with theirs.
     proc.signal("TERM");
     let status = proc.wait_exit(Duration::from_secs(20)).await;
@@ -287,8 +287,9 @@ async fn call_spans_continue_the_callers_trace_with_mcp_attributes_and_no_argume
         Some(&any_value::Value::IntValue(200))
     );
     // The shop's own span nests under the call.
-    let db = find(&spans, "sqlite read", META_TRACE);
+    let db = find(&spans, "db read", META_TRACE);
     assert_eq!(db.parent_span_id, call.span_id);
+    assert_eq!(str_attr(db, "db.system.name"), Some("sqlite"));
 
     // The failing call with the header: the HTTP span continues the caller's
     // trace and the call is its child.

@@ -18,6 +18,7 @@ use mcp_tests::{HttpResponse, Post, TestServer};
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 use shop::Shop;
+use shop::db::DbConfig;
 
 const HUB: &str = "shop-over-http-hub-key-0123456789";
 
@@ -31,12 +32,12 @@ impl Served {
     /// Serve the shop over a new database; `configure` may set the call
     /// timeout and such on the shop's builder.
     async fn start(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> Served {
-        Served::start_with(|path| Shop::open(path), configure).await
+        Served::start_with(DbConfig::sqlite, configure).await
     }
 
     /// [`Served::start`] with the shop opened by `open`.
     async fn start_with(
-        open: impl FnOnce(&Path) -> rusqlite::Result<Shop>,
+        database: impl FnOnce(PathBuf) -> DbConfig,
         configure: impl FnOnce(ServerBuilder) -> ServerBuilder,
     ) -> Served {
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -47,7 +48,9 @@ impl Served {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let shop = open(&dir.join("shop.db")).expect("the database opens and is seeded");
+        let shop = Shop::connect(database(dir.join("shop.db")))
+            .await
+            .expect("the database opens and is seeded");
         let builder = shop::builder(shop)
             .keys_from_env(false)
             .api_key(ApiKey::new("hub", HUB).unwrap());
@@ -532,12 +535,18 @@ async fn a_stalled_write_of_one_tenant_does_not_delay_another_tenants_reads() {
     Write::Quote.assert_created(&quote);
 }
 
-/// With one reader connection, concurrent reads take turns on it, and all
-/// still answer at once beside a stalled write.
+/// With a pool of two connections, one held by the stalled write,
+/// concurrent reads take turns on the other, and all still answer at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_reader_is_enough_to_read_beside_a_stalled_write() {
-    let readers = std::num::NonZeroUsize::new(1).unwrap();
-    let served = Served::start_with(|path| Shop::open_with(path, readers), |b| b).await;
+async fn one_free_connection_is_enough_to_read_beside_a_stalled_write() {
+    let served = Served::start_with(
+        |path| DbConfig {
+            pool_size: std::num::NonZeroU32::new(2).unwrap(),
+            ..DbConfig::sqlite(path)
+        },
+        |b| b,
+    )
+    .await;
     let addr = served.addr();
     let (lock, acme) = stall_a_write(&served).await;
     let started = Instant::now();

@@ -93,6 +93,7 @@ impl ShopProcess {
             .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .env_remove("SHOP_DB")
+            .env_remove("SHOP_DATABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -117,12 +117,19 @@ const OTHER_TENANT: &str = "this server acts for one tenant only, set when it wa
 /// with `tenantId` injected as the platform's hub does.
 fn as_hub_for_acme(tool: &str, arguments: Value) -> Value {
     let db = TempDir::new();
-    let server = shop::server(Shop::open(db.0.join("shop.db")).expect("open the database"))
-        .expect("the tools are valid");
-    let client = server.client().tenant("acme");
     tokio::runtime::Runtime::new()
         .expect("a runtime")
-        .block_on(client.call_ok(tool, arguments))
+        .block_on(async {
+            let shop = Shop::open(db.0.join("shop.db"))
+                .await
+                .expect("open the database");
+            let server = shop::server(shop).expect("the tools are valid");
+            server
+                .client()
+                .tenant("acme")
+                .call_ok(tool, arguments)
+                .await
+        })
 }
 
 fn check_acme_session(doc: &Value) {

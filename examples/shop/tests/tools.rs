@@ -1,22 +1,40 @@
 //! The shop's eight tools, called in process through the real JSON-RPC
-//! dispatcher, each test against its own freshly seeded SQLite file.
+//! dispatcher, each test against its own freshly seeded database: every
+//! test runs twice, on a SQLite file (`sqlite::…`) and on a Postgres
+//! database of a throwaway cluster (`postgres::…`), with the same exact
+//! values.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mcp_runtime::testing::{CallResult, Client};
 use mcp_runtime::{ErrorKind, Server};
+use mcp_tests::postgres::Postgres;
 use serde_json::{Value, json};
 use shop::Shop;
+use shop::db::{DbConfig, Target};
 
-/// A server over a new database in a unique temp dir, removed on drop.
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    /// A new SQLite file in a temp dir.
+    Sqlite,
+    /// A new database in this binary's throwaway Postgres cluster.
+    Postgres(&'static Postgres),
+}
+
+/// A server over a new, freshly seeded database, removed on drop (SQLite)
+/// or left in the throwaway cluster, which goes with the test process.
 struct Fixture {
     server: Server,
+    target: Target,
     dir: PathBuf,
+    /// The test's own pool, to read the database directly.
+    pool: sqlx::AnyPool,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    async fn new(backend: Backend) -> Fixture {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "shop-test-{}-{}",
@@ -25,9 +43,30 @@ impl Fixture {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let shop = Shop::open(dir.join("shop.db")).expect("the database opens and is seeded");
+        let target = match backend {
+            Backend::Sqlite => Target::Sqlite(dir.join("shop.db")),
+            Backend::Postgres(pg) => Target::Postgres(pg.new_database()),
+        };
+        let shop = Shop::connect(DbConfig::new(target.clone()))
+            .await
+            .expect("the database opens and is seeded");
         let server = shop::server(shop).expect("the tools are valid");
-        Fixture { server, dir }
+        let url = match &target {
+            Target::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Target::Postgres(url) => url.clone(),
+        };
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await
+            .expect("the test's own connection");
+        Fixture {
+            server,
+            target,
+            dir,
+            pool,
+        }
     }
 
     fn acme(&self) -> Client {
@@ -38,25 +77,44 @@ impl Fixture {
         self.server.client().tenant("globex")
     }
 
-    fn db_path(&self) -> PathBuf {
-        self.dir.join("shop.db")
-    }
-
     /// A number from the database, read directly (not through the tools).
-    fn count(&self, sql: &str) -> i64 {
-        count(&self.db_path(), sql)
+    async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
-}
-
-fn count(path: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Each named test, `async fn name(backend: Backend)`, as `sqlite::name`
+/// and `postgres::name` (which prints SKIPPED without Postgres, unless
+/// `CI` is set).
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(pg) = mcp_tests::postgres::Postgres::shared() else {
+                        return;
+                    };
+                    super::$name(super::Backend::Postgres(pg)).await
+                }
+            )+
+        }
+    };
 }
 
 /// Call and expect success; returns the structured result.
@@ -92,9 +150,8 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- tools/list
 
-#[tokio::test]
-async fn lists_the_eight_tools_with_annotations() {
-    let f = Fixture::new();
+async fn lists_the_eight_tools_with_annotations(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let tools = f.acme().list_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(
@@ -146,9 +203,8 @@ async fn lists_the_eight_tools_with_annotations() {
 
 // ------------------------------------------------------------------ get_order
 
-#[tokio::test]
-async fn get_order_returns_the_seeded_order() {
-    let f = Fixture::new();
+async fn get_order_returns_the_seeded_order(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let order = ok(
         &f.acme(),
         "get_order",
@@ -208,9 +264,8 @@ async fn get_order_returns_the_seeded_order() {
     );
 }
 
-#[tokio::test]
-async fn get_order_error_kinds() {
-    let f = Fixture::new();
+async fn get_order_error_kinds(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let acme = f.acme();
     for malformed in ["ORD-1", "10001", "ord-10001", "ORD-100011", ""] {
         let m = err(
@@ -277,9 +332,8 @@ async fn get_order_error_kinds() {
 
 // ------------------------------------------------------------ search_products
 
-#[tokio::test]
-async fn search_products_matches_words_and_paginates() {
-    let f = Fixture::new();
+async fn search_products_matches_words_and_paginates(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let r = ok(&f.acme(), "search_products", json!({ "query": "tent" })).await;
     assert_eq!(ids(&r["products"], "productId"), ["PRD-1002", "PRD-1001"]);
     assert_eq!(
@@ -361,9 +415,8 @@ async fn search_products_matches_words_and_paginates() {
     assert_eq!(r["pagination"]["totalItems"], 10);
 }
 
-#[tokio::test]
-async fn search_products_validation() {
-    let f = Fixture::new();
+async fn search_products_validation(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let acme = f.acme();
     let m = err(
         &acme,
@@ -425,9 +478,8 @@ async fn search_products_validation() {
 
 // ------------------------------------------------------------ check_inventory
 
-#[tokio::test]
-async fn check_inventory_per_warehouse() {
-    let f = Fixture::new();
+async fn check_inventory_per_warehouse(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let r = ok(
         &f.acme(),
         "check_inventory",
@@ -470,9 +522,8 @@ async fn check_inventory_per_warehouse() {
     );
 }
 
-#[tokio::test]
-async fn check_inventory_errors() {
-    let f = Fixture::new();
+async fn check_inventory_errors(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let acme = f.acme();
     let m = err(
         &acme,
@@ -533,9 +584,8 @@ async fn check_inventory_errors() {
 
 // --------------------------------------------------------------- get_customer
 
-#[tokio::test]
-async fn get_customer_with_and_without_history() {
-    let f = Fixture::new();
+async fn get_customer_with_and_without_history(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let c = ok(
         &f.acme(),
         "get_customer",
@@ -593,9 +643,8 @@ async fn get_customer_with_and_without_history() {
     assert_eq!(c["openBalance"], money("350.00", "USD"));
 }
 
-#[tokio::test]
-async fn get_customer_errors() {
-    let f = Fixture::new();
+async fn get_customer_errors(backend: Backend) {
+    let f = Fixture::new(backend).await;
     err(
         &f.acme(),
         "get_customer",
@@ -622,9 +671,8 @@ async fn get_customer_errors() {
 
 // -------------------------------------------------------------- list_invoices
 
-#[tokio::test]
-async fn list_invoices_filters_and_pages() {
-    let f = Fixture::new();
+async fn list_invoices_filters_and_pages(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let r = ok(&f.acme(), "list_invoices", json!({})).await;
     assert_eq!(
         ids(&r["invoices"], "invoiceNumber"),
@@ -694,9 +742,8 @@ async fn list_invoices_filters_and_pages() {
     assert_eq!(r["invoices"][0]["total"], money("350.00", "USD"));
 }
 
-#[tokio::test]
-async fn list_invoices_errors() {
-    let f = Fixture::new();
+async fn list_invoices_errors(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let m = err(
         &f.acme(),
         "list_invoices",
@@ -731,9 +778,8 @@ async fn list_invoices_errors() {
 
 // ---------------------------------------------------------- get_shipping_status
 
-#[tokio::test]
-async fn get_shipping_status_with_events_newest_first() {
-    let f = Fixture::new();
+async fn get_shipping_status_with_events_newest_first(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let s = ok(
         &f.acme(),
         "get_shipping_status",
@@ -772,9 +818,8 @@ async fn get_shipping_status_with_events_newest_first() {
     );
 }
 
-#[tokio::test]
-async fn get_shipping_status_errors() {
-    let f = Fixture::new();
+async fn get_shipping_status_errors(backend: Backend) {
+    let f = Fixture::new(backend).await;
     err(
         &f.acme(),
         "get_shipping_status",
@@ -801,9 +846,8 @@ async fn get_shipping_status_errors() {
 
 // --------------------------------------------------------------- create_quote
 
-#[tokio::test]
-async fn create_quote_prices_discounts_and_taxes() {
-    let f = Fixture::new();
+async fn create_quote_prices_discounts_and_taxes(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let q = ok(
         &f.acme(),
         "create_quote",
@@ -855,9 +899,8 @@ async fn create_quote_prices_discounts_and_taxes() {
     assert_eq!(q["quoteNumber"], "QUO-000002");
 }
 
-#[tokio::test]
-async fn create_quote_is_idempotent_under_retry() {
-    let f = Fixture::new();
+async fn create_quote_is_idempotent_under_retry(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let args = json!({
         "customerId": "CUS-1002",
         "items": [{ "productId": "PRD-1003", "quantity": 1 }, { "productId": "PRD-1004", "quantity": 2 }],
@@ -873,8 +916,8 @@ async fn create_quote_is_idempotent_under_retry() {
         "idempotencyKey": "5b0e8f9a-retry-me"
     });
     assert_eq!(ok(&f.acme(), "create_quote", reordered).await, first);
-    assert_eq!(f.count("SELECT COUNT(*) FROM quotes"), 1);
-    assert_eq!(f.count("SELECT COUNT(*) FROM quote_lines"), 2);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quote_lines").await, 2);
 
     // The key reused for different content.
     let mut changed = args.clone();
@@ -893,19 +936,18 @@ async fn create_quote_is_idempotent_under_retry() {
         ErrorKind::Validation,
     )
     .await;
-    assert_eq!(f.count("SELECT COUNT(*) FROM quotes"), 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 1);
 
     // A new key is a new quote.
     let mut fresh = args.clone();
     fresh["idempotencyKey"] = json!("5b0e8f9a-second-quote");
     let third = ok(&f.acme(), "create_quote", fresh).await;
     assert_ne!(third["quoteNumber"], first["quoteNumber"]);
-    assert_eq!(f.count("SELECT COUNT(*) FROM quotes"), 2);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_retries_create_one_quote() {
-    let f = Fixture::new();
+async fn concurrent_retries_create_one_quote(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let args = json!({
         "customerId": "CUS-1001",
         "items": [{ "productId": "PRD-1006", "quantity": 1 }],
@@ -921,12 +963,11 @@ async fn concurrent_retries_create_one_quote() {
         results.push(c.await.unwrap());
     }
     assert!(results.iter().all(|r| *r == results[0]));
-    assert_eq!(f.count("SELECT COUNT(*) FROM quotes"), 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 1);
 }
 
-#[tokio::test]
-async fn create_quote_errors() {
-    let f = Fixture::new();
+async fn create_quote_errors(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let quote = |customer: &str, items: Value| json!({ "customerId": customer, "items": items, "idempotencyKey": "quote-errors-1" });
     let one = json!([{ "productId": "PRD-1001", "quantity": 1 }]);
     err(
@@ -1003,7 +1044,7 @@ async fn create_quote_errors() {
     .await;
     assert!(m.contains("idempotencyKey"), "{m}");
     // Nothing was written by any failed call.
-    assert_eq!(f.count("SELECT COUNT(*) FROM quotes"), 0);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 0);
 }
 
 // -------------------------------------------------------------- submit_return
@@ -1012,9 +1053,8 @@ fn return_args(order: &str, items: Value, key: &str) -> Value {
     json!({ "orderNumber": order, "items": items, "idempotencyKey": key })
 }
 
-#[tokio::test]
-async fn submit_return_authorizes_and_is_idempotent() {
-    let f = Fixture::new();
+async fn submit_return_authorizes_and_is_idempotent(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let args = return_args(
         "ORD-10001",
         json!([{ "productId": "PRD-1008", "quantity": 1, "reason": "damaged" }]),
@@ -1040,15 +1080,15 @@ async fn submit_return_authorizes_and_is_idempotent() {
     // Retry: the same authorization, one row.
     let again = ok(&f.acme(), "submit_return", args.clone()).await;
     assert_eq!(again, rma);
-    assert_eq!(f.count("SELECT COUNT(*) FROM returns"), 1);
-    assert_eq!(f.count("SELECT COUNT(*) FROM return_items"), 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM returns").await, 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM return_items").await, 1);
 
     // The key reused for different content.
     let mut changed = args.clone();
     changed["items"][0]["reason"] = json!("defective");
     let m = err(&f.acme(), "submit_return", changed, ErrorKind::Validation).await;
     assert!(m.contains("idempotencyKey"), "{m}");
-    assert_eq!(f.count("SELECT COUNT(*) FROM returns"), 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM returns").await, 1);
 
     // Quantities count what was already returned: 2 mugs ordered, 1 returned.
     let m = err(
@@ -1077,12 +1117,11 @@ async fn submit_return_authorizes_and_is_idempotent() {
     )
     .await;
     assert_eq!(second["rmaNumber"], "RMA-000002");
-    assert_eq!(f.count("SELECT COUNT(*) FROM returns"), 2);
+    assert_eq!(f.count("SELECT COUNT(*) FROM returns").await, 2);
 }
 
-#[tokio::test]
-async fn submit_return_is_all_or_nothing() {
-    let f = Fixture::new();
+async fn submit_return_is_all_or_nothing(backend: Backend) {
+    let f = Fixture::new(backend).await;
     // The first line is fine, the second asks for more than was ordered:
     // the whole return is refused and no row of it remains.
     let m = err(
@@ -1103,8 +1142,8 @@ async fn submit_return_is_all_or_nothing() {
         m.contains("items[1].quantity") && m.contains("ordered 2"),
         "{m}"
     );
-    assert_eq!(f.count("SELECT COUNT(*) FROM returns"), 0);
-    assert_eq!(f.count("SELECT COUNT(*) FROM return_items"), 0);
+    assert_eq!(f.count("SELECT COUNT(*) FROM returns").await, 0);
+    assert_eq!(f.count("SELECT COUNT(*) FROM return_items").await, 0);
     // The key was not consumed: the corrected request succeeds with it.
     let rma = ok(
         &f.acme(),
@@ -1120,12 +1159,11 @@ async fn submit_return_is_all_or_nothing() {
     )
     .await;
     assert_eq!(rma["refundTotal"], money("1436.00", "EUR"));
-    assert_eq!(f.count("SELECT COUNT(*) FROM return_items"), 2);
+    assert_eq!(f.count("SELECT COUNT(*) FROM return_items").await, 2);
 }
 
-#[tokio::test]
-async fn submit_return_errors() {
-    let f = Fixture::new();
+async fn submit_return_errors(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let mug = json!([{ "productId": "PRD-1008", "quantity": 1, "reason": "damaged" }]);
     err(
         &f.acme(),
@@ -1191,14 +1229,13 @@ async fn submit_return_errors() {
     )
     .await;
     assert!(m.contains("items[0].reason"), "{m}");
-    assert_eq!(f.count("SELECT COUNT(*) FROM returns"), 0);
+    assert_eq!(f.count("SELECT COUNT(*) FROM returns").await, 0);
 }
 
 // ----------------------------------------------------------- tenant isolation
 
-#[tokio::test]
-async fn tenants_never_see_each_others_records() {
-    let f = Fixture::new();
+async fn tenants_never_see_each_others_records(backend: Backend) {
+    let f = Fixture::new(backend).await;
     let (acme, globex) = (f.acme(), f.globex());
 
     let a = ok(
@@ -1286,9 +1323,8 @@ async fn tenants_never_see_each_others_records() {
     .await;
 }
 
-#[tokio::test]
-async fn reopening_keeps_the_data_and_does_not_reseed() {
-    let f = Fixture::new();
+async fn reopening_keeps_the_data_and_does_not_reseed(backend: Backend) {
+    let f = Fixture::new(backend).await;
     ok(
         &f.acme(),
         "create_quote",
@@ -1296,7 +1332,11 @@ async fn reopening_keeps_the_data_and_does_not_reseed() {
                 "idempotencyKey": "survives-restart" }),
     )
     .await;
-    let reopened = shop::server(Shop::open(f.db_path()).unwrap()).unwrap();
+    // As a restart (or a second replica) does: migrations and seed again.
+    let again = Shop::connect(DbConfig::new(f.target.clone()))
+        .await
+        .unwrap();
+    let reopened = shop::server(again).unwrap();
     let q = ok(
         &reopened.client().tenant("acme"),
         "create_quote",
@@ -1305,10 +1345,154 @@ async fn reopening_keeps_the_data_and_does_not_reseed() {
     )
     .await;
     assert_eq!(q["quoteNumber"], "QUO-000001");
-    assert_eq!(f.count("SELECT COUNT(*) FROM products"), 19);
-    let conn = rusqlite::Connection::open(f.db_path()).unwrap();
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(mode, "wal");
+    assert_eq!(f.count("SELECT COUNT(*) FROM products").await, 19);
+    assert_eq!(f.count("SELECT COUNT(*) FROM seed_applied").await, 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 1);
+    if let Target::Sqlite(path) = &f.target {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
 }
+
+/// Shops opening one new SQLite file at once (as processes starting
+/// together would) all come up, and the file is migrated and seeded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shops_opening_a_new_sqlite_file_at_once_seed_it_once() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let path = f.dir.join("together.db");
+    let opens: Vec<_> = (0..3)
+        .map(|_| {
+            let path = path.clone();
+            tokio::spawn(async move {
+                Shop::open(path)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for open in opens {
+        open.await.unwrap().expect("every shop opens");
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM _sqlx_migrations WHERE success"),
+        1
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM seed_applied"), 1);
+    assert_eq!(count("SELECT COUNT(*) FROM products"), 19);
+    // As many events as in a file seeded alone: none twice.
+    let once = f.count("SELECT COUNT(*) FROM shipment_events").await;
+    assert_eq!(count("SELECT COUNT(*) FROM shipment_events"), once);
+    assert_eq!(once, 26);
+}
+
+/// A SQLite path with spaces and non-ASCII letters (sqlx reaches SQLite
+/// through a URL: the path must survive its encoding).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_path_with_spaces_and_umlauts_is_the_file_opened() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let dir = f.dir.join("a dir #1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("Läden & Co?.db");
+    let server = shop::server(Shop::open(&path).await.unwrap()).unwrap();
+    let order = ok(
+        &server.client().tenant("acme"),
+        "get_order",
+        json!({ "orderNumber": "ORD-10001" }),
+    )
+    .await;
+    assert_eq!(order["orderNumber"], "ORD-10001");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM seed_applied", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    // No other file was made for it (a mangled name would be one).
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(name.starts_with("Läden & Co?.db"), "{name}");
+    }
+}
+
+/// A SQLite file made before the migrations (its schema in place, seeded,
+/// no `_sqlx_migrations`, no `seed_applied`) opens with its data as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_the_migrations_keeps_its_data() {
+    let f = Fixture::new(Backend::Sqlite).await;
+    let quote = ok(
+        &f.acme(),
+        "create_quote",
+        json!({ "customerId": "CUS-1002", "items": [{ "productId": "PRD-1002", "quantity": 1 }],
+                "idempotencyKey": "legacy-quote-1" }),
+    )
+    .await;
+    let Target::Sqlite(path) = f.target.clone() else {
+        unreachable!()
+    };
+    {
+        // What the previous version left: its own version mark only.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TABLE _sqlx_migrations; DROP TABLE seed_applied;
+             UPDATE products SET price_cents = 12345 WHERE id = 'PRD-1001';
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let reopened = shop::server(Shop::open(&path).await.unwrap()).unwrap();
+    let acme = reopened.client().tenant("acme");
+    let again = ok(
+        &acme,
+        "create_quote",
+        json!({ "customerId": "CUS-1002", "items": [{ "productId": "PRD-1002", "quantity": 1 }],
+                "idempotencyKey": "legacy-quote-1" }),
+    )
+    .await;
+    assert_eq!(again, quote);
+    // The seed changed nothing that was there (no reset price, no copies).
+    let stock = ok(
+        &acme,
+        "check_inventory",
+        json!({ "productIds": ["PRD-1001"] }),
+    )
+    .await;
+    assert_eq!(stock["products"][0]["totalAvailable"], 18);
+    assert_eq!(
+        f.count("SELECT price_cents FROM products WHERE id = 'PRD-1001'")
+            .await,
+        12345
+    );
+    assert_eq!(f.count("SELECT COUNT(*) FROM products").await, 19);
+    assert_eq!(f.count("SELECT COUNT(*) FROM quotes").await, 1);
+    assert_eq!(f.count("SELECT COUNT(*) FROM seed_applied").await, 1);
+}
+
+on_both_backends!(
+    lists_the_eight_tools_with_annotations,
+    get_order_returns_the_seeded_order,
+    get_order_error_kinds,
+    search_products_matches_words_and_paginates,
+    search_products_validation,
+    check_inventory_per_warehouse,
+    check_inventory_errors,
+    get_customer_with_and_without_history,
+    get_customer_errors,
+    list_invoices_filters_and_pages,
+    list_invoices_errors,
+    get_shipping_status_with_events_newest_first,
+    get_shipping_status_errors,
+    create_quote_prices_discounts_and_taxes,
+    create_quote_is_idempotent_under_retry,
+    concurrent_retries_create_one_quote,
+    create_quote_errors,
+    submit_return_authorizes_and_is_idempotent,
+    submit_return_is_all_or_nothing,
+    submit_return_errors,
+    tenants_never_see_each_others_records,
+    reopening_keeps_the_data_and_does_not_reseed,
+);

@@ -618,20 +618,6 @@ impl ServerBuilder {
         let shared = self.shared_state_from_env()?;
         let policy = shared.as_ref().map(|(_, u)| *u).or(self.state_unreachable);
         let sessions = self.sessions.build(policy);
-        let guard = match shared {
-            Some((state, unreachable)) => {
-                tracing::info!(state = state.kind(), policy = ?unreachable, "rate limits counted in shared state");
-                crate::state::SharedRateLimiter::new(
-                    state,
-                    self.rate_per_key,
-                    self.rate_per_tenant,
-                    unreachable,
-                )
-                .map(|r| Arc::new(r) as Arc<dyn CallGate>)
-            }
-            None => RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
-                .map(|r| Arc::new(r) as Arc<dyn CallGate>),
-        };
         let concurrency =
             ConcurrencyLimits::new(self.concurrent_per_key, self.concurrent_per_tenant);
         #[cfg(feature = "metrics")]
@@ -660,6 +646,32 @@ impl ServerBuilder {
                 "MCP_METRICS_ADDR is set, but this server was built without the `metrics` feature"
             );
         }
+        let guard = match shared {
+            Some((state, unreachable)) => {
+                tracing::info!(state = state.kind(), policy = ?unreachable, "rate limits counted in shared state");
+                crate::state::SharedRateLimiter::new(
+                    state,
+                    self.rate_per_key,
+                    self.rate_per_tenant,
+                    unreachable,
+                )
+                .map(|r| {
+                    #[cfg(feature = "metrics")]
+                    let r = match &metrics {
+                        Some((_, m)) => {
+                            let m = Arc::clone(m);
+                            r.on_outage(Box::new(move |policy| {
+                                m.state_unreachable(policy == crate::state::Unreachable::Refuse)
+                            }))
+                        }
+                        None => r,
+                    };
+                    Arc::new(r) as Arc<dyn CallGate>
+                })
+            }
+            None => RateLimiter::new(self.rate_per_key, self.rate_per_tenant)
+                .map(|r| Arc::new(r) as Arc<dyn CallGate>),
+        };
         #[allow(unused_mut)]
         let mut dispatcher = Dispatcher::new(
             Arc::new(registry),

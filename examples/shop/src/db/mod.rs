@@ -1,579 +1,495 @@
-//! The SQLite database: opening, schema, seeding, running reads and writes
-//! off the async runtime with honest cancellation, and what the tools'
-//! queries share (ownership checks, idempotent replays, enums stored as text).
+//! The shop's database, SQLite or Postgres, behind one async pooled layer:
+//! connecting, migrating and seeding at start, and running the tools' reads
+//! and writes as transactions with bounded retries.
+//!
+//! # Why `sqlx` over `sqlx::Any`
+//!
+//! sqlx speaks both databases asynchronously with one pool type, and
+//! [`sqlx::Any`] lets every query be written once: placeholders are `$1`,
+//! `$2`, … in both (SQLite reads `$N` as the N-th parameter), and the SQL
+//! sticks to what both understand (`ON CONFLICT DO NOTHING`, `RETURNING`,
+//! `COALESCE`, `CAST(SUM(...) AS BIGINT)`, `lower(...) LIKE`). One text per
+//! query means the tests of either backend test the same statement, and no
+//! backend can drift from the other; what cannot be shared, the DDL, lives
+//! in one migrations directory per backend (`migrations/sqlite`,
+//! `migrations/postgres`), with the same tables and constraints. Any's types
+//! are few (integers as `i64`, text, nulls), which is all the shop stores:
+//! enums are TEXT under their serde names ([`text_column!`]), money is
+//! integer cents, dates are ISO 8601 text made in Rust ([`clock`]). No
+//! compile-time-checked `query!` macros: they need a live database to build.
+//!
+//! # Guarantees
+//!
+//! - Tenant scoping: every query of a tool names the tenant the platform
+//!   injected; [`ensure_owned`] tells "no such record" from "another
+//!   tenant's".
+//! - Idempotency keys: a `UNIQUE (tenant_id, idempotency_key)` constraint
+//!   and `INSERT … ON CONFLICT DO NOTHING RETURNING id`; the loser of a race
+//!   reads the winner's record ([`replayed`]), so two replicas receiving one
+//!   key at once create one record and both answer it.
+//! - Writes run in `SERIALIZABLE` transactions on Postgres and `BEGIN
+//!   IMMEDIATE` ones on SQLite; a serialization failure or deadlock
+//!   (SQLSTATE 40001, 40P01; SQLite `BUSY`/`LOCKED`) is retried, at most
+//!   [`WRITE_ATTEMPTS`] attempts in all, after 10, 20, 40, 80 ms (each plus
+//!   up to as much again at random, so racing replicas part), then it is a
+//!   `server_error`. On SQLite a write waits for the lock up to the
+//!   statement timeout (`busy_timeout`) per attempt; a cancellation or the
+//!   call's time limit ends the waiting (and the pauses) at once.
+//! - An outage: a call waits at most the acquire timeout for a connection,
+//!   then answers `server_error`; the pool tests a connection before lending
+//!   it and makes new ones as the database comes back, so the replica
+//!   recovers by itself. Database errors are logged, never shown to the
+//!   client (no SQL, no connection string).
+//! - Migrations run at start, under Postgres's advisory lock (sqlx takes it),
+//!   so replicas starting at once on a fresh database apply them once; the
+//!   seed is applied once, in the transaction that inserts the one row of
+//!   `seed_applied`.
 
-mod pool;
+mod config;
+mod query;
 
-use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
 
-use mcp_runtime::{Interrupt, McpError, ToolContext, ToolError};
-use rusqlite::types::{FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
-use rusqlite::{
-    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+use mcp_runtime::{Interrupt, McpError, ToolContext};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection};
+use tracing::Instrument;
+
+pub use config::{
+    DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT, DbConfig, Target,
+    parse_millis, parse_pool_size,
 };
-use serde::Serialize;
-use serde::de::{DeserializeOwned, IntoDeserializer};
+pub(crate) use query::*;
 
-use crate::seed;
-use pool::Pool;
+/// The migrations of each backend, embedded at build time.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How long a write waits for the write lock while another connection (or
-/// process) holds it, before it fails.
-const LOCK_WAIT: Duration = Duration::from_secs(5);
+/// Attempts of one write (the first and its retries) before a serialization
+/// failure, deadlock or busy database becomes a `server_error`.
+pub const WRITE_ATTEMPTS: u32 = 5;
 
-/// Version of the schema below, kept in `PRAGMA user_version`.
-const SCHEMA_VERSION: i64 = 1;
+/// A connection of the pool, lent to one query function; a transaction
+/// derefs to it.
+pub(crate) type Conn = AnyConnection;
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS tenants (
-    id              TEXT PRIMARY KEY,
-    name            TEXT NOT NULL,
-    currency        TEXT NOT NULL,
-    tax_rate_bp     INTEGER NOT NULL,          -- 1900 = 19 %
-    returns_address TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS customers (
-    id             TEXT PRIMARY KEY,
-    tenant_id      TEXT NOT NULL REFERENCES tenants(id),
-    name           TEXT NOT NULL,
-    email          TEXT NOT NULL,
-    phone          TEXT,
-    company        TEXT,
-    tier           TEXT NOT NULL CHECK (tier IN ('standard', 'gold')),
-    customer_since TEXT NOT NULL,
-    line1          TEXT NOT NULL,
-    line2          TEXT,
-    city           TEXT NOT NULL,
-    postal_code    TEXT NOT NULL,
-    region         TEXT,
-    country        TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS customers_tenant ON customers(tenant_id);
-CREATE TABLE IF NOT EXISTS products (
-    id          TEXT PRIMARY KEY,
-    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
-    name        TEXT NOT NULL,
-    description TEXT NOT NULL,
-    category    TEXT NOT NULL,
-    price_cents INTEGER NOT NULL CHECK (price_cents >= 0)
-);
-CREATE INDEX IF NOT EXISTS products_tenant ON products(tenant_id, category);
-CREATE TABLE IF NOT EXISTS warehouses (
-    id        TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL REFERENCES tenants(id),
-    name      TEXT NOT NULL,
-    city      TEXT NOT NULL,
-    country   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS stock (
-    product_id   TEXT NOT NULL REFERENCES products(id),
-    warehouse_id TEXT NOT NULL REFERENCES warehouses(id),
-    on_hand      INTEGER NOT NULL CHECK (on_hand >= 0),
-    reserved     INTEGER NOT NULL CHECK (reserved >= 0),
-    PRIMARY KEY (product_id, warehouse_id)
-);
-CREATE TABLE IF NOT EXISTS orders (
-    number             TEXT PRIMARY KEY,
-    tenant_id          TEXT NOT NULL REFERENCES tenants(id),
-    customer_id        TEXT NOT NULL REFERENCES customers(id),
-    status             TEXT NOT NULL
-                       CHECK (status IN ('pending', 'processing', 'shipped', 'delivered', 'cancelled')),
-    placed_at          TEXT NOT NULL,
-    shipping_cents     INTEGER NOT NULL,
-    tax_cents          INTEGER NOT NULL,
-    estimated_delivery TEXT,
-    ship_name          TEXT NOT NULL,
-    ship_line1         TEXT NOT NULL,
-    ship_line2         TEXT,
-    ship_city          TEXT NOT NULL,
-    ship_postal_code   TEXT NOT NULL,
-    ship_region        TEXT,
-    ship_country       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_customer ON orders(tenant_id, customer_id);
-CREATE TABLE IF NOT EXISTS order_items (
-    order_number     TEXT NOT NULL REFERENCES orders(number),
-    line_no          INTEGER NOT NULL,
-    product_id       TEXT NOT NULL REFERENCES products(id),
-    quantity         INTEGER NOT NULL CHECK (quantity > 0),
-    unit_price_cents INTEGER NOT NULL,
-    PRIMARY KEY (order_number, product_id)
-);
-CREATE TABLE IF NOT EXISTS invoices (
-    number          TEXT PRIMARY KEY,
-    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
-    customer_id     TEXT NOT NULL REFERENCES customers(id),
-    order_number    TEXT REFERENCES orders(number),
-    status          TEXT NOT NULL CHECK (status IN ('draft', 'open', 'paid', 'overdue', 'void')),
-    issued_on       TEXT NOT NULL,
-    due_on          TEXT NOT NULL,
-    paid_on         TEXT,
-    total_cents     INTEGER NOT NULL,
-    amount_due_cents INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS invoices_tenant ON invoices(tenant_id, customer_id);
-CREATE TABLE IF NOT EXISTS shipments (
-    tracking_number    TEXT PRIMARY KEY,
-    tenant_id          TEXT NOT NULL REFERENCES tenants(id),
-    order_number       TEXT NOT NULL REFERENCES orders(number),
-    carrier            TEXT NOT NULL,
-    service            TEXT NOT NULL,
-    status             TEXT NOT NULL
-                       CHECK (status IN ('label_created', 'in_transit', 'out_for_delivery', 'delivered', 'exception')),
-    shipped_at         TEXT,
-    estimated_delivery TEXT,
-    delivered_at       TEXT
-);
-CREATE TABLE IF NOT EXISTS shipment_events (
-    tracking_number TEXT NOT NULL REFERENCES shipments(tracking_number),
-    seq             INTEGER NOT NULL,
-    occurred_at     TEXT NOT NULL,
-    location        TEXT NOT NULL,
-    status          TEXT NOT NULL,
-    description     TEXT NOT NULL,
-    PRIMARY KEY (tracking_number, seq)
-);
-CREATE TABLE IF NOT EXISTS quotes (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    number          TEXT UNIQUE,
-    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
-    customer_id     TEXT NOT NULL REFERENCES customers(id),
-    idempotency_key TEXT NOT NULL,
-    fingerprint     TEXT NOT NULL,             -- the request, canonical, to detect a reused key
-    subtotal_cents  INTEGER NOT NULL,
-    discount_cents  INTEGER NOT NULL,
-    tax_cents       INTEGER NOT NULL,
-    created_at      TEXT NOT NULL,
-    valid_until     TEXT NOT NULL,
-    UNIQUE (tenant_id, idempotency_key)
-);
-CREATE TABLE IF NOT EXISTS quote_lines (
-    quote_id         INTEGER NOT NULL REFERENCES quotes(id),
-    line_no          INTEGER NOT NULL,
-    product_id       TEXT NOT NULL REFERENCES products(id),
-    quantity         INTEGER NOT NULL CHECK (quantity > 0),
-    unit_price_cents INTEGER NOT NULL,
-    PRIMARY KEY (quote_id, line_no)
-);
-CREATE TABLE IF NOT EXISTS returns (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    rma_number      TEXT UNIQUE,
-    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
-    order_number    TEXT NOT NULL REFERENCES orders(number),
-    idempotency_key TEXT NOT NULL,
-    fingerprint     TEXT NOT NULL,
-    status          TEXT NOT NULL,
-    created_at      TEXT NOT NULL,
-    ship_by         TEXT NOT NULL,
-    UNIQUE (tenant_id, idempotency_key)
-);
-CREATE TABLE IF NOT EXISTS return_items (
-    return_id    INTEGER NOT NULL REFERENCES returns(id),
-    line_no      INTEGER NOT NULL,
-    product_id   TEXT NOT NULL REFERENCES products(id),
-    quantity     INTEGER NOT NULL CHECK (quantity > 0),
-    reason       TEXT NOT NULL,
-    refund_cents INTEGER NOT NULL,
-    PRIMARY KEY (return_id, line_no)
-);
-"#;
+/// What a query function's future is: boxed, so that [`Db::read`] and
+/// [`Db::write`] take functions borrowing their connection and arguments.
+pub(crate) type Query<'c, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, Failure>> + Send + 'c>>;
 
-/// How many read-only connections [`Db::open`] opens beside the writer.
-pub const DEFAULT_READERS: NonZeroUsize = NonZeroUsize::new(4).unwrap();
+/// Which database a [`Db`] is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// A Postgres server.
+    Postgres,
+}
 
-/// A handle on the shop's SQLite database; cheap to clone.
-///
-/// One writer connection and a few read-only reader connections, in WAL
-/// mode, each lent to one call at a time. In WAL mode readers never wait
-/// for the writer (nor it for them): a write stalled on a lock, of one
-/// tenant or another process, holds up other writes only, never a read.
-/// Writes queue in process for the one writer, in the order they came:
-/// SQLite lets one connection write at a time anyway, and several writer
-/// connections would only poll for the file lock in busy-handler sleeps,
-/// in no order, each holding a blocking thread while it waits.
-///
-/// Every query runs on tokio's blocking pool through
-/// [`ToolContext::run_blocking`], so that SQLite never blocks the async
-/// runtime and a call's answer is its work's own result: `Db::write`
-/// checks for a cancellation or timeout right before it commits, so a call
-/// that answers "cancelled" or "timed out" left nothing in the database, and
-/// a write that committed answers with what it wrote.
-// The pools stay behind this type (`read`, `write`), so that moving to
-// another driver or pool changes this module only.
+/// A handle on the shop's database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
-    writer: Arc<Pool>,
-    readers: Arc<Pool>,
-    path: PathBuf,
+    pool: AnyPool,
+    backend: Backend,
+    config: DbConfig,
 }
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Db")
-            .field("path", &self.path)
-            .field("readers", &self.readers.size())
+            .field("target", &self.config.target)
+            .field("pool_size", &self.config.pool_size)
             .finish()
     }
 }
 
+/// Why the database could not be opened at start (its `Display` has no
+/// password: [`Target`]'s form masks it).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the database ({target}): {source}")]
+pub struct OpenError {
+    target: Target,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
 impl Db {
-    /// Open (or create) the database at `path` with [`DEFAULT_READERS`]
-    /// readers; see [`Db::open_with`].
-    pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Db> {
-        Db::open_with(path, DEFAULT_READERS)
+    /// Open the SQLite file `path` with the default pool; see [`Db::connect`].
+    pub async fn open(path: impl AsRef<Path>) -> Result<Db, OpenError> {
+        Db::connect(DbConfig::sqlite(path.as_ref())).await
     }
 
-    /// Open (or create) the database at `path`: the writer in WAL mode, with
-    /// a busy timeout and foreign keys on; on first use, create the schema
-    /// and seed the demo data of both tenants, in one transaction. Then open
-    /// `readers` read-only connections.
-    pub fn open_with(path: impl AsRef<Path>, readers: NonZeroUsize) -> rusqlite::Result<Db> {
-        let path = path.as_ref().to_path_buf();
-        let mut conn = Connection::open(&path)?;
-        conn.busy_timeout(LOCK_WAIT)?;
-        let _mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // IMMEDIATE: two processes starting at once on a new file seed it once.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-        if version == 0 {
-            tx.execute_batch(SCHEMA)?;
-            seed::seed(&tx)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-        }
-        tx.commit()?;
-        let readers = (0..readers.get())
-            .map(|_| {
-                let reader = Connection::open_with_flags(
-                    &path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                // Readers wait only in the rare cases WAL makes them (while
-                // another process recovers the log after a crash).
-                reader.busy_timeout(LOCK_WAIT)?;
-                Ok(reader)
+    /// Connect to the database of `config`: run the migrations (creating a
+    /// SQLite file if missing), apply the demo seed if it never was, and
+    /// open the pool.
+    pub async fn connect(config: DbConfig) -> Result<Db, OpenError> {
+        let target = config.target.clone();
+        let fail = |source: Box<dyn std::error::Error + Send + Sync>| OpenError {
+            target: target.clone(),
+            source,
+        };
+        sqlx::any::install_default_drivers();
+        let (backend, url) = match &config.target {
+            Target::Sqlite(path) => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(config.statement_timeout);
+                migrate_sqlite(&options).await.map_err(fail)?;
+                (Backend::Sqlite, options.to_url_lossy().to_string())
+            }
+            Target::Postgres(url) => {
+                migrate_postgres(url, config.acquire_timeout)
+                    .await
+                    .map_err(fail)?;
+                (Backend::Postgres, url.clone())
+            }
+        };
+        let options = AnyConnectOptions::from_url(&url.parse().map_err(|e| fail(Box::new(e)))?)
+            .map_err(|e| fail(Box::new(e)))?;
+        let statement_ms = config.statement_timeout.as_millis();
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.pool_size.get())
+            .acquire_timeout(config.acquire_timeout)
+            .test_before_acquire(true)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    // Per connection: the statement timeout (SQLite: how
+                    // long to wait for a lock; its URL cannot say).
+                    let settings = match backend {
+                        Backend::Postgres => {
+                            vec![format!("SET statement_timeout = {statement_ms}")]
+                        }
+                        Backend::Sqlite => vec![
+                            format!("PRAGMA busy_timeout = {statement_ms}"),
+                            "PRAGMA synchronous = NORMAL".to_owned(),
+                        ],
+                    };
+                    for setting in settings {
+                        sqlx::query(sqlx::AssertSqlSafe(setting))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
             })
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Db {
-            writer: Pool::new(vec![conn]),
-            readers: Pool::new(readers),
-            path,
-        })
+            .connect_lazy_with(options);
+        let db = Db {
+            pool,
+            backend,
+            config,
+        };
+        crate::seed::apply(&db).await.map_err(|e| match e {
+            Failure::Sql(e) => fail(Box::new(e)),
+            Failure::Tool(e) => fail(e.message().to_owned().into()),
+        })?;
+        Ok(db)
     }
 
-    /// Where the database file is.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The SQLite file, or `None` on Postgres.
+    pub fn path(&self) -> Option<&Path> {
+        self.config.target.sqlite_path()
     }
 
-    /// Run the queries `f` of the call `ctx`, in one read transaction (one
-    /// snapshot of the database for all of them).
+    /// Which database it is on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// How it was configured.
+    pub fn config(&self) -> &DbConfig {
+        &self.config
+    }
+
+    /// Close the pool: its connections are closed once given back.
+    pub async fn close(&self) {
+        self.pool.close().await
+    }
+
+    async fn acquire(&self) -> Result<PoolConnection<Any>, Failure> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Run the queries `f(conn, &args)` of the call `ctx` in one read-only
+    /// transaction (one snapshot of the database for all of them).
     ///
-    /// A panic in `f` or a database error becomes a private `server_error`.
-    pub(crate) async fn read<T, F>(&self, ctx: &ToolContext, f: F) -> Result<T, McpError>
+    /// A database error becomes a private `server_error`.
+    pub(crate) async fn read<A, T, F>(
+        &self,
+        ctx: &ToolContext,
+        args: A,
+        f: F,
+    ) -> Result<T, McpError>
     where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, McpError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn, &'c A) -> Query<'c, T>,
     {
-        let mut conn = self.readers.lease().await;
-        ctx.run_blocking(move |_| {
-            // Under the call's span, in traces and logs.
-            let _span = tracing::info_span!("sqlite read", db.system.name = "sqlite").entered();
-            let tx = conn.transaction()?;
-            f(&tx)
-        })
-        .await
-    }
-
-    /// Run the write `f` of the call `ctx` in one IMMEDIATE transaction and
-    /// commit it, unless the call was cancelled or timed out by then: then
-    /// the transaction is rolled back and the call answers so. An `Err` of
-    /// `f` rolls back too.
-    ///
-    /// IMMEDIATE takes the write lock at the start, so concurrent retries
-    /// with one idempotency key, even from other processes, are serialized
-    /// and the replay check inside `f` holds. While another connection holds
-    /// the lock, the write waits up to `LOCK_WAIT`, and stops waiting as
-    /// soon as the call is cancelled or times out.
-    ///
-    /// A panic in `f` or a database error becomes a private `server_error`.
-    pub(crate) async fn write<T, F>(&self, ctx: &ToolContext, f: F) -> Result<T, McpError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, McpError> + Send + 'static,
-    {
-        let mut conn = self.writer.lease().await;
-        ctx.run_blocking(move |interrupt| {
-            let _span = tracing::info_span!("sqlite write", db.system.name = "sqlite").entered();
-            conn.busy_handler(Some(wait_for_lock(interrupt.clone())))?;
-            let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-                Ok(tx) => tx,
-                Err(e) => {
-                    interrupt.check()?;
-                    return Err(e.into());
-                }
+        // Cancelled, the call's future is dropped at an await: the
+        // transaction is then rolled back as the connection goes back.
+        let _ = ctx;
+        let span = tracing::info_span!("db read", db.system.name = self.system());
+        let result = async {
+            let mut conn = self.acquire().await?;
+            let begin = match self.backend {
+                Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+                Backend::Sqlite => "BEGIN",
             };
-            let written = f(&tx)?;
-            interrupt.check()?;
-            tx.commit()?;
-            Ok(written)
+            let mut tx = conn.begin_with(begin).await?;
+            let out = f(&mut tx, &args).await?;
+            tx.commit().await?;
+            Ok(out)
+        };
+        result.instrument(span).await.map_err(Failure::into_mcp)
+    }
+
+    /// Run the write `f(tx, &args)` of the call `ctx` in one transaction and
+    /// commit it, unless the call was cancelled or timed out by then: then
+    /// it is rolled back and the call answers so. An `Err` of `f` rolls back
+    /// too. A serialization failure, deadlock or busy database rolls back
+    /// and runs `f` again, up to [`WRITE_ATTEMPTS`] times in all.
+    ///
+    /// Once started, the write is not cut off by a cancellation
+    /// ([`ToolContext::run_uninterrupted`]): the call answers with what it
+    /// did. Its waits are bounded by the acquire and statement timeouts.
+    ///
+    /// A database error becomes a private `server_error`.
+    pub(crate) async fn write<A, T, F>(
+        &self,
+        ctx: &ToolContext,
+        args: A,
+        f: F,
+    ) -> Result<T, McpError>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        let span = tracing::info_span!("db write", db.system.name = self.system());
+        ctx.run_uninterrupted(|interrupt| async move {
+            let call = Call {
+                ctx,
+                interrupt: &interrupt,
+            };
+            self.write_retrying(Some(call), &args, &f)
+                .await
+                .map_err(Failure::into_mcp)
         })
+        .instrument(span)
         .await
     }
-}
 
-/// SQLite's busy handler for a write: while another connection holds the
-/// write lock, sleep a little and try again, for up to `LOCK_WAIT`, but give
-/// up at once when the call is cancelled or times out (SQLite's own busy
-/// timeout cannot be told).
-fn wait_for_lock(interrupt: Interrupt) -> impl FnMut(i32) -> bool + Send + 'static {
-    const SLEEPS_MS: [u64; 6] = [1, 2, 5, 10, 20, 25];
-    let deadline = Instant::now() + LOCK_WAIT;
-    move |attempt| {
-        if interrupt.is_cancelled() || Instant::now() >= deadline {
-            return false;
-        }
-        let step = usize::try_from(attempt).unwrap_or(usize::MAX);
-        let ms = SLEEPS_MS[step.min(SLEEPS_MS.len() - 1)];
-        std::thread::sleep(Duration::from_millis(ms));
-        true
-    }
-}
-
-/// The kinds of records a tool looks up by identifier.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Record {
-    Order,
-    Customer,
-    Product,
-    Warehouse,
-    Shipment,
-}
-
-impl Record {
-    fn table_and_key(self) -> (&'static str, &'static str) {
-        match self {
-            Record::Order => ("orders", "number"),
-            Record::Customer => ("customers", "id"),
-            Record::Product => ("products", "id"),
-            Record::Warehouse => ("warehouses", "id"),
-            Record::Shipment => ("shipments", "tracking_number"),
-        }
+    /// Run the seed or another start-up write, outside any call, with the
+    /// same transactions and retries as [`Db::write`].
+    pub(crate) async fn write_at_start<A, T, F>(&self, args: A, f: F) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        self.write_retrying(None, &args, &f).await
     }
 
-    fn noun(self) -> &'static str {
-        match self {
-            Record::Order => "order",
-            Record::Customer => "customer",
-            Record::Product => "product",
-            Record::Warehouse => "warehouse",
-            Record::Shipment => "shipment with tracking number",
-        }
-    }
-}
-
-/// Which tenant owns the record `id`, if it exists at all.
-pub(crate) fn owner_of(
-    conn: &Connection,
-    record: Record,
-    id: &str,
-) -> rusqlite::Result<Option<String>> {
-    let (table, key) = record.table_and_key();
-    conn.query_row(
-        &format!("SELECT tenant_id FROM {table} WHERE {key} = ?1"),
-        params![id],
-        |row| row.get(0),
-    )
-    .optional()
-}
-
-/// Check that `tenant` owns the record `id`.
-///
-/// Identifiers are unique across tenants, and the shop deliberately tells
-/// "does not exist" (`not_found`) apart from "exists, but belongs to another
-/// tenant" (`permission_denied`), as the product docs prescribe for these
-/// error types: the agent then knows that retrying or searching elsewhere is
-/// pointless, and the platform can surface a cross-tenant access attempt. It
-/// reveals only that the identifier exists, never any of the record's data.
-/// (A server whose identifiers are themselves sensitive would answer
-/// `not_found` in both cases instead.)
-pub(crate) fn ensure_owned(
-    conn: &Connection,
-    tenant: &str,
-    record: Record,
-    id: &str,
-) -> Result<(), AccessError> {
-    let noun = record.noun();
-    match owner_of(conn, record, id)? {
-        None => Err(AccessError::Missing {
-            noun,
-            id: id.to_owned(),
-        }),
-        Some(owner) if owner != tenant => Err(AccessError::Foreign {
-            noun,
-            id: id.to_owned(),
-            tenant: tenant.to_owned(),
-        }),
-        Some(_) => Ok(()),
-    }
-}
-
-/// Why a tenant may not use a record it named. Each variant carries its
-/// wire kind (`#[derive(ToolError)]`), so `?` into `McpError` keeps it: an
-/// agent sees `not_found` or `permission_denied`, never a generic error.
-#[derive(Debug, thiserror::Error, ToolError)]
-pub(crate) enum AccessError {
-    /// No such record in any tenant.
-    #[error("{noun} {id} does not exist")]
-    #[tool_error(not_found)]
-    Missing { noun: &'static str, id: String },
-    /// The record exists but belongs to another tenant.
-    #[error("{noun} {id} belongs to another tenant; tenant `{tenant}` may not access it")]
-    #[tool_error(permission_denied)]
-    Foreign {
-        noun: &'static str,
-        id: String,
-        tenant: String,
-    },
-    /// The database failed: a private `server_error` (logged, not shown).
-    #[error("database error: {0}")]
-    #[tool_error(server_error)]
-    Database(#[from] rusqlite::Error),
-}
-
-/// Check that `tenant` owns every record in `ids`; report all unknown ids at
-/// once (`not_found`), else all foreign ones (`permission_denied`).
-pub(crate) fn ensure_all_owned<'a>(
-    conn: &Connection,
-    tenant: &str,
-    record: Record,
-    ids: impl IntoIterator<Item = &'a str>,
-) -> Result<(), McpError> {
-    let mut unknown = Vec::new();
-    let mut foreign = Vec::new();
-    for id in ids {
-        match owner_of(conn, record, id)? {
-            None => unknown.push(id),
-            Some(owner) if owner != tenant => foreign.push(id),
-            Some(_) => {}
-        }
-    }
-    let noun = record.noun();
-    if !unknown.is_empty() {
-        return Err(
-            McpError::not_found(format!("{noun}(s) {} do not exist", unknown.join(", ")))
-                .with_details(serde_json::json!({ "unknownIds": unknown })),
-        );
-    }
-    if !foreign.is_empty() {
-        return Err(McpError::permission_denied(format!(
-            "{noun}(s) {} belong to another tenant; tenant `{tenant}` may not access them",
-            foreign.join(", ")
-        ))
-        .with_details(serde_json::json!({ "forbiddenIds": foreign })));
-    }
-    Ok(())
-}
-
-/// The table of an idempotent write.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Idempotent {
-    /// `create_quote`.
-    Quote,
-    /// `submit_return`.
-    Return,
-}
-
-/// Replay check of an idempotent write, inside its IMMEDIATE transaction:
-/// `Some(id)` when `key` was used before for this same request (a retry: answer
-/// with the stored record), `None` for a new key, and a `validation_error`
-/// when the key was used for a different request.
-pub(crate) fn replayed(
-    tx: &rusqlite::Transaction<'_>,
-    table: Idempotent,
-    tenant: &str,
-    key: &str,
-    fingerprint: &str,
-) -> Result<Option<i64>, McpError> {
-    let (sql, what) = match table {
-        Idempotent::Quote => (
-            "SELECT id, fingerprint FROM quotes WHERE tenant_id = ?1 AND idempotency_key = ?2",
-            "quote",
-        ),
-        Idempotent::Return => (
-            "SELECT id, fingerprint FROM returns WHERE tenant_id = ?1 AND idempotency_key = ?2",
-            "return",
-        ),
-    };
-    let existing: Option<(i64, String)> = tx
-        .query_row(sql, params![tenant, key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    match existing {
-        Some((id, stored)) if stored == fingerprint => Ok(Some(id)),
-        Some(_) => Err(McpError::validation(format!(
-            "`idempotencyKey`: {key} was already used for a different {what} request; \
-             send a new key for a new request, or repeat the original request exactly to get its result"
-        ))),
-        None => Ok(None),
-    }
-}
-
-/// The tenant's currency and tax rate (basis points).
-pub(crate) fn tenant_terms(conn: &Connection, tenant: &str) -> Result<(String, i64), McpError> {
-    conn.query_row(
-        "SELECT currency, tax_rate_bp FROM tenants WHERE id = ?1",
-        params![tenant],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )
-    .optional()?
-    .ok_or_else(|| McpError::not_found(format!("tenant `{tenant}` has no shop")))
-}
-
-/// Store enums in TEXT columns under their serde names: the `snake_case`
-/// strings the tools publish (`wrong_item` for `ReturnReason::WrongItem`), so
-/// each enum's `#[serde(rename_all)]` is its only table of names.
-/// `text_column!(ReturnReason);` implements rusqlite's `FromSql` and `ToSql`.
-macro_rules! text_column {
-    ($($enum:ty),+ $(,)?) => {$(
-        impl ::rusqlite::types::FromSql for $enum {
-            fn column_result(
-                value: ::rusqlite::types::ValueRef<'_>,
-            ) -> ::rusqlite::types::FromSqlResult<Self> {
-                $crate::db::from_text(value)
+    /// [`Db::write`]'s attempts: one [`Db::write_once`], and again after a
+    /// pause while it failed for a conflict and attempts are left.
+    async fn write_retrying<A, T, F>(
+        &self,
+        call: Option<Call<'_>>,
+        args: &A,
+        f: &F,
+    ) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.write_once(call, args, f).await {
+                Err(Failure::Sql(e)) if retryable(&e) && attempt < WRITE_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "write conflicted; retrying");
+                    // Rolled back: a cancellation now is answered at once.
+                    tokio::select! {
+                        biased;
+                        () = stopped(call) => return Err(interrupted(call)),
+                        () = tokio::time::sleep(backoff(attempt)) => {}
+                    }
+                    attempt += 1;
+                }
+                other => return other,
             }
         }
+    }
 
-        impl ::rusqlite::types::ToSql for $enum {
-            fn to_sql(&self) -> ::rusqlite::Result<::rusqlite::types::ToSqlOutput<'_>> {
-                $crate::db::to_text(self)
-            }
+    async fn write_once<A, T, F>(
+        &self,
+        call: Option<Call<'_>>,
+        args: &A,
+        f: &F,
+    ) -> Result<T, Failure>
+    where
+        F: for<'c> Fn(&'c mut Conn, &'c A) -> Query<'c, T>,
+    {
+        // Waiting for a connection or for SQLite's write lock has written
+        // nothing yet: a cancellation or timeout meanwhile is answered at
+        // once. (A BEGIN cut off this way is rolled back by sqlx: SQLite's
+        // worker rolls back a BEGIN nobody awaits any more, and the pool
+        // tests a connection given back mid-statement before lending it.)
+        let begin = match self.backend {
+            Backend::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            // Takes the write lock at once (waiting up to busy_timeout), so
+            // no write is refused half-way for a lock another holds.
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+        };
+        let mut tx = tokio::select! {
+            biased;
+            tx = self.pool.begin_with(begin) => tx?,
+            () = stopped(call) => return Err(interrupted(call)),
+        };
+        let written = f(&mut tx, args).await?;
+        if let Some(call) = call
+            && let Err(e) = call.interrupt.check()
+        {
+            tx.rollback().await?;
+            return Err(Failure::Tool(e));
         }
-    )+};
-}
-pub(crate) use text_column;
+        tx.commit().await?;
+        Ok(written)
+    }
 
-/// A TEXT value read as the serde name of a `T`. A value the code does not
-/// know is an error (and so a private `server_error`) naming the known ones.
-pub(crate) fn from_text<T: DeserializeOwned>(value: ValueRef<'_>) -> FromSqlResult<T> {
-    let name = value.as_str()?;
-    T::deserialize(name.into_deserializer()).map_err(|e: serde::de::value::Error| {
-        let what = std::any::type_name::<T>();
-        FromSqlError::Other(format!("{what} in the database: {e}").into())
-    })
+    fn system(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+        }
+    }
 }
 
-/// `value`'s serde name, as TEXT.
-pub(crate) fn to_text<T: Serialize>(value: &T) -> rusqlite::Result<ToSqlOutput<'static>> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => Ok(ToSqlOutput::from(name)),
-        other => Err(rusqlite::Error::ToSqlConversionFailure(
-            format!("{} has no text form: {other:?}", std::any::type_name::<T>()).into(),
+/// The call a write runs for: its cancellation ends the waits before the
+/// transaction writes, and is checked before the commit.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    ctx: &'a ToolContext,
+    interrupt: &'a Interrupt,
+}
+
+/// Completes when the call is cancelled or timed out; never without a call.
+async fn stopped(call: Option<Call<'_>>) {
+    match call {
+        Some(call) => call.ctx.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The answer of a write stopped by its call's cancellation or timeout.
+fn interrupted(call: Option<Call<'_>>) -> Failure {
+    match call.map(|c| c.interrupt.check()) {
+        Some(Err(e)) => Failure::Tool(e),
+        _ => Failure::Tool(McpError::internal(
+            "a write was interrupted without a cancellation",
         )),
+    }
+}
+
+/// Apply the SQLite migrations on one connection. Two processes starting at
+/// once on a new file may both try the first migration; the one that loses
+/// finds it applied when it tries again.
+async fn migrate_sqlite(
+    options: &SqliteConnectOptions,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut tries = 0;
+    loop {
+        // A pool of one (not a bare connection): its `Acquire` keeps the
+        // future `Send`, so that a shop can be opened in a spawned task.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        let run = SQLITE_MIGRATIONS.run(&pool).await;
+        pool.close().await;
+        match run {
+            Ok(()) => return Ok(()),
+            Err(_) if tries < 3 => {
+                tries += 1;
+                tokio::time::sleep(backoff(tries)).await;
+            }
+            Err(e) => return Err(Box::new(e)),
+        }
+    }
+}
+
+/// Apply the Postgres migrations on one connection; sqlx holds an advisory
+/// lock (`pg_advisory_lock`) while it does, so replicas starting at once
+/// apply each migration once, the others waiting and then finding it done.
+async fn migrate_postgres(
+    url: &str,
+    timeout: Duration,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(timeout)
+        .connect(url)
+        .await?;
+    let run = POSTGRES_MIGRATIONS.run(&pool).await;
+    pool.close().await;
+    Ok(run?)
+}
+
+/// Whether `e` is worth retrying the whole transaction for: a Postgres
+/// serialization failure (40001) or deadlock (40P01), or SQLite busy or
+/// locked (primary result codes 5 and 6, with their extended codes).
+pub(crate) fn retryable(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    match db.code().as_deref() {
+        Some("40001" | "40P01") => true,
+        Some(code) => code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+        None => false,
+    }
+}
+
+/// The pause before attempt `attempt + 1`: 10 ms doubled per attempt, plus
+/// up to as much again, at random.
+fn backoff(attempt: u32) -> Duration {
+    let base = 10u64 << attempt.saturating_sub(1).min(6);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    // The clock's low bits, mixed: jitter, not cryptography.
+    let jitter = u64::from(nanos.wrapping_mul(2_654_435_761)) % (base + 1);
+    Duration::from_millis(base + jitter)
+}
+
+/// Why a query function failed: the database (kept whole, so that
+/// [`Db::write`] can tell a conflict worth a retry), or a tool error.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The database failed.
+    Sql(sqlx::Error),
+    /// An answer for the caller (`validation_error`, `not_found`, …).
+    Tool(McpError),
+}
+
+impl Failure {
+    /// The call's answer: a database error becomes a private `server_error`
+    /// (its text logged, never sent).
+    pub(crate) fn into_mcp(self) -> McpError {
+        match self {
+            Failure::Sql(e) => McpError::from(e),
+            Failure::Tool(e) => e,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Failure {
+        Failure::Sql(e)
+    }
+}
+
+impl From<McpError> for Failure {
+    fn from(e: McpError) -> Failure {
+        Failure::Tool(e)
     }
 }
 
@@ -581,29 +497,11 @@ pub(crate) fn to_text<T: Serialize>(value: &T) -> rusqlite::Result<ToSqlOutput<'
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn readers_are_read_only_and_see_what_the_writer_committed() {
-        let dir = std::env::temp_dir().join(format!("shop-db-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = Db::open_with(dir.join("shop.db"), NonZeroUsize::new(2).unwrap()).unwrap();
-        assert_eq!(db.readers.size(), 2);
-        let writer = db.writer.lease().await;
-        writer
-            .execute("UPDATE tenants SET name = 'Acme AG' WHERE id = 'acme'", [])
-            .unwrap();
-        let reader = db.readers.lease().await;
-        let name: String = reader
-            .query_row("SELECT name FROM tenants WHERE id = 'acme'", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(name, "Acme AG");
-        let refused = reader
-            .execute("UPDATE tenants SET name = 'x'", [])
-            .unwrap_err();
-        assert!(refused.to_string().contains("readonly"), "{refused}");
-        drop((writer, reader, db));
-        let _ = std::fs::remove_dir_all(&dir);
+    #[test]
+    fn backoff_doubles_with_jitter() {
+        for (attempt, base) in [(1, 10), (2, 20), (3, 40), (4, 80)] {
+            let d = backoff(attempt).as_millis() as u64;
+            assert!((base..=2 * base).contains(&d), "{attempt}: {d} ms");
+        }
     }
 }
