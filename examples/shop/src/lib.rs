@@ -74,11 +74,11 @@ impl Shop {
     }
 
     /// Connect to the database of `config` (SQLite or Postgres): migrate,
-    /// seed once, pool.
+    /// pool, and seed the demo data unless it was.
     pub async fn connect(config: db::DbConfig) -> Result<Shop, db::OpenError> {
-        Ok(Shop {
-            db: Db::connect(config).await?,
-        })
+        let db = Db::connect(config).await?;
+        seed::apply(&db).await.map_err(|e| db.open_error(e))?;
+        Ok(Shop { db })
     }
 
     /// The database file, or `None` on Postgres.

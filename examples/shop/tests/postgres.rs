@@ -243,6 +243,7 @@ async fn an_outage_answers_server_error_quickly_and_the_shop_recovers_by_itself(
         let took = started.elapsed();
         assert_eq!(kind, ErrorKind::Server, "{tool}: {message}");
         assert!(took < acquire + Duration::from_secs(2), "{tool}: {took:?}");
+        println!("{tool} during the outage: server_error in {took:?}");
         // Nothing of the database's error reaches the client.
         for secret in [
             "127.0.0.1",
@@ -256,7 +257,12 @@ async fn an_outage_answers_server_error_quickly_and_the_shop_recovers_by_itself(
     }
 
     pg.restart();
+    let started = Instant::now();
     let after = answer(&client, "get_order", order).await.unwrap();
+    println!(
+        "first call after the restart: ok in {:?}",
+        started.elapsed()
+    );
     assert_eq!(after, before);
     let quote = answer(
         &client,

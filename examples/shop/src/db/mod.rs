@@ -120,14 +120,9 @@ pub struct OpenError {
 }
 
 impl Db {
-    /// Open the SQLite file `path` with the default pool; see [`Db::connect`].
-    pub async fn open(path: impl AsRef<Path>) -> Result<Db, OpenError> {
-        Db::connect(DbConfig::sqlite(path.as_ref())).await
-    }
-
     /// Connect to the database of `config`: run the migrations (creating a
-    /// SQLite file if missing), apply the demo seed if it never was, and
-    /// open the pool.
+    /// SQLite file if missing) and open the pool. (The shop then applies
+    /// its demo seed, [`crate::Shop::connect`].)
     pub async fn connect(config: DbConfig) -> Result<Db, OpenError> {
         let target = config.target.clone();
         let fail = |source: Box<dyn std::error::Error + Send + Sync>| OpenError {
@@ -181,16 +176,22 @@ impl Db {
                 })
             })
             .connect_lazy_with(options);
-        let db = Db {
+        Ok(Db {
             pool,
             backend,
             config,
-        };
-        crate::seed::apply(&db).await.map_err(|e| match e {
-            Failure::Sql(e) => fail(Box::new(e)),
-            Failure::Tool(e) => fail(e.message().to_owned().into()),
-        })?;
-        Ok(db)
+        })
+    }
+
+    /// `e`, of a write at start (the seed), as the error of opening.
+    pub(crate) fn open_error(&self, e: Failure) -> OpenError {
+        OpenError {
+            target: self.config.target.clone(),
+            source: match e {
+                Failure::Sql(e) => Box::new(e),
+                Failure::Tool(e) => e.message().to_owned().into(),
+            },
+        }
     }
 
     /// The SQLite file, or `None` on Postgres.
