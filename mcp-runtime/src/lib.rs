@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "clap")]
 pub mod cli;
 pub mod client;
+pub mod completion;
 pub mod config;
 pub mod context;
 mod dispatch;
@@ -31,6 +32,7 @@ pub mod testing;
 mod transport;
 
 pub use auth::{ApiKey, KeyIdentity, TokenSubject};
+pub use completion::CompletionArguments;
 pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext};
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
@@ -53,9 +55,9 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages, ResourceContent,
-        ResourceContents, Server, ToolContext, ToolError, ToolOutput, mcp_prompt, mcp_resource,
-        mcp_tool,
+        CompletionArguments, Content, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages,
+        ResourceContent, ResourceContents, Server, ToolContext, ToolError, ToolOutput, mcp_prompt,
+        mcp_resource, mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

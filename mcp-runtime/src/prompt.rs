@@ -35,6 +35,11 @@ impl PromptInfo {
             .collect()
     }
 
+    /// Whether any of its arguments has a completer.
+    pub(crate) fn completes(&self) -> bool {
+        self.desc.arguments.iter().any(|a| a.complete.is_some())
+    }
+
     /// The prompt as `prompts/list` shows it.
     pub fn definition(&self) -> &Value {
         &self.definition

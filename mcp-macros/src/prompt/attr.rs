@@ -7,17 +7,19 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use crate::complete::{self, Completer};
 use crate::diag::{closest, into_syn, list};
 
-/// `#[mcp_prompt(name = "...", title = "...", description = "...")]`.
+/// `#[mcp_prompt(name = "...", title = "...", description = "...", complete(arg = f))]`.
 #[derive(Debug, Default)]
 pub(crate) struct PromptAttr {
+    pub(crate) complete: Vec<Completer>,
     pub(crate) description: Option<LitStr>,
     pub(crate) name: Option<LitStr>,
     pub(crate) title: Option<LitStr>,
 }
 
-const KEYS: [&str; 3] = ["description", "name", "title"];
+const KEYS: [&str; 4] = ["complete", "description", "name", "title"];
 
 impl PromptAttr {
     pub(crate) fn parse(args: TokenStream) -> syn::Result<PromptAttr> {
@@ -35,6 +37,7 @@ impl FromMeta for PromptAttr {
     fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
         let mut attr = PromptAttr::default();
         let mut errors = darling::Error::accumulator();
+        let mut seen_complete = false;
         for item in items {
             let NestedMeta::Meta(meta) = item else {
                 errors.push(
@@ -46,6 +49,18 @@ impl FromMeta for PromptAttr {
                 continue;
             };
             let key = path_to_string(meta.path());
+            if key == "complete" {
+                if seen_complete {
+                    errors.push(
+                        darling::Error::custom("`#[mcp_prompt]`: duplicate key `complete`")
+                            .with_span(meta),
+                    );
+                } else if let Some(c) = errors.handle(complete::parse("mcp_prompt", meta)) {
+                    attr.complete = c;
+                }
+                seen_complete = true;
+                continue;
+            }
             let slot = match key.as_str() {
                 "description" => &mut attr.description,
                 "name" => &mut attr.name,

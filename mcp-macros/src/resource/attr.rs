@@ -9,11 +9,13 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Expr, ExprLit, Lit, LitFloat, LitInt, LitStr, Meta};
 
+use crate::complete::{self, Completer};
 use crate::diag::{closest, into_syn, list};
 
 /// `#[mcp_resource(uri = "...", mime_type = "...", ...)]`.
 #[derive(Debug, Default)]
 pub(crate) struct ResourceAttr {
+    pub(crate) complete: Vec<Completer>,
     pub(crate) audience: Option<(Vec<LitStr>, TokenStream)>,
     pub(crate) description: Option<LitStr>,
     pub(crate) mime_type: Option<LitStr>,
@@ -27,8 +29,11 @@ pub(crate) struct ResourceAttr {
 
 type Setter = fn(&mut ResourceAttr, &Meta) -> darling::Result<()>;
 
-const KEYS: [(&str, Setter); 9] = [
+const KEYS: [(&str, Setter); 10] = [
     ("audience", |a, m| strings(m).map(|v| a.audience = Some(v))),
+    ("complete", |a, m| {
+        complete::parse("mcp_resource", m).map(|v| a.complete = v)
+    }),
     ("description", |a, m| {
         text(m).map(|v| a.description = Some(v))
     }),

@@ -11,6 +11,7 @@
 
 pub(crate) mod arguments;
 mod call;
+mod completion;
 pub(crate) mod era;
 pub(crate) mod headers;
 mod incoming;
@@ -156,6 +157,8 @@ pub(crate) struct Dispatcher {
     prompts: Pages,
     /// The `capabilities` of `initialize` and `server/discover`.
     capabilities: serde_json::Value,
+    /// Whether some prompt argument or template variable has a completer.
+    completes: bool,
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
@@ -206,8 +209,11 @@ impl Dispatcher {
             .map(|p| p.definition().clone())
             .collect();
         let prompts = Pages::new("prompts", &prompt_definitions, config.page_size, &extras);
-        let capabilities =
-            lifecycle::capabilities(!served.is_empty(), !registry.prompts().is_empty());
+        let capabilities = lifecycle::capabilities(
+            !served.is_empty(),
+            !registry.prompts().is_empty(),
+            completion::any_completer(&registry),
+        );
         Dispatcher {
             registry,
             state,
@@ -222,6 +228,7 @@ impl Dispatcher {
             resources,
             resource_templates,
             prompts,
+            completes: capabilities.get("completions").is_some(),
             capabilities,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
@@ -403,6 +410,10 @@ impl Dispatcher {
             }
             (_, "prompts/get") if !self.registry.prompts().is_empty() => self
                 .get_prompt(request.id, request.params, meta, era, delivery)
+                .await
+                .map(Cow::Owned),
+            (_, "completion/complete") if self.completes => self
+                .complete(request.id, request.params, meta, era, delivery)
                 .await
                 .map(Cow::Owned),
             (era, method) => {

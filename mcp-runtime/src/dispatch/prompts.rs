@@ -10,7 +10,6 @@ use serde_json::{Map, Value, json};
 
 use super::era::{Era, RequestMeta};
 use super::{Delivery, Dispatcher};
-use crate::context::ToolContext;
 use crate::error::{ErrorKind, McpError};
 use crate::jsonrpc::{RpcError, codes, to_bytes, truncate};
 
@@ -48,26 +47,10 @@ impl Dispatcher {
         let args = prompt
             .check_arguments(p.arguments.as_ref())
             .map_err(RpcError::invalid_params)?;
-        let tenant = self.read_tenant(&delivery);
-        if let Some(g) = &self.gate {
-            g.admit(delivery.key.as_deref(), tenant.as_deref())
-                .decided()
-                .await
-                .map_err(|e| get_error(&e))?;
-        }
-        let ctx = ToolContext {
-            request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
-            tool: prompt.name(),
-            tenant_id: tenant,
-            workspace_id: self.config.scope.workspace.clone(),
-            key: delivery.key.clone(),
-            state: self.state.clone(),
-            progress_token: None,
-            log_level: None,
-            notifier: None,
-            cancel: delivery.cancel.clone(),
-            meta: meta.0.cloned(),
-        };
+        let ctx = self
+            .served_context(id, prompt.name(), meta, &delivery)
+            .await
+            .map_err(|e| get_error(&e))?;
         let what = format!("prompt `{}`", prompt.name());
         let messages = self
             .run_guarded(&what, (prompt.desc.get)(args, ctx), &delivery)
@@ -92,8 +75,8 @@ impl Dispatcher {
     }
 }
 
-/// A prompt that failed: `-32603` for `server_error`, else `-32602`.
-fn get_error(e: &McpError) -> RpcError {
+/// A prompt or a completer that failed: `-32603` for `server_error`, else `-32602`.
+pub(super) fn get_error(e: &McpError) -> RpcError {
     let code = match e.kind() {
         ErrorKind::Server => codes::INTERNAL_ERROR,
         _ => codes::INVALID_PARAMS,

@@ -49,26 +49,10 @@ impl Dispatcher {
         let Some((resource, vars)) = self.registry.resources().find(&p.uri) else {
             return Err(not_found(&p.uri));
         };
-        let tenant = self.read_tenant(&delivery);
-        if let Some(g) = &self.gate {
-            g.admit(delivery.key.as_deref(), tenant.as_deref())
-                .decided()
-                .await
-                .map_err(|e| read_error(&p.uri, &e))?;
-        }
-        let ctx = ToolContext {
-            request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
-            tool: resource.name(),
-            tenant_id: tenant,
-            workspace_id: self.config.scope.workspace.clone(),
-            key: delivery.key.clone(),
-            state: self.state.clone(),
-            progress_token: None,
-            log_level: None,
-            notifier: None,
-            cancel: delivery.cancel.clone(),
-            meta: meta.0.cloned(),
-        };
+        let ctx = self
+            .served_context(id, resource.name(), meta, &delivery)
+            .await
+            .map_err(|e| read_error(&p.uri, &e))?;
         let contents = self
             .run_read(resource, vars, ctx, &delivery)
             .await
@@ -80,6 +64,36 @@ impl Dispatcher {
             era,
             &self.server_meta_json,
         ))
+    }
+
+    /// The context of a read, a prompt or a completion, once the gate (rate
+    /// limits) admits it: acting for the tenant of a read.
+    pub(super) async fn served_context(
+        &self,
+        id: &RawValue,
+        name: &'static str,
+        meta: RequestMeta<'_>,
+        delivery: &Delivery,
+    ) -> Result<ToolContext, McpError> {
+        let tenant = self.read_tenant(delivery);
+        if let Some(g) = &self.gate {
+            g.admit(delivery.key.as_deref(), tenant.as_deref())
+                .decided()
+                .await?;
+        }
+        Ok(ToolContext {
+            request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
+            tool: name,
+            tenant_id: tenant,
+            workspace_id: self.config.scope.workspace.clone(),
+            key: delivery.key.clone(),
+            state: self.state.clone(),
+            progress_token: None,
+            log_level: None,
+            notifier: None,
+            cancel: delivery.cancel.clone(),
+            meta: meta.0.cloned(),
+        })
     }
 
     /// The tenant a read acts for (see the module's docs).
