@@ -236,6 +236,8 @@ pub struct ResourceDescriptor {
     pub priority: Option<f64>,
     /// The completers of its template variables (`complete(var = f)`).
     pub complete: &'static [(&'static str, CompleteFn)],
+    /// OAuth scopes a caller must hold to see and read it, every one.
+    pub scopes: &'static [&'static str],
     /// Reads it: the URI read, its template variables (name, value) in
     /// template order, and the context.
     pub read: fn(TemplateMatch, ToolContext) -> ReadFuture,
@@ -338,6 +340,8 @@ pub struct PromptDescriptor {
     pub description: &'static str,
     /// Its arguments, in declared order.
     pub arguments: &'static [PromptArgument],
+    /// OAuth scopes a caller must hold to see and get it, every one.
+    pub scopes: &'static [&'static str],
     /// Renders it from the (checked) arguments.
     pub get: fn(PromptArguments, ToolContext) -> PromptFuture,
     /// `module_path!()` of the fn.

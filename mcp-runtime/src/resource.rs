@@ -39,6 +39,11 @@ impl ResourceInfo {
         self.desc.name
     }
 
+    /// The OAuth scopes a caller must hold to see and read it (all of them).
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.desc.scopes
+    }
+
     /// The completer of the template variable `var`, if it has one.
     pub(crate) fn completer(&self, var: &str) -> Option<crate::__private::CompleteFn> {
         self.desc
@@ -301,6 +306,12 @@ fn definition(d: &ResourceDescriptor) -> Value {
     }
     if !ann.is_empty() {
         m.insert("annotations".into(), Value::Object(ann));
+    }
+    if !d.scopes.is_empty() {
+        m.insert(
+            "_meta".into(),
+            json!({ crate::jsonrpc::TOOL_SCOPES_META: d.scopes }),
+        );
     }
     Value::Object(m)
 }

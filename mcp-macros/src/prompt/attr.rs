@@ -7,6 +7,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use crate::attr::Strings;
 use crate::complete::{self, Completer};
 use crate::diag::{closest, into_syn, list};
 
@@ -16,10 +17,11 @@ pub(crate) struct PromptAttr {
     pub(crate) complete: Vec<Completer>,
     pub(crate) description: Option<LitStr>,
     pub(crate) name: Option<LitStr>,
+    pub(crate) scopes: Option<Strings>,
     pub(crate) title: Option<LitStr>,
 }
 
-const KEYS: [&str; 4] = ["complete", "description", "name", "title"];
+const KEYS: [&str; 5] = ["complete", "description", "name", "scopes", "title"];
 
 impl PromptAttr {
     pub(crate) fn parse(args: TokenStream) -> syn::Result<PromptAttr> {
@@ -59,6 +61,17 @@ impl FromMeta for PromptAttr {
                     attr.complete = c;
                 }
                 seen_complete = true;
+                continue;
+            }
+            if key == "scopes" {
+                if attr.scopes.is_some() {
+                    errors.push(
+                        darling::Error::custom("`#[mcp_prompt]`: duplicate key `scopes`")
+                            .with_span(meta),
+                    );
+                } else if let Some(s) = errors.handle(Strings::parse("mcp_prompt", meta)) {
+                    attr.scopes = Some(s);
+                }
                 continue;
             }
             let slot = match key.as_str() {

@@ -128,6 +128,7 @@ fn expand(p: &Prompt) -> TokenStream {
     let name = &p.name;
     let title = option(p.title.as_ref());
     let description = &p.description;
+    let scopes = &p.scopes;
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
     let item = &p.item;
     quote! {
@@ -145,6 +146,7 @@ fn expand(p: &Prompt) -> TokenStream {
                         title: #title,
                         description: #description,
                         arguments: &[#(#declared),*],
+                        scopes: &[#(#scopes),*],
                         get: |#args_param: #rt::PromptArguments, #ctx_param: #rt::ToolContext| -> #rt::PromptFuture {
                             ::std::boxed::Box::pin(async move {
                                 #(#parses)*

@@ -21,6 +21,8 @@ pub(crate) struct Prompt {
     pub(crate) params: Vec<Param>,
     /// The completers of arguments, each named by its argument.
     pub(crate) complete: Vec<Completer>,
+    /// The scopes a caller must hold to see and get it.
+    pub(crate) scopes: Vec<String>,
     pub(crate) ok: Type,
     pub(crate) result: Option<Option<Type>>,
 }

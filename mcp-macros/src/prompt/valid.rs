@@ -56,6 +56,13 @@ impl Prompt {
             })
             .collect();
         complete::check("mcp_prompt", "argument", &complete, &names, &mut cx);
+        let scopes = crate::valid::check_scopes(
+            "mcp_prompt",
+            attr.as_ref()
+                .and_then(|a| a.scopes.as_ref())
+                .map(|l| (&l.0[..], &l.1)),
+            &mut cx,
+        );
         let output = output(&item.sig, &mut cx);
         let name = match attr.as_ref().and_then(|a| a.name.as_ref()) {
             Some(lit) => {
@@ -112,6 +119,7 @@ impl Prompt {
             description: description.expect("no error, so a description"),
             params,
             complete,
+            scopes,
             ok,
             result,
         })

@@ -128,6 +128,7 @@ fn expand(r: &Resource) -> TokenStream {
     let size = option(r.size.as_ref());
     let priority = option(r.priority.as_ref());
     let audience = &r.audience;
+    let scopes = &r.scopes;
     let complete = r.complete.iter().map(|c| {
         let (name, shim) = (&c.name, complete::shim(&rt, c));
         quote!((#name, #shim))
@@ -154,6 +155,7 @@ fn expand(r: &Resource) -> TokenStream {
                         audience: &[#(#audience),*],
                         priority: #priority,
                         complete: &[#(#complete),*],
+                        scopes: &[#(#scopes),*],
                         read: #read,
                         module_path: ::core::module_path!(),
                         file: ::core::file!(),

@@ -27,6 +27,8 @@ pub(crate) struct Resource {
     pub(crate) params: Vec<Param>,
     /// The completers of template variables, each named by its variable.
     pub(crate) complete: Vec<Completer>,
+    /// The scopes a caller must hold to see and read it.
+    pub(crate) scopes: Vec<String>,
     /// The success type, and the error type of a `Result` if written out.
     pub(crate) ok: Type,
     pub(crate) result: Option<Option<Type>>,

@@ -29,6 +29,13 @@ impl Resource {
             None => (None, Vec::new()),
         };
         let params = params(&item, uri.as_ref(), &vars, &mut cx);
+        let scopes = crate::valid::check_scopes(
+            "mcp_resource",
+            attr.as_ref()
+                .and_then(|a| a.scopes.as_ref())
+                .map(|l| (&l.0[..], &l.1)),
+            &mut cx,
+        );
         if let Some(a) = &attr {
             let names: Vec<&str> = vars.iter().map(String::as_str).collect();
             complete::check(
@@ -125,6 +132,7 @@ impl Resource {
             priority,
             params,
             complete,
+            scopes,
             ok,
             result,
         })

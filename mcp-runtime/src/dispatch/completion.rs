@@ -13,6 +13,7 @@ use serde_json::{Map, Value, json};
 
 use super::era::{Era, RequestMeta};
 use super::prompts::get_error as complete_error;
+use super::scopes::check_request;
 use super::{Delivery, Dispatcher};
 use crate::__private::CompleteFn;
 use crate::completion::{CompletionArguments, MAX_VALUES};
@@ -25,8 +26,13 @@ const USAGE: &str = "completion/complete needs params with `ref` ({\"type\": \"r
 /// What the request completes: the prompt's or template's name for the
 /// context, its arguments' names, and the argument's completer.
 struct Target {
+    /// `prompt` or `resource`, for a refusal.
+    kind: &'static str,
+    /// The prompt's name, or the template.
+    id: &'static str,
     name: &'static str,
     what: String,
+    scopes: &'static [&'static str],
     declared: Vec<&'static str>,
     completer: Option<CompleteFn>,
 }
@@ -98,6 +104,8 @@ impl Dispatcher {
             .ok_or_else(|| RpcError::invalid_params(USAGE))?;
         let req = parse(&params)?;
         let target = self.target(&req)?;
+        let key = delivery.key.as_deref();
+        check_request((target.kind, target.id), target.scopes, key, complete_error)?;
         let max = self.config.max_string_bytes;
         if req.value.len() > max {
             return Err(RpcError::invalid_params(format!(
@@ -164,6 +172,9 @@ impl Dispatcher {
                     return Err(no_such_argument(&what, "argument", req.argument, &declared));
                 };
                 Ok(Target {
+                    kind: "prompt",
+                    id: prompt.name(),
+                    scopes: prompt.scopes(),
                     name: prompt.name(),
                     what,
                     declared,
@@ -187,6 +198,9 @@ impl Dispatcher {
                     return Err(no_such_argument(&what, "variable", req.argument, &declared));
                 }
                 Ok(Target {
+                    kind: "resource",
+                    id: resource.uri(),
+                    scopes: resource.scopes(),
                     name: resource.name(),
                     what,
                     declared,

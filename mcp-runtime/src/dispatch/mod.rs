@@ -395,18 +395,41 @@ impl Dispatcher {
             }
             // After `tools/call`, so that the call's route is as it was.
             (_, "resources/list") if !self.registry.resources().is_empty() => {
-                self.resources.page(request.params, era).map(Cow::Borrowed)
+                let served = self.registry.resources().resources();
+                let entries = || {
+                    served
+                        .iter()
+                        .map(|r| (r.scopes(), r.definition()))
+                        .collect()
+                };
+                let list = ("resources", &self.resources, entries);
+                self.list_permitted(list, request.params, era, delivery.key.as_deref())
             }
-            (_, "resources/templates/list") if !self.registry.resources().is_empty() => self
-                .resource_templates
-                .page(request.params, era)
-                .map(Cow::Borrowed),
+            (_, "resources/templates/list") if !self.registry.resources().is_empty() => {
+                let served = self.registry.resources().templates();
+                let entries = || {
+                    served
+                        .iter()
+                        .map(|r| (r.scopes(), r.definition()))
+                        .collect()
+                };
+                let list = ("resourceTemplates", &self.resource_templates, entries);
+                self.list_permitted(list, request.params, era, delivery.key.as_deref())
+            }
             (_, "resources/read") if !self.registry.resources().is_empty() => self
                 .read_resource(request.id, request.params, meta, era, delivery)
                 .await
                 .map(Cow::Owned),
             (_, "prompts/list") if !self.registry.prompts().is_empty() => {
-                self.prompts.page(request.params, era).map(Cow::Borrowed)
+                let served = self.registry.prompts().prompts();
+                let entries = || {
+                    served
+                        .iter()
+                        .map(|p| (p.scopes(), p.definition()))
+                        .collect()
+                };
+                let list = ("prompts", &self.prompts, entries);
+                self.list_permitted(list, request.params, era, delivery.key.as_deref())
             }
             (_, "prompts/get") if !self.registry.prompts().is_empty() => self
                 .get_prompt(request.id, request.params, meta, era, delivery)

@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::era::{Era, RequestMeta};
+use super::scopes::check_request;
 use super::{Delivery, Dispatcher};
 use crate::error::{ErrorKind, McpError};
 use crate::jsonrpc::{RpcError, codes, to_bytes, truncate};
@@ -44,6 +45,8 @@ impl Dispatcher {
             ))
             .with_data(json!({ "name": p.name })));
         };
+        let key = delivery.key.as_deref();
+        check_request(("prompt", prompt.name()), prompt.scopes(), key, get_error)?;
         let args = prompt
             .check_arguments(p.arguments.as_ref())
             .map_err(RpcError::invalid_params)?;

@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::era::{Era, RequestMeta};
+use super::scopes::check_request;
 use super::{Delivery, Dispatcher};
 use crate::context::ToolContext;
 use crate::error::{ErrorKind, McpError};
@@ -49,6 +50,10 @@ impl Dispatcher {
         let Some((resource, vars)) = self.registry.resources().find(&p.uri) else {
             return Err(not_found(&p.uri));
         };
+        let key = delivery.key.as_deref();
+        check_request(("resource", resource.uri()), resource.scopes(), key, |e| {
+            read_error(&p.uri, e)
+        })?;
         let ctx = self
             .served_context(id, resource.name(), meta, &delivery)
             .await

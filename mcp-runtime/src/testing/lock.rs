@@ -51,6 +51,7 @@ pub fn contract_of(registry: &Registry) -> Value {
         let mut m = Map::new();
         for d in definitions {
             let mut d = d.clone();
+            scopes_out_of_meta(&mut d);
             let id = d
                 .as_object_mut()
                 .and_then(|o| o.remove(key))
@@ -85,20 +86,25 @@ pub fn contract_of_tools<'t>(definitions: impl IntoIterator<Item = &'t Value>) -
             .and_then(|o| o.remove("name"))
             .and_then(|n| n.as_str().map(str::to_owned))
             .unwrap_or_default();
-        // Who may call it is part of the contract: a scope added to a tool
-        // shuts out the agents without it. Listed in `_meta`, locked as `scopes`.
-        if let Some(o) = d.as_object_mut()
-            && let Some(Value::Object(meta)) = o.get_mut("_meta")
-            && let Some(scopes) = meta.remove(crate::jsonrpc::TOOL_SCOPES_META)
-        {
-            if meta.is_empty() {
-                o.remove("_meta");
-            }
-            o.insert("scopes".into(), scopes);
-        }
+        scopes_out_of_meta(&mut d);
         tools.insert(name, d);
     }
     json!({ "tools": tools })
+}
+
+/// Who may use an entry is part of the contract: a scope added to a tool
+/// (resource, prompt) shuts out the agents without it. Listed in `_meta`,
+/// locked as `scopes`.
+fn scopes_out_of_meta(d: &mut Value) {
+    if let Some(o) = d.as_object_mut()
+        && let Some(Value::Object(meta)) = o.get_mut("_meta")
+        && let Some(scopes) = meta.remove(crate::jsonrpc::TOOL_SCOPES_META)
+    {
+        if meta.is_empty() {
+            o.remove("_meta");
+        }
+        o.insert("scopes".into(), scopes);
+    }
 }
 
 /// The changes from a locked contract to the current one, classified as the
