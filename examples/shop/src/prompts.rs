@@ -32,6 +32,16 @@ impl Tone {
     ];
 }
 
+impl Tone {
+    /// The tone with its article: `a formal`, `an apologetic`.
+    fn with_article(self) -> String {
+        match self {
+            Tone::Apologetic => format!("an {self}"),
+            Tone::Formal | Tone::Friendly => format!("a {self}"),
+        }
+    }
+}
+
 impl fmt::Display for Tone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = Tone::ALL
@@ -100,10 +110,13 @@ async fn draft_order_reply(
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let ask = format!(
-        "Draft a {tone} reply to customer {} about order {}, which is {}. Use only the facts of \
+        "Draft {} reply to customer {} about order {}, which is {}. Use only the facts of \
          the order above; if the customer needs something the order does not show, say what \
          you will check. Sign as the shop's customer service.",
-        order.customer_id, order.order_number, status
+        tone.with_article(),
+        order.customer_id,
+        order.order_number,
+        status
     );
     Ok(PromptMessages::default()
         .with(PromptMessage::user(Content::resource_text(
@@ -112,7 +125,17 @@ async fn draft_order_reply(
             json,
         )))
         .with(PromptMessage::user(Content::text(ask)))
-        .with_description(format!("A {tone} reply about order {order_number}")))
+        .with_description(capitalized(&format!(
+            "{} reply about order {order_number}",
+            tone.with_article()
+        ))))
+}
+
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The tones that start with what was typed.
