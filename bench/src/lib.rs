@@ -21,6 +21,8 @@ use serde_json::value::RawValue;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod read;
+
 /// The bearer secret the framework server accepts and every request carries.
 pub const API_KEY: &str = "bench-secret-0123456789abcdef";
 
@@ -340,6 +342,13 @@ pub fn maybe_serve() {
         use std::io::Write;
         std::io::stdout().flush().expect("stdout");
         match kind {
+            Kind::Floor
+                if std::env::var(read::FLOOR_METHOD_ENV).as_deref() == Ok("resources/read") =>
+            {
+                axum::serve(listener, read::floor_read_router())
+                    .await
+                    .expect("floor serves")
+            }
             Kind::Floor => axum::serve(listener, floor_router())
                 .await
                 .expect("floor serves"),
