@@ -195,7 +195,12 @@ pub fn floor_call(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 async fn floor_handler(body: Bytes) -> Response {
-    let Some(bytes) = floor_call(&body) else {
+    floor_response(floor_call(&body))
+}
+
+/// The floor's answer: the JSON bytes, or 400 for a request it does not serve.
+pub(crate) fn floor_response(bytes: Option<Vec<u8>>) -> Response {
+    let Some(bytes) = bytes else {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return r;

@@ -3,8 +3,7 @@
 //! resources/read`).
 
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::body::Bytes;
 use axum::response::Response;
 use mcp_runtime::prelude::*;
 use serde_json::value::RawValue;
@@ -102,17 +101,7 @@ pub fn floor_read(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 async fn floor_read_handler(body: Bytes) -> Response {
-    let Some(bytes) = floor_read(&body) else {
-        let mut r = Response::new(Body::empty());
-        *r.status_mut() = StatusCode::BAD_REQUEST;
-        return r;
-    };
-    let mut r = Response::new(Body::from(bytes));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
+    crate::floor_response(floor_read(&body))
 }
 
 /// The floor's router for reads: `POST /mcp` only.

@@ -2,11 +2,25 @@
 //! scoped by the tenant it is given. Kept apart from the tools' queries so
 //! that a change of database driver touches them in one place.
 
+use mcp_runtime::{McpError, ToolContext};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Shop;
 use crate::catalog::Product;
 use crate::db::tenant_terms;
 use crate::model::Money;
+
+/// Run the queries `f` for the caller's tenant (`ctx.require_tenant()`),
+/// in one read transaction.
+pub(crate) async fn for_caller<T, F>(ctx: &ToolContext, f: F) -> Result<T, McpError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection, &str) -> Result<T, McpError> + Send + 'static,
+{
+    let tenant = ctx.require_tenant()?.to_owned();
+    let db = ctx.state::<Shop>()?.db.clone();
+    db.read(ctx, move |conn| f(conn, &tenant)).await
+}
 
 /// What the policies say per tenant: its currency, tax rate (basis points)
 /// and where returns go.
@@ -17,7 +31,7 @@ pub(crate) struct Terms {
 }
 
 /// The tenant's terms.
-pub(crate) fn terms(conn: &Connection, tenant: &str) -> Result<Terms, mcp_runtime::McpError> {
+pub(crate) fn terms(conn: &Connection, tenant: &str) -> Result<Terms, McpError> {
     let (currency, tax_rate_bp) = tenant_terms(conn, tenant)?;
     let returns_address = conn.query_row(
         "SELECT returns_address FROM tenants WHERE id = ?1",
@@ -37,7 +51,7 @@ pub(crate) fn product(
     conn: &Connection,
     tenant: &str,
     id: &str,
-) -> Result<Option<Product>, mcp_runtime::McpError> {
+) -> Result<Option<Product>, McpError> {
     let (currency, _) = tenant_terms(conn, tenant)?;
     Ok(conn
         .query_row(

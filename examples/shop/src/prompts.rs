@@ -8,7 +8,6 @@ use std::str::FromStr;
 
 use mcp_runtime::prelude::*;
 
-use crate::Shop;
 use crate::lookups;
 use crate::orders::{Order, load_order};
 
@@ -70,14 +69,12 @@ pub(crate) async fn order_of_caller(
     number: &str,
     ctx: &ToolContext,
 ) -> Result<Option<Order>, McpError> {
-    let tenant = ctx.require_tenant()?.to_owned();
-    let db = ctx.state::<Shop>()?.db.clone();
     let number = number.to_owned();
-    db.read(ctx, move |conn| {
-        if !lookups::has_order(conn, &tenant, &number)? {
+    lookups::for_caller(ctx, move |conn, tenant| {
+        if !lookups::has_order(conn, tenant, &number)? {
             return Ok(None);
         }
-        load_order(conn, &tenant, &number).map(Some)
+        load_order(conn, tenant, &number).map(Some)
     })
     .await
 }

@@ -122,12 +122,11 @@ fn not_found(uri: String) -> McpError {
     complete(productId = complete_product_ids)
 )]
 async fn product(product_id: String, ctx: ToolContext) -> Result<ResourceContents, McpError> {
-    let tenant = ctx.require_tenant()?.to_owned();
-    let db = ctx.state::<Shop>()?.db.clone();
     let id = product_id.clone();
-    match db
-        .read(&ctx, move |conn| lookups::product(conn, &tenant, &id))
-        .await?
+    match lookups::for_caller(&ctx, move |conn, tenant| {
+        lookups::product(conn, tenant, &id)
+    })
+    .await?
     {
         Some(p) => ResourceContents::json(&p),
         None => Err(not_found(format!("shop://products/{product_id}"))),
@@ -144,14 +143,11 @@ async fn product(product_id: String, ctx: ToolContext) -> Result<ResourceContent
     complete(productId = complete_product_ids)
 )]
 async fn product_image(product_id: String, ctx: ToolContext) -> Result<Vec<u8>, McpError> {
-    let tenant = ctx.require_tenant()?.to_owned();
-    let db = ctx.state::<Shop>()?.db.clone();
     let id = product_id.clone();
-    let category = db
-        .read(&ctx, move |conn| {
-            Ok(lookups::product_category(conn, &tenant, &id)?)
-        })
-        .await?;
+    let category = lookups::for_caller(&ctx, move |conn, tenant| {
+        Ok(lookups::product_category(conn, tenant, &id)?)
+    })
+    .await?;
     match category {
         Some(c) => Ok(crate::image::category_png(&c)),
         None => Err(not_found(format!("shop://products/{product_id}/image"))),
@@ -180,10 +176,8 @@ pub async fn complete_product_ids(
     _: CompletionArguments,
     ctx: ToolContext,
 ) -> Result<Vec<String>, McpError> {
-    let tenant = ctx.require_tenant()?.to_owned();
-    let db = ctx.state::<Shop>()?.db.clone();
-    db.read(&ctx, move |conn| {
-        Ok(lookups::product_ids_starting(conn, &tenant, &value)?)
+    lookups::for_caller(&ctx, move |conn, tenant| {
+        Ok(lookups::product_ids_starting(conn, tenant, &value)?)
     })
     .await
 }
@@ -194,10 +188,8 @@ pub async fn complete_order_numbers(
     _: CompletionArguments,
     ctx: ToolContext,
 ) -> Result<Vec<String>, McpError> {
-    let tenant = ctx.require_tenant()?.to_owned();
-    let db = ctx.state::<Shop>()?.db.clone();
-    db.read(&ctx, move |conn| {
-        Ok(lookups::order_numbers_starting(conn, &tenant, &value)?)
+    lookups::for_caller(&ctx, move |conn, tenant| {
+        Ok(lookups::order_numbers_starting(conn, tenant, &value)?)
     })
     .await
 }
