@@ -16,33 +16,59 @@ pub const UPDATE_ENV: &str = "MCP_UPDATE_CONTRACTS";
 /// resource templates under their templates and its prompts under their
 /// names, each as listed without the key it is filed under.
 pub fn contract_of(registry: &Registry) -> Value {
-    let mut contract = contract_of_tools(registry.tools().iter().map(|t| t.definition()));
     let served = registry.resources();
+    contract_of_listed(Listed {
+        tools: &registry
+            .tools()
+            .iter()
+            .map(|t| t.definition().clone())
+            .collect::<Vec<_>>(),
+        resources: &served
+            .resources()
+            .iter()
+            .map(|r| r.definition().clone())
+            .collect::<Vec<_>>(),
+        resource_templates: &served
+            .templates()
+            .iter()
+            .map(|r| r.definition().clone())
+            .collect::<Vec<_>>(),
+        prompts: &registry
+            .prompts()
+            .prompts()
+            .iter()
+            .map(|p| p.definition().clone())
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The entries of a server as its four lists publish them (`tools/list`,
+/// `resources/list`, `resources/templates/list`, `prompts/list`), e.g. as
+/// the `mcp lock` command reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed<'a> {
+    /// The tools.
+    pub tools: &'a [Value],
+    /// The static resources.
+    pub resources: &'a [Value],
+    /// The resource templates.
+    pub resource_templates: &'a [Value],
+    /// The prompts.
+    pub prompts: &'a [Value],
+}
+
+/// The contract of a server from its lists: the document [`contract_of`]
+/// gives for a registry, for any server.
+pub fn contract_of_listed(listed: Listed<'_>) -> Value {
+    let mut contract = contract_of_tools(listed.tools);
     let sections = [
-        (
-            "resources",
-            "uri",
-            served
-                .resources()
-                .iter()
-                .map(|r| r.definition())
-                .collect::<Vec<_>>(),
-        ),
+        ("resources", "uri", listed.resources),
         (
             "resourceTemplates",
             "uriTemplate",
-            served.templates().iter().map(|r| r.definition()).collect(),
+            listed.resource_templates,
         ),
-        (
-            "prompts",
-            "name",
-            registry
-                .prompts()
-                .prompts()
-                .iter()
-                .map(|p| p.definition())
-                .collect(),
-        ),
+        ("prompts", "name", listed.prompts),
     ];
     for (section, key, definitions) in sections {
         if definitions.is_empty() {
