@@ -183,6 +183,20 @@ async fn a_key_without_the_scope_is_refused_before_the_fn_runs() {
         .await
         .unwrap_err();
     assert_eq!(e.data.unwrap()["error"]["type"], "permission_denied");
+    // Refused before its arguments are looked at: they are not told.
+    let e = key
+        .complete(
+            json!({ "type": "ref/prompt", "name": "reprice" }),
+            "nope",
+            "",
+            json!({}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "prompt `reprice` needs the scope `catalog:admin`, which this API key does not hold"
+    );
     let template = json!({ "type": "ref/resource", "uri": "shop://costs/{sku}" });
     let e = key
         .complete(template, "sku", "A", json!({}))

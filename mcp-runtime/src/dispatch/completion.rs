@@ -16,6 +16,7 @@ use super::prompts::get_error as complete_error;
 use super::scopes::check_request;
 use super::{Delivery, Dispatcher};
 use crate::__private::CompleteFn;
+use crate::auth::KeyIdentity;
 use crate::completion::{CompletionArguments, MAX_VALUES};
 use crate::jsonrpc::{RpcError, to_bytes, truncate};
 use crate::registry::Registry;
@@ -26,13 +27,8 @@ const USAGE: &str = "completion/complete needs params with `ref` ({\"type\": \"r
 /// What the request completes: the prompt's or template's name for the
 /// context, its arguments' names, and the argument's completer.
 struct Target {
-    /// `prompt` or `resource`, for a refusal.
-    kind: &'static str,
-    /// The prompt's name, or the template.
-    id: &'static str,
     name: &'static str,
     what: String,
-    scopes: &'static [&'static str],
     declared: Vec<&'static str>,
     completer: Option<CompleteFn>,
 }
@@ -103,9 +99,7 @@ impl Dispatcher {
             .and_then(|p| serde_json::from_str(p.get()).ok())
             .ok_or_else(|| RpcError::invalid_params(USAGE))?;
         let req = parse(&params)?;
-        let target = self.target(&req)?;
-        let key = delivery.key.as_deref();
-        check_request((target.kind, target.id), target.scopes, key, complete_error)?;
+        let target = self.target(&req, delivery.key.as_deref())?;
         let max = self.config.max_string_bytes;
         if req.value.len() > max {
             return Err(RpcError::invalid_params(format!(
@@ -146,7 +140,9 @@ impl Dispatcher {
     }
 
     /// The prompt or template the request names, and the argument's completer.
-    fn target(&self, req: &Request<'_>) -> Result<Target, RpcError> {
+    /// A caller without the scopes of the prompt or template is refused
+    /// before its arguments are looked at (they would tell what it has).
+    fn target(&self, req: &Request<'_>, key: Option<&KeyIdentity>) -> Result<Target, RpcError> {
         let field = |k: &str| req.reference.get(k).and_then(Value::as_str);
         match field("type") {
             Some("ref/prompt") => {
@@ -168,13 +164,16 @@ impl Dispatcher {
                     .iter()
                     .find(|a| a.name == req.argument);
                 let what = format!("prompt `{}`", prompt.name());
+                check_request(
+                    ("prompt", prompt.name()),
+                    prompt.scopes(),
+                    key,
+                    complete_error,
+                )?;
                 let Some(arg) = arg else {
                     return Err(no_such_argument(&what, "argument", req.argument, &declared));
                 };
                 Ok(Target {
-                    kind: "prompt",
-                    id: prompt.name(),
-                    scopes: prompt.scopes(),
                     name: prompt.name(),
                     what,
                     declared,
@@ -194,13 +193,12 @@ impl Dispatcher {
                 };
                 let declared = resource.variables();
                 let what = format!("resource template `{}`", resource.uri());
+                let what_ref = ("resource", resource.uri());
+                check_request(what_ref, resource.scopes(), key, complete_error)?;
                 if !declared.contains(&req.argument) {
                     return Err(no_such_argument(&what, "variable", req.argument, &declared));
                 }
                 Ok(Target {
-                    kind: "resource",
-                    id: resource.uri(),
-                    scopes: resource.scopes(),
                     name: resource.name(),
                     what,
                     declared,
