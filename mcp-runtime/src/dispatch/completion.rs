@@ -115,8 +115,8 @@ impl Dispatcher {
                     .served_context(id, target.name, meta, &delivery)
                     .await
                     .map_err(|e| complete_error(&e))?;
-                let what = format!("the completer of `{}` of {}", req.argument, target.what);
-                self.run_guarded(&what, complete(req.value.to_owned(), given, ctx), &delivery)
+                let what = || format!("the completer of `{}` of {}", req.argument, target.what);
+                self.run_guarded(what, complete(req.value.to_owned(), given, ctx), &delivery)
                     .await
                     .map_err(|e| complete_error(&e))?
             }

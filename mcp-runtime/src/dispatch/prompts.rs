@@ -54,9 +54,9 @@ impl Dispatcher {
             .served_context(id, prompt.name(), meta, &delivery)
             .await
             .map_err(|e| get_error(&e))?;
-        let what = format!("prompt `{}`", prompt.name());
+        let what = || format!("prompt `{}`", prompt.name());
         let messages = self
-            .run_guarded(&what, (prompt.desc.get)(args, ctx), &delivery)
+            .run_guarded(what, (prompt.desc.get)(args, ctx), &delivery)
             .await
             .map_err(|e| get_error(&e))?;
         let mut m = Map::new();

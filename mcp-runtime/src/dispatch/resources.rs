@@ -119,16 +119,17 @@ impl Dispatcher {
         ctx: ToolContext,
         delivery: &Delivery,
     ) -> Result<ResourceContents, McpError> {
-        let what = format!("resource `{}`", resource.uri());
-        self.run_guarded(&what, (resource.desc.read)(vars, ctx), delivery)
+        let what = || format!("resource `{}`", resource.uri());
+        self.run_guarded(what, (resource.desc.read)(vars, ctx), delivery)
             .await
     }
 
-    /// Run a read's or a prompt's future under the call timeout, with its
-    /// panic caught and the request's cancellation honoured.
+    /// Run a read's, a prompt's or a completer's future under the call
+    /// timeout, with its panic caught (and named by `what`, made only then)
+    /// and the request's cancellation honoured.
     pub(super) async fn run_guarded<T>(
         &self,
-        what: &str,
+        what: impl FnOnce() -> String,
         fut: impl std::future::Future<Output = Result<T, McpError>>,
         delivery: &Delivery,
     ) -> Result<T, McpError> {
@@ -146,7 +147,7 @@ impl Dispatcher {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic payload".to_owned());
-                Err(McpError::internal(format_args!("{what} panicked: {msg}")))
+                Err(McpError::internal(format_args!("{} panicked: {msg}", what())))
             }),
             () = tokio::time::sleep(timeout) => {
                 cancel.cancel_for_timeout(timeout);
