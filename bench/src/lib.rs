@@ -23,6 +23,8 @@ use serde_json::value::RawValue;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod read;
+
 /// The bearer secret the framework server accepts and every request carries.
 pub const API_KEY: &str = "bench-secret-0123456789abcdef";
 
@@ -195,7 +197,12 @@ pub fn floor_call(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 async fn floor_handler(body: Bytes) -> Response {
-    let Some(bytes) = floor_call(&body) else {
+    floor_response(floor_call(&body))
+}
+
+/// The floor's answer: the JSON bytes, or 400 for a request it does not serve.
+pub(crate) fn floor_response(bytes: Option<Vec<u8>>) -> Response {
+    let Some(bytes) = bytes else {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::BAD_REQUEST;
         return r;
@@ -342,6 +349,13 @@ pub fn maybe_serve() {
         use std::io::Write;
         std::io::stdout().flush().expect("stdout");
         match kind {
+            Kind::Floor
+                if std::env::var(read::FLOOR_METHOD_ENV).as_deref() == Ok("resources/read") =>
+            {
+                axum::serve(listener, read::floor_read_router())
+                    .await
+                    .expect("floor serves")
+            }
             Kind::Floor => axum::serve(listener, floor_router())
                 .await
                 .expect("floor serves"),

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use mcp_runtime::schema_lint::{Severity, lint_tool};
-use mcp_runtime::testing::{compare_to_lock, contract_of_tools};
+use mcp_runtime::testing::{Listed, compare_to_lock, contract_of_listed};
 use serde_json::{Value, json};
 
 use crate::connect::{Session, Target};
@@ -54,14 +54,15 @@ pub(crate) fn run(command: Command) -> Result<Verdict, Error> {
         }
         Command::Lint { json, server } => lint(&open(server)?.list_tools()?, json),
         Command::Lock { server } => {
-            let tools = open(server)?.list_tools()?;
-            print(&format!("{}\n", pretty(&contract_of_tools(&tools))))?;
+            let lists = open(server)?.list_everything()?;
+            print(&format!("{}\n", pretty(&contract(&lists))))?;
             Ok(Verdict::Clean)
         }
         Command::Diff { lock, json, server } => {
             let locked = read_lock(&lock)?;
-            let tools = open(server)?.list_tools()?;
-            let diff = compare_to_lock(&locked, &contract_of_tools(&tools));
+            let lists = open(server)?.list_everything()?;
+            let tools = &lists[0];
+            let diff = compare_to_lock(&locked, &contract(&lists));
             if json {
                 let doc = json!({ "breaking": diff.breaking, "compatible": diff.compatible });
                 print(&format!("{}\n", pretty(&doc)))?;
@@ -81,6 +82,17 @@ pub(crate) fn run(command: Command) -> Result<Verdict, Error> {
             })
         }
     }
+}
+
+/// The contract of the server's four lists, as `cargo test` locks it.
+fn contract(lists: &[Vec<Value>; 4]) -> Value {
+    let [tools, resources, resource_templates, prompts] = lists;
+    contract_of_listed(Listed {
+        tools,
+        resources,
+        resource_templates,
+        prompts,
+    })
 }
 
 fn open(server: Server) -> Result<Session, Error> {

@@ -147,6 +147,13 @@ pub(crate) struct Strings(pub(crate) Vec<LitStr>, pub(crate) TokenStream);
 
 impl FromMeta for Strings {
     fn from_meta(item: &Meta) -> darling::Result<Self> {
+        Strings::parse("mcp_tool", item)
+    }
+}
+
+impl Strings {
+    /// `key = ["a", "b"]` of `#[mac]`.
+    pub(crate) fn parse(mac: &str, item: &Meta) -> darling::Result<Self> {
         if let Meta::NameValue(nv) = item
             && let Expr::Array(array) = &nv.value
         {
@@ -159,7 +166,7 @@ impl FromMeta for Strings {
                     }) => items.push(s.clone()),
                     other => errors.push(
                         darling::Error::custom(format_args!(
-                            "`#[mcp_tool]`: `{}` takes string literals: `{0} = [\"a\", \"b\"]`",
+                            "`#[{mac}]`: `{}` takes string literals: `{0} = [\"a\", \"b\"]`",
                             key_name(item)
                         ))
                         .with_span(other),
@@ -170,7 +177,7 @@ impl FromMeta for Strings {
         }
         let key = key_name(item);
         Err(darling::Error::custom(format_args!(
-            "`#[mcp_tool]`: `{key}` takes a list of string literals: `{key} = [\"a\", \"b\"]`"
+            "`#[{mac}]`: `{key}` takes a list of string literals: `{key} = [\"a\", \"b\"]`"
         ))
         .with_span(&value_tokens(item)))
     }

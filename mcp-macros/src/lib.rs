@@ -3,6 +3,7 @@
 
 mod ast;
 mod attr;
+mod complete;
 mod diag;
 mod expand;
 mod prompt;

@@ -494,21 +494,34 @@ fn title(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Option<String> {
     Some(title)
 }
 
-/// The scopes of `scopes = [...]`: RFC 6749 scope tokens (printable ASCII
-/// without space, `"` or `\`), each once.
+/// The scopes of `scopes = [...]` of `#[mcp_tool]`.
 fn scopes(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Vec<String> {
-    let Some(list) = attr.and_then(|a| a.scopes.as_ref()) else {
+    let list = attr.and_then(|a| a.scopes.as_ref());
+    check_scopes("mcp_tool", list.map(|l| (&l.0[..], &l.1)), cx)
+}
+
+/// The scopes of `scopes = [...]` of `#[mac]` (the literals and the list's
+/// tokens): RFC 6749 scope tokens (printable ASCII without space, `"` or
+/// `\`), each once.
+pub(crate) fn check_scopes(
+    mac: &str,
+    list: Option<(&[syn::LitStr], &proc_macro2::TokenStream)>,
+    cx: &mut Ctxt,
+) -> Vec<String> {
+    let Some((lits, tokens)) = list else {
         return Vec::new();
     };
-    if list.0.is_empty() {
+    if lits.is_empty() {
         // An empty list says nothing: most likely a scope was forgotten.
         cx.error(
-            &list.1,
-            "`#[mcp_tool]`: `scopes` is empty; name the scopes a caller needs, or remove `scopes`",
+            tokens,
+            format_args!(
+                "`#[{mac}]`: `scopes` is empty; name the scopes a caller needs, or remove `scopes`"
+            ),
         );
     }
     let mut scopes: Vec<String> = Vec::new();
-    for lit in &list.0 {
+    for lit in lits {
         let scope = lit.value();
         let valid = !scope.is_empty()
             && scope
@@ -517,13 +530,15 @@ fn scopes(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> Vec<String> {
         if !valid {
             cx.error(
                 lit,
-                "`#[mcp_tool]`: a scope is printable ASCII without spaces, `\"` or `\\` \
-                 (RFC 6749 §3.3), e.g. \"orders:write\"",
+                format_args!(
+                    "`#[{mac}]`: a scope is printable ASCII without spaces, `\"` or `\\` \
+                     (RFC 6749 §3.3), e.g. \"orders:write\""
+                ),
             );
         } else if scopes.contains(&scope) {
             cx.error(
                 lit,
-                format_args!("`#[mcp_tool]`: the scope `{scope}` is listed twice"),
+                format_args!("`#[{mac}]`: the scope `{scope}` is listed twice"),
             );
         } else {
             scopes.push(scope);

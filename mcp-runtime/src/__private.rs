@@ -14,6 +14,7 @@ pub use ::schemars;
 pub use ::serde;
 pub use ::serde_json;
 
+pub use crate::completion::CompletionArguments;
 pub use crate::context::{StateKey, ToolContext};
 pub use crate::error::mapping::{
     ErrorMapping, ErrorType, Mapped, RetryAfter, ToolError, WrappedError, wrapped,
@@ -233,6 +234,10 @@ pub struct ResourceDescriptor {
     pub audience: &'static [&'static str],
     /// `annotations.priority`, 0 to 1.
     pub priority: Option<f64>,
+    /// The completers of its template variables (`complete(var = f)`).
+    pub complete: &'static [(&'static str, CompleteFn)],
+    /// OAuth scopes a caller must hold to see and read it, every one.
+    pub scopes: &'static [&'static str],
     /// Reads it: the URI read, its template variables (name, value) in
     /// template order, and the context.
     pub read: fn(TemplateMatch, ToolContext) -> ReadFuture,
@@ -320,6 +325,8 @@ pub struct PromptArgument {
     pub description: Option<&'static str>,
     /// Whether it must be given (a parameter that is not an `Option`).
     pub required: bool,
+    /// Its completer (`#[mcp_prompt(complete(arg = f))]`).
+    pub complete: Option<CompleteFn>,
 }
 
 /// One prompt, as `#[mcp_prompt]` registers it.
@@ -333,6 +340,8 @@ pub struct PromptDescriptor {
     pub description: &'static str,
     /// Its arguments, in declared order.
     pub arguments: &'static [PromptArgument],
+    /// OAuth scopes a caller must hold to see and get it, every one.
+    pub scopes: &'static [&'static str],
     /// Renders it from the (checked) arguments.
     pub get: fn(PromptArguments, ToolContext) -> PromptFuture,
     /// `module_path!()` of the fn.
@@ -414,4 +423,79 @@ pub fn finish_prompt<T: PromptReturn, E: Into<McpError>>(
 /// The messages of a prompt whose fn returns a plain `T`.
 pub fn finish_prompt_plain<T: PromptReturn>(v: T) -> Result<PromptMessages, McpError> {
     Ok(v.into())
+}
+
+/// The future a completer's shim returns: every value it suggests.
+pub type CompleteFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, McpError>> + Send>>;
+
+/// A completer as a descriptor holds it: the partial value, the other
+/// arguments already given, and the caller's context.
+pub type CompleteFn = fn(String, CompletionArguments, ToolContext) -> CompleteFuture;
+
+/// What a completer fn may return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned by a completer",
+    label = "a completer returns its suggestions",
+    note = "return `Vec<String>` or `Result<Vec<String>, E>` with `E: Into<McpError>`"
+)]
+pub trait CompletionReturn {
+    /// The suggestions, or the completer's error.
+    fn into_values(self) -> Result<Vec<String>, McpError>;
+}
+
+impl CompletionReturn for Vec<String> {
+    fn into_values(self) -> Result<Vec<String>, McpError> {
+        Ok(self)
+    }
+}
+
+impl<E: Into<McpError>> CompletionReturn for Result<Vec<String>, E> {
+    fn into_values(self) -> Result<Vec<String>, McpError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// A fn that completes an argument: `async fn(String, CompletionArguments,
+/// ToolContext) -> Vec<String>` (or a `Result` of it).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a completer",
+    label = "named in `complete(...)` here",
+    note = "a completer is `async fn(value: String, arguments: CompletionArguments, ctx: ToolContext) -> Result<Vec<String>, McpError>` (or `-> Vec<String>`)"
+)]
+pub trait Completer<Marker>: Copy + Send + Sync + 'static {
+    /// Run it.
+    fn complete(
+        self,
+        value: String,
+        arguments: CompletionArguments,
+        ctx: ToolContext,
+    ) -> CompleteFuture;
+}
+
+#[diagnostic::do_not_recommend]
+impl<F, Fut> Completer<Fut> for F
+where
+    F: Fn(String, CompletionArguments, ToolContext) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: CompletionReturn,
+{
+    fn complete(
+        self,
+        value: String,
+        arguments: CompletionArguments,
+        ctx: ToolContext,
+    ) -> CompleteFuture {
+        Box::pin(async move { self(value, arguments, ctx).await.into_values() })
+    }
+}
+
+/// Run the completer `f`; the macro spans this call on the completer's path,
+/// so a fn of the wrong shape is reported there.
+pub fn run_completer<M, F: Completer<M>>(
+    f: F,
+    value: String,
+    arguments: CompletionArguments,
+    ctx: ToolContext,
+) -> CompleteFuture {
+    f.complete(value, arguments, ctx)
 }

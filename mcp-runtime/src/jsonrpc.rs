@@ -59,8 +59,8 @@ pub(crate) mod meta {
     pub(crate) const SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 }
 
-/// The `_meta` key of a listed tool under which this runtime publishes the
-/// OAuth scopes a caller needs for it (so that a client can ask for them,
+/// The `_meta` key of a listed tool (resource, resource template, prompt)
+/// under which this runtime publishes the OAuth scopes a caller needs for it (so that a client can ask for them,
 /// and `mcp lock` reads the same contract as `cargo test`).
 pub const TOOL_SCOPES_META: &str = "dev.mcp-runtime/scopes";
 

@@ -7,6 +7,7 @@ pub mod auth;
 #[cfg(feature = "clap")]
 pub mod cli;
 pub mod client;
+pub mod completion;
 pub mod config;
 pub mod context;
 mod dispatch;
@@ -33,6 +34,7 @@ pub mod testing;
 mod transport;
 
 pub use auth::{ApiKey, KeyIdentity, TokenSubject};
+pub use completion::CompletionArguments;
 pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext};
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
@@ -59,9 +61,9 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Content, Elicitation, ErrorKind, LogLevel, McpError, PromptMessage, PromptMessages,
-        ResourceContent, ResourceContents, Sampling, Server, ToolContext, ToolError, ToolOutput,
-        mcp_prompt, mcp_resource, mcp_tool,
+        CompletionArguments, Content, Elicitation, ErrorKind, LogLevel, McpError, PromptMessage,
+        PromptMessages, ResourceContent, ResourceContents, Sampling, Server, ToolContext, ToolError,
+        ToolOutput, mcp_prompt, mcp_resource, mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

@@ -35,6 +35,16 @@ impl PromptInfo {
             .collect()
     }
 
+    /// The OAuth scopes a caller must hold to see and get it (all of them).
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.desc.scopes
+    }
+
+    /// Whether any of its arguments has a completer.
+    pub(crate) fn completes(&self) -> bool {
+        self.desc.arguments.iter().any(|a| a.complete.is_some())
+    }
+
     /// The prompt as `prompts/list` shows it.
     pub fn definition(&self) -> &Value {
         &self.definition
@@ -244,6 +254,12 @@ fn definition(d: &PromptDescriptor) -> Value {
             })
             .collect();
         m.insert("arguments".into(), Value::Array(args));
+    }
+    if !d.scopes.is_empty() {
+        m.insert(
+            "_meta".into(),
+            json!({ crate::jsonrpc::TOOL_SCOPES_META: d.scopes }),
+        );
     }
     Value::Object(m)
 }

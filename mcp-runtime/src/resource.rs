@@ -39,6 +39,25 @@ impl ResourceInfo {
         self.desc.name
     }
 
+    /// The OAuth scopes a caller must hold to see and read it (all of them).
+    pub fn scopes(&self) -> &'static [&'static str] {
+        self.desc.scopes
+    }
+
+    /// The completer of the template variable `var`, if it has one.
+    pub(crate) fn completer(&self, var: &str) -> Option<crate::__private::CompleteFn> {
+        self.desc
+            .complete
+            .iter()
+            .find(|(v, _)| *v == var)
+            .map(|(_, f)| *f)
+    }
+
+    /// Whether any of its variables has a completer.
+    pub(crate) fn completes(&self) -> bool {
+        !self.desc.complete.is_empty()
+    }
+
     /// Its description.
     pub fn description(&self) -> &'static str {
         self.desc.description
@@ -161,6 +180,15 @@ impl Resources {
         self.statics.is_empty() && self.templates.is_empty()
     }
 
+    /// The resource or template whose `uri` (or template) is exactly `uri`,
+    /// as a `ref/resource` of `completion/complete` names it.
+    pub(crate) fn by_declared_uri(&self, uri: &str) -> Option<&ResourceInfo> {
+        self.templates
+            .iter()
+            .find(|r| r.uri() == uri)
+            .or_else(|| self.by_uri.get(uri).map(|&i| &self.statics[i]))
+    }
+
     /// The resource that reads `uri`, and the template's variables.
     pub(crate) fn find(&self, uri: &str) -> Option<(&ResourceInfo, TemplateMatch)> {
         if let Some(&i) = self.by_uri.get(uri) {
@@ -204,6 +232,18 @@ impl ResourceInfo {
                 }
             },
         };
+        let vars = template
+            .as_ref()
+            .map(UriTemplate::variables)
+            .unwrap_or_default();
+        for (v, _) in d.complete.iter().filter(|(v, _)| !vars.contains(v)) {
+            problems.push(problem(
+                d,
+                format_args!(
+                    "a completer is given for `{v}`, which is not a variable of the template"
+                ),
+            ));
+        }
         if d.name.trim().is_empty() {
             problems.push(problem(d, "name is empty"));
         }
@@ -266,6 +306,12 @@ fn definition(d: &ResourceDescriptor) -> Value {
     }
     if !ann.is_empty() {
         m.insert("annotations".into(), Value::Object(ann));
+    }
+    if !d.scopes.is_empty() {
+        m.insert(
+            "_meta".into(),
+            json!({ crate::jsonrpc::TOOL_SCOPES_META: d.scopes }),
+        );
     }
     Value::Object(m)
 }

@@ -4,8 +4,9 @@
 
 use mcp_runtime::{BuildError, Server};
 
-const MESSAGE: &str = "no MCP tools are registered in this binary, so the server would serve \
-    nothing. Most likely the crate that defines the `#[mcp_tool]` functions is not linked: a \
+const MESSAGE: &str = "no MCP tools, resources or prompts are registered in this binary, so the \
+    server would serve nothing. Most likely the crate that defines the `#[mcp_tool]` \
+    (`#[mcp_resource]`, `#[mcp_prompt]`) functions is not linked: a \
     crate nothing uses is left out, so add `use my_tools as _;` (your tool crate's name) to \
     main.rs; or the module holding them is never compiled: declare it with `mod tools;`. If a \
     server without tools is intended, call `.allow_no_tools()` on the builder";
@@ -52,11 +53,16 @@ async fn without_resources_or_prompts_none_are_advertised_or_served() {
         )
         .await
         .unwrap();
-    assert_eq!(init["capabilities"].get("resources"), None, "{init}");
+    for capability in ["resources", "prompts", "completions"] {
+        assert_eq!(init["capabilities"].get(capability), None, "{init}");
+    }
     for method in [
         "resources/list",
         "resources/templates/list",
         "resources/read",
+        "prompts/list",
+        "prompts/get",
+        "completion/complete",
     ] {
         let e = client
             .request(method, serde_json::json!({ "uri": "x://a", "name": "p" }))

@@ -253,6 +253,16 @@ async fn resources_are_advertised_in_both_eras() {
         init["capabilities"]["resources"],
         json!({ "listChanged": false })
     );
+    // Nothing here has a completer: no `completions`, and no method.
+    assert_eq!(init["capabilities"].get("completions"), None);
+    let complete = client
+        .request(
+            "completion/complete",
+            json!({ "ref": { "type": "ref/resource", "uri": "shop://products/{productId}" }, "argument": { "name": "productId", "value": "" } }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(complete.code, -32601);
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": { "name": "t", "version": "1" },

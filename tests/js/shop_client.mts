@@ -7,19 +7,30 @@
 // `format`) and checks each structuredContent against it, so a call that
 // returns at all matched its published schema.
 //
-// Environment: MCP_URL, MCP_KEY (the bearer secret).
+// Then, as a key bound to acme (reads, prompts and completions act for the
+// key's one tenant): the resources, templates and prompts listed, a policy,
+// a product, its picture and a globex product read, the prompt got, ids
+// completed.
+//
+// Environment: MCP_URL, MCP_KEY (the bearer secret), MCP_ACME_KEY (a key
+// bound to acme).
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
 const url = process.env.MCP_URL;
 const key = process.env.MCP_KEY;
-if (!url || !key) throw new Error("set MCP_URL and MCP_KEY");
+const acmeKey = process.env.MCP_ACME_KEY;
+if (!url || !key || !acmeKey) throw new Error("set MCP_URL, MCP_KEY and MCP_ACME_KEY");
 
-const transport = new StreamableHTTPClientTransport(new URL(url), {
-  requestInit: { headers: { Authorization: `Bearer ${key}` } },
-});
-const client = new Client({ name: "shop-client-test", version: "1.0.0" });
-await client.connect(transport);
+const connect = async (secret: string) => {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${secret}` } },
+  });
+  const c = new Client({ name: "shop-client-test", version: "1.0.0" });
+  await c.connect(transport);
+  return c;
+};
+const client = await connect(key);
 
 const { tools } = await client.listTools();
 const call = (name: string, args: Record<string, unknown>) =>
@@ -36,5 +47,38 @@ const results = {
     idempotencyKey: "ts-client-0001",
   }),
 };
-console.log(JSON.stringify({ server: client.getServerVersion(), tools, results }));
 await client.close();
+
+// A JSON-RPC error as the SDK raises it: its code and message.
+const failure = async (p: Promise<unknown>) => {
+  try {
+    return { unexpected: await p };
+  } catch (e) {
+    const err = e as { code?: number; message?: string };
+    return { code: err.code, message: err.message };
+  }
+};
+const acme = await connect(acmeKey);
+const product = { type: "ref/resource" as const, uri: "shop://products/{productId}" };
+const prompt = { type: "ref/prompt" as const, name: "draft_order_reply" };
+const served = {
+  capabilities: acme.getServerCapabilities(),
+  resources: await acme.listResources(),
+  templates: await acme.listResourceTemplates(),
+  prompts: await acme.listPrompts(),
+  returns: await acme.readResource({ uri: "shop://policies/returns" }),
+  product: await acme.readResource({ uri: "shop://products/PRD-1003" }),
+  image: await acme.readResource({ uri: "shop://products/PRD-1003/image" }),
+  globexProduct: await failure(acme.readResource({ uri: "shop://products/PRD-2003" })),
+  reply: await acme.getPrompt({ name: "draft_order_reply", arguments: { orderNumber: "ORD-10004" } }),
+  completeProduct: await acme.complete({ ref: product, argument: { name: "productId", value: "PRD-101" } }),
+  completeGlobex: await acme.complete({ ref: product, argument: { name: "productId", value: "PRD-2" } }),
+  completeOrder: await acme.complete({
+    ref: prompt,
+    argument: { name: "orderNumber", value: "ord-1000" },
+    context: { arguments: { tone: "formal" } },
+  }),
+  unknownPrompt: await failure(acme.complete({ ref: { type: "ref/prompt", name: "nope" }, argument: { name: "x", value: "" } })),
+};
+await acme.close();
+console.log(JSON.stringify({ server: client.getServerVersion(), tools, results, served }));

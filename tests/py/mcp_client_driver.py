@@ -22,6 +22,8 @@ stdin). Steps run in order; each produces one slot in "results":
     {"op": "listPrompts"} {"op": "getPrompt", "name": .., "arguments": {..}}
     {"op": "listResources"} {"op": "listResourceTemplates"}
     {"op": "readResource", "uri": ".."}
+    {"op": "complete", "ref": {"type": "ref/prompt", "name": ..} | {"type": "ref/resource", "uri": ..},
+     "argument": {"name": .., "value": ..}, "context": {..}}      completion/complete
     {"op": "sleep", "seconds": 0.1}                  client-side pause, no traffic
 
 Modes (how the SDK picks the protocol era):
@@ -105,6 +107,7 @@ OPS: dict[str, tuple[str, ...]] = {
     "listResources": (),
     "listResourceTemplates": (),
     "readResource": ("uri",),
+    "complete": ("ref", "argument"),
     "sleep": (),
 }
 
@@ -322,6 +325,14 @@ async def run_step(client: Client, step: dict[str, Any], rec: Recorder, timeout:
             result = await client.list_resource_templates(cursor=step.get("cursor"), meta=meta)
         elif op == "readResource":
             result = await client.read_resource(step["uri"], meta=meta)
+        elif op == "complete":
+            ref = step["ref"]
+            reference: Any = (
+                types.PromptReference(type="ref/prompt", name=ref["name"])
+                if ref.get("type") == "ref/prompt"
+                else types.ResourceTemplateReference(type="ref/resource", uri=ref["uri"])
+            )
+            result = await client.complete(reference, step["argument"], step.get("context"))
         elif op == "sleep":
             await anyio.sleep(float(step.get("seconds", 0)))
             result = {}

@@ -2,7 +2,7 @@
 //! the server sends is validated against the official schema of its
 //! revision (the `initialize` and `server/discover` results, the lists, the
 //! reads, the prompts, the errors), and a key bound to one tenant reads only
-//! that tenant's data.
+//! that tenant's data, and completes only that tenant's ids.
 
 use mcp_runtime::ApiKey;
 use mcp_runtime::output::ResourceContents;
@@ -30,15 +30,40 @@ async fn logo() -> Vec<u8> {
     vec![0x89, b'P', b'N', b'G']
 }
 
+const CATALOGUE: &[(&str, &str)] = &[("acme", "anvil"), ("acme", "anchor"), ("globex", "globe")];
+
+/// The ids of the caller's tenant's products that start with the value.
+async fn product_ids(
+    value: String,
+    _: CompletionArguments,
+    ctx: ToolContext,
+) -> Result<Vec<String>, McpError> {
+    let tenant = ctx.require_tenant()?;
+    Ok(CATALOGUE
+        .iter()
+        .filter(|(t, p)| *t == tenant && p.starts_with(&value))
+        .map(|(_, p)| (*p).to_owned())
+        .collect())
+}
+
+/// The tones a reply can take.
+async fn tones(value: String, _: CompletionArguments, _: ToolContext) -> Vec<String> {
+    ["formal", "friendly"]
+        .into_iter()
+        .filter(|t| t.starts_with(&value))
+        .map(String::from)
+        .collect()
+}
+
 /// A product of the caller's tenant.
 #[mcp_resource(
     uri_template = "shop://products/{productId}",
-    mime_type = "application/json"
+    mime_type = "application/json",
+    complete(productId = product_ids)
 )]
 async fn product(product_id: String, ctx: ToolContext) -> Result<ResourceContents, McpError> {
     let tenant = ctx.require_tenant()?;
-    let catalogue: &[(&str, &str)] = &[("acme", "anvil"), ("globex", "globe")];
-    match catalogue
+    match CATALOGUE
         .iter()
         .find(|(t, p)| *t == tenant && *p == product_id)
     {
@@ -48,7 +73,7 @@ async fn product(product_id: String, ctx: ToolContext) -> Result<ResourceContent
 }
 
 /// Ask about an order, with the order embedded.
-#[mcp_prompt]
+#[mcp_prompt(complete(tone = tones))]
 async fn ask_about_order(
     /// The order number.
     order_number: String,
@@ -382,6 +407,102 @@ async fn prompts_validate_in_both_eras() {
         )
         .await;
         assert_eq!(unknown["error"]["message"], "unknown prompt: nope");
+    }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn completions_validate_in_both_eras_and_keep_to_the_keys_tenant() {
+    let server = start().await;
+    let init = send(
+        &server,
+        Revision::R2025_11_25,
+        SECRET,
+        "initialize",
+        json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }),
+        "InitializeResult",
+    )
+    .await;
+    assert_eq!(init["result"]["capabilities"]["completions"], json!({}));
+    let template = json!({ "type": "ref/resource", "uri": "shop://products/{productId}" });
+    let complete = |reference: &Value, name: &str, value: &str| json!({ "ref": reference, "argument": { "name": name, "value": value } });
+    for rev in BOTH {
+        let acme = send(
+            &server,
+            rev,
+            ACME,
+            "completion/complete",
+            complete(&template, "productId", "an"),
+            "CompleteResult",
+        )
+        .await;
+        assert_eq!(
+            acme["result"]["completion"],
+            json!({ "values": ["anvil", "anchor"], "total": 2, "hasMore": false })
+        );
+        // A globex id never reaches an acme caller, whatever it types.
+        let globe = send(
+            &server,
+            rev,
+            ACME,
+            "completion/complete",
+            complete(&template, "productId", "glo"),
+            "CompleteResult",
+        )
+        .await;
+        assert_eq!(globe["result"]["completion"]["values"], json!([]));
+        // A key for every tenant has no single tenant to complete for.
+        let admin = send(
+            &server,
+            rev,
+            SECRET,
+            "completion/complete",
+            complete(&template, "productId", ""),
+            "CompleteResult",
+        )
+        .await;
+        assert_eq!(admin["error"]["code"], -32602, "{admin}");
+        let prompt = json!({ "type": "ref/prompt", "name": "ask_about_order" });
+        let tone = send(
+            &server,
+            rev,
+            SECRET,
+            "completion/complete",
+            complete(&prompt, "tone", "f"),
+            "CompleteResult",
+        )
+        .await;
+        assert_eq!(
+            tone["result"]["completion"]["values"],
+            json!(["formal", "friendly"])
+        );
+        let none = send(
+            &server,
+            rev,
+            SECRET,
+            "completion/complete",
+            complete(&prompt, "orderNumber", "A"),
+            "CompleteResult",
+        )
+        .await;
+        assert_eq!(
+            none["result"]["completion"],
+            json!({ "values": [], "total": 0, "hasMore": false })
+        );
+        let unknown = send(
+            &server,
+            rev,
+            SECRET,
+            "completion/complete",
+            complete(&json!({ "type": "ref/prompt", "name": "nope" }), "x", ""),
+            "CompleteResult",
+        )
+        .await;
+        assert_eq!(unknown["error"]["code"], -32602);
+        assert_eq!(unknown["error"]["message"], "unknown prompt: nope");
+        if rev == Revision::R2026_07_28 {
+            assert_eq!(acme["result"]["resultType"], "complete");
+        }
     }
     server.stop().await.unwrap();
 }

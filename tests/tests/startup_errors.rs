@@ -186,9 +186,9 @@ fn registry_problems_are_listed_one_a_line() {
 fn a_server_left_with_no_tools_does_not_start() {
     assert_refused(
         &run(Some("no-tools"), &["--stdio"]),
-        "none of the 2 registered MCP tools passes `tools_where`, so the server would serve \
-         nothing: check the filter, or call `.allow_no_tools()` on the builder if a server \
-         without tools is intended",
+        "none of the 2 registered MCP tools passes `tools_where` and no resource or prompt is \
+         registered, so the server would serve nothing: check the filter, or call \
+         `.allow_no_tools()` on the builder if a server without tools is intended",
     );
 }
 

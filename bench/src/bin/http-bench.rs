@@ -4,13 +4,17 @@
 //! cargo run --release -p mcp-bench --bin http-bench -- [--rounds 5] [--secs 2]
 //!     [--warmup 0.5] [--conc 1,8,32,128] [--pin | --server-cpus 0 --client-cpus 1]
 //!     [--auth key|jwt] [--metrics] [--otel always_off|always_on|traceidratio:R]
-//!     [--nginx]
+//!     [--nginx] [--method tools/call|resources/read]
 //! ```
 //!
 //! `--nginx`: instead of the floor, three framework servers ("replicas") and
 //! nginx (one worker) with the shipped `deploy/nginx/mcp-locations.inc`: the
 //! same load direct to replica 1, through nginx to replica 1 alone, and
 //! through nginx round robin over the three, in the same rounds.
+//!
+//! `--method resources/read`: every request reads `bench://items/{id}` (a
+//! template, its fn serializing the item as JSON) instead of calling `add`;
+//! the floor's handler parses the URI and writes the same result bytes.
 //!
 //! `--auth jwt`: every request carries an RS256 access token instead of the
 //! API key, and the framework verifies it (issuer's keys configured, the
@@ -38,7 +42,17 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use mcp_bench::read::{FLOOR_METHOD_ENV, write_read_request};
 use mcp_bench::{Conn, Kind, ServerProcess, median, quantile, write_call_request};
+
+/// Write request `id` (its `seq`-th on its connection) of the benchmark.
+fn write_request(out: &mut Vec<u8>, addr: SocketAddr, read: bool, id: u64, seq: u64) {
+    if read {
+        write_read_request(out, addr, id, seq % 1000);
+    } else {
+        write_call_request(out, addr, id, seq as i64, 2);
+    }
+}
 
 struct Opts {
     rounds: usize,
@@ -56,6 +70,8 @@ struct Opts {
     otel: Option<(String, Option<String>)>,
     /// Direct against through nginx to one and to three replicas.
     nginx: bool,
+    /// `resources/read` of a template instead of `tools/call`.
+    read: bool,
 }
 
 fn opts() -> Opts {
@@ -70,6 +86,7 @@ fn opts() -> Opts {
         metrics: false,
         otel: None,
         nginx: false,
+        read: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -90,6 +107,11 @@ fn opts() -> Opts {
                 "key" => {}
                 "jwt" => mcp_bench::use_jwt(),
                 other => panic!("--auth key|jwt, not {other}"),
+            },
+            "--method" => match val().as_str() {
+                "tools/call" => o.read = false,
+                "resources/read" => o.read = true,
+                other => panic!("--method tools/call|resources/read, not {other}"),
             },
             "--attach" => o.attach = Some(val().parse().expect("--attach 127.0.0.1:PORT")),
             "--metrics" => {
@@ -144,6 +166,7 @@ struct Run {
 
 async fn connection(
     addr: SocketAddr,
+    read: bool,
     idx: u64,
     measure_from: Instant,
     end: Instant,
@@ -159,7 +182,7 @@ async fn connection(
             break;
         }
         seq += 1;
-        write_call_request(&mut req, addr, (idx << 32) | seq, seq as i64, 2);
+        write_request(&mut req, addr, read, (idx << 32) | seq, seq);
         match conn.roundtrip(&req).await {
             Ok(r) if r.status == 200 => {}
             Ok(_) => errors += 1,
@@ -177,12 +200,19 @@ async fn connection(
     (lat, errors)
 }
 
-async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64, pid: Option<u32>) -> Run {
+async fn run(
+    addr: SocketAddr,
+    read: bool,
+    conc: usize,
+    warmup: f64,
+    secs: f64,
+    pid: Option<u32>,
+) -> Run {
     let start = Instant::now();
     let measure_from = start + Duration::from_secs_f64(warmup);
     let end = measure_from + Duration::from_secs_f64(secs);
     let tasks: Vec<_> = (0..conc)
-        .map(|i| tokio::spawn(connection(addr, i as u64, measure_from, end)))
+        .map(|i| tokio::spawn(connection(addr, read, i as u64, measure_from, end)))
         .collect();
     // Server CPU over the recorded window (the connections are all busy then).
     let (mut cpu, mut user) = (0, 0);
@@ -223,12 +253,12 @@ async fn run(addr: SocketAddr, conc: usize, warmup: f64, secs: f64, pid: Option<
 }
 
 /// One call to each server: both must answer 200 with the same result.
-async fn sanity(floor: SocketAddr, framework: SocketAddr) {
+async fn sanity(floor: SocketAddr, framework: SocketAddr, read: bool) {
     let mut bodies = Vec::new();
     for addr in [floor, framework] {
         let mut c = Conn::connect(addr).await.expect("connect");
         let mut req = Vec::new();
-        write_call_request(&mut req, addr, 7, 40, 2);
+        write_request(&mut req, addr, read, 7, 40);
         let r = c.roundtrip(&req).await.expect("round trip");
         let body = String::from_utf8_lossy(c.body(&r)).into_owned();
         assert_eq!(r.status, 200, "{addr}: {body}");
@@ -273,7 +303,7 @@ fn main() {
             .expect("runtime");
         rt.block_on(async {
             for &c in &o.conc {
-                let r = run(addr, c, o.warmup, o.secs, None).await;
+                let r = run(addr, o.read, c, o.warmup, o.secs, None).await;
                 let total = (r.rps * o.secs).round();
                 println!(
                     "conc {c}: {total} requests, {:.0} req/s, p50 {:.1} µs, p99 {:.1} µs, errors {}",
@@ -285,6 +315,10 @@ fn main() {
     }
     let workers = o.server_cpus.as_deref().map_or(0, |c| c.split(',').count());
     if o.nginx {
+        assert!(
+            !o.read,
+            "--nginx measures tools/call only: leave out --method resources/read"
+        );
         through_nginx(&o, workers);
         return;
     }
@@ -304,14 +338,31 @@ fn main() {
         }
         sink
     });
-    let floor = ServerProcess::spawn(Kind::Floor, o.server_cpus.as_deref(), workers);
+    let floor_env = [(
+        FLOOR_METHOD_ENV.to_owned(),
+        if o.read {
+            "resources/read"
+        } else {
+            "tools/call"
+        }
+        .to_owned(),
+    )];
+    let floor =
+        ServerProcess::spawn_with_env(Kind::Floor, o.server_cpus.as_deref(), workers, &floor_env);
     let framework =
         ServerProcess::spawn_with_env(Kind::Framework, o.server_cpus.as_deref(), workers, &env);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    println!("# tools/call over HTTP/1.1 keep-alive: framework vs bare axum floor");
+    println!(
+        "# {} over HTTP/1.1 keep-alive: framework vs bare axum floor",
+        if o.read {
+            "resources/read of a template"
+        } else {
+            "tools/call"
+        }
+    );
     println!("machine: {}", mcp_bench::machine());
     println!(
         "servers: child processes, CPUs {}, {} tokio worker(s); load generator: this process, CPUs {}, 1 thread; auth: {}",
@@ -346,10 +397,10 @@ fn main() {
         o.rounds, o.secs, o.warmup
     );
     rt.block_on(async {
-        sanity(floor.addr, framework.addr).await;
+        sanity(floor.addr, framework.addr, o.read).await;
         // Global warm-up: fill caches, grow buffers, let the CPU clock settle.
         for s in [&floor, &framework] {
-            run(s.addr, 32, 0.0, 1.0, None).await;
+            run(s.addr, o.read, 32, 0.0, 1.0, None).await;
         }
         println!();
         println!(
@@ -362,7 +413,7 @@ fn main() {
                 let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
                 for which in order {
                     let s = if which == 0 { &floor } else { &framework };
-                    res[which].push(run(s.addr, c, o.warmup, o.secs, Some(s.pid())).await);
+                    res[which].push(run(s.addr, o.read, c, o.warmup, o.secs, Some(s.pid())).await);
                 }
             }
             let med = |runs: &[Run], f: fn(&Run) -> f64| {
@@ -473,7 +524,7 @@ fn through_nginx(o: &Opts, workers: usize) {
         );
         println!("response (every path): {}", bodies[0]);
         for (_, addr) in paths {
-            run(addr, 32, 0.0, 1.0, None).await;
+            run(addr, false, 32, 0.0, 1.0, None).await;
         }
         println!();
         println!(
@@ -485,7 +536,7 @@ fn through_nginx(o: &Opts, workers: usize) {
             for round in 0..o.rounds {
                 for k in 0..3 {
                     let which = (round + k) % 3;
-                    res[which].push(run(paths[which].1, c, o.warmup, o.secs, None).await);
+                    res[which].push(run(paths[which].1, false, c, o.warmup, o.secs, None).await);
                 }
             }
             let med = |runs: &[Run], f: fn(&Run) -> f64| {

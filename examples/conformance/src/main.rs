@@ -94,8 +94,18 @@ async fn test_simple_prompt() -> &'static str {
     "This is a simple prompt for testing."
 }
 
+/// Suggestions for `arg1` of `test_prompt_with_arguments`: the words that
+/// start with what was typed.
+async fn complete_arg1(value: String, _: CompletionArguments, _: ToolContext) -> Vec<String> {
+    ["paris", "park", "party", "test", "testing"]
+        .into_iter()
+        .filter(|w| w.starts_with(&value))
+        .map(String::from)
+        .collect()
+}
+
 /// A prompt with two required arguments.
-#[mcp_prompt]
+#[mcp_prompt(complete(arg1 = complete_arg1))]
 async fn test_prompt_with_arguments(
     /// First test argument
     arg1: String,

@@ -6,6 +6,12 @@
 //! Postgres (`SHOP_DATABASE_URL=postgres://…`), through one async pooled
 //! layer ([`db`]).
 //!
+//! Beside the tools, what a shop serves for reading ([`resources`]): its
+//! returns and shipping policies, each product and its picture, each order;
+//! a prompt ([`prompts`]) drafting a reply about an order, with the order
+//! embedded; and completion of product ids and order numbers, for the
+//! caller's tenant only.
+//!
 //! The tools live in this library so that `cargo test` links them; the
 //! binary (`src/main.rs`) only opens the database and serves.
 //!
@@ -35,9 +41,13 @@ use mcp_runtime::{BuildError, Server, ServerBuilder};
 pub mod catalog;
 pub mod customers;
 pub mod db;
+pub mod image;
+mod lookups;
 pub mod model;
 pub mod orders;
+pub mod prompts;
 pub mod quotes;
+pub mod resources;
 mod seed;
 pub mod shipping;
 
@@ -92,7 +102,8 @@ impl Shop {
     }
 }
 
-/// The shop's MCP server over `shop`: every `#[mcp_tool]` of this crate.
+/// The shop's MCP server over `shop`: every `#[mcp_tool]`, `#[mcp_resource]`
+/// and `#[mcp_prompt]` of this crate.
 pub fn server(shop: Shop) -> Result<Server, BuildError> {
     builder(shop).build()
 }

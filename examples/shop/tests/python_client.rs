@@ -229,11 +229,28 @@ fn args(url: &str, secret: &str, mode: Mode) -> Vec<String> {
     .to_vec()
 }
 
-/// A script: labelled steps, so that results are looked up by name.
+/// A script: labelled steps, so that results are looked up by name, and
+/// the labels of the steps expected to end in a JSON-RPC error.
 #[derive(Default)]
-struct Script(Vec<(&'static str, Value)>);
+struct Script(Vec<(&'static str, Value)>, Vec<&'static str>);
 
 impl Script {
+    /// Any step of the driver (`readResource`, `complete`, ...).
+    fn step(&mut self, label: &'static str, step: Value) -> &mut Self {
+        assert!(
+            self.0.iter().all(|(l, _)| *l != label),
+            "duplicate label {label}"
+        );
+        self.0.push((label, step));
+        self
+    }
+
+    /// A step whose answer is a JSON-RPC error (its slot's `error`).
+    fn failing(&mut self, label: &'static str, step: Value) -> &mut Self {
+        self.1.push(label);
+        self.step(label, step)
+    }
+
     fn list(&mut self, label: &'static str) -> &mut Self {
         self.0.push((label, json!({ "op": "list" })));
         self
@@ -298,9 +315,17 @@ impl Script {
             .map(|((label, step), slot)| {
                 assert_eq!(slot["op"], step["op"], "{label}: {slot}");
                 assert!(
-                    slot.get("error").is_none() && slot.get("exception").is_none(),
+                    slot.get("exception").is_none(),
                     "{label} failed in the SDK client: {slot}"
                 );
+                if self.1.contains(label) {
+                    assert!(slot.get("error").is_some(), "{label} should fail: {slot}");
+                    return (*label, slot["error"].clone());
+                }
+                assert!(slot.get("error").is_none(), "{label} failed: {slot}");
+                if mode == Mode::Stateless && slot["op"] != "call" {
+                    assert_eq!(slot["result"]["resultType"], "complete", "{label}: {slot}");
+                }
                 if slot["op"] == "call" {
                     assert_eq!(slot["progress"], json!([]), "{label}");
                     assert_eq!(slot["logs"], json!([]), "{label}");
@@ -395,7 +420,13 @@ fn check_handshake(doc: &Value, mode: Mode) {
     assert_eq!(doc["instructions"], shop::INSTRUCTIONS);
     assert_eq!(
         doc["serverCapabilities"],
-        json!({ "logging": {}, "tools": { "listChanged": false } })
+        json!({
+            "completions": {},
+            "logging": {},
+            "prompts": { "listChanged": false },
+            "resources": { "listChanged": false },
+            "tools": { "listChanged": false }
+        })
     );
     match mode {
         Mode::Legacy => assert_eq!(doc["handshake"]["protocolVersion"], "2025-11-25"),
@@ -431,6 +462,12 @@ fn check_http(doc: &Value, mode: Mode, ops: &[&str]) {
     let method = |op: &str| match op {
         "list" => "tools/list",
         "call" => "tools/call",
+        "listResources" => "resources/list",
+        "listResourceTemplates" => "resources/templates/list",
+        "readResource" => "resources/read",
+        "listPrompts" => "prompts/list",
+        "getPrompt" => "prompts/get",
+        "complete" => "completion/complete",
         other => panic!("no method for {other}"),
     };
     let expected: Vec<(u64, &str, &str)> = match mode {
@@ -1050,6 +1087,135 @@ fn token_session(mode: Mode) {
     );
 }
 
+// -------------------------------- resources, prompts, completion (bound key)
+
+/// What a key bound to `acme` reads: its reads act for acme, whatever URI
+/// it asks for.
+fn served_script() -> Script {
+    let product = json!({ "type": "ref/resource", "uri": "shop://products/{productId}" });
+    let prompt = json!({ "type": "ref/prompt", "name": "draft_order_reply" });
+    let complete = |reference: &Value, name: &str, value: &str| json!({ "op": "complete", "ref": reference, "argument": { "name": name, "value": value } });
+    let mut s = Script::default();
+    s.step("resources", json!({ "op": "listResources" }))
+        .step("templates", json!({ "op": "listResourceTemplates" }))
+        .step("prompts", json!({ "op": "listPrompts" }))
+        .step("returns", json!({ "op": "readResource", "uri": "shop://policies/returns" }))
+        .step("product", json!({ "op": "readResource", "uri": "shop://products/PRD-1008" }))
+        .step("image", json!({ "op": "readResource", "uri": "shop://products/PRD-1001/image" }))
+        .failing("globex product", json!({ "op": "readResource", "uri": "shop://products/PRD-2001" }))
+        .step(
+            "reply",
+            json!({ "op": "getPrompt", "name": "draft_order_reply", "arguments": { "orderNumber": "ORD-10001", "tone": "formal" } }),
+        )
+        .failing(
+            "globex reply",
+            json!({ "op": "getPrompt", "name": "draft_order_reply", "arguments": { "orderNumber": "ORD-20001" } }),
+        )
+        .step("complete product", complete(&product, "productId", "PRD-100"))
+        .step("complete globex product", complete(&product, "productId", "PRD-2"))
+        .step("complete order", complete(&prompt, "orderNumber", "ORD-1000"))
+        .step("complete tone", complete(&prompt, "tone", "f"));
+    s
+}
+
+fn check_served_session(s: &Session) {
+    assert_eq!(
+        ids(&s.result("resources")["resources"], "uri"),
+        ["shop://policies/returns", "shop://policies/shipping"]
+    );
+    assert_eq!(
+        ids(&s.result("templates")["resourceTemplates"], "uriTemplate"),
+        [
+            "shop://orders/{orderNumber}",
+            "shop://products/{productId}",
+            "shop://products/{productId}/image"
+        ]
+    );
+    let prompts = &s.result("prompts")["prompts"];
+    assert_eq!(ids(prompts, "name"), ["draft_order_reply"]);
+    assert_eq!(
+        prompts[0]["arguments"],
+        json!([
+            { "name": "orderNumber", "description": "The order the customer asks about, e.g. `ORD-10001`.", "required": true },
+            { "name": "tone", "description": "`formal`, `friendly` (default) or `apologetic`.", "required": false }
+        ])
+    );
+    let returns = &s.result("returns")["contents"][0];
+    assert_eq!(returns["mimeType"], "text/markdown");
+    let text = returns["text"].as_str().expect("text");
+    assert!(text.starts_with("# Returns policy\n"), "{text}");
+    assert!(
+        text.contains("Lagerstraße 12, 13407 Berlin"),
+        "acme's address: {text}"
+    );
+    let product = &s.result("product")["contents"][0];
+    let product: Value = serde_json::from_str(product["text"].as_str().expect("text")).unwrap();
+    assert_eq!(
+        (&product["productId"], &product["name"], &product["price"]),
+        (
+            &json!("PRD-1008"),
+            &json!("Titanium Camping Mug"),
+            &money("24.50", "EUR")
+        )
+    );
+    let image = &s.result("image")["contents"][0];
+    assert_eq!(image["mimeType"], "image/png");
+    assert!(
+        image["blob"]
+            .as_str()
+            .expect("blob")
+            .starts_with("iVBORw0KGgo"),
+        "{image}"
+    );
+    let e = s.result("globex product");
+    assert_eq!(
+        (&e["code"], &e["message"]),
+        (
+            &json!(-32602),
+            &json!("resource not found: shop://products/PRD-2001")
+        )
+    );
+    let reply = &s.result("reply");
+    assert_eq!(reply["description"], "A formal reply about order ORD-10001");
+    let embedded = &reply["messages"][0]["content"]["resource"];
+    assert_eq!(embedded["uri"], "shop://orders/ORD-10001");
+    let order: Value = serde_json::from_str(embedded["text"].as_str().expect("text")).unwrap();
+    assert_eq!(
+        (&order["orderNumber"], &order["status"]),
+        (&json!("ORD-10001"), &json!("delivered"))
+    );
+    let e = s.result("globex reply");
+    assert_eq!(
+        (&e["code"], &e["message"]),
+        (&json!(-32602), &json!("order ORD-20001 not found"))
+    );
+    let values = |label: &str| s.result(label)["completion"]["values"].clone();
+    assert_eq!(
+        values("complete product"),
+        json!([
+            "PRD-1001", "PRD-1002", "PRD-1003", "PRD-1004", "PRD-1005", "PRD-1006", "PRD-1007",
+            "PRD-1008", "PRD-1009"
+        ])
+    );
+    assert_eq!(
+        values("complete globex product"),
+        json!([]),
+        "no globex id reaches acme"
+    );
+    assert_eq!(
+        values("complete order"),
+        json!([
+            "ORD-10001",
+            "ORD-10002",
+            "ORD-10003",
+            "ORD-10004",
+            "ORD-10005"
+        ])
+    );
+    assert_eq!(values("complete tone"), json!(["formal", "friendly"]));
+    assert_eq!(s.result("complete tone")["completion"]["total"], 2);
+}
+
 // ------------------------------------------------------------------ the tests
 
 fn session(mode: Mode) {
@@ -1058,6 +1224,7 @@ fn session(mode: Mode) {
     let shop = ShopProcess::start(&format!("hub:{HUB_SECRET},acme-only:{ACME_SECRET}:acme"));
     check_hub_session(&hub_script().run(&shop, HUB_SECRET, mode, python));
     check_bound_session(&bound_script().run(&shop, ACME_SECRET, mode, python));
+    check_served_session(&served_script().run(&shop, ACME_SECRET, mode, python));
     // Still up, and no secret reached the log.
     assert!(shop.is_serving(), "the shop exited:\n{}", shop.log());
     let log = shop.log();

@@ -235,3 +235,80 @@ fn without_a_tenant_the_call_is_refused() {
         ("validation_error", "tenantId is required for this tool")
     );
 }
+
+/// Resources, the prompt and completion over stdio for the process's
+/// tenant: the SDK reads acme's product and order, gets the prompt, and
+/// completes acme's ids only; globex's product is "not found".
+#[test]
+fn resources_prompts_and_completion_act_for_the_process_tenant() {
+    let Some(python) = venv_python() else { return };
+    let product = json!({ "type": "ref/resource", "uri": "shop://products/{productId}" });
+    let prompt = json!({ "type": "ref/prompt", "name": "draft_order_reply" });
+    let script = json!([
+        { "op": "listResourceTemplates" },
+        { "op": "readResource", "uri": "shop://products/PRD-1001" },
+        { "op": "readResource", "uri": "shop://products/PRD-2001" },
+        { "op": "readResource", "uri": "shop://policies/shipping" },
+        { "op": "getPrompt", "name": "draft_order_reply", "arguments": { "orderNumber": "ORD-10002", "tone": "apologetic" } },
+        { "op": "complete", "ref": product, "argument": { "name": "productId", "value": "" } },
+        { "op": "complete", "ref": prompt, "argument": { "name": "orderNumber", "value": "ORD-2" } },
+    ]);
+    for mode in [Mode::Legacy, Mode::Stateless] {
+        let db = TempDir::new();
+        let doc = run_driver(
+            python,
+            &stdio_args(&db, &["--tenant", "acme"], &[], mode),
+            &script,
+        )
+        .json();
+        assert_eq!(doc["protocolVersion"], mode.protocol_version(), "{doc}");
+        assert_eq!(doc["serverCapabilities"]["completions"], json!({}), "{doc}");
+        let templates = &slot(&doc, 0)["resourceTemplates"];
+        assert_eq!(templates.as_array().map(Vec::len), Some(3), "{templates}");
+        let read = &slot(&doc, 1)["contents"][0];
+        let tent: Value = serde_json::from_str(read["text"].as_str().expect("text")).unwrap();
+        assert_eq!(
+            (&tent["name"], &tent["price"]),
+            (&json!("Trailblazer 2 Tent"), &money("249.00", "EUR"))
+        );
+        let refused = &doc["results"][2]["error"];
+        assert_eq!(
+            (&refused["code"], &refused["message"]),
+            (
+                &json!(-32602),
+                &json!("resource not found: shop://products/PRD-2001")
+            )
+        );
+        let shipping = slot(&doc, 3)["contents"][0]["text"].as_str().expect("text");
+        assert!(
+            shipping.contains("- Tax (19 % in EUR) applies to the shipping cost"),
+            "{shipping}"
+        );
+        let reply = slot(&doc, 4);
+        assert_eq!(
+            reply["description"],
+            "An apologetic reply about order ORD-10002"
+        );
+        assert_eq!(
+            reply["messages"][0]["content"]["resource"]["uri"],
+            "shop://orders/ORD-10002"
+        );
+        let ids = &slot(&doc, 5)["completion"];
+        assert_eq!(
+            ids["values"],
+            json!([
+                "PRD-1001", "PRD-1002", "PRD-1003", "PRD-1004", "PRD-1005", "PRD-1006", "PRD-1007",
+                "PRD-1008", "PRD-1009", "PRD-1010"
+            ])
+        );
+        assert_eq!(
+            (&ids["total"], &ids["hasMore"]),
+            (&json!(10), &json!(false))
+        );
+        assert_eq!(
+            slot(&doc, 6)["completion"]["values"],
+            json!([]),
+            "no globex order"
+        );
+    }
+}

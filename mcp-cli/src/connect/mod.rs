@@ -95,6 +95,8 @@ trait Transport {
 pub(crate) struct Session {
     transport: Box<dyn Transport>,
     requests: Requests,
+    /// The server's `capabilities`, from `server/discover` or `initialize`.
+    capabilities: Value,
 }
 
 impl Session {
@@ -112,6 +114,7 @@ impl Session {
         let mut session = Session {
             transport,
             requests: Requests::new(era, "mcp-cli", env!("CARGO_PKG_VERSION")),
+            capabilities: Value::Null,
         };
         let server = session.negotiate(c.era, matches!(target, Target::Http { .. }))?;
         if c.verbose {
@@ -139,6 +142,7 @@ impl Session {
                 .request(&out, "server/discover", &mut |_, _| {});
             match (choice, answer) {
                 (_, Ok(Ok(result))) if speaks_stateless(&result) => {
+                    self.capabilities = result.get("capabilities").cloned().unwrap_or_default();
                     return Ok(server_name(
                         result.pointer("/_meta/io.modelcontextprotocol~1serverInfo"),
                     ));
@@ -183,6 +187,7 @@ impl Session {
             .map_err(Error::Protocol)?;
         let out = self.requests.initialized();
         self.transport.notify(&out, "notifications/initialized")?;
+        self.capabilities = result.get("capabilities").cloned().unwrap_or_default();
         Ok(server_name(result.get("serverInfo")))
     }
 
@@ -196,30 +201,57 @@ impl Session {
 
     /// Every tool, following `nextCursor`.
     pub(crate) fn list_tools(&mut self) -> Result<Vec<Value>, Error> {
-        let mut tools = Vec::new();
+        self.list_all("tools/list", "tools")
+    }
+
+    /// Every tool, resource, resource template and prompt the server lists
+    /// (a list the server's capabilities do not offer is empty).
+    pub(crate) fn list_everything(&mut self) -> Result<[Vec<Value>; 4], Error> {
+        let offers = |c: &Value, what: &str| c.get(what).is_some();
+        let caps = self.capabilities.clone();
+        let tools = self.list_tools()?;
+        let (resources, templates) = if offers(&caps, "resources") {
+            (
+                self.list_all("resources/list", "resources")?,
+                self.list_all("resources/templates/list", "resourceTemplates")?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let prompts = if offers(&caps, "prompts") {
+            self.list_all("prompts/list", "prompts")?
+        } else {
+            Vec::new()
+        };
+        Ok([tools, resources, templates, prompts])
+    }
+
+    /// Every entry of the list `method` (under `key`), following `nextCursor`.
+    fn list_all(&mut self, method: &str, key: &str) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let params = match &cursor {
                 Some(c) => json!({ "cursor": c }),
                 None => json!({}),
             };
-            let page = self.request("tools/list", params)?;
-            match page.get("tools") {
-                Some(Value::Array(list)) => tools.extend(list.iter().cloned()),
+            let page = self.request(method, params)?;
+            match page.get(key) {
+                Some(Value::Array(list)) => items.extend(list.iter().cloned()),
                 _ => {
-                    return Err(Error::Protocol(
-                        "the `tools/list` result has no `tools` array".to_owned(),
-                    ));
+                    return Err(Error::Protocol(format!(
+                        "the `{method}` result has no `{key}` array"
+                    )));
                 }
             }
             match page.get("nextCursor").and_then(Value::as_str) {
                 Some(c) if cursor.as_deref() != Some(c) => cursor = Some(c.to_owned()),
                 Some(c) => {
                     return Err(Error::Protocol(format!(
-                        "`tools/list` returned the cursor `{c}` it was given"
+                        "`{method}` returned the cursor `{c}` it was given"
                     )));
                 }
-                None => return Ok(tools),
+                None => return Ok(items),
             }
         }
     }

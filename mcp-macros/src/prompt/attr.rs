@@ -7,17 +7,21 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta};
 
+use crate::attr::Strings;
+use crate::complete::{self, Completer};
 use crate::diag::{closest, into_syn, list};
 
-/// `#[mcp_prompt(name = "...", title = "...", description = "...")]`.
+/// `#[mcp_prompt(name = "...", title = "...", description = "...", complete(arg = f))]`.
 #[derive(Debug, Default)]
 pub(crate) struct PromptAttr {
+    pub(crate) complete: Vec<Completer>,
     pub(crate) description: Option<LitStr>,
     pub(crate) name: Option<LitStr>,
+    pub(crate) scopes: Option<Strings>,
     pub(crate) title: Option<LitStr>,
 }
 
-const KEYS: [&str; 3] = ["description", "name", "title"];
+const KEYS: [&str; 5] = ["complete", "description", "name", "scopes", "title"];
 
 impl PromptAttr {
     pub(crate) fn parse(args: TokenStream) -> syn::Result<PromptAttr> {
@@ -35,6 +39,7 @@ impl FromMeta for PromptAttr {
     fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
         let mut attr = PromptAttr::default();
         let mut errors = darling::Error::accumulator();
+        let mut seen_complete = false;
         for item in items {
             let NestedMeta::Meta(meta) = item else {
                 errors.push(
@@ -46,6 +51,29 @@ impl FromMeta for PromptAttr {
                 continue;
             };
             let key = path_to_string(meta.path());
+            if key == "complete" {
+                if seen_complete {
+                    errors.push(
+                        darling::Error::custom("`#[mcp_prompt]`: duplicate key `complete`")
+                            .with_span(meta),
+                    );
+                } else if let Some(c) = errors.handle(complete::parse("mcp_prompt", meta)) {
+                    attr.complete = c;
+                }
+                seen_complete = true;
+                continue;
+            }
+            if key == "scopes" {
+                if attr.scopes.is_some() {
+                    errors.push(
+                        darling::Error::custom("`#[mcp_prompt]`: duplicate key `scopes`")
+                            .with_span(meta),
+                    );
+                } else if let Some(s) = errors.handle(Strings::parse("mcp_prompt", meta)) {
+                    attr.scopes = Some(s);
+                }
+                continue;
+            }
             let slot = match key.as_str() {
                 "description" => &mut attr.description,
                 "name" => &mut attr.name,

@@ -8,7 +8,7 @@ use syn::{Ident, Item};
 
 use super::attr::PromptAttr;
 use super::{Param, Prompt};
-use crate::valid;
+use crate::{complete, valid};
 
 pub(crate) fn mcp_prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     let out = match syn::parse2::<Item>(item.clone()) {
@@ -87,8 +87,20 @@ fn expand(p: &Prompt) -> TokenStream {
         });
         call_args.push(local.to_token_stream());
         let (description, required) = (option(a.description.as_ref()), a.required);
+        let complete = match p.complete.iter().find(|c| c.name == a.name) {
+            Some(c) => {
+                let shim = complete::shim(&rt, c);
+                quote!(::core::option::Option::Some(#shim))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         declared.push(quote! {
-            #rt::PromptArgument { name: #name, description: #description, required: #required }
+            #rt::PromptArgument {
+                name: #name,
+                description: #description,
+                required: #required,
+                complete: #complete,
+            }
         });
     }
     let ok_ty = &p.ok;
@@ -116,6 +128,7 @@ fn expand(p: &Prompt) -> TokenStream {
     let name = &p.name;
     let title = option(p.title.as_ref());
     let description = &p.description;
+    let scopes = &p.scopes;
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
     let item = &p.item;
     quote! {
@@ -133,6 +146,7 @@ fn expand(p: &Prompt) -> TokenStream {
                         title: #title,
                         description: #description,
                         arguments: &[#(#declared),*],
+                        scopes: &[#(#scopes),*],
                         get: |#args_param: #rt::PromptArguments, #ctx_param: #rt::ToolContext| -> #rt::PromptFuture {
                             ::std::boxed::Box::pin(async move {
                                 #(#parses)*

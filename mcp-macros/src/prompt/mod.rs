@@ -7,6 +7,8 @@ mod valid;
 
 use syn::{ItemFn, Type};
 
+use crate::complete::Completer;
+
 pub(crate) use expand::mcp_prompt;
 
 /// A prompt ready for code generation.
@@ -17,6 +19,10 @@ pub(crate) struct Prompt {
     pub(crate) title: Option<String>,
     pub(crate) description: String,
     pub(crate) params: Vec<Param>,
+    /// The completers of arguments, each named by its argument.
+    pub(crate) complete: Vec<Completer>,
+    /// The scopes a caller must hold to see and get it.
+    pub(crate) scopes: Vec<String>,
     pub(crate) ok: Type,
     pub(crate) result: Option<Option<Type>>,
 }

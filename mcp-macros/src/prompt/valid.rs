@@ -5,6 +5,7 @@ use syn::{Expr, FnArg, GenericArgument, ItemFn, Meta, Pat, PathArguments, Return
 
 use super::attr::PromptAttr;
 use super::{Argument, Param, Prompt};
+use crate::complete::{self, camel_case};
 use crate::diag::Ctxt;
 use crate::valid::{clean_doc, find_impl_trait, is_context, last_segment, lit_str, peel};
 
@@ -16,7 +17,7 @@ impl Prompt {
         mut item: ItemFn,
     ) -> Result<Prompt, Box<(ItemFn, syn::Error)>> {
         let mut cx = Ctxt::default();
-        let attr = attr.map_err(|e| cx.push(e)).ok();
+        let mut attr = attr.map_err(|e| cx.push(e)).ok();
         let sig = &item.sig;
         if sig.asyncness.is_none() {
             cx.error(
@@ -43,6 +44,25 @@ impl Prompt {
             );
         }
         let params = params(&mut item, &mut cx);
+        let complete = attr
+            .as_mut()
+            .map(|a| std::mem::take(&mut a.complete))
+            .unwrap_or_default();
+        let names: Vec<&str> = params
+            .iter()
+            .filter_map(|p| match p {
+                Param::Argument(a) => Some(a.name.as_str()),
+                Param::Context => None,
+            })
+            .collect();
+        complete::check("mcp_prompt", "argument", &complete, &names, &mut cx);
+        let scopes = crate::valid::check_scopes(
+            "mcp_prompt",
+            attr.as_ref()
+                .and_then(|a| a.scopes.as_ref())
+                .map(|l| (&l.0[..], &l.1)),
+            &mut cx,
+        );
         let output = output(&item.sig, &mut cx);
         let name = match attr.as_ref().and_then(|a| a.name.as_ref()) {
             Some(lit) => {
@@ -98,6 +118,8 @@ impl Prompt {
             title,
             description: description.expect("no error, so a description"),
             params,
+            complete,
+            scopes,
             ok,
             result,
         })
@@ -121,22 +143,6 @@ fn doc_text(attrs: &[syn::Attribute]) -> Option<String> {
         .map(|e: &Expr| lit_str(e).unwrap_or_default())
         .collect();
     (!lines.is_empty()).then(|| clean_doc(&lines))
-}
-
-fn camel_case(ident: &str) -> String {
-    let mut out = String::with_capacity(ident.len());
-    let mut upper = false;
-    for c in ident.chars() {
-        if c == '_' {
-            upper = !out.is_empty();
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The parameters; their doc comments taken off (rustc rejects them there)

@@ -9,16 +9,20 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Expr, ExprLit, Lit, LitFloat, LitInt, LitStr, Meta};
 
+use crate::attr::Strings;
+use crate::complete::{self, Completer};
 use crate::diag::{closest, into_syn, list};
 
 /// `#[mcp_resource(uri = "...", mime_type = "...", ...)]`.
 #[derive(Debug, Default)]
 pub(crate) struct ResourceAttr {
+    pub(crate) complete: Vec<Completer>,
     pub(crate) audience: Option<(Vec<LitStr>, TokenStream)>,
     pub(crate) description: Option<LitStr>,
     pub(crate) mime_type: Option<LitStr>,
     pub(crate) name: Option<LitStr>,
     pub(crate) priority: Option<LitFloat>,
+    pub(crate) scopes: Option<Strings>,
     pub(crate) size: Option<LitInt>,
     pub(crate) title: Option<LitStr>,
     pub(crate) uri: Option<LitStr>,
@@ -27,14 +31,20 @@ pub(crate) struct ResourceAttr {
 
 type Setter = fn(&mut ResourceAttr, &Meta) -> darling::Result<()>;
 
-const KEYS: [(&str, Setter); 9] = [
+const KEYS: [(&str, Setter); 11] = [
     ("audience", |a, m| strings(m).map(|v| a.audience = Some(v))),
+    ("complete", |a, m| {
+        complete::parse("mcp_resource", m).map(|v| a.complete = v)
+    }),
     ("description", |a, m| {
         text(m).map(|v| a.description = Some(v))
     }),
     ("mime_type", |a, m| text(m).map(|v| a.mime_type = Some(v))),
     ("name", |a, m| text(m).map(|v| a.name = Some(v))),
     ("priority", |a, m| float(m).map(|v| a.priority = Some(v))),
+    ("scopes", |a, m| {
+        Strings::parse("mcp_resource", m).map(|v| a.scopes = Some(v))
+    }),
     ("size", |a, m| int(m).map(|v| a.size = Some(v))),
     ("title", |a, m| text(m).map(|v| a.title = Some(v))),
     ("uri", |a, m| text(m).map(|v| a.uri = Some(v))),

@@ -8,7 +8,7 @@ use syn::{Ident, Item};
 
 use super::attr::ResourceAttr;
 use super::{Description, Param, Resource, Uri};
-use crate::valid;
+use crate::{complete, valid};
 
 pub(crate) fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     let out = match syn::parse2::<Item>(item.clone()) {
@@ -128,6 +128,11 @@ fn expand(r: &Resource) -> TokenStream {
     let size = option(r.size.as_ref());
     let priority = option(r.priority.as_ref());
     let audience = &r.audience;
+    let scopes = &r.scopes;
+    let complete = r.complete.iter().map(|c| {
+        let (name, shim) = (&c.name, complete::shim(&rt, c));
+        quote!((#name, #shim))
+    });
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
     let item = &r.item;
     quote! {
@@ -149,6 +154,8 @@ fn expand(r: &Resource) -> TokenStream {
                         size: #size,
                         audience: &[#(#audience),*],
                         priority: #priority,
+                        complete: &[#(#complete),*],
+                        scopes: &[#(#scopes),*],
                         read: #read,
                         module_path: ::core::module_path!(),
                         file: ::core::file!(),

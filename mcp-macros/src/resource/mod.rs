@@ -7,6 +7,8 @@ mod valid;
 
 use syn::{Expr, ItemFn, LitStr, Type};
 
+use crate::complete::Completer;
+
 pub(crate) use expand::mcp_resource;
 
 /// A resource ready for code generation.
@@ -23,6 +25,10 @@ pub(crate) struct Resource {
     pub(crate) priority: Option<f64>,
     /// What each parameter of the fn is, in declared order.
     pub(crate) params: Vec<Param>,
+    /// The completers of template variables, each named by its variable.
+    pub(crate) complete: Vec<Completer>,
+    /// The scopes a caller must hold to see and read it.
+    pub(crate) scopes: Vec<String>,
     /// The success type, and the error type of a `Result` if written out.
     pub(crate) ok: Type,
     pub(crate) result: Option<Option<Type>>,

@@ -9,6 +9,7 @@ use syn::{
 
 use super::attr::ResourceAttr;
 use super::{Description, Param, Resource, Uri};
+use crate::complete::{self, camel_case};
 use crate::diag::{Ctxt, list};
 use crate::valid::{clean_doc, find_impl_trait, is_context, last_segment, lit_str, peel};
 
@@ -28,6 +29,23 @@ impl Resource {
             None => (None, Vec::new()),
         };
         let params = params(&item, uri.as_ref(), &vars, &mut cx);
+        let scopes = crate::valid::check_scopes(
+            "mcp_resource",
+            attr.as_ref()
+                .and_then(|a| a.scopes.as_ref())
+                .map(|l| (&l.0[..], &l.1)),
+            &mut cx,
+        );
+        if let Some(a) = &attr {
+            let names: Vec<&str> = vars.iter().map(String::as_str).collect();
+            complete::check(
+                "mcp_resource",
+                "template variable",
+                &a.complete,
+                &names,
+                &mut cx,
+            );
+        }
         let output = output(&item.sig, &mut cx);
         let description = attr.as_ref().and_then(|a| description(a, &item, &mut cx));
         let mut model = None;
@@ -100,6 +118,7 @@ impl Resource {
         }
         let (name, title, priority, audience, mime_type, size) =
             model.expect("no error, so the attribute was read");
+        let complete = attr.map(|a| a.complete).unwrap_or_default();
         let (ok, result) = output.expect("no error, so an output");
         Ok(Resource {
             item,
@@ -112,6 +131,8 @@ impl Resource {
             audience,
             priority,
             params,
+            complete,
+            scopes,
             ok,
             result,
         })
@@ -267,23 +288,6 @@ fn template_vars(t: &str) -> Result<Vec<String>, String> {
         return Err("the URI template has no `{variable}`; use `uri` for a single resource".into());
     }
     Ok(vars)
-}
-
-/// `product_id` → `productId`, as the tool macro names inline arguments.
-fn camel_case(ident: &str) -> String {
-    let mut out = String::with_capacity(ident.len());
-    let mut upper = false;
-    for c in ident.chars() {
-        if c == '_' {
-            upper = !out.is_empty();
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn params(item: &ItemFn, uri: Option<&Uri>, vars: &[String], cx: &mut Ctxt) -> Vec<Param> {

@@ -43,13 +43,16 @@ impl ServerInfo {
 /// What the server offers: tools and logging always, resources and
 /// prompts when it has some (no change notifications: the lists are fixed
 /// at build time).
-pub(super) fn capabilities(resources: bool, prompts: bool) -> Value {
+pub(super) fn capabilities(resources: bool, prompts: bool, completions: bool) -> Value {
     let mut caps = json!({ "tools": { "listChanged": false }, "logging": {} });
     if resources {
         caps["resources"] = json!({ "listChanged": false });
     }
     if prompts {
         caps["prompts"] = json!({ "listChanged": false });
+    }
+    if completions {
+        caps["completions"] = json!({});
     }
     caps
 }

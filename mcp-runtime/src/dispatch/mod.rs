@@ -13,6 +13,7 @@
 pub(crate) mod arguments;
 mod ask;
 mod call;
+mod completion;
 pub(crate) mod era;
 pub(crate) mod headers;
 mod incoming;
@@ -185,6 +186,8 @@ pub(crate) struct Dispatcher {
     prompts: Pages,
     /// The `capabilities` of `initialize` and `server/discover`.
     capabilities: serde_json::Value,
+    /// Whether some prompt argument or template variable has a completer.
+    completes: bool,
     /// `{"io.modelcontextprotocol/serverInfo": …}`, serialized once.
     server_meta_json: Vec<u8>,
     inflight: Inflight,
@@ -244,8 +247,11 @@ impl Dispatcher {
             .map(|p| p.definition().clone())
             .collect();
         let prompts = Pages::new("prompts", &prompt_definitions, config.page_size, &extras);
-        let capabilities =
-            lifecycle::capabilities(!served.is_empty(), !registry.prompts().is_empty());
+        let capabilities = lifecycle::capabilities(
+            !served.is_empty(),
+            !registry.prompts().is_empty(),
+            completion::any_completer(&registry),
+        );
         let mut session_capabilities = capabilities.clone();
         if !served.is_empty() {
             session_capabilities["resources"]["subscribe"] = serde_json::Value::Bool(true);
@@ -264,6 +270,7 @@ impl Dispatcher {
             resources,
             resource_templates,
             prompts,
+            completes: capabilities.get("completions").is_some(),
             capabilities,
             server_meta_json: to_bytes(&server_meta),
             inflight: Inflight::default(),
@@ -500,21 +507,48 @@ impl Dispatcher {
             }
             // After `tools/call`, so that the call's route is as it was.
             (_, "resources/list") if !self.registry.resources().is_empty() => {
-                self.resources.page(request.params, era).map(Cow::Borrowed)
+                let served = self.registry.resources().resources();
+                let entries = || {
+                    served
+                        .iter()
+                        .map(|r| (r.scopes(), r.definition()))
+                        .collect()
+                };
+                let list = ("resources", &self.resources, entries);
+                self.list_permitted(list, request.params, era, delivery.key.as_deref())
             }
-            (_, "resources/templates/list") if !self.registry.resources().is_empty() => self
-                .resource_templates
-                .page(request.params, era)
-                .map(Cow::Borrowed),
+            (_, "resources/templates/list") if !self.registry.resources().is_empty() => {
+                let served = self.registry.resources().templates();
+                let entries = || {
+                    served
+                        .iter()
+                        .map(|r| (r.scopes(), r.definition()))
+                        .collect()
+                };
+                let list = ("resourceTemplates", &self.resource_templates, entries);
+                self.list_permitted(list, request.params, era, delivery.key.as_deref())
+            }
             (_, "resources/read") if !self.registry.resources().is_empty() => self
                 .read_resource(request.id, request.params, meta, era, delivery)
                 .await
                 .map(Cow::Owned),
             (_, "prompts/list") if !self.registry.prompts().is_empty() => {
-                self.prompts.page(request.params, era).map(Cow::Borrowed)
+                let served = self.registry.prompts().prompts();
+                let entries = || {
+                    served
+                        .iter()
+                        .map(|p| (p.scopes(), p.definition()))
+                        .collect()
+                };
+                let list = ("prompts", &self.prompts, entries);
+                self.list_permitted(list, request.params, era, delivery.key.as_deref())
             }
             (_, "prompts/get") if !self.registry.prompts().is_empty() => self
                 .get_prompt(request.id, request.params, meta, era, delivery)
+                .await
+                .map(Cow::Owned),
+            (_, "completion/complete") if self.completes => self
+                .complete(request.id, request.params, meta, era, delivery)
                 .await
                 .map(Cow::Owned),
             (era, method) => {

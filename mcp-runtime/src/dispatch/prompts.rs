@@ -9,8 +9,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::era::{Era, RequestMeta};
+use super::scopes::check_request;
 use super::{Delivery, Dispatcher};
-use crate::context::ToolContext;
 use crate::error::{ErrorKind, McpError};
 use crate::input::rounds::until_input;
 use crate::jsonrpc::{RpcError, codes, to_bytes, truncate};
@@ -50,21 +50,21 @@ impl Dispatcher {
             ))
             .with_data(json!({ "name": p.name })));
         };
+        let key = delivery.key.as_deref();
+        check_request(("prompt", prompt.name()), prompt.scopes(), key, get_error)?;
         let args = prompt
             .check_arguments(p.arguments.as_ref())
             .map_err(RpcError::invalid_params)?;
-        let tenant = self.read_tenant(&delivery);
-        if let Some(g) = &self.gate {
-            g.admit(delivery.key.as_deref(), tenant.as_deref())
-                .decided()
-                .await
-                .map_err(|e| get_error(&e))?;
-        }
+        let mut ctx = self
+            .served_context(id, prompt.name(), meta, &delivery)
+            .await
+            .map_err(|e| get_error(&e))?;
         let echo = super::InputEcho {
             responses: p.input_responses,
             state: p.request_state,
         };
         let bound_args = p.arguments.clone().unwrap_or(Value::Null);
+        let tenant = ctx.tenant_id.clone();
         let binding = || {
             super::ask::bound(
                 format!("prompt:{}", prompt.name()),
@@ -74,26 +74,11 @@ impl Dispatcher {
             )
         };
         let (input, round) = self.input(era, meta, &delivery, echo, binding)?;
-        let ctx = ToolContext {
-            request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
-            tool: prompt.name(),
-            tenant_id: tenant,
-            workspace_id: self.config.scope.workspace.clone(),
-            key: delivery.key.clone(),
-            state: self.state.clone(),
-            progress_token: None,
-            log_level: None,
-            notifier: None,
-            cancel: delivery.cancel.clone(),
-            meta: meta.0.cloned(),
-            session: delivery.session.clone(),
-            changes: self.notifier(),
-            input,
-        };
-        let what = format!("prompt `{}`", prompt.name());
+        ctx.input = input;
+        let what = || format!("prompt `{}`", prompt.name());
         let got = (prompt.desc.get)(args, ctx);
         let outcome = self
-            .run_guarded(&what, until_input(got, round.clone()), &delivery)
+            .run_guarded(what, until_input(got, round.clone()), &delivery)
             .await;
         if let Some(round) = round.as_deref().filter(|r| r.stopped()) {
             return Ok(self.input_required(round));
@@ -118,8 +103,8 @@ impl Dispatcher {
     }
 }
 
-/// A prompt that failed: `-32603` for `server_error`, else `-32602`.
-fn get_error(e: &McpError) -> RpcError {
+/// A prompt or a completer that failed: `-32603` for `server_error`, else `-32602`.
+pub(super) fn get_error(e: &McpError) -> RpcError {
     let code = match e.kind() {
         ErrorKind::Server => codes::INTERNAL_ERROR,
         _ => codes::INVALID_PARAMS,

@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use super::era::{Era, RequestMeta};
+use super::scopes::check_request;
 use super::{Delivery, Dispatcher};
 use crate::context::ToolContext;
 use crate::error::{ErrorKind, McpError};
@@ -49,16 +50,45 @@ impl Dispatcher {
         let Some((resource, vars)) = self.registry.resources().find(&p.uri) else {
             return Err(not_found(&p.uri));
         };
-        let tenant = self.read_tenant(&delivery);
+        let key = delivery.key.as_deref();
+        check_request(("resource", resource.uri()), resource.scopes(), key, |e| {
+            read_error(&p.uri, e)
+        })?;
+        let ctx = self
+            .served_context(id, resource.name(), meta, &delivery)
+            .await
+            .map_err(|e| read_error(&p.uri, &e))?;
+        let contents = self
+            .run_read(resource, vars, ctx, &delivery)
+            .await
+            .map_err(|e| read_error(&p.uri, &e))?;
+        Ok(read_result(
+            &p.uri,
+            resource,
+            &contents,
+            era,
+            &self.server_meta_json,
+        ))
+    }
+
+    /// The context of a read, a prompt or a completion, once the gate (rate
+    /// limits) admits it: acting for the tenant of a read.
+    pub(super) async fn served_context(
+        &self,
+        id: &RawValue,
+        name: &'static str,
+        meta: RequestMeta<'_>,
+        delivery: &Delivery,
+    ) -> Result<ToolContext, McpError> {
+        let tenant = self.read_tenant(delivery);
         if let Some(g) = &self.gate {
             g.admit(delivery.key.as_deref(), tenant.as_deref())
                 .decided()
-                .await
-                .map_err(|e| read_error(&p.uri, &e))?;
+                .await?;
         }
-        let ctx = ToolContext {
+        Ok(ToolContext {
             request_id: serde_json::from_str(id.get()).unwrap_or(Value::Null),
-            tool: resource.name(),
+            tool: name,
             tenant_id: tenant,
             workspace_id: self.config.scope.workspace.clone(),
             key: delivery.key.clone(),
@@ -71,18 +101,7 @@ impl Dispatcher {
             session: delivery.session.clone(),
             changes: self.notifier(),
             input: crate::input::Input::default(),
-        };
-        let contents = self
-            .run_read(resource, vars, ctx, &delivery)
-            .await
-            .map_err(|e| read_error(&p.uri, &e))?;
-        Ok(read_result(
-            &p.uri,
-            resource,
-            &contents,
-            era,
-            &self.server_meta_json,
-        ))
+        })
     }
 
     /// The tenant a read acts for (see the module's docs).
@@ -103,16 +122,17 @@ impl Dispatcher {
         ctx: ToolContext,
         delivery: &Delivery,
     ) -> Result<ResourceContents, McpError> {
-        let what = format!("resource `{}`", resource.uri());
-        self.run_guarded(&what, (resource.desc.read)(vars, ctx), delivery)
+        let what = || format!("resource `{}`", resource.uri());
+        self.run_guarded(what, (resource.desc.read)(vars, ctx), delivery)
             .await
     }
 
-    /// Run a read's or a prompt's future under the call timeout, with its
-    /// panic caught and the request's cancellation honoured.
+    /// Run a read's, a prompt's or a completer's future under the call
+    /// timeout, with its panic caught (and named by `what`, made only then)
+    /// and the request's cancellation honoured.
     pub(super) async fn run_guarded<T>(
         &self,
-        what: &str,
+        what: impl FnOnce() -> String,
         fut: impl std::future::Future<Output = Result<T, McpError>>,
         delivery: &Delivery,
     ) -> Result<T, McpError> {
@@ -130,7 +150,7 @@ impl Dispatcher {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic payload".to_owned());
-                Err(McpError::internal(format_args!("{what} panicked: {msg}")))
+                Err(McpError::internal(format_args!("{} panicked: {msg}", what())))
             }),
             () = tokio::time::sleep(timeout) => {
                 cancel.cancel_for_timeout(timeout);

@@ -1,5 +1,7 @@
 //! Per-tool scopes: the check of a call before its arguments are looked at,
-//! and the tools a caller is shown by `tools/list`.
+//! and the tools a caller is shown by `tools/list`. Resources, templates and
+//! prompts with `scopes` are checked and listed the same way (a read, a
+//! `prompts/get`, a `completion/complete` of one; the lists of each).
 //!
 //! | caller | without a tool's scope |
 //! |---|---|
@@ -34,7 +36,17 @@ pub(super) enum Refusal {
 
 /// Whether `key` may call `tool`.
 pub(super) fn check(tool: &ToolInfo, key: Option<&KeyIdentity>) -> Result<(), Refusal> {
-    let required = tool.scopes();
+    check_served("tool", tool.name(), tool.scopes(), key)
+}
+
+/// Whether `key` may use the `kind` (`tool`, `resource`, `prompt`) `name`,
+/// which needs the scopes `required`.
+pub(super) fn check_served(
+    kind: &str,
+    name: &str,
+    required: &[&str],
+    key: Option<&KeyIdentity>,
+) -> Result<(), Refusal> {
     let Some(key) = key.filter(|_| !required.is_empty()) else {
         return Ok(());
     };
@@ -51,8 +63,7 @@ pub(super) fn check(tool: &ToolInfo, key: Option<&KeyIdentity>) -> Result<(), Re
         let mut e = RpcError::new(
             codes::INSUFFICIENT_SCOPE,
             format!(
-                "forbidden: tool `{}` needs the scope {list}, which the access token does not hold",
-                tool.name()
+                "forbidden: {kind} `{name}` needs the scope {list}, which the access token does not hold"
             ),
         )
         .with_data(json!({ "requiredScopes": required }))
@@ -61,15 +72,37 @@ pub(super) fn check(tool: &ToolInfo, key: Option<&KeyIdentity>) -> Result<(), Re
         Err(Refusal::Token(e))
     } else {
         Err(Refusal::Key(McpError::permission_denied(format!(
-            "tool `{}` needs the scope {list}, which this API key does not hold",
-            tool.name()
+            "{kind} `{name}` needs the scope {list}, which this API key does not hold"
         ))))
     }
 }
 
-/// The filtered `tools/list` pages, by which tools are visible.
+/// The scope check of a request for a resource, a template or a prompt
+/// (`what`: its kind and name): an access token without a scope gets the
+/// 403 error, a key the method's own error (`error`) of kind
+/// `permission_denied`.
+pub(super) fn check_request(
+    what: (&str, &str),
+    required: &[&str],
+    key: Option<&KeyIdentity>,
+    error: impl FnOnce(&McpError) -> RpcError,
+) -> Result<(), RpcError> {
+    match check_served(what.0, what.1, required, key) {
+        Ok(()) => Ok(()),
+        Err(Refusal::Token(e)) => Err(e),
+        Err(Refusal::Key(e)) => Err(error(&e)),
+    }
+}
+
+/// The filtered list pages, by list and which of its entries are visible.
 #[derive(Default)]
-pub(super) struct FilteredPages(Mutex<HashMap<Vec<bool>, Arc<Pages>>>);
+pub(super) struct FilteredPages(Mutex<HashMap<Visible, Arc<Pages>>>);
+
+/// A list's key in the result, and which of its entries a caller sees.
+type Visible = (&'static str, Vec<bool>);
+
+/// Each entry of a list: the scopes it needs and its definition.
+pub(super) type Entries<'a> = Vec<(&'static [&'static str], &'a serde_json::Value)>;
 
 impl Dispatcher {
     /// The `tools/list` page for this caller: every tool, or (when the
@@ -80,37 +113,58 @@ impl Dispatcher {
         era: Era,
         key: Option<&KeyIdentity>,
     ) -> Result<std::borrow::Cow<'_, [u8]>, RpcError> {
+        let entries = || {
+            self.registry
+                .tools()
+                .iter()
+                .map(|t| (t.scopes(), t.definition()))
+                .collect()
+        };
+        self.list_permitted(("tools", &self.tools, entries), params, era, key)
+    }
+
+    /// A list page for this caller: the precomputed one, or (when the server
+    /// lists only what a caller may use and the caller's scopes leave some
+    /// entries out) one of the entries whose scopes it holds.
+    /// `list` is the list's key in the result, its precomputed pages and
+    /// its entries (made only when a caller's scopes are to be looked at).
+    pub(super) fn list_permitted<'a>(
+        &'a self,
+        list: (&'static str, &'a Pages, impl FnOnce() -> Entries<'a>),
+        params: Option<&RawValue>,
+        era: Era,
+        key: Option<&KeyIdentity>,
+    ) -> Result<std::borrow::Cow<'a, [u8]>, RpcError> {
         use std::borrow::Cow;
+        let (name, all, entries) = list;
         let key = match key {
             Some(k) if self.config.list_permitted_only && k.scopes.is_some() => k,
-            _ => return self.tools.page(params, era).map(Cow::Borrowed),
+            _ => return all.page(params, era).map(Cow::Borrowed),
         };
-        let visible: Vec<bool> = self
-            .registry
-            .tools()
+        let entries = entries();
+        let visible: Vec<bool> = entries
             .iter()
-            .map(|t| t.scopes().iter().all(|s| key.has_scope(s)))
+            .map(|(scopes, _)| scopes.iter().all(|s| key.has_scope(s)))
             .collect();
         if visible.iter().all(|v| *v) {
-            return self.tools.page(params, era).map(Cow::Borrowed);
+            return all.page(params, era).map(Cow::Borrowed);
         }
+        let cache_key = (name, visible);
         let cached = self
             .filtered
             .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&visible)
+            .get(&cache_key)
             .cloned();
         let pages = match cached {
             Some(p) => p,
             None => {
-                let definitions: Vec<_> = self
-                    .registry
-                    .tools()
+                let definitions: Vec<_> = entries
                     .iter()
-                    .zip(&visible)
+                    .zip(&cache_key.1)
                     .filter(|(_, v)| **v)
-                    .map(|(t, _)| t.definition().clone())
+                    .map(|((_, d), _)| (*d).clone())
                     .collect();
                 let server_meta = self.info.result_meta();
                 let extras = StatelessExtras {
@@ -118,7 +172,7 @@ impl Dispatcher {
                     server_meta: &server_meta,
                 };
                 let pages = Arc::new(Pages::new(
-                    "tools",
+                    name,
                     &definitions,
                     self.config.page_size,
                     &extras,
@@ -127,7 +181,7 @@ impl Dispatcher {
                 if map.len() >= FILTERED_PAGES {
                     map.clear();
                 }
-                map.insert(visible, pages.clone());
+                map.insert(cache_key, pages.clone());
                 pages
             }
         };

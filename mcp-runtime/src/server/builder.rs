@@ -585,8 +585,9 @@ impl ServerBuilder {
 
     /// Collect the tools, generate and check every schema, check that each
     /// tool's state was given; report every problem at once. A server with
-    /// no tools is refused unless [`allow_no_tools`](ServerBuilder::allow_no_tools)
-    /// says it is intended.
+    /// no tools, resources or prompts is refused unless
+    /// [`allow_no_tools`](ServerBuilder::allow_no_tools) says it is intended;
+    /// one with only resources or only prompts needs no such call.
     ///
     /// What the builder was not given is read from its variable here:
     /// `MCP_RATE_LIMIT_PER_KEY`, `MCP_RATE_LIMIT_PER_TENANT`,
@@ -606,7 +607,9 @@ impl ServerBuilder {
         if !missing.is_empty() {
             return Err(BuildError::Tools(RegistryError { problems: missing }));
         }
-        if registry.is_empty() && !self.allow_no_tools {
+        let serves_nothing =
+            registry.is_empty() && registry.resources().is_empty() && registry.prompts().is_empty();
+        if serves_nothing && !self.allow_no_tools {
             let registered = inventory::iter::<crate::__private::ToolDescriptor>
                 .into_iter()
                 .count();

@@ -125,8 +125,9 @@ pub enum BuildError {
     Tools(RegistryError),
     /// A key could not be configured.
     Keys(KeyError),
-    /// No tool is registered, or none passes [`ServerBuilder::tools_where`],
-    /// and [`ServerBuilder::allow_no_tools`] was not called.
+    /// Nothing would be served: no tool is registered (or none passes
+    /// [`ServerBuilder::tools_where`]), nor any resource or prompt, and
+    /// [`ServerBuilder::allow_no_tools`] was not called.
     NoTools {
         /// How many tools the binary registers (before any `tools_where`).
         registered: usize,
@@ -146,8 +147,9 @@ impl fmt::Display for BuildError {
             BuildError::Tools(e) => f.write_str(e.to_string().trim_end()),
             BuildError::Keys(e) => write!(f, "API keys: {e}"),
             BuildError::NoTools { registered: 0 } => f.write_str(
-                "no MCP tools are registered in this binary, so the server would serve nothing. \
-                 Most likely the crate that defines the `#[mcp_tool]` functions is not linked: \
+                "no MCP tools, resources or prompts are registered in this binary, so the server \
+                 would serve nothing. Most likely the crate that defines the `#[mcp_tool]` \
+                 (`#[mcp_resource]`, `#[mcp_prompt]`) functions is not linked: \
                  a crate nothing uses is left out, so add `use my_tools as _;` (your tool \
                  crate's name) to main.rs; or the module holding them is never compiled: \
                  declare it with `mod tools;`. If a server without tools is intended, call \
@@ -155,9 +157,10 @@ impl fmt::Display for BuildError {
             ),
             BuildError::NoTools { registered } => write!(
                 f,
-                "none of the {registered} registered MCP tools passes `tools_where`, so the \
-                 server would serve nothing: check the filter, or call `.allow_no_tools()` on \
-                 the builder if a server without tools is intended"
+                "none of the {registered} registered MCP tools passes `tools_where` and no \
+                 resource or prompt is registered, so the server would serve nothing: check the \
+                 filter, or call `.allow_no_tools()` on the builder if a server without tools is \
+                 intended"
             ),
             BuildError::Tenant(m) | BuildError::Config(m) => f.write_str(m),
             BuildError::State(m) => write!(f, "shared state: {m}"),

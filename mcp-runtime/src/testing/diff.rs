@@ -106,6 +106,7 @@ fn compare_served(locked: &Value, current: &Value, d: &mut ContractDiff) {
                     from_to(o.get("mimeType"), n.get("mimeType"))
                 ));
             }
+            compare_scopes_of(what, id, o, n, d);
             if section == "prompts" {
                 compare_prompt_arguments(id, o, n, d);
             }
@@ -220,6 +221,11 @@ fn compare_tool(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
 /// A scope a tool newly requires shuts out the callers without it:
 /// breaking. A scope no longer required lets more callers in: compatible.
 fn compare_scopes(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
+    compare_scopes_of("tool", tool, old, new, d);
+}
+
+/// [`compare_scopes`] of a `what` (tool, resource, resource template, prompt).
+fn compare_scopes_of(what: &str, id: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
     let scopes = |v: &Value| -> Vec<String> {
         v.get("scopes")
             .and_then(Value::as_array)
@@ -234,12 +240,12 @@ fn compare_scopes(tool: &str, old: &Value, new: &Value, d: &mut ContractDiff) {
     let (before, after) = (scopes(old), scopes(new));
     for s in after.iter().filter(|s| !before.contains(s)) {
         d.breaking.push(format!(
-            "tool `{tool}`: now requires the scope `{s}` (callers without it are refused)"
+            "{what} `{id}`: now requires the scope `{s}` (callers without it are refused)"
         ));
     }
     for s in before.iter().filter(|s| !after.contains(s)) {
         d.compatible
-            .push(format!("tool `{tool}`: no longer requires the scope `{s}`"));
+            .push(format!("{what} `{id}`: no longer requires the scope `{s}`"));
     }
 }
 

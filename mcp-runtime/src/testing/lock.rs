@@ -16,33 +16,59 @@ pub const UPDATE_ENV: &str = "MCP_UPDATE_CONTRACTS";
 /// resource templates under their templates and its prompts under their
 /// names, each as listed without the key it is filed under.
 pub fn contract_of(registry: &Registry) -> Value {
-    let mut contract = contract_of_tools(registry.tools().iter().map(|t| t.definition()));
     let served = registry.resources();
+    contract_of_listed(Listed {
+        tools: &registry
+            .tools()
+            .iter()
+            .map(|t| t.definition().clone())
+            .collect::<Vec<_>>(),
+        resources: &served
+            .resources()
+            .iter()
+            .map(|r| r.definition().clone())
+            .collect::<Vec<_>>(),
+        resource_templates: &served
+            .templates()
+            .iter()
+            .map(|r| r.definition().clone())
+            .collect::<Vec<_>>(),
+        prompts: &registry
+            .prompts()
+            .prompts()
+            .iter()
+            .map(|p| p.definition().clone())
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// The entries of a server as its four lists publish them (`tools/list`,
+/// `resources/list`, `resources/templates/list`, `prompts/list`), e.g. as
+/// the `mcp lock` command reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct Listed<'a> {
+    /// The tools.
+    pub tools: &'a [Value],
+    /// The static resources.
+    pub resources: &'a [Value],
+    /// The resource templates.
+    pub resource_templates: &'a [Value],
+    /// The prompts.
+    pub prompts: &'a [Value],
+}
+
+/// The contract of a server from its lists: the document [`contract_of`]
+/// gives for a registry, for any server.
+pub fn contract_of_listed(listed: Listed<'_>) -> Value {
+    let mut contract = contract_of_tools(listed.tools);
     let sections = [
-        (
-            "resources",
-            "uri",
-            served
-                .resources()
-                .iter()
-                .map(|r| r.definition())
-                .collect::<Vec<_>>(),
-        ),
+        ("resources", "uri", listed.resources),
         (
             "resourceTemplates",
             "uriTemplate",
-            served.templates().iter().map(|r| r.definition()).collect(),
+            listed.resource_templates,
         ),
-        (
-            "prompts",
-            "name",
-            registry
-                .prompts()
-                .prompts()
-                .iter()
-                .map(|p| p.definition())
-                .collect(),
-        ),
+        ("prompts", "name", listed.prompts),
     ];
     for (section, key, definitions) in sections {
         if definitions.is_empty() {
@@ -51,6 +77,7 @@ pub fn contract_of(registry: &Registry) -> Value {
         let mut m = Map::new();
         for d in definitions {
             let mut d = d.clone();
+            scopes_out_of_meta(&mut d);
             let id = d
                 .as_object_mut()
                 .and_then(|o| o.remove(key))
@@ -85,20 +112,25 @@ pub fn contract_of_tools<'t>(definitions: impl IntoIterator<Item = &'t Value>) -
             .and_then(|o| o.remove("name"))
             .and_then(|n| n.as_str().map(str::to_owned))
             .unwrap_or_default();
-        // Who may call it is part of the contract: a scope added to a tool
-        // shuts out the agents without it. Listed in `_meta`, locked as `scopes`.
-        if let Some(o) = d.as_object_mut()
-            && let Some(Value::Object(meta)) = o.get_mut("_meta")
-            && let Some(scopes) = meta.remove(crate::jsonrpc::TOOL_SCOPES_META)
-        {
-            if meta.is_empty() {
-                o.remove("_meta");
-            }
-            o.insert("scopes".into(), scopes);
-        }
+        scopes_out_of_meta(&mut d);
         tools.insert(name, d);
     }
     json!({ "tools": tools })
+}
+
+/// Who may use an entry is part of the contract: a scope added to a tool
+/// (resource, prompt) shuts out the agents without it. Listed in `_meta`,
+/// locked as `scopes`.
+fn scopes_out_of_meta(d: &mut Value) {
+    if let Some(o) = d.as_object_mut()
+        && let Some(Value::Object(meta)) = o.get_mut("_meta")
+        && let Some(scopes) = meta.remove(crate::jsonrpc::TOOL_SCOPES_META)
+    {
+        if meta.is_empty() {
+            o.remove("_meta");
+        }
+        o.insert("scopes".into(), scopes);
+    }
 }
 
 /// The changes from a locked contract to the current one, classified as the

@@ -26,7 +26,8 @@ use serde_json::Value;
 
 pub use self::diff::{ContractDiff, compare_contracts};
 pub use self::lock::{
-    UPDATE_ENV, check_contract_lock, compare_to_lock, contract_of, contract_of_tools,
+    Listed, UPDATE_ENV, check_contract_lock, compare_to_lock, contract_of, contract_of_listed,
+    contract_of_tools,
 };
 use crate::registry::Registry;
 use crate::schema_lint::lint_tool;

@@ -399,6 +399,67 @@ impl Client {
         .await
     }
 
+    /// Complete an argument: the `completion` of `completion/complete`
+    /// (`values`, `total`, `hasMore`), or the JSON-RPC error (`-32602` for an
+    /// unknown prompt or template, or an argument it does not have).
+    /// `reference` is `{"type": "ref/prompt", "name": ...}` or
+    /// `{"type": "ref/resource", "uri": <the template>}`; `filled` the other
+    /// arguments already given (`context.arguments`), an object of strings.
+    /// A completer acts for the tenant a read acts for (see
+    /// [`read_resource`](Self::read_resource)).
+    ///
+    /// ```standalone_crate
+    /// # use mcp_runtime::prelude::*;
+    /// /// Suggest a tone.
+    /// async fn tones(value: String, _: CompletionArguments, _: ToolContext) -> Vec<String> {
+    ///     ["formal", "friendly"].into_iter().filter(|t| t.starts_with(&value)).map(String::from).collect()
+    /// }
+    ///
+    /// /// Draft a reply to a customer.
+    /// #[mcp_prompt(complete(tone = tones))]
+    /// async fn draft_reply(
+    ///     /// `formal` or `friendly`.
+    ///     tone: String,
+    /// ) -> String {
+    ///     format!("Reply, {tone}.")
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let client = Server::builder("test", "0").build().unwrap().client();
+    /// let prompt = serde_json::json!({ "type": "ref/prompt", "name": "draft_reply" });
+    /// let got = client.complete(prompt.clone(), "tone", "fo", serde_json::json!({})).await.unwrap();
+    /// assert_eq!(got, serde_json::json!({ "values": ["formal"], "total": 1, "hasMore": false }));
+    /// let unknown = client.complete(prompt, "mood", "", serde_json::json!({})).await.unwrap_err();
+    /// assert_eq!(unknown.message, "prompt `draft_reply` has no argument `mood`; its arguments are: `tone`");
+    /// # }
+    /// ```
+    pub async fn complete(
+        &self,
+        reference: Value,
+        argument: &str,
+        value: &str,
+        filled: Value,
+    ) -> Result<Value, RpcErrorObject> {
+        let r = self
+            .request(
+                "completion/complete",
+                json!({
+                    "ref": reference,
+                    "argument": { "name": argument, "value": value },
+                    "context": { "arguments": filled },
+                }),
+            )
+            .await?;
+        match r.get("completion") {
+            Some(c) => Ok(c.clone()),
+            None => Err(RpcErrorObject {
+                code: 0,
+                message: format!("completion/complete answered without `completion`: {r}"),
+                data: None,
+            }),
+        }
+    }
+
     /// Read a resource: its `contents` (each `uri`, `mimeType`, and `text`
     /// or base64 `blob`), or the JSON-RPC error (`-32602` for an unknown URI,
     /// with the URI in `data`).
