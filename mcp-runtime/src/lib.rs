@@ -26,6 +26,7 @@ mod schema;
 pub mod schema_lint;
 pub mod server;
 pub mod state;
+pub mod task;
 #[cfg(feature = "metrics")]
 mod telemetry;
 pub mod testing;

@@ -192,6 +192,8 @@ pub(crate) enum Channel {
     Rounds(Arc<rounds::Round>),
     /// 2025-11-25: a request on the call's stream.
     Stream(stream::Stream),
+    /// A handler running as a task: questions wait in the task for `tasks/update`.
+    Task(Arc<crate::task::inbox::Inbox>),
 }
 
 impl Default for Input {
@@ -234,6 +236,7 @@ impl Input {
             Channel::None => unreachable!("refused above"),
             Channel::Rounds(round) => round.ask(key, method, params).await,
             Channel::Stream(stream) => stream.ask(method, params).await,
+            Channel::Task(inbox) => inbox.ask(key, method, params).await,
         }
     }
 }

@@ -29,6 +29,7 @@ impl ServerBuilder {
             shutdown_timeout_set: false,
             request_state_set: false,
             input_timeout_set: false,
+            task_store: None,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -135,6 +136,29 @@ impl ServerBuilder {
     pub fn input_timeout(mut self, d: Duration) -> Self {
         self.dispatch.input_timeout = d;
         self.input_timeout_set = true;
+        self
+    }
+
+    /// How long a task (`#[mcp_tool(task = ...)]`, the tasks extension of
+    /// 2026-07-28) is kept after its creation, its `ttlMs`; a handler still
+    /// running then is stopped and the task `failed`. Default 1 hour.
+    pub fn task_ttl(mut self, d: Duration) -> Self {
+        self.dispatch.task_limits.ttl = d;
+        self
+    }
+
+    /// The `pollIntervalMs` suggested to clients polling a task (default 500 ms).
+    pub fn task_poll_interval(mut self, d: Duration) -> Self {
+        self.dispatch.task_limits.poll_interval = d;
+        self
+    }
+
+    /// Keep tasks in `store` instead of this process's memory
+    /// ([`MemoryTaskStore`](crate::task::MemoryTaskStore), 10 000 live tasks
+    /// at most): a store shared by every replica lets any of them answer
+    /// `tasks/get`, `tasks/update` and `tasks/cancel` of a task another runs.
+    pub fn task_store(mut self, store: Arc<dyn crate::task::TaskStore>) -> Self {
+        self.task_store = Some(store);
         self
     }
 
@@ -617,7 +641,6 @@ impl ServerBuilder {
                 "MCP_METRICS_ADDR is set, but this server was built without the `metrics` feature"
             );
         }
-        #[allow(unused_mut)]
         let mut dispatcher = Dispatcher::new(
             Arc::new(registry),
             Arc::new(self.state),
@@ -626,6 +649,9 @@ impl ServerBuilder {
             guard,
             concurrency,
         );
+        if let Some(store) = self.task_store {
+            dispatcher.set_task_store(store);
+        }
         #[cfg(feature = "metrics")]
         let metrics_addr = metrics.map(|(addr, m)| {
             dispatcher.metrics = Some(m);
