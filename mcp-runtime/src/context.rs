@@ -456,7 +456,11 @@ impl ToolContext {
     ///
     /// /// Delete a note, once the user confirms.
     /// #[mcp_tool(destructive)]
-    /// async fn delete_note(id: u64, ctx: ToolContext) -> Result<String, McpError> {
+    /// async fn delete_note(
+    ///     /// The note.
+    ///     id: u64,
+    ///     ctx: ToolContext,
+    /// ) -> Result<String, McpError> {
     ///     // Reads and checks may come first: they run again in every round.
     ///     if ctx.can_elicit() {
     ///         match ctx.elicit::<Confirm>(&format!("Delete note {id}?")).key("confirm").await? {

@@ -190,6 +190,12 @@ where
     }
 }
 
+/// Guide: a tool's questions to its client (elicitation, sampling, roots)
+/// in both protocol eras, the re-run model of 2026-07-28 and its sealed
+/// `requestState`.
+#[doc = include_str!("../docs/interactive-tools.md")]
+pub mod interactive_tools {}
+
 /// The repository README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -129,6 +129,11 @@ impl Shop {
         shop
     }
 
+    /// Its SQLite database file, to check what a test's calls left there.
+    pub fn db(&self) -> PathBuf {
+        self.dir.join("shop.db")
+    }
+
     /// The address, for raw requests.
     pub fn addr(&self) -> std::net::SocketAddr {
         self.url

@@ -17,6 +17,7 @@ pub struct Streaming {
 }
 
 impl Streaming {
+    /// Send `post` to `addr` and keep the connection to read its response.
     pub async fn open(addr: SocketAddr, post: Post) -> Streaming {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
         stream

@@ -386,3 +386,66 @@ async fn the_inspector_and_schema_lint_agree_where_schemas_are_not_portable() {
     assert_eq!(inspector_findings(&out), ours, "{}", run.stderr);
     srv.stop().await.expect("clean stop");
 }
+
+/// The TypeScript SDK (2025-11-25 only: it has no MRTR) answers the
+/// shop's confirmation of `submit_return`: accepted, the return is in the
+/// database; declined, nothing is.
+#[test]
+fn the_typescript_client_confirms_and_declines_a_return() {
+    let Some(node) = node() else { return };
+    let shop = start_shop(&format!("ts:{SECRET}"));
+    let source =
+        std::fs::read_to_string(mcp_tests::repo_root().join("tests/js/confirm_return.mts"))
+            .expect("read tests/js/confirm_return.mts");
+    let answers =
+        json!([{ "action": "accept", "content": { "confirm": true } }, { "action": "decline" }])
+            .to_string();
+    let run = run_node_script(
+        node,
+        "confirm_return.mts",
+        &source,
+        &[
+            ("MCP_URL", &shop.url),
+            ("MCP_KEY", SECRET),
+            ("MCP_ANSWERS", &answers),
+        ],
+    );
+    run.assert_success("the TypeScript client");
+    assert_eq!(run.stderr, "", "the TypeScript client printed warnings");
+    let out: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON document");
+    let question = json!({
+        "mode": "form",
+        "message": "Submit a return of 1 unit(s) from order ORD-10001?",
+        "requestedSchema": {
+            "type": "object",
+            "properties": { "confirm": { "type": "boolean", "description": "Tick to submit the return." } },
+            "required": ["confirm"]
+        }
+    });
+    assert_eq!(out["asked"], json!([question, question]));
+    let accepted = &out["results"][0];
+    assert!(accepted.get("isError").is_none(), "{accepted}");
+    assert_eq!(accepted["structuredContent"]["orderNumber"], "ORD-10001");
+    let declined = &out["results"][1];
+    assert_eq!(declined["isError"], true, "{declined}");
+    assert!(
+        declined["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("did not confirm"),
+        "{declined}"
+    );
+    let db = rusqlite::Connection::open(shop.db()).expect("open the shop's database");
+    let rows = |key: &str| -> (i64, i64) {
+        db.query_row(
+            "SELECT COUNT(DISTINCT returns.id), COUNT(return_items.return_id) FROM returns \
+             LEFT JOIN return_items ON return_items.return_id = returns.id \
+             WHERE idempotency_key = ?1",
+            [key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("query the returns")
+    };
+    assert_eq!(rows("ts-confirm-accept"), (1, 1));
+    assert_eq!(rows("ts-confirm-decline"), (0, 0));
+}

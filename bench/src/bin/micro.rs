@@ -296,6 +296,37 @@ async fn wide50(args: Wide50) -> Sum {
     }
 }
 
+/// The answer to "go ahead?".
+#[derive(Deserialize, JsonSchema)]
+struct GoAhead {
+    /// Tick to go ahead.
+    ok: bool,
+}
+
+/// Add two numbers once the user says so: one question, then `add`'s work.
+#[mcp_tool(read_only)]
+async fn confirmed_add(
+    /// First.
+    a: i64,
+    /// Second.
+    b: i64,
+    ctx: ToolContext,
+) -> Result<Sum, McpError> {
+    let go = ctx.elicit::<GoAhead>("Add them?").key("ok").await?;
+    let ok = go.accepted().is_some_and(|g| g.ok);
+    Ok(Sum {
+        sum: if ok { a + b } else { 0 },
+    })
+}
+
+/// A 2026-07-28 `tools/call` of `tool` with `params_extra` (`,"key":value…`).
+fn stateless_message(tool: &str, args: &str, params_extra: &str) -> Vec<u8> {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{tool}","arguments":{args},"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{{"name":"micro","version":"0"}},"io.modelcontextprotocol/clientCapabilities":{{"elicitation":{{}}}}}}{params_extra}}}}}"#
+    )
+    .into_bytes()
+}
+
 const WIDE_ARGS: &str = r#"{"f00":"value-0","f01":1,"f02":true,"f03":"opt-3","f04":4.5,"f05":"value-5","f06":6,"f07":true,"f08":"opt-8","f09":9.5,"f10":"value-10","f11":11,"f12":true,"f13":"opt-13","f14":14.5,"f15":"value-15","f16":16,"f17":true,"f18":"opt-18","f19":19.5,"f20":"value-20","f21":21,"f22":true,"f23":"opt-23","f24":24.5,"f25":"value-25","f26":26,"f27":true,"f28":"opt-28","f29":29.5,"f30":"value-30","f31":31,"f32":true,"f33":"opt-33","f34":34.5,"f35":"value-35","f36":36,"f37":true,"f38":"opt-38","f39":39.5,"f40":"value-40","f41":41,"f42":true,"f43":"opt-43","f44":44.5,"f45":"value-45","f46":46,"f47":true,"f48":"opt-48","f49":49.5}"#;
 
 // ------------------------------------------------------------------ harness
@@ -451,7 +482,7 @@ fn main() {
 
     // tools/call of the trivial tool through the dispatcher.
     let server = Server::builder("micro", "0")
-        .tools_where(|n| n == "add" || n == "wide50")
+        .tools_where(|n| n == "add" || n == "wide50" || n == "confirmed_add")
         .build()
         .expect("server");
     let client = server.client();
@@ -514,6 +545,52 @@ fn main() {
         rt.block_on(async {
             for _ in 0..n {
                 black_box(client.send_bytes(black_box(&wide_msg)).await);
+            }
+        })
+    });
+
+    // One MRTR round trip (SEP-2322) against a plain call, both 2026-07-28.
+    let plain = stateless_message("add", r#"{"a":2,"b":3}"#, "");
+    let round1 = stateless_message("confirmed_add", r#"{"a":2,"b":3}"#, "");
+    let first: Value =
+        serde_json::from_slice(&rt.block_on(client.send_bytes(&round1)).expect("a response"))
+            .expect("JSON");
+    assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+    let state = first["result"]["requestState"].to_string();
+    let round2 = stateless_message(
+        "confirmed_add",
+        r#"{"a":2,"b":3}"#,
+        &format!(
+            r#","inputResponses":{{"ok":{{"action":"accept","content":{{"ok":true}}}}}},"requestState":{state}"#
+        ),
+    );
+    let second = String::from_utf8(rt.block_on(client.send_bytes(&round2)).expect("a response"))
+        .expect("UTF-8");
+    assert!(
+        second.contains(r#""structuredContent":{"sum":5}"#),
+        "{second}"
+    );
+    for (name, msg) in [
+        ("2026-07-28 tools/call add (plain, for scale)", &plain),
+        ("MRTR round 1: InputRequiredResult, state sealed", &round1),
+        (
+            "MRTR round 2: state opened, handler re-run, complete",
+            &round2,
+        ),
+    ] {
+        r.bench(name, None, |n| {
+            rt.block_on(async {
+                for _ in 0..n {
+                    black_box(client.send_bytes(black_box(msg)).await);
+                }
+            })
+        });
+    }
+    r.bench("MRTR round trip (round 1 + round 2)", None, |n| {
+        rt.block_on(async {
+            for _ in 0..n {
+                black_box(client.send_bytes(black_box(&round1)).await);
+                black_box(client.send_bytes(black_box(&round2)).await);
             }
         })
     });
