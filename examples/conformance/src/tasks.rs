@@ -119,3 +119,20 @@ async fn multi_input(ctx: ToolContext) -> Result<ToolOutput, McpError> {
         name(b?)
     )))
 }
+
+/// Asks for the user's name in a stateless round (before any task), then
+/// finishes the work as a task: the MRTR → tasks composition of SEP-2663.
+#[mcp_tool(read_only, task = "required")]
+async fn test_tool_with_task(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    let name = ctx
+        .elicit::<super::NameForm>("What is your name?")
+        .key("user_name")
+        .before_task()
+        .await?
+        .accepted()
+        .map_or_else(|| "stranger".to_owned(), |n| n.name);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(ToolOutput::text(format!(
+        "Hello, {name}! (finished as a task)"
+    )))
+}

@@ -273,7 +273,8 @@ impl Dispatcher {
                 ctx,
             };
             *stop = Some(match self.start_task(tool, call).await {
-                Ok(created) => Stop::Task(created),
+                Ok(super::tasks::Started::Task(created)) => Stop::Task(created),
+                Ok(super::tasks::Started::InputRequired(result)) => Stop::InputRequired(result),
                 Err(e) => Stop::Refused(e),
             });
             return Err(McpError::server("the call became a task"));

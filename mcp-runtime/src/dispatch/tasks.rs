@@ -13,6 +13,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use std::future::Future as _;
+
 use futures_util::FutureExt;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -127,6 +129,23 @@ impl Tasks {
     }
 }
 
+/// How a call of a task tool began.
+pub(super) enum Started {
+    /// A question before the task: the round's `InputRequiredResult`.
+    InputRequired(Vec<u8>),
+    /// The `CreateTaskResult`.
+    Task(Vec<u8>),
+}
+
+/// A handler's future, panics caught.
+type Handler = futures_util::future::BoxFuture<
+    'static,
+    Result<
+        Result<crate::output::ToolOutput, crate::error::McpError>,
+        Box<dyn std::any::Any + Send>,
+    >,
+>;
+
 /// The parts of a call's context a task's handler gets.
 pub(super) struct TaskCall {
     pub(super) owner: TaskOwner,
@@ -143,17 +162,49 @@ fn unavailable(e: crate::state::StateError) -> RpcError {
 }
 
 impl Dispatcher {
-    /// Create the task of a call and start its handler: the `CreateTaskResult`.
-    /// The task is stored before the answer, so a `tasks/get` right after finds it.
+    /// Start a call of a task tool: its handler is polled once here; if it
+    /// waits for an answer to a question asked [`before_task`](crate::Ask::before_task),
+    /// the request ends with that round's `InputRequiredResult`; otherwise
+    /// the task is created (stored before the answer, so a `tasks/get`
+    /// right after finds it) and the handler goes on detached from the
+    /// request: the `CreateTaskResult`.
     pub(super) async fn start_task(
         &self,
         tool: &ToolInfo,
         call: TaskCall,
-    ) -> Result<Vec<u8>, RpcError> {
+    ) -> Result<Started, RpcError> {
         let tasks = &self.tasks;
+        let inbox = Arc::new(Inbox::default());
+        let (notifier, notifications) = crate::notify::notification_channel();
+        let cancel = CancellationToken::new();
+        let id = new_id();
+        let mut ctx = call.ctx;
+        let input = std::mem::take(&mut ctx.input);
+        let round = match input.channel {
+            crate::input::Channel::Rounds(r) => Some(r),
+            _ => None,
+        };
+        ctx.input = crate::input::Input {
+            channel: crate::input::Channel::Task(inbox.clone(), round.clone()),
+            capabilities: input.capabilities,
+        };
+        ctx.cancel = cancel.clone();
+        ctx.notifier = Some(notifier);
+        ctx.progress_token = Some(Value::String(id.clone()));
+        let mut fut = AssertUnwindSafe((tool.desc.call)(call.args, ctx)).catch_unwind();
+        let first = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(std::pin::Pin::new(&mut fut).poll(cx))
+        })
+        .await;
+        if first.is_pending()
+            && let Some(round) = round.as_deref().filter(|r| r.has_questions())
+        {
+            return Ok(Started::InputRequired(self.input_required(round)));
+        }
+        inbox.detach();
         let now = rfc3339(SystemTime::now());
         let record = TaskRecord {
-            id: new_id(),
+            id,
             owner: call.owner,
             tool: tool.name().to_owned(),
             status: TaskStatus::Working,
@@ -170,17 +221,6 @@ impl Dispatcher {
         tasks.store.create(&record).await.map_err(|e| {
             RpcError::new(codes::INTERNAL_ERROR, format!("no task was created: {e}"))
         })?;
-        let inbox = Arc::new(Inbox::default());
-        let (notifier, notifications) = crate::notify::notification_channel();
-        let cancel = CancellationToken::new();
-        let mut ctx = call.ctx;
-        ctx.input = crate::input::Input {
-            channel: crate::input::Channel::Task(inbox.clone()),
-            capabilities: ctx.input.capabilities.take(),
-        };
-        ctx.cancel = cancel.clone();
-        ctx.notifier = Some(notifier);
-        ctx.progress_token = Some(Value::String(record.id.clone()));
         let live = Live {
             cancel: cancel.clone(),
             poke: Arc::new(Notify::new()),
@@ -202,9 +242,12 @@ impl Dispatcher {
             live,
             ttl: tasks.limits.ttl,
         };
-        let fut = (tool.desc.call)(call.args, ctx);
-        tokio::spawn(runner.run(fut));
-        Ok(to_bytes(&created))
+        let handler = match first {
+            std::task::Poll::Ready(r) => futures_util::future::ready(r).boxed(),
+            std::task::Poll::Pending => fut.boxed(),
+        };
+        tokio::spawn(runner.run(handler));
+        Ok(Started::Task(to_bytes(&created)))
     }
 
     /// `tasks/get`, `tasks/update`, `tasks/cancel`.
@@ -315,9 +358,7 @@ struct Runner {
 }
 
 impl Runner {
-    async fn run(mut self, fut: crate::__private::CallFuture) {
-        let fut = AssertUnwindSafe(fut).catch_unwind();
-        tokio::pin!(fut);
+    async fn run(mut self, mut fut: Handler) {
         let deadline = tokio::time::sleep(self.ttl);
         tokio::pin!(deadline);
         let mut notifications_open = true;

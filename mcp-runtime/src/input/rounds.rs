@@ -143,7 +143,7 @@ impl Round {
         self.worked_before_question.load(Ordering::Acquire)
     }
 
-    fn has_questions(&self) -> bool {
+    pub(crate) fn has_questions(&self) -> bool {
         !lock(&self.questions).is_empty()
     }
 

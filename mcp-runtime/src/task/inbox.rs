@@ -27,6 +27,8 @@ pub(crate) struct Inbox {
     answered: Notify,
     /// Wakes the task's runner when a question is asked.
     asked: Notify,
+    /// The task exists and its runner owns the handler.
+    detached: std::sync::atomic::AtomicBool,
 }
 
 impl Inbox {
@@ -93,6 +95,16 @@ impl Inbox {
     /// The open questions.
     pub(crate) fn questions(&self) -> Map<String, Value> {
         self.lock().questions.clone()
+    }
+
+    /// Whether the task exists (questions before it go to the request's round).
+    pub(crate) fn is_detached(&self) -> bool {
+        self.detached.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn detach(&self) {
+        self.detached
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// Completes when a question is asked.
