@@ -103,7 +103,7 @@ fn the_inspectors_strict_lint_finds_nothing_in_the_shop() {
     let Some(node) = node() else { return };
     let shop = start_shop(&format!("inspector:{SECRET}"));
     let published = raw_tools_list(shop.addr());
-    assert_eq!(published.len(), 8);
+    assert_eq!(published.len(), 9);
     for era in ["legacy", "modern"] {
         let run = inspector_tools_list(node, &shop.url, era);
         run.assert_success(&format!("the Inspector ({era})"));

@@ -34,6 +34,7 @@ use mcp_runtime::{BuildError, Server, ServerBuilder};
 pub mod catalog;
 pub mod customers;
 pub mod db;
+pub mod exports;
 pub mod model;
 pub mod orders;
 pub mod quotes;

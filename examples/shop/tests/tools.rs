@@ -93,7 +93,7 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
 // ---------------------------------------------------------------- tools/list
 
 #[tokio::test]
-async fn lists_the_eight_tools_with_annotations() {
+async fn lists_the_nine_tools_with_annotations() {
     let f = Fixture::new();
     let tools = f.acme().list_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
@@ -102,6 +102,7 @@ async fn lists_the_eight_tools_with_annotations() {
         [
             "check_inventory",
             "create_quote",
+            "export_invoices",
             "get_customer",
             "get_order",
             "get_shipping_status",
@@ -118,6 +119,7 @@ async fn lists_the_eight_tools_with_annotations() {
         "get_customer",
         "list_invoices",
         "get_shipping_status",
+        "export_invoices",
     ] {
         assert_eq!(
             by_name(read_only)["annotations"]["readOnlyHint"],

@@ -373,6 +373,10 @@ impl Runner {
                     break;
                 }
                 r = &mut fut => {
+                    // Progress sent just before the end is the task's last.
+                    while let Some(n) = self.notifications.try_recv() {
+                        self.note_only(n);
+                    }
                     match r {
                         Ok(outcome) => {
                             let result = serde_json::from_slice(&super::call::write_call_result(&outcome, None))
@@ -446,8 +450,16 @@ impl Runner {
 
     /// A progress notification of the handler, recorded on the task.
     async fn note(&mut self, n: Value) {
+        if self.note_only(n) {
+            self.save().await;
+        }
+    }
+
+    /// Record a progress notification in the task's record (not saved);
+    /// whether it was one.
+    fn note_only(&mut self, n: Value) -> bool {
         if n["method"] != "notifications/progress" {
-            return;
+            return false;
         }
         let p = &n["params"];
         let mut progress = Map::new();
@@ -458,7 +470,7 @@ impl Runner {
         }
         self.record.status_message = p["message"].as_str().map(str::to_owned);
         self.record.progress = Some(Value::Object(progress));
-        self.save().await;
+        true
     }
 
     async fn finish(&mut self, status: TaskStatus, result: Option<Value>, error: Option<Value>) {
