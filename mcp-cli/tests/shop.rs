@@ -145,7 +145,7 @@ fn every_subcommand_over_http_in_both_eras_and_over_stdio() {
         let lint = way.run("lint", &[]);
         assert_eq!(
             lint.expect_code(0).stdout,
-            "no findings in 8 tools\n",
+            "no findings in 9 tools\n",
             "{w}"
         );
         assert_eq!(
@@ -173,7 +173,7 @@ fn every_subcommand_over_http_in_both_eras_and_over_stdio() {
         let diff = way.run("diff", &[&lock_arg]);
         assert_eq!(
             diff.expect_code(0).stdout,
-            format!("no changes: the 8 tools match {lock_arg}\n"),
+            format!("no changes: the 9 tools match {lock_arg}\n"),
             "{w}"
         );
         let diff = way.run("diff", &[&lock_arg, "--json"]);

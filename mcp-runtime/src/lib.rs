@@ -196,6 +196,10 @@ where
 #[doc = include_str!("../docs/interactive-tools.md")]
 pub mod interactive_tools {}
 
+/// Guide: long-running tools as tasks (the tasks extension, SEP-2663).
+#[doc = include_str!("../docs/tasks.md")]
+pub mod tasks_guide {}
+
 /// The repository README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

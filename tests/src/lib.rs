@@ -10,6 +10,7 @@
 pub mod oidc;
 pub mod process;
 pub mod py_sdk;
+pub mod redis;
 pub mod shop;
 pub mod streaming;
 

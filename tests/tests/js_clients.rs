@@ -91,7 +91,7 @@ fn assert_same_tools(read: &Value, published: &[Value], who: &str) {
 }
 
 /// `tools/list` as the shop answers it over plain HTTP (one page: the shop
-/// has eight tools).
+/// has nine tools).
 fn raw_tools_list(addr: SocketAddr) -> Vec<Value> {
     let result = clients::rpc(addr, SECRET, "tools/list", json!({}));
     assert!(result.get("nextCursor").is_none(), "{result}");

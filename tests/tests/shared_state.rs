@@ -5,14 +5,14 @@
 //! as configured, never held up; once Redis is back the limits count again
 //! without a restart of the servers.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mcp_runtime::prelude::*;
 use mcp_runtime::state::{RedisState, SharedState, Unreachable};
 use mcp_runtime::{ErrorKind, Rate, Server};
+use mcp_tests::redis::{Redis, free_port};
 use serde_json::json;
 
 /// The tenant the call acted for.
@@ -28,57 +28,6 @@ async fn which_tenant(ctx: ToolContext) -> Acting {
     Acting {
         tenant: ctx.tenant_id().map(str::to_owned),
     }
-}
-
-/// A `redis-server` of this test, killed on drop.
-struct Redis {
-    child: Child,
-    port: u16,
-}
-
-impl Redis {
-    fn start(port: u16) -> Option<Redis> {
-        let child = match Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
-            Ok(c) => c,
-            Err(_) if std::env::var_os("CI").is_none() => {
-                println!("SKIPPED: redis-server not found (scripts/redis.sh installs it)");
-                return None;
-            }
-            Err(e) => panic!("redis-server not installed ({e}): run scripts/redis.sh"),
-        };
-        let redis = Redis { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(redis)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A server ("replica") counting its limits in `state`.

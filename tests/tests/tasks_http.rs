@@ -2,7 +2,8 @@
 //! a task's life (working with progress, completed with the result
 //! inlined), a question answered through `tasks/update`, cancellation
 //! reaching the handler, TTL expiry, the extension's gating and `Mcp-Name`,
-//! and one key never reading, answering or cancelling another's task. Every
+//! one key never reading, answering or cancelling another's task, and a
+//! task run by one replica served by another through a real Redis. Every
 //! server message is validated as a JSON-RPC message of 2026-07-28.
 
 use std::net::SocketAddr;
@@ -419,4 +420,77 @@ async fn the_extension_is_negotiated_per_request_and_mcp_name_must_be_the_task()
     let unknown = task(server.addr, ALICE, "tasks/get", "0123", json!({})).await;
     assert_eq!(unknown["error"]["code"], -32602);
     server.stop().await.unwrap();
+}
+
+/// A replica keeping its tasks in the Redis at `url`, under `prefix`.
+async fn replica(url: &str, prefix: &str) -> TestServer {
+    let store = mcp_runtime::task::RedisTaskStore::new(url, prefix)
+        .unwrap()
+        .timeout(Duration::from_millis(500));
+    let server = Server::builder("tasks-http", "1.0.0")
+        .api_key(ApiKey::new("alice", ALICE).unwrap())
+        .api_key(ApiKey::new("mallory", MALLORY).unwrap())
+        .keys_from_env(false)
+        .task_store(std::sync::Arc::new(store))
+        .task_poll_interval(Duration::from_millis(50))
+        .build()
+        .expect("valid tools");
+    TestServer::start(server).await
+}
+
+#[tokio::test]
+async fn a_task_run_by_one_replica_is_served_by_another_through_redis() {
+    let port = mcp_tests::redis::free_port();
+    let Some(redis) = mcp_tests::redis::Redis::start(port) else {
+        return;
+    };
+    let prefix = format!("mcp:tasks-http-{}:", std::process::id());
+    let a = replica(&redis.url(), &prefix).await;
+    let b = replica(&redis.url(), &prefix).await;
+
+    // Created on A (which runs the handler), polled and answered on B.
+    let created = call(a.addr, ALICE, "ask_name", json!({}), true).await;
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+    let on_b = task(b.addr, ALICE, "tasks/get", &id, json!({})).await;
+    assert_eq!(
+        on_b["result"]["taskId"],
+        id.as_str(),
+        "durable before the answer: {on_b}"
+    );
+    let waiting = until(b.addr, &id, |t| t["status"] == "input_required").await;
+    assert!(waiting["inputRequests"]["name"].is_object(), "{waiting}");
+    for method in ["tasks/get", "tasks/cancel"] {
+        let m = task(b.addr, MALLORY, method, &id, json!({})).await;
+        assert_eq!(
+            m["error"]["code"], -32602,
+            "{method} for another key on B: {m}"
+        );
+    }
+    let answer = json!({ "inputResponses": {
+        "name": { "action": "accept", "content": { "name": "Grace" } }
+    }});
+    let ack = task(b.addr, ALICE, "tasks/update", &id, answer).await;
+    assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    // At once, B shows the question answered.
+    let after = task(b.addr, ALICE, "tasks/get", &id, json!({})).await;
+    assert_ne!(after["result"]["status"], "input_required", "{after}");
+    let done = until(b.addr, &id, |t| t["status"] == "completed").await;
+    assert_eq!(done["result"]["content"][0]["text"], "hello Grace");
+    let on_a = task(a.addr, ALICE, "tasks/get", &id, json!({})).await;
+    assert_eq!(on_a["result"]["status"], "completed");
+
+    // Cancelled through B while A runs it: A's handler is dropped.
+    let created = call(a.addr, ALICE, "crunch", json!({ "steps": 301 }), true).await;
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+    until(b.addr, &id, |t| {
+        t["_meta"]["dev.mcp-runtime/progress"].is_object()
+    })
+    .await;
+    let ack = task(b.addr, ALICE, "tasks/cancel", &id, json!({})).await;
+    assert_eq!(ack["result"]["resultType"], "complete");
+    let cancelled = until(a.addr, &id, |t| t["status"] == "cancelled").await;
+    assert!(cancelled.get("result").is_none());
+    assert_eq!(dropped(301), 1, "the handler on A was stopped");
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
 }

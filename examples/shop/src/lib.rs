@@ -1,7 +1,8 @@
 //! An online shop as an MCP server: the eight tools of the product docs
 //! (`get_order`, `search_products`, `create_quote`, `check_inventory`,
 //! `get_customer`, `list_invoices`, `submit_return`, `get_shipping_status`)
-//! over an embedded SQLite database holding demo data for two tenants,
+//! and `export_invoices`, a long-running export run as a task for clients
+//! of the tasks extension (protocol 2026-07-28), over an embedded SQLite database holding demo data for two tenants,
 //! `acme` and `globex` (listed at the top of `src/seed.rs`).
 //!
 //! The tools live in this library so that `cargo test` links them; the

@@ -1,4 +1,4 @@
-//! The shop's eight tools, called in process through the real JSON-RPC
+//! The shop's tools, called in process through the real JSON-RPC
 //! dispatcher, each test against its own freshly seeded SQLite file.
 
 use std::path::{Path, PathBuf};

@@ -365,6 +365,10 @@ impl Runner {
         let cancel = self.live.cancel.clone();
         let poke = self.live.poke.clone();
         let inbox = self.inbox.clone();
+        // One clock for the store's side channels, however busy the handler is.
+        let mut remote = tokio::time::interval(REMOTE_POLL);
+        remote.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        remote.tick().await;
         loop {
             tokio::select! {
                 biased;
@@ -408,7 +412,7 @@ impl Runner {
                     None => notifications_open = false,
                 },
                 () = poke.notified() => self.sync().await,
-                () = tokio::time::sleep(REMOTE_POLL) => {
+                _ = remote.tick() => {
                     if matches!(self.store.cancel_requested(&self.record.id).await, Ok(true)) {
                         cancel.cancel();
                         continue;

@@ -157,6 +157,8 @@ impl ServerBuilder {
     /// ([`MemoryTaskStore`](crate::task::MemoryTaskStore), 10 000 live tasks
     /// at most): a store shared by every replica lets any of them answer
     /// `tasks/get`, `tasks/update` and `tasks/cancel` of a task another runs.
+    /// Without this call, `MCP_STATE_URL=redis://…` (feature `redis`) keeps
+    /// them in that Redis (`RedisTaskStore`, keys under `mcp:{server name}:task:`).
     pub fn task_store(mut self, store: Arc<dyn crate::task::TaskStore>) -> Self {
         self.task_store = Some(store);
         self
@@ -513,9 +515,17 @@ impl ServerBuilder {
                     "MCP_STATE_URL must be a redis:// URL (the only shared state there is)".into(),
                 ));
             }
-            let state = crate::state::RedisState::new(&url, format!("mcp:{}:", self.info.name))
+            let prefix = format!("mcp:{}:", self.info.name);
+            let state = crate::state::RedisState::new(&url, prefix.clone())
                 .map_err(|e| BuildError::State(format!("MCP_STATE_URL: {e}")))?
                 .timeout(timeout);
+            // Tasks live there too, so that any replica serves any task.
+            if self.task_store.is_none() {
+                let tasks = crate::task::RedisTaskStore::new(&url, prefix)
+                    .map_err(|e| BuildError::State(format!("MCP_STATE_URL: {e}")))?
+                    .timeout(timeout);
+                self.task_store = Some(Arc::new(tasks));
+            }
             Ok(Some((Arc::new(state), unreachable)))
         }
         #[cfg(not(feature = "redis"))]

@@ -6,18 +6,22 @@
 //! `tasks/cancel` (`dispatch/tasks.rs`).
 //!
 //! What a task is lives behind [`TaskStore`]: [`MemoryTaskStore`] by
-//! default (one replica); a store shared by replicas implements the same
-//! trait (the replica running a handler learns of answers and cancellation
-//! through the store's side channels).
+//! default (one replica), `RedisTaskStore` with feature `redis` (every
+//! replica sees every task; the one running a handler learns of answers and
+//! cancellation through the store's side channels).
 
 pub(crate) mod inbox;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod time;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use self::memory::MemoryTaskStore;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisTaskStore;
 pub(crate) use self::time::rfc3339;
 pub use crate::state::{StateError, StateFuture};
 
@@ -162,12 +166,12 @@ pub trait TaskStore: Send + Sync + 'static {
     /// expired meanwhile stays gone.
     fn save<'a>(&'a self, task: &'a TaskRecord) -> StateFuture<'a, ()>;
 
-    /// The task, unless it expired or never existed.
+    /// The task, unless it expired or never existed; questions answered in
+    /// its inbox (not yet taken) are no longer open.
     fn load<'a>(&'a self, id: &'a str) -> StateFuture<'a, Option<TaskRecord>>;
 
-    /// Add answers to the task's inbox, and take their keys out of the
-    /// record's open questions (so that `tasks/get` right after shows only
-    /// what is still open; the status returns to `working` when none is).
+    /// Add answers to the task's inbox (so that `load` right after shows
+    /// only the questions still open, and the status `working` when none is).
     fn answer<'a>(&'a self, id: &'a str, responses: Map<String, Value>) -> StateFuture<'a, ()>;
 
     /// Take every answer in the task's inbox.
