@@ -69,6 +69,7 @@ const TABLE: &str = "\
 NAME                 TITLE                ANNOTATIONS                  REQUIRED
 check_inventory      Check inventory      read-only                    productIds
 create_quote         Create quote         non-destructive, idempotent  customerId, items, idempotencyKey
+export_invoices      Export invoices      read-only                    -
 get_customer         Get customer         read-only                    customerId
 get_order            Get order            read-only                    orderNumber
 get_shipping_status  Get shipping status  read-only                    trackingNumber
@@ -253,7 +254,7 @@ fn arguments_are_checked_against_the_published_schema_before_sending() {
     assert_eq!(
         unknown.expect_code(2).stderr,
         "mcp: the server has no tool `get_ordr` (it has: check_inventory, create_quote, \
-         get_customer, get_order, get_shipping_status, list_invoices, search_products, \
+         export_invoices, get_customer, get_order, get_shipping_status, list_invoices, search_products, \
          submit_return)\n"
     );
     // key=value typed by the schema: a JSON array, a boolean, a string.
