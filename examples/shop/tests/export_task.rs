@@ -217,3 +217,75 @@ async fn a_cancelled_export_stops_and_another_key_never_sees_it() {
     assert_eq!(later["_meta"]["dev.mcp-runtime/progress"]["progress"], at);
     assert!(at.as_f64().unwrap() < served.invoices("acme") as f64);
 }
+
+/// `tests/py/tasks_client.py` (the official Python SDK client with a tasks
+/// extension built on its `ClientExtension` API) against the shop: its
+/// JSON report, or `None` when Python is not available (skipped).
+async fn python_tasks_client(addr: SocketAddr, cancel: bool, args: Value) -> Option<Value> {
+    let python = mcp_tests::py_sdk::venv_python()?;
+    let script = mcp_tests::repo_root().join("tests/py/tasks_client.py");
+    let mut cmd = std::process::Command::new(python);
+    cmd.arg(script)
+        .arg("--url")
+        .arg(format!("http://{addr}/mcp"))
+        .arg("--header")
+        .arg(format!("Authorization: Bearer {HUB}"));
+    if cancel {
+        cmd.arg("--cancel-after-progress");
+    }
+    cmd.arg("export_invoices").arg(args.to_string());
+    let run =
+        tokio::task::spawn_blocking(move || mcp_tests::process::run(cmd, Duration::from_secs(90)))
+            .await
+            .unwrap();
+    run.assert_success("the Python SDK tasks client");
+    Some(serde_json::from_str(&run.stdout).expect("one JSON document"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_sdk_runs_the_export_task_to_completion_and_to_cancellation() {
+    let served = Served::start(200_000).await;
+    // To completion (one customer's invoices: quick).
+    let Some(done) = python_tasks_client(
+        served.addr(),
+        false,
+        json!({ "tenantId": "acme", "customerId": "CUS-1002" }),
+    )
+    .await
+    else {
+        return;
+    };
+    assert_eq!(done["created"]["resultType"], "task", "{done}");
+    assert_eq!(
+        done["statuses"].as_array().unwrap().last().unwrap(),
+        "completed"
+    );
+    let conn = Connection::open(served.dir.join("shop.db")).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM invoices WHERE tenant_id = 'acme' AND customer_id = 'CUS-1002'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        done["result"]["content"][0]["text"],
+        format!("{n} invoices exported as CSV")
+    );
+    let csv = done["result"]["content"][1]["resource"]["text"]
+        .as_str()
+        .unwrap();
+    assert_eq!(csv.lines().count() as i64, n + 1);
+
+    // To cancellation (every acme invoice: long), cancelled once progress shows.
+    let cancelled = python_tasks_client(served.addr(), true, json!({ "tenantId": "acme" }))
+        .await
+        .expect("python ran once already");
+    assert_eq!(
+        cancelled["cancelAck"]["resultType"], "complete",
+        "{cancelled}"
+    );
+    assert_eq!(cancelled["final"]["status"], "cancelled", "{cancelled}");
+    assert!(cancelled["progress"]["progress"].as_f64().unwrap() > 0.0);
+    assert_eq!(cancelled["result"]["isError"], true);
+}
