@@ -70,18 +70,7 @@ impl RedisTaskStore {
         f: impl AsyncFnOnce(redis::aio::ConnectionManager) -> redis::RedisResult<T>,
     ) -> Result<T, StateError> {
         let round_trip = async {
-            let conn = self
-                .conn
-                .get_or_try_init(|| async {
-                    let config = redis::aio::ConnectionManagerConfig::new()
-                        .set_connection_timeout(Some(self.timeout))
-                        .set_response_timeout(Some(self.timeout));
-                    redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)
-                        .await
-                })
-                .await
-                .map_err(|e| StateError(format!("Redis unreachable: {e}")))?
-                .clone();
+            let conn = crate::state::redis_connect(&self.client, &self.conn, self.timeout).await?;
             f(conn).await.map_err(|e| StateError(format!("Redis: {e}")))
         };
         tokio::time::timeout(self.timeout, round_trip)
