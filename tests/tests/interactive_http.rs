@@ -1,4 +1,5 @@
-//! A tool's questions to its client over real HTTP, in both eras, every
+//! A tool's questions to its client over real HTTP, in both eras (and over
+//! stdio in the handshake era), every
 //! server message validated against the official schema of its revision:
 //!
 //! - 2025-11-25: `elicitation/create` arrives on the call's SSE stream; the
@@ -57,6 +58,16 @@ async fn delete_note(args: NoteId, ctx: ToolContext) -> Result<String, McpError>
 async fn ask_model(ctx: ToolContext) -> Result<String, McpError> {
     let answer = ctx.sample(Sampling::new(10).user("Say hi")).await?;
     Ok(answer.text().unwrap_or_default().to_owned())
+}
+
+/// Send the user to a payment page (URL-mode elicitation).
+#[mcp_tool(read_only)]
+async fn open_payment(ctx: ToolContext) -> Result<String, McpError> {
+    let answer = ctx
+        .elicit_url("Pay for order 7", "https://pay.example.com/o/7")
+        .key("pay")
+        .await?;
+    Ok(format!("{answer:?}"))
 }
 
 async fn start(input_timeout: Duration) -> TestServer {
@@ -409,5 +420,106 @@ async fn stateless_a_client_without_the_capability_gets_32021() {
         assert_eq!(msg["error"]["code"], -32021, "{msg}");
         assert_eq!(msg["error"]["data"]["requiredCapabilities"], needed);
     }
+    server.stop().await.unwrap();
+}
+
+// ------------------------------------------------------------ 2025-11-25 over stdio
+
+/// Over stdio the question is a line on stdout and the answer a line on
+/// stdin; the connection is the caller.
+#[tokio::test]
+async fn stdio_a_question_and_its_answer_are_lines() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let server = Server::builder("interactive-stdio", "1.0.0")
+        .keys_from_env(false)
+        .build()
+        .expect("valid tools");
+    let (mut to_server, server_reads) = tokio::io::duplex(64 * 1024);
+    let (server_writes, from_server) = tokio::io::duplex(64 * 1024);
+    let task = tokio::spawn(server.serve_io(BufReader::new(server_reads), server_writes));
+    let mut lines = BufReader::new(from_server).lines();
+    let mut send = async |msg: Value| {
+        to_server
+            .write_all(format!("{msg}\n").as_bytes())
+            .await
+            .unwrap();
+    };
+    send(rpc(
+        json!(0),
+        "initialize",
+        json!({ "protocolVersion": "2025-11-25", "capabilities": { "elicitation": {} },
+                "clientInfo": { "name": "stdio-test", "version": "1" } }),
+    ))
+    .await;
+    send(call(1, "delete_note", json!({ "id": 4 }))).await;
+    let mut next = async || -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(5), lines.next_line())
+            .await
+            .expect("a line within 5 s")
+            .unwrap()
+            .expect("the server is writing");
+        let msg: Value = serde_json::from_str(&line).unwrap();
+        let def = msg
+            .get("result")
+            .and_then(|r| r.get("content"))
+            .map(|_| "CallToolResult");
+        assert_valid_message(Revision::R2025_11_25, &msg, def);
+        msg
+    };
+    assert!(next().await["result"]["serverInfo"].is_object());
+    let question = next().await;
+    assert_eq!(question["method"], "elicitation/create");
+    send(json!({ "jsonrpc": "2.0", "id": question["id"], "result": { "action": "accept", "content": { "confirm": true } } }))
+        .await;
+    let result = next().await;
+    assert_eq!(result["id"], 1);
+    assert_eq!(text_of(&result["result"]), "\"deleted 4\"");
+    // EOF on stdin: the server returns once nothing is in flight.
+    drop(to_server);
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn stateless_url_elicitation_needs_the_url_capability() {
+    let server = start(Duration::from_secs(10)).await;
+    let url_caps = meta(json!({ "elicitation": { "url": {} } }));
+    let first = stateless_call(
+        server.addr,
+        ALICE,
+        "open_payment",
+        json!({ "arguments": {}, "_meta": url_caps }),
+    )
+    .await;
+    let params = &first["result"]["inputRequests"]["pay"]["params"];
+    assert_eq!(params["mode"], "url", "{first}");
+    assert_eq!(params["url"], "https://pay.example.com/o/7");
+    assert_eq!(
+        params["elicitationId"].as_str().map(str::len),
+        Some(24),
+        "{params}"
+    );
+    let second = stateless_call(
+        server.addr,
+        ALICE,
+        "open_payment",
+        json!({ "arguments": {}, "_meta": url_caps, "inputResponses": { "pay": { "action": "decline" } },
+                "requestState": first["result"]["requestState"] }),
+    )
+    .await;
+    assert_eq!(text_of(&second["result"]), "\"Decline\"");
+    // A client that declared form mode only is not sent a URL.
+    let form_only = meta(json!({ "elicitation": { "form": {} } }));
+    let refused = stateless_call(
+        server.addr,
+        ALICE,
+        "open_payment",
+        json!({ "arguments": {}, "_meta": form_only }),
+    )
+    .await;
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+    assert_eq!(
+        refused["error"]["data"]["requiredCapabilities"],
+        json!({ "elicitation": { "url": {} } })
+    );
     server.stop().await.unwrap();
 }
