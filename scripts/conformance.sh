@@ -16,6 +16,10 @@
 #   --scenario <name>      run a single scenario (debugging); the baseline still applies
 #   --suite <suite>        suite passed to the CLI (default: $CONFORMANCE_SUITE or "all";
 #                          "active", the CLI default, skips pending and 2026-only scenarios)
+#   --extensions           with the 2026-07-28 run, also run every extension scenario the
+#                          suite lists (`[extension]`: tasks-*, ...), each with --force, as
+#                          the suite runs them only on request; the baseline applies
+#                          (default: $CONFORMANCE_EXTENSIONS=1)
 #   --strict-baseline      also fail when a baselined entry now passes (stale entry)
 #   --expected-failures <file>  baseline file to use (default: $CONFORMANCE_EXPECTED_FAILURES
 #                          or scripts/conformance-expected-failures.txt)
@@ -59,6 +63,7 @@ READY_TIMEOUT="${MCP_READY_TIMEOUT:-60}"
 SUITE="${CONFORMANCE_SUITE:-all}"
 TIMEOUT_MS="${CONFORMANCE_TIMEOUT_MS:-30000}"
 STRICT="${CONFORMANCE_STRICT_BASELINE:-0}"
+EXTENSIONS="${CONFORMANCE_EXTENSIONS:-0}"
 SERVER_CMD=""
 SCENARIO=""
 USE_BASELINE=1
@@ -82,6 +87,7 @@ while [[ $# -gt 0 ]]; do
     --scenario) need_arg "$@"; SCENARIO="$2"; shift 2 ;;
     --suite) need_arg "$@"; SUITE="$2"; shift 2 ;;
     --strict-baseline) STRICT=1; shift ;;
+    --extensions) EXTENSIONS=1; shift ;;
     --expected-failures) need_arg "$@"; BASELINE_TXT="$2"; BASELINE_EXPLICIT=1; shift 2 ;;
     --no-baseline) USE_BASELINE=0; shift ;;
     --install-only) INSTALL_ONLY=1; shift ;;
@@ -113,7 +119,9 @@ export PATH="$(dirname "$NODE_BIN"):$PATH"
 suite() { "$NODE_BIN" "$SUITE_JS" "$@"; }
 
 # --------------------------------------------------------------------------- baseline
-KNOWN_SCENARIOS="$(suite list --server | sed -n 's/^  - \([^ ]*\).*/\1/p')"
+SCENARIO_LIST="$(suite list --server)"
+KNOWN_SCENARIOS="$(sed -n 's/^  - \([^ ]*\).*/\1/p' <<<"$SCENARIO_LIST")"
+EXTENSION_SCENARIOS="$(sed -n 's/^  - \([^ ]*\) \[extension\]$/\1/p' <<<"$SCENARIO_LIST")"
 [[ -n "$KNOWN_SCENARIOS" ]] || die "could not list the suite's server scenarios"
 for v in "${SPEC_VERSIONS[@]}"; do
   [[ "$v" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || die "bad --spec-version '$v' (expected YYYY-MM-DD)"
@@ -250,11 +258,13 @@ section_items() { # $1=log file, $2=section header prefix
 
 overall=0
 SUMMARY=()
-for version in "${SPEC_VERSIONS[@]}"; do
-  vdir="$RESULTS_DIR/$version"
+# One invocation of the suite; appends its verdict to RUN_EXPECTED, RUN_STALE,
+# RUN_UNEXPECTED, RUN_SKIPPED and sets RUN_ERROR when it failed without a verdict.
+run_once() { # $1=version $2=result dir, then extra args
+  local version="$1" vdir="$2" rc expected stale unexpected skipped
+  shift 2
   mkdir -p "$vdir"
-  args=(server --url "$MCP_URL" --spec-version "$version" --timeout "$TIMEOUT_MS" -o "$vdir")
-  if [[ -n "$SCENARIO" ]]; then args+=(--scenario "$SCENARIO"); else args+=(--suite "$SUITE"); fi
+  local args=(server --url "$MCP_URL" --spec-version "$version" --timeout "$TIMEOUT_MS" -o "$vdir" "$@")
   [[ $VERBOSE -eq 1 ]] && args+=(--verbose)
   if [[ $USE_BASELINE -eq 1 ]]; then
     write_yaml_baseline "$version" "$vdir/expected-failures.yaml"
@@ -278,16 +288,42 @@ for version in "${SPEC_VERSIONS[@]}"; do
     [[ -z "$unexpected" ]] && unexpected="${SCENARIO:-(see output.txt)}"
   fi
   skipped="$(grep -c '^SKIPPED: ' "$vdir/output.txt" || true)"
+  [[ -n "$expected" ]] && RUN_EXPECTED+="$expected"$'\n'
+  [[ -n "$stale" ]] && RUN_STALE+="$stale"$'\n'
+  [[ -n "$unexpected" ]] && RUN_UNEXPECTED+="$unexpected"$'\n'
+  RUN_SKIPPED=$((RUN_SKIPPED + skipped))
+  if [[ $rc -ne 0 && -z "$unexpected" && -z "$stale" ]]; then
+    RUN_ERROR+=" ${vdir#"$REPO_ROOT"/}/output.txt"
+  fi
+  return 0
+}
+
+for version in "${SPEC_VERSIONS[@]}"; do
+  vdir="$RESULTS_DIR/$version"
+  RUN_EXPECTED="" RUN_STALE="" RUN_UNEXPECTED="" RUN_ERROR="" RUN_SKIPPED=0
+  if [[ -n "$SCENARIO" ]]; then
+    run_once "$version" "$vdir" --scenario "$SCENARIO"
+  else
+    run_once "$version" "$vdir" --suite "$SUITE"
+    # Extension scenarios are not on the spec timeline: the suite runs them only when
+    # named and forced. They speak the 2026-07-28 revision.
+    if [[ $EXTENSIONS == 1 && "$version" == 2026-07-28 ]]; then
+      for ext in $EXTENSION_SCENARIOS; do
+        run_once "$version" "$vdir/extension-$ext" --scenario "$ext" --force
+      done
+    fi
+  fi
+  expected="$(sed '/^$/d' <<<"$RUN_EXPECTED")"
+  stale="$(sed '/^$/d' <<<"$RUN_STALE")"
+  unexpected="$(sed '/^$/d' <<<"$RUN_UNEXPECTED")"
 
   status="PASS"
-  if [[ $rc -ne 0 ]]; then
-    if [[ -n "$unexpected" ]]; then
-      status="FAIL"
-    elif [[ -n "$stale" ]]; then
-      status="STALE"
-    else
-      status="ERROR"
-    fi
+  if [[ -n "$unexpected" ]]; then
+    status="FAIL"
+  elif [[ -n "$RUN_ERROR" ]]; then
+    status="ERROR"
+  elif [[ -n "$stale" ]]; then
+    status="STALE"
   fi
   case "$status" in
     FAIL|ERROR) overall=1 ;;
@@ -297,8 +333,8 @@ for version in "${SPEC_VERSIONS[@]}"; do
   [[ -n "$expected" ]] && line+=" | expected failures: $(wc -l <<<"$expected")"
   [[ -n "$unexpected" ]] && line+=" | UNEXPECTED: $(paste -sd' ' <<<"$unexpected")"
   [[ -n "$stale" ]] && line+=" | now passing, remove from baseline: $(paste -sd' ' <<<"$stale")"
-  [[ "$status" == ERROR ]] && line+=" | suite exited $rc without a baseline verdict, see ${vdir#"$REPO_ROOT"/}/output.txt"
-  [[ "$skipped" != 0 ]] && line+=" | skipped (not applicable): $skipped"
+  [[ "$status" == ERROR ]] && line+=" | the suite exited non-zero without a baseline verdict, see$RUN_ERROR"
+  [[ "$RUN_SKIPPED" != 0 ]] && line+=" | skipped (not applicable): $RUN_SKIPPED"
   SUMMARY+=("$line")
 done
 

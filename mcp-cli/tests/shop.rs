@@ -72,6 +72,7 @@ const TABLE: &str = "\
 NAME                 TITLE                ANNOTATIONS                  REQUIRED
 check_inventory      Check inventory      read-only                    productIds
 create_quote         Create quote         non-destructive, idempotent  customerId, items, idempotencyKey
+export_invoices      Export invoices      read-only                    -
 get_customer         Get customer         read-only                    customerId
 get_order            Get order            read-only                    orderNumber
 get_shipping_status  Get shipping status  read-only                    trackingNumber
@@ -148,7 +149,7 @@ fn every_subcommand_over_http_in_both_eras_and_over_stdio() {
         let lint = way.run("lint", &[]);
         assert_eq!(
             lint.expect_code(0).stdout,
-            "no findings in 8 tools\n",
+            "no findings in 9 tools\n",
             "{w}"
         );
         assert_eq!(
@@ -176,7 +177,7 @@ fn every_subcommand_over_http_in_both_eras_and_over_stdio() {
         let diff = way.run("diff", &[&lock_arg]);
         assert_eq!(
             diff.expect_code(0).stdout,
-            format!("no changes: the 8 tools match {lock_arg}\n"),
+            format!("no changes: the 9 tools match {lock_arg}\n"),
             "{w}"
         );
         let diff = way.run("diff", &[&lock_arg, "--json"]);
@@ -256,7 +257,7 @@ fn arguments_are_checked_against_the_published_schema_before_sending() {
     assert_eq!(
         unknown.expect_code(2).stderr,
         "mcp: the server has no tool `get_ordr` (it has: check_inventory, create_quote, \
-         get_customer, get_order, get_shipping_status, list_invoices, search_products, \
+         export_invoices, get_customer, get_order, get_shipping_status, list_invoices, search_products, \
          submit_return)\n"
     );
     // key=value typed by the schema: a JSON array, a boolean, a string.

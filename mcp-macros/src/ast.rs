@@ -16,6 +16,8 @@ pub(crate) struct Tool {
     /// OAuth scopes a caller must hold (all of them), deduplicated, in the
     /// order written.
     pub(crate) scopes: Vec<String>,
+    /// `task = "optional" | "required"` (the tasks extension).
+    pub(crate) task: TaskSupport,
     /// What each parameter of the fn is, in declared order.
     pub(crate) params: Vec<Role>,
     pub(crate) arguments: Arguments,
@@ -85,4 +87,12 @@ pub(crate) enum OutputKind {
 pub(crate) struct Invalid {
     pub(crate) item: ItemFn,
     pub(crate) errors: syn::Error,
+}
+
+/// What `task = ...` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TaskSupport {
+    None,
+    Optional,
+    Required,
 }

@@ -32,13 +32,15 @@ pub(crate) struct ToolAttr {
     pub(crate) open_world: Option<Flag>,
     /// OAuth scopes a caller must hold, every one of them.
     pub(crate) scopes: Option<Strings>,
+    /// Task support (the tasks extension): `"optional"` or `"required"`.
+    pub(crate) task: Option<Text>,
 }
 
 /// Stores a key's value in its field of [`ToolAttr`].
 type Setter = fn(&mut ToolAttr, &Meta) -> darling::Result<()>;
 
 /// The keys, in alphabetical order (the order the messages list them in).
-const KEYS: [(&str, Setter); 8] = [
+const KEYS: [(&str, Setter); 9] = [
     ("description", |a, m| put(&mut a.description, m)),
     ("destructive", |a, m| put(&mut a.destructive, m)),
     ("idempotent", |a, m| put(&mut a.idempotent, m)),
@@ -46,6 +48,7 @@ const KEYS: [(&str, Setter); 8] = [
     ("open_world", |a, m| put(&mut a.open_world, m)),
     ("read_only", |a, m| put(&mut a.read_only, m)),
     ("scopes", |a, m| put(&mut a.scopes, m)),
+    ("task", |a, m| put(&mut a.task, m)),
     ("title", |a, m| put(&mut a.title, m)),
 ];
 
@@ -253,7 +256,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "`#[mcp_tool]`: unknown key `zzz`; the keys are: `description`, `destructive`, \
-             `idempotent`, `name`, `open_world`, `read_only`, `scopes`, `title`"
+             `idempotent`, `name`, `open_world`, `read_only`, `scopes`, `task`, `title`"
         );
     }
 

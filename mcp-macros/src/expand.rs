@@ -467,6 +467,11 @@ fn descriptor(
         .map(|ty| quote_spanned!(ty.span()=> || #rt::StateKey::of::<#ty>()));
     let line = quote_spanned!(fn_ident.span()=> ::core::line!());
     let scopes = &tool.scopes;
+    let task = match tool.task {
+        crate::ast::TaskSupport::None => quote!(#rt::TaskSupport::None),
+        crate::ast::TaskSupport::Optional => quote!(#rt::TaskSupport::Optional),
+        crate::ast::TaskSupport::Required => quote!(#rt::TaskSupport::Required),
+    };
     quote! {
         #rt::ToolDescriptor {
             name: #name,
@@ -483,6 +488,7 @@ fn descriptor(
             call: #call,
             state: &[#(#state),*],
             scopes: &[#(#scopes),*],
+            task: #task,
             module_path: ::core::module_path!(),
             file: ::core::file!(),
             line: #line,

@@ -16,7 +16,8 @@ use syn::{
 };
 
 use crate::ast::{
-    Annotations, Arguments, Description, InlineArg, Invalid, Output, OutputKind, Role, Tool,
+    Annotations, Arguments, Description, InlineArg, Invalid, Output, OutputKind, Role, TaskSupport,
+    Tool,
 };
 use crate::attr::{Text, ToolAttr};
 use crate::diag::Ctxt;
@@ -51,6 +52,7 @@ impl Tool {
         let name = name(attr.as_ref(), &item.sig.ident, &mut cx);
         let title = title(attr.as_ref(), &mut cx);
         let scopes = scopes(attr.as_ref(), &mut cx);
+        let task = task(attr.as_ref(), &mut cx);
         let description = description(attr.as_ref(), &item, &mut cx);
         let state = params
             .ctx
@@ -73,6 +75,7 @@ impl Tool {
                 open_world: attr.open_world.map(|f| f.0),
             },
             scopes,
+            task,
             params: params.roles,
             arguments: params.arguments,
             output: output.expect("no error, so an output"),
@@ -545,6 +548,36 @@ pub(crate) fn check_scopes(
         }
     }
     scopes
+}
+
+/// `task = "optional" | "required"`: whether a call may, or must, run as a
+/// task of the tasks extension.
+fn task(attr: Option<&ToolAttr>, cx: &mut Ctxt) -> TaskSupport {
+    let Some(lit) = attr.and_then(|a| a.task.as_ref()) else {
+        return TaskSupport::None;
+    };
+    match lit.0.value().as_str() {
+        "optional" => TaskSupport::Optional,
+        "required" => TaskSupport::Required,
+        "forbidden" => {
+            cx.error(
+                &lit.0,
+                "`#[mcp_tool]`: a tool without task support needs no `task` key; remove it \
+                 (or write `task = \"optional\"` or `task = \"required\"`)",
+            );
+            TaskSupport::None
+        }
+        other => {
+            cx.error(
+                &lit.0,
+                format_args!(
+                    "`#[mcp_tool]`: `task` is `\"optional\"` (a call runs as a task when the \
+                     client supports tasks) or `\"required\"` (only as a task), not `{other:?}`"
+                ),
+            );
+            TaskSupport::None
+        }
+    }
 }
 
 fn description(attr: Option<&ToolAttr>, item: &ItemFn, cx: &mut Ctxt) -> Option<Description> {

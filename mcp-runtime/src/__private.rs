@@ -9,6 +9,7 @@ use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use crate::task::TaskSupport;
 pub use ::inventory;
 pub use ::schemars;
 pub use ::serde;
@@ -59,6 +60,8 @@ pub struct ToolDescriptor {
     pub state: &'static [fn() -> StateKey],
     /// OAuth scopes a caller must hold, every one (`#[mcp_tool(scopes = [...])]`).
     pub scopes: &'static [&'static str],
+    /// Whether calls run as tasks (`#[mcp_tool(task = ...)]`).
+    pub task: TaskSupport,
     /// `module_path!()` of the tool's fn.
     pub module_path: &'static str,
     /// `file!()` of the tool's fn.

@@ -28,6 +28,7 @@ pub mod schema_lint;
 pub mod server;
 pub mod session;
 pub mod state;
+pub mod task;
 #[cfg(feature = "metrics")]
 mod telemetry;
 pub mod testing;
@@ -197,6 +198,10 @@ where
 /// `requestState`.
 #[doc = include_str!("../docs/interactive-tools.md")]
 pub mod interactive_tools {}
+
+/// Guide: long-running tools as tasks (the tasks extension, SEP-2663).
+#[doc = include_str!("../docs/tasks.md")]
+pub mod tasks_guide {}
 
 /// The repository README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

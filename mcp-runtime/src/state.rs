@@ -215,6 +215,8 @@ pub const DEFAULT_STATE_TIMEOUT: Duration = Duration::from_millis(250);
 
 #[cfg(feature = "redis")]
 pub use redis_state::RedisState;
+#[cfg(feature = "redis")]
+pub(crate) use redis_state::connect as redis_connect;
 
 #[cfg(feature = "redis")]
 mod redis_state {
@@ -312,19 +314,27 @@ return {0, 0}
         }
 
         async fn connection(&self) -> Result<redis::aio::ConnectionManager, StateError> {
-            let conn = self
-                .conn
-                .get_or_try_init(|| async {
-                    let config = redis::aio::ConnectionManagerConfig::new()
-                        .set_connection_timeout(Some(self.timeout))
-                        .set_response_timeout(Some(self.timeout));
-                    redis::aio::ConnectionManager::new_with_config(self.client.clone(), config)
-                        .await
-                })
-                .await
-                .map_err(|e| StateError(format!("Redis unreachable: {e}")))?;
-            Ok(conn.clone())
+            connect(&self.client, &self.conn, self.timeout).await
         }
+    }
+
+    /// The connection of `cell`, made on first use with `timeout` for the
+    /// connection and every response (shared with the task store).
+    pub(crate) async fn connect(
+        client: &redis::Client,
+        cell: &tokio::sync::OnceCell<redis::aio::ConnectionManager>,
+        timeout: Duration,
+    ) -> Result<redis::aio::ConnectionManager, StateError> {
+        let conn = cell
+            .get_or_try_init(|| async {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(timeout));
+                redis::aio::ConnectionManager::new_with_config(client.clone(), config).await
+            })
+            .await
+            .map_err(|e| StateError(format!("Redis unreachable: {e}")))?;
+        Ok(conn.clone())
     }
 
     impl SharedState for RedisState {

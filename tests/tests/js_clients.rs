@@ -93,7 +93,7 @@ fn assert_same_tools(read: &Value, published: &[Value], who: &str) {
 }
 
 /// `tools/list` as the shop answers it over plain HTTP (one page: the shop
-/// has eight tools).
+/// has nine tools).
 fn raw_tools_list(addr: SocketAddr) -> Vec<Value> {
     let result = clients::rpc(addr, SECRET, "tools/list", json!({}));
     assert!(result.get("nextCursor").is_none(), "{result}");
@@ -105,7 +105,7 @@ fn the_inspectors_strict_lint_finds_nothing_in_the_shop() {
     let Some(node) = node() else { return };
     let shop = start_shop(&format!("inspector:{SECRET}"));
     let published = raw_tools_list(shop.addr());
-    assert_eq!(published.len(), 8);
+    assert_eq!(published.len(), 9);
     for era in ["legacy", "modern"] {
         let run = inspector_tools_list(node, &shop.url, era);
         run.assert_success(&format!("the Inspector ({era})"));

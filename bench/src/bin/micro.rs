@@ -83,6 +83,7 @@ macro_rules! synth {
                 call: synth_call,
                 state: &[],
                 scopes: &[],
+                task: rt::TaskSupport::None,
                 module_path: module_path!(),
                 file: file!(),
                 line: line!(),

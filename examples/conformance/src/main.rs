@@ -3,6 +3,8 @@
 //! authentication**, since the suite sends no credentials. Loopback only:
 //! the runtime refuses to serve unauthenticated anywhere else.
 
+mod tasks;
+
 use std::borrow::Cow;
 use std::future::IntoFuture as _;
 use std::time::Duration;

@@ -12,6 +12,9 @@
 //! embedded; and completion of product ids and order numbers, for the
 //! caller's tenant only.
 //!
+//! And `export_invoices`, a long-running export run as a task for clients
+//! of the tasks extension (protocol 2026-07-28).
+//!
 //! The tools live in this library so that `cargo test` links them; the
 //! binary (`src/main.rs`) only opens the database and serves.
 //!
@@ -43,6 +46,7 @@ pub mod customers;
 pub mod db;
 pub mod image;
 mod lookups;
+pub mod exports;
 pub mod model;
 pub mod orders;
 pub mod prompts;

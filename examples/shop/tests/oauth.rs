@@ -308,10 +308,10 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
     assert_eq!(claims["tenant"], "acme");
     assert_eq!(claims["scope"], SCOPES);
 
-    // Accepted: all eight tools listed, a read and a write for its tenant.
+    // Accepted: all nine tools listed, a read and a write for its tenant.
     assert_eq!(
         tool_names(&list(1).bearer(&agent).send(addr).await).len(),
-        8
+        9
     );
     let r = get_order(2, Some("acme"), "ORD-10001")
         .bearer(&agent)
@@ -356,11 +356,11 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
         "this access token is bound to tenants, so the call must carry a `tenantId`",
     );
 
-    // Missing scope: the reader's token lists six tools, and a write is
+    // Missing scope: the reader's token lists seven tools, and a write is
     // refused with 403 and the scope in the challenge, in both eras.
     let reader = provider.token("acme-reader", "shop:read", &served.resource);
     let names = tool_names(&list(6).bearer(&reader).send(addr).await);
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     assert!(
         !names
             .iter()
@@ -432,11 +432,11 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
     assert_eq!(header_of(&rotated)["kid"], new_kid.as_str());
     assert_eq!(
         tool_names(&list(9).bearer(&rotated).send(addr).await).len(),
-        8
+        9
     );
     assert_eq!(
         tool_names(&list(10).bearer(&agent).send(addr).await).len(),
-        8
+        9
     );
     assert_eq!(
         provider.jwks_fetches(),
@@ -460,7 +460,7 @@ async fn provider_tokens_are_accepted_and_every_refusal_is_exact() {
     let baseline = provider.sign(rs256.clone(), good(&|_| {}), "current");
     assert_eq!(
         tool_names(&list(11).bearer(&baseline).send(addr).await).len(),
-        8
+        9
     );
 
     let mut tampered_claims = payload_of(&agent);
@@ -583,7 +583,7 @@ async fn api_keys_beside_tokens_with_and_without_scopes() {
     };
     let addr = served.addr;
     // A key without `scopes=` keeps every tool, as before tools had scopes.
-    assert_eq!(tool_names(&list(1).bearer(HUB).send(addr).await).len(), 8);
+    assert_eq!(tool_names(&list(1).bearer(HUB).send(addr).await).len(), 9);
     let r = call(2, Some("acme"), "create_quote", quote_args("key-quote-1"))
         .bearer(HUB)
         .send(addr)
@@ -593,11 +593,11 @@ async fn api_keys_beside_tokens_with_and_without_scopes() {
         "{}",
         r.text()
     );
-    // A key with `scopes=shop:read`: six tools listed; a write is a tool
+    // A key with `scopes=shop:read`: seven tools listed; a write is a tool
     // error (the key's scopes are configuration, nothing to step up).
     assert_eq!(
         tool_names(&list(3).bearer(READER).send(addr).await).len(),
-        6
+        7
     );
     let r = call(
         4,

@@ -7,7 +7,7 @@
 //! temp dir, on `127.0.0.1:0` (it prints the address it bound, which is
 //! parsed), with two bearer keys: `hub` (any tenant, as the platform's hub)
 //! and `acme-only` (bound to `acme`). Like the hub, the client puts
-//! `tenantId` into every call's arguments. The session calls all eight tools
+//! `tenantId` into every call's arguments. The session calls the eight tools
 //! with seed data, the three error kinds, and checks that the two demo
 //! tenants never see each other's records; a second run with the bound key
 //! checks that it cannot act for `globex`.
@@ -20,7 +20,7 @@
 //! (`scripts/oidc-provider.sh`): the shop trusts its tokens
 //! (`MCP_OAUTH_ISSUER`, `MCP_OAUTH_AUDIENCE`, `MCP_OAUTH_TENANT_CLAIM`), and the
 //! SDK client sends a client-credentials token as its bearer: one with both
-//! scopes (all eight tools, a write, bound to `acme`), one with `shop:read`
+//! scopes (all nine tools, a write, bound to `acme`), one with `shop:read`
 //! (six tools listed).
 //!
 //! Needs python >= 3.10 (the first test runs `scripts/py-venv.sh`, which
@@ -418,16 +418,19 @@ fn check_handshake(doc: &Value, mode: Mode) {
     assert_eq!(doc["protocolVersion"], mode.protocol_version(), "{doc}");
     assert_eq!(doc["serverInfo"], server_info());
     assert_eq!(doc["instructions"], shop::INSTRUCTIONS);
-    assert_eq!(
-        doc["serverCapabilities"],
-        json!({
-            "completions": {},
-            "logging": {},
-            "prompts": { "listChanged": false },
-            "resources": { "listChanged": false },
-            "tools": { "listChanged": false }
-        })
-    );
+    // 2026-07-28 adds the extensions of `server/discover`: tasks, for
+    // `export_invoices`.
+    let mut capabilities = json!({
+        "completions": {},
+        "logging": {},
+        "prompts": { "listChanged": false },
+        "resources": { "listChanged": false },
+        "tools": { "listChanged": false }
+    });
+    if mode.protocol_version() == "2026-07-28" {
+        capabilities["extensions"] = json!({ "io.modelcontextprotocol/tasks": {} });
+    }
+    assert_eq!(doc["serverCapabilities"], capabilities);
     match mode {
         Mode::Legacy => assert_eq!(doc["handshake"]["protocolVersion"], "2025-11-25"),
         Mode::Stateless => {
@@ -618,6 +621,7 @@ fn check_hub_session(s: &Session) {
         [
             "check_inventory",
             "create_quote",
+            "export_invoices",
             "get_customer",
             "get_order",
             "get_shipping_status",
@@ -977,7 +981,7 @@ fn bound_script() -> Script {
 }
 
 fn check_bound_session(s: &Session) {
-    assert_eq!(s.result("list")["tools"].as_array().map(Vec::len), Some(8));
+    assert_eq!(s.result("list")["tools"].as_array().map(Vec::len), Some(9));
     let order = s.ok("acme");
     assert_eq!(order["orderNumber"], "ORD-10001");
     assert_eq!(order["status"], "delivered");
@@ -1020,7 +1024,7 @@ fn agent_script() -> Script {
 }
 
 fn check_agent_session(s: &Session) {
-    assert_eq!(s.result("list")["tools"].as_array().map(Vec::len), Some(8));
+    assert_eq!(s.result("list")["tools"].as_array().map(Vec::len), Some(9));
     assert_eq!(s.ok("acme")["orderNumber"], "ORD-10001");
     assert_eq!(s.ok("quote")["status"], "open");
     assert_eq!(
@@ -1045,7 +1049,7 @@ fn check_reader_session(s: &Session) {
     let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
     assert_eq!(
         names.len(),
-        6,
+        7,
         "only the tools `shop:read` may call: {names:?}"
     );
     assert!(!names.contains(&"create_quote") && !names.contains(&"submit_return"));
@@ -1228,7 +1232,7 @@ fn session(mode: Mode) {
     // Still up, and no secret reached the log.
     assert!(shop.is_serving(), "the shop exited:\n{}", shop.log());
     let log = shop.log();
-    assert!(log.contains("tools=8"), "{log}");
+    assert!(log.contains("tools=9"), "{log}");
     assert!(
         !log.contains(HUB_SECRET) && !log.contains(ACME_SECRET),
         "a secret in the log:\n{log}"

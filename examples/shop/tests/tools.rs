@@ -1,4 +1,4 @@
-//! The shop's eight tools, called in process through the real JSON-RPC
+//! The shop's tools, called in process through the real JSON-RPC
 //! dispatcher, each test against its own freshly seeded database: every
 //! test runs twice, on a SQLite file (`sqlite::…`) and on a Postgres
 //! database of a throwaway cluster (`postgres::…`), with the same exact
@@ -150,7 +150,7 @@ fn ids(list: &Value, key: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- tools/list
 
-async fn lists_the_eight_tools_with_annotations(backend: Backend) {
+async fn lists_the_nine_tools_with_annotations(backend: Backend) {
     let f = Fixture::new(backend).await;
     let tools = f.acme().list_tools().await.unwrap();
     let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
@@ -159,6 +159,7 @@ async fn lists_the_eight_tools_with_annotations(backend: Backend) {
         [
             "check_inventory",
             "create_quote",
+            "export_invoices",
             "get_customer",
             "get_order",
             "get_shipping_status",
@@ -175,6 +176,7 @@ async fn lists_the_eight_tools_with_annotations(backend: Backend) {
         "get_customer",
         "list_invoices",
         "get_shipping_status",
+        "export_invoices",
     ] {
         assert_eq!(
             by_name(read_only)["annotations"]["readOnlyHint"],
@@ -1473,7 +1475,7 @@ async fn a_database_from_before_the_migrations_keeps_its_data() {
 }
 
 on_both_backends!(
-    lists_the_eight_tools_with_annotations,
+    lists_the_nine_tools_with_annotations,
     get_order_returns_the_seeded_order,
     get_order_error_kinds,
     search_products_matches_words_and_paginates,

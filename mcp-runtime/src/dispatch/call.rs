@@ -46,6 +46,8 @@ enum Stop {
     InputRequired(Vec<u8>),
     /// The request cannot be served (a bad `requestState`).
     Refused(RpcError),
+    /// The call became a task: the `CreateTaskResult`.
+    Task(Vec<u8>),
 }
 
 impl Dispatcher {
@@ -128,6 +130,10 @@ impl Dispatcher {
             Some(Stop::Refused(e)) => {
                 log.finish("validation_error");
                 return Err(e);
+            }
+            Some(Stop::Task(created)) => {
+                log.finish("task");
+                return Ok(created);
             }
             None => {}
         }
@@ -215,6 +221,12 @@ impl Dispatcher {
         } else {
             check()?;
         }
+        let mode = super::tasks::mode(tool, era, meta);
+        if let super::tasks::Mode::Refuse(e) = mode {
+            let message = e.message.clone();
+            *stop = Some(Stop::Refused(e));
+            return Err(McpError::validation(message));
+        }
         let binding = || {
             super::ask::bound(
                 format!("tool:{}", tool.name()),
@@ -250,6 +262,25 @@ impl Dispatcher {
             changes: self.notifier(),
             input,
         };
+        if let super::tasks::Mode::Task = mode {
+            let call = super::tasks::TaskCall {
+                owner: crate::task::TaskOwner {
+                    key: ctx
+                        .key
+                        .as_ref()
+                        .map_or_else(String::new, |k| k.name.clone()),
+                    tenant: ctx.tenant_id.clone(),
+                },
+                args,
+                ctx,
+            };
+            *stop = Some(match self.start_task(tool, call).await {
+                Ok(super::tasks::Started::Task(created)) => Stop::Task(created),
+                Ok(super::tasks::Started::InputRequired(result)) => Stop::InputRequired(result),
+                Err(e) => Stop::Refused(e),
+            });
+            return Err(McpError::server("the call became a task"));
+        }
         let cancel = delivery.cancel;
         let scope = delivery.scope;
         let caller = ctx.key.clone();
@@ -275,11 +306,7 @@ impl Dispatcher {
                     *stop = Some(Stop::InputRequired(self.input_required(round)));
                 }
                 r.unwrap_or_else(|panic| {
-                    let msg = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "non-string panic payload".to_owned());
+                    let msg = panic_message(&*panic);
                     Err(McpError::internal(format_args!(
                         "tool `{}` panicked: {msg}",
                         tool.name()
@@ -339,45 +366,66 @@ impl Dispatcher {
     /// `Map` would give (keys sorted: `_meta`, `content`, `isError`,
     /// `resultType`, `structuredContent`), without building and cloning one.
     fn call_result(&self, outcome: &Result<ToolOutput, McpError>, era: Era) -> Vec<u8> {
-        let mut out = Vec::with_capacity(160);
-        out.push(b'{');
-        if era == Era::Stateless {
-            out.extend_from_slice(br#""_meta":"#);
-            out.extend_from_slice(&self.server_meta_json);
-            out.push(b',');
-        }
-        out.extend_from_slice(br#""content":["#);
-        let structured = match outcome {
-            Ok(o) => {
-                for (i, block) in o.content().iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    match block {
-                        Content::Text { text } => write_text_block(&mut out, text),
-                        other => write_json(&mut out, &other.to_json()),
-                    }
-                }
-                out.push(b']');
-                o.structured()
-            }
-            Err(e) => {
-                let structured = json!({ "error": e.to_json() });
-                write_text_block(&mut out, &structured.to_string());
-                out.extend_from_slice(br#"],"isError":true"#);
-                None
-            }
-        };
-        if era == Era::Stateless {
-            out.extend_from_slice(br#","resultType":"complete""#);
-        }
-        if let Some(s) = structured {
-            out.extend_from_slice(br#","structuredContent":"#);
-            write_json(&mut out, s);
-        }
-        out.push(b'}');
-        out
+        write_call_result(
+            outcome,
+            (era == Era::Stateless).then_some(&self.server_meta_json[..]),
+        )
     }
+}
+
+/// The message of a caught panic.
+pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned())
+}
+
+/// The `CallToolResult` of `outcome`; with `server_meta` (the stateless
+/// era's `_meta`), also its `resultType`.
+pub(super) fn write_call_result(
+    outcome: &Result<ToolOutput, McpError>,
+    server_meta: Option<&[u8]>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160);
+    out.push(b'{');
+    if let Some(meta) = server_meta {
+        out.extend_from_slice(br#""_meta":"#);
+        out.extend_from_slice(meta);
+        out.push(b',');
+    }
+    out.extend_from_slice(br#""content":["#);
+    let structured = match outcome {
+        Ok(o) => {
+            for (i, block) in o.content().iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                match block {
+                    Content::Text { text } => write_text_block(&mut out, text),
+                    other => write_json(&mut out, &other.to_json()),
+                }
+            }
+            out.push(b']');
+            o.structured()
+        }
+        Err(e) => {
+            let structured = json!({ "error": e.to_json() });
+            write_text_block(&mut out, &structured.to_string());
+            out.extend_from_slice(br#"],"isError":true"#);
+            None
+        }
+    };
+    if server_meta.is_some() {
+        out.extend_from_slice(br#","resultType":"complete""#);
+    }
+    if let Some(s) = structured {
+        out.extend_from_slice(br#","structuredContent":"#);
+        write_json(&mut out, s);
+    }
+    out.push(b'}');
+    out
 }
 
 /// Whether a tool may destroy data: the MCP default (`destructiveHint`

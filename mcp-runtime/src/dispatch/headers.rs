@@ -49,6 +49,16 @@ impl McpHeaders {
         )
     }
 
+    /// `Mcp-Name` is required on `tasks/get`, `tasks/update` and
+    /// `tasks/cancel` and must be the task's id (SEP-2663).
+    pub(crate) fn check_task(&self, task_id: &str, method: &str) -> Result<(), RpcError> {
+        must_match(
+            ("Mcp-Name", self.name.as_deref()),
+            ("the task id", task_id),
+            &format!("on {method}"),
+        )
+    }
+
     /// `Mcp-Name` is required on `prompts/get` and must name the prompt.
     pub(crate) fn check_prompt(&self, name: &str) -> Result<(), RpcError> {
         must_match(

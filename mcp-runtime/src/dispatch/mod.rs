@@ -23,6 +23,7 @@ mod prompts;
 mod resources;
 mod scopes;
 mod sessions;
+mod tasks;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub(crate) struct DispatchConfig {
     pub(crate) request_state: crate::input::RequestStateKeys,
     /// How long a question sent to a client (2025-11-25) waits for its answer.
     pub(crate) input_timeout: Duration,
+    /// How long tasks live, how often clients poll them.
+    pub(crate) task_limits: crate::task::TaskLimits,
 }
 
 impl Default for DispatchConfig {
@@ -79,6 +82,7 @@ impl Default for DispatchConfig {
                 crate::input::RequestStateKey::random(),
             ),
             input_timeout: Duration::from_secs(60),
+            task_limits: crate::task::TaskLimits::default(),
         }
     }
 }
@@ -195,6 +199,11 @@ pub(crate) struct Dispatcher {
     pending: Arc<crate::input::stream::Pending>,
     /// The capabilities each caller declared at `initialize` (2025-11-25).
     client_capabilities: ClientCapabilities,
+    /// `server/discover`'s capabilities: those of `initialize`, and the
+    /// extensions of 2026-07-28 (tasks).
+    discover_capabilities: serde_json::Value,
+    /// The tasks of the tasks extension.
+    tasks: tasks::Tasks,
     /// `tools/list` pages of callers who may call only some tools.
     filtered: scopes::FilteredPages,
     /// Handshake-era sessions, when on.
@@ -256,6 +265,19 @@ impl Dispatcher {
         if !served.is_empty() {
             session_capabilities["resources"]["subscribe"] = serde_json::Value::Bool(true);
         }
+        let mut discover_capabilities = capabilities.clone();
+        if registry
+            .tools()
+            .iter()
+            .any(|t| t.desc.task != crate::task::TaskSupport::None)
+        {
+            discover_capabilities["extensions"] = serde_json::json!({ crate::task::EXTENSION: {} });
+        }
+        let tasks = tasks::Tasks::new(
+            Arc::new(crate::task::MemoryTaskStore::default()),
+            config.task_limits,
+            server_meta.clone(),
+        );
         Dispatcher {
             registry,
             state,
@@ -276,6 +298,8 @@ impl Dispatcher {
             inflight: Inflight::default(),
             pending: Arc::default(),
             client_capabilities: ClientCapabilities::default(),
+            discover_capabilities,
+            tasks,
             filtered: scopes::FilteredPages::default(),
             sessions,
             session_capabilities,
@@ -285,6 +309,11 @@ impl Dispatcher {
     /// Announces resource changes to this server's sessions.
     pub(crate) fn notifier(&self) -> crate::session::Notifier {
         crate::session::Notifier::new(self.sessions.clone())
+    }
+
+    /// Keep tasks in `store` (shared by replicas) instead of this process's memory.
+    pub(crate) fn set_task_store(&mut self, store: Arc<dyn crate::task::TaskStore>) {
+        self.tasks = tasks::Tasks::new(store, self.config.task_limits, self.info.result_meta());
     }
 
     pub(crate) fn info(&self) -> &ServerInfo {
@@ -313,6 +342,7 @@ impl Dispatcher {
         );
         // The same limits and metrics: one server, now acting for a scope.
         d.concurrency = self.concurrency.clone();
+        d.tasks = self.tasks.shared();
         #[cfg(feature = "metrics")]
         {
             d.metrics = self.metrics.clone();
@@ -491,7 +521,7 @@ impl Dispatcher {
             }
             (Era::Stateless, "server/discover") => Ok(Cow::Owned(lifecycle::discover(
                 &self.info,
-                &self.capabilities,
+                &self.discover_capabilities,
                 self.config.list_ttl_ms,
             ))),
             // The precomputed page, borrowed: copied once, into the response.
@@ -505,6 +535,10 @@ impl Dispatcher {
                     .await
                     .map(Cow::Owned)
             }
+            (Era::Stateless, "tasks/get" | "tasks/update" | "tasks/cancel") => self
+                .task_method(&request.method, request.params, meta, era, &delivery)
+                .await
+                .map(Cow::Owned),
             // After `tools/call`, so that the call's route is as it was.
             (_, "resources/list") if !self.registry.resources().is_empty() => {
                 let served = self.registry.resources().resources();

@@ -192,6 +192,10 @@ pub(crate) enum Channel {
     Rounds(Arc<rounds::Round>),
     /// 2025-11-25: a request on the call's stream.
     Stream(stream::Stream),
+    /// A handler running as a task: questions wait in the task for
+    /// `tasks/update`; before the task exists, questions marked
+    /// [`Ask::before_task`] go to the request's stateless round.
+    Task(Arc<crate::task::inbox::Inbox>, Option<Arc<rounds::Round>>),
 }
 
 impl Default for Input {
@@ -216,6 +220,7 @@ impl Input {
         key: Option<String>,
         method: &'static str,
         params: Value,
+        before_task: bool,
     ) -> Result<Value, McpError> {
         if matches!(self.channel, Channel::None) {
             return Err(McpError::validation(format!(
@@ -234,6 +239,10 @@ impl Input {
             Channel::None => unreachable!("refused above"),
             Channel::Rounds(round) => round.ask(key, method, params).await,
             Channel::Stream(stream) => stream.ask(method, params).await,
+            Channel::Task(inbox, Some(round)) if before_task && !inbox.is_detached() => {
+                round.ask(key, method, params).await
+            }
+            Channel::Task(inbox, _) => inbox.ask(key, method, params).await,
         }
     }
 }
@@ -253,6 +262,7 @@ type Parse<R> = fn(Value) -> Result<R, McpError>;
 pub struct Ask<'c, R> {
     input: &'c Input,
     key: Option<String>,
+    before_task: bool,
     method: &'static str,
     params: Result<Value, McpError>,
     parse: Parse<R>,
@@ -269,6 +279,7 @@ impl<'c, R> Ask<'c, R> {
         Ask {
             input,
             key: None,
+            before_task: false,
             method,
             params,
             parse,
@@ -281,6 +292,18 @@ impl<'c, R> Ask<'c, R> {
         self.key = Some(key.into());
         self
     }
+
+    /// For a tool declared with `#[mcp_tool(task = ...)]`: ask before its
+    /// task exists. While such a question has no answer, the `tools/call`
+    /// ends with an `InputRequiredResult` (protocol 2026-07-28, SEP-2322)
+    /// and the client calls again with the answer; the task is created on
+    /// the round where the handler goes on without one (SEP-2663's MRTR
+    /// composition). Once the task runs, or outside tasks, the question is
+    /// asked as any other.
+    pub fn before_task(mut self) -> Ask<'c, R> {
+        self.before_task = true;
+        self
+    }
 }
 
 impl<'c, R: Send + 'c> IntoFuture for Ask<'c, R> {
@@ -290,7 +313,10 @@ impl<'c, R: Send + 'c> IntoFuture for Ask<'c, R> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
             let params = self.params?;
-            let answer = self.input.ask(self.key, self.method, params).await?;
+            let answer = self
+                .input
+                .ask(self.key, self.method, params, self.before_task)
+                .await?;
             (self.parse)(answer)
         })
     }

@@ -113,14 +113,7 @@ impl Round {
         params: Value,
     ) -> Result<Value, McpError> {
         let n = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let key = key.unwrap_or_else(|| {
-            let short = match method {
-                "sampling/createMessage" => "sample",
-                "roots/list" => "roots",
-                _ => "elicit",
-            };
-            format!("{short}-{n}")
-        });
+        let key = key.unwrap_or_else(|| default_key(method, n));
         if let Some(answer) = self.answers.get(&key) {
             lock(&self.used).push(key);
             return Ok(answer.clone());
@@ -143,7 +136,7 @@ impl Round {
         self.worked_before_question.load(Ordering::Acquire)
     }
 
-    fn has_questions(&self) -> bool {
+    pub(crate) fn has_questions(&self) -> bool {
         !lock(&self.questions).is_empty()
     }
 
@@ -182,6 +175,17 @@ impl Round {
         out.extend_from_slice(br#","resultType":"input_required"}"#);
         out
     }
+}
+
+/// The key of the `n`-th question of a call when the handler gave none:
+/// `elicit-1`, `sample-2`, `roots-3`.
+pub(crate) fn default_key(method: &str, n: usize) -> String {
+    let short = match method {
+        "sampling/createMessage" => "sample",
+        "roots/list" => "roots",
+        _ => "elicit",
+    };
+    format!("{short}-{n}")
 }
 
 /// Run `fut`, a handler of the stateless era, until it completes or waits

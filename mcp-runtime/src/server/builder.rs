@@ -30,6 +30,7 @@ impl ServerBuilder {
             shutdown_timeout_set: false,
             request_state_set: false,
             input_timeout_set: false,
+            task_store: None,
             serving: Serving {
                 http: HttpConfig::default(),
                 hosts_set: false,
@@ -136,6 +137,31 @@ impl ServerBuilder {
     pub fn input_timeout(mut self, d: Duration) -> Self {
         self.dispatch.input_timeout = d;
         self.input_timeout_set = true;
+        self
+    }
+
+    /// How long a task (`#[mcp_tool(task = ...)]`, the tasks extension of
+    /// 2026-07-28) is kept after its creation, its `ttlMs`; a handler still
+    /// running then is stopped and the task `failed`. Default 1 hour.
+    pub fn task_ttl(mut self, d: Duration) -> Self {
+        self.dispatch.task_limits.ttl = d;
+        self
+    }
+
+    /// The `pollIntervalMs` suggested to clients polling a task (default 500 ms).
+    pub fn task_poll_interval(mut self, d: Duration) -> Self {
+        self.dispatch.task_limits.poll_interval = d;
+        self
+    }
+
+    /// Keep tasks in `store` instead of this process's memory
+    /// ([`MemoryTaskStore`](crate::task::MemoryTaskStore), 10 000 live tasks
+    /// at most): a store shared by every replica lets any of them answer
+    /// `tasks/get`, `tasks/update` and `tasks/cancel` of a task another runs.
+    /// Without this call, `MCP_STATE_URL=redis://…` (feature `redis`) keeps
+    /// them in that Redis (`RedisTaskStore`, keys under `mcp:{server name}:task:`).
+    pub fn task_store(mut self, store: Arc<dyn crate::task::TaskStore>) -> Self {
+        self.task_store = Some(store);
         self
     }
 
@@ -520,13 +546,21 @@ impl ServerBuilder {
                     "MCP_STATE_URL must be a redis:// URL (the only shared state there is)".into(),
                 ));
             }
-            let state = crate::state::RedisState::new(&url, format!("mcp:{}:", self.info.name))
+            let prefix = format!("mcp:{}:", self.info.name);
+            let state = crate::state::RedisState::new(&url, prefix.clone())
                 .map_err(|e| BuildError::State(format!("MCP_STATE_URL: {e}")))?
                 .timeout(timeout);
             let state = Arc::new(state);
             if self.sessions.store.is_none() {
                 let redis = crate::session::RedisSessions::new(state.clone());
                 self.sessions.store = Some(Arc::new(redis));
+            }
+            // Tasks live there too, so that any replica serves any task.
+            if self.task_store.is_none() {
+                let tasks = crate::task::RedisTaskStore::new(&url, prefix)
+                    .map_err(|e| BuildError::State(format!("MCP_STATE_URL: {e}")))?
+                    .timeout(timeout);
+                self.task_store = Some(Arc::new(tasks));
             }
             Ok(Some((state, unreachable)))
         }
@@ -685,6 +719,9 @@ impl ServerBuilder {
             concurrency,
             sessions,
         );
+        if let Some(store) = self.task_store {
+            dispatcher.set_task_store(store);
+        }
         #[cfg(feature = "metrics")]
         let metrics_addr = metrics.map(|(addr, m)| {
             dispatcher.metrics = Some(m);

@@ -67,6 +67,8 @@ pub struct ServerBuilder {
     /// Whether `request_state_keys` / `input_timeout` were given.
     request_state_set: bool,
     input_timeout_set: bool,
+    /// Where tasks live (the tasks extension); this process's memory by default.
+    task_store: Option<Arc<dyn crate::task::TaskStore>>,
     serving: Serving,
 }
 
