@@ -6,7 +6,7 @@ client (`mcp`, the venv of scripts/py-venv.sh).
     cluster_checks.py --env DIR/cluster.env [--load-seconds 60] [--only eras|load|limit]
 
 1. eras: in 2025-11-25 (initialize) and 2026-07-28 (server/discover, then
-   stateless requests), tools/list and all eight shop tools with exact values
+   stateless requests), tools/list and all nine shop tools with exact values
    from the seed data, the idempotent retry, and tenant isolation (acme never
    sees globex's records, by any tool; the key bound to acme cannot act for
    globex).
@@ -57,6 +57,7 @@ from mcp.shared._httpx_utils import create_mcp_http_client  # noqa: E402
 TOOLS = [
     "check_inventory",
     "create_quote",
+    "export_invoices",
     "get_customer",
     "get_order",
     "get_shipping_status",
@@ -331,6 +332,24 @@ async def check_era(env: dict[str, str], era: str) -> None:
         )
         equal(inv["invoices"][4]["amountDue"], money("2396.66", "EUR"), f"{era}: INV-10003 due")
         equal(inv["pagination"], {"page": 1, "pageSize": 20, "totalItems": 5, "totalPages": 1}, f"{era}: invoices pages")
+
+        # export_invoices (called plainly: a task only for a client of the
+        # tasks extension): the same five invoices as CSV, acme's only.
+        exported = await s.client.call_tool(
+            "export_invoices", {"tenantId": "acme"}, read_timeout_seconds=s.timeout
+        )
+        expect(not exported.is_error, f"{era}: export_invoices", dump(exported))
+        texts = [c.text for c in exported.content if isinstance(c, types.TextContent)]
+        equal(texts, ["5 invoices exported as CSV"], f"{era}: export_invoices summary")
+        csv = [c.resource.text for c in exported.content if isinstance(c, types.EmbeddedResource)]
+        expect(len(csv) == 1, f"{era}: one CSV resource", dump(exported))
+        rows = csv[0].strip().split("\n")
+        equal(
+            [r.split(",")[0] for r in rows[1:]],
+            ["INV-10001", "INV-10002", "INV-10003", "INV-10004", "INV-10005"],
+            f"{era}: export_invoices rows",
+        )
+        equal(rows[0].split(",")[0], "invoice_number", f"{era}: export_invoices header")
 
         # submit_return: one of the two mugs of ORD-10001 per era.
         rkey = f"cluster-{era}-return-1"
