@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use crate::Shop;
 use crate::db::{
-    Conn, Failure, Idempotent, Record, ensure_owned, get_u32, inserted_or_winner, now_and_date_in,
-    replayed, tenant_terms, text_column,
+    Conn, Failure, Idempotent, Record, ensure_owned, get_u32, inserted_or_winner, lock_order,
+    now_and_date_in, replayed, tenant_terms, text_column,
 };
 use crate::model::{Address, IDEMPOTENCY_KEY, Money, ORDER_NUMBER, PRODUCT_ID};
 
@@ -365,15 +365,15 @@ async fn create_return(
         serde_json::json!({ "orderNumber": args.order_number, "items": items }).to_string();
     let key = &args.idempotency_key;
 
+    ensure_owned(tx, tenant, Record::Order, &args.order_number).await?;
+    // From here on the order's returns are ours: concurrent returns of it
+    // wait, and what they returned is visible once we hold the lock. (The
+    // replay check comes after it: a request with this key, of this order
+    // by its fingerprint, may have committed while we waited.)
+    let status = lock_order(tx, &args.order_number).await?;
     if let Some(id) = replayed(tx, Idempotent::Return, tenant, key, &fingerprint).await? {
         return load_return(tx, tenant, id).await;
     }
-
-    ensure_owned(tx, tenant, Record::Order, &args.order_number).await?;
-    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE number = $1")
-        .bind(&args.order_number)
-        .fetch_one(&mut *tx)
-        .await?;
     if status != "delivered" {
         return Err(McpError::validation(format!(
             "order {} is {status}; only delivered orders can be returned",
@@ -435,9 +435,10 @@ async fn create_return(
     let (now, ship_by) = now_and_date_in(30);
     // The unique (tenant, key) decides between concurrent requests with one
     // key, even on other replicas: one inserts, the others answer with its
-    // authorization (`Db::write` retries those whose snapshot cannot see it
-    // yet). Two concurrent returns of the same units with different keys
-    // conflict as serializable transactions: the retried one sees the other.
+    // authorization (a racer of another order with this key waits for the
+    // winner's INSERT, then reads its row). Two concurrent returns of the
+    // same units with different keys take turns at the order's lock: the
+    // second sums what the first returned.
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO returns (tenant_id, order_number, idempotency_key, fingerprint, status, created_at, ship_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -168,7 +168,8 @@ async fn insert_quote(
     let (now, valid_until) = now_and_date_in(30);
     // The unique (tenant, key) decides between concurrent requests with one
     // key, even on other replicas: one inserts, the others answer with its
-    // quote (`Db::write` retries those whose snapshot cannot see it yet).
+    // quote (a racer with this key waits for the winner's INSERT, then
+    // reads its row).
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO quotes (tenant_id, customer_id, idempotency_key, fingerprint, subtotal_cents,
                              discount_cents, tax_cents, created_at, valid_until)

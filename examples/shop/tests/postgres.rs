@@ -210,6 +210,122 @@ async fn concurrent_returns_with_different_keys_never_return_more_than_was_order
     );
 }
 
+/// Many writers on one tenant at once, every write with its own key, on
+/// three pools of one database, as the replicas behind nginx write under
+/// load: not one write may answer `server_error` (the shop's retries are for
+/// rare conflicts, not for the ordinary contention of a busy tenant), and
+/// the returns still never exceed what was ordered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_writers_on_one_tenant_never_answer_server_error() {
+    let Some(pg) = Postgres::shared() else {
+        return;
+    };
+    let url = pg.new_database();
+    let replicas = [
+        acme(shop_on(&url).await),
+        acme(shop_on(&url).await),
+        acme(shop_on(&url).await),
+    ];
+    // Acme's delivered order lines and their units: 9 in all.
+    const LINES: [(&str, &str, u32); 4] = [
+        ("ORD-10001", "PRD-1001", 1),
+        ("ORD-10001", "PRD-1008", 2),
+        ("ORD-10004", "PRD-1002", 2),
+        ("ORD-10004", "PRD-1007", 4),
+    ];
+    // Each writer sends its writes one after the other, as a client does;
+    // every fourth write is a return (of one unit, from each line in turn).
+    let (writers, each) = (36, 8);
+    let stray_rollbacks = || {
+        pg.log()
+            .matches("there is no transaction in progress")
+            .count()
+    };
+    let strays_before = stray_rollbacks();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..writers)
+        .map(|w| {
+            let client = replicas[w % replicas.len()].clone();
+            tokio::spawn(async move {
+                let mut answers = Vec::new();
+                for n in 0..each {
+                    let key = format!("busy-{w:02}-{n:02}");
+                    let (tool, args) = if (w + n) % 4 == 0 {
+                        let (order, product, _) = LINES[(w / 4 + n) % LINES.len()];
+                        let items = json!([{ "productId": product, "quantity": 1, "reason": "damaged" }]);
+                        let args = json!({ "orderNumber": order, "idempotencyKey": key, "items": items });
+                        ("submit_return", args)
+                    } else {
+                        let items = json!([
+                            { "productId": format!("PRD-100{}", 1 + (w + n) % 9), "quantity": 1 + n % 4 },
+                            { "productId": "PRD-1010", "quantity": 2 }
+                        ]);
+                        let customer = format!("CUS-100{}", 1 + w % 3);
+                        let args = json!({ "customerId": customer, "idempotencyKey": key, "items": items });
+                        ("create_quote", args)
+                    };
+                    answers.push((tool, answer(&client, tool, args).await));
+                }
+                answers
+            })
+        })
+        .collect();
+    let (mut quotes, mut returns, mut refused) = (0, 0, 0);
+    let mut server_errors = Vec::new();
+    for t in tasks {
+        for answer in t.await.unwrap() {
+            match answer {
+                ("create_quote", Ok(_)) => quotes += 1,
+                (_, Ok(_)) => returns += 1,
+                (_, Err((ErrorKind::Server, m))) => server_errors.push(m),
+                ("submit_return", Err((ErrorKind::Validation, m))) => {
+                    assert!(m.contains("can still be returned"), "{m}");
+                    refused += 1;
+                }
+                (tool, Err(e)) => panic!("{tool}: {e:?}"),
+            }
+        }
+    }
+    // No ROLLBACK was sent after a failed COMMIT (sqlx logs Postgres's
+    // warning about it as WARN in the shop's log).
+    assert_eq!(
+        stray_rollbacks() - strays_before,
+        0,
+        "ROLLBACKs without a transaction"
+    );
+    assert!(
+        server_errors.is_empty(),
+        "{} of {} writes answered server_error ({:?})",
+        server_errors.len(),
+        writers * each,
+        server_errors
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+    );
+    assert_eq!(quotes + returns + refused, writers * each);
+    assert_eq!(returns, 9, "every unit returned once, none twice");
+    assert_eq!(
+        scalar(pg, &url, "SELECT COUNT(*) FROM quotes"),
+        quotes.to_string()
+    );
+    for (order, product, units) in LINES {
+        let returned = format!(
+            "SELECT SUM(ri.quantity) FROM return_items ri JOIN returns r ON r.id = ri.return_id
+             WHERE r.order_number = '{order}' AND ri.product_id = '{product}'"
+        );
+        assert_eq!(
+            scalar(pg, &url, &returned),
+            units.to_string(),
+            "{order} {product}"
+        );
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(90),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outage_answers_server_error_quickly_and_the_shop_recovers_by_itself() {
     // A cluster of its own: this test stops it.

@@ -27,14 +27,30 @@
 //!   and `INSERT … ON CONFLICT DO NOTHING RETURNING id`; the loser of a race
 //!   reads the winner's record ([`replayed`]), so two replicas receiving one
 //!   key at once create one record and both answer it.
-//! - Writes run in `SERIALIZABLE` transactions on Postgres and `BEGIN
-//!   IMMEDIATE` ones on SQLite; a serialization failure or deadlock
-//!   (SQLSTATE 40001, 40P01; SQLite `BUSY`/`LOCKED`) is retried, at most
-//!   [`WRITE_ATTEMPTS`] attempts in all, after 10, 20, 40, 80 ms (each plus
-//!   up to as much again at random, so racing replicas part), then it is a
+//! - Writes run in `READ COMMITTED` transactions on Postgres and `BEGIN
+//!   IMMEDIATE` ones on SQLite. What a write decides on is locked
+//!   explicitly rather than left to `SERIALIZABLE`: a return locks its
+//!   order's row ([`lock_order`], `FOR NO KEY UPDATE`) before it sums what
+//!   was already returned, so returns of one order take turns and none can
+//!   exceed what was ordered, while returns of other orders and quotes run
+//!   side by side; idempotency rests on the unique constraints above (an
+//!   `INSERT … ON CONFLICT` waits for the racer holding the same key, and
+//!   the next statement sees its row). Why not `SERIALIZABLE`: on tables
+//!   this small Postgres scans whole tables and takes relation-wide
+//!   predicate locks, so any two writers of a tenant (two quotes, two
+//!   returns of different orders) "conflicted" and were refused (40001),
+//!   often several times in a row under load. SQLite's one writer at a
+//!   time is serializable by construction.
+//! - A deadlock or serialization failure (SQLSTATE 40P01, 40001; SQLite
+//!   `BUSY`/`LOCKED`), now rare, is retried, at most [`WRITE_ATTEMPTS`]
+//!   attempts in all, after 10, 20, 40, 80 ms (each plus up to as much
+//!   again at random, so racing replicas part), then it is a
 //!   `server_error`. On SQLite a write waits for the lock up to the
 //!   statement timeout (`busy_timeout`) per attempt; a cancellation or the
-//!   call's time limit ends the waiting (and the pauses) at once.
+//!   call's time limit ends the waiting (and the pauses) at once. A
+//!   connection whose `COMMIT` failed is closed, not given back: its
+//!   transaction is over, and sqlx would otherwise send it a `ROLLBACK`
+//!   (Postgres: "there is no transaction in progress").
 //! - An outage: a call waits at most the acquire timeout for a connection,
 //!   then answers `server_error`; the pool tests a connection before lending
 //!   it and makes new ones as the database comes back, so the replica
@@ -70,8 +86,8 @@ pub(crate) use query::*;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Attempts of one write (the first and its retries) before a serialization
-/// failure, deadlock or busy database becomes a `server_error`.
+/// Attempts of one write (the first and its retries) before a deadlock,
+/// serialization failure or busy database becomes a `server_error`.
 pub const WRITE_ATTEMPTS: u32 = 5;
 
 /// A connection of the pool, lent to one query function; a transaction
@@ -336,14 +352,20 @@ impl Db {
         // worker rolls back a BEGIN nobody awaits any more, and the pool
         // tests a connection given back mid-statement before lending it.)
         let begin = match self.backend {
-            Backend::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+            // What a write decides on it locks itself ([`lock_order`]).
+            Backend::Postgres => "BEGIN ISOLATION LEVEL READ COMMITTED",
             // Takes the write lock at once (waiting up to busy_timeout), so
             // no write is refused half-way for a lock another holds.
             Backend::Sqlite => "BEGIN IMMEDIATE",
         };
+        let mut conn = tokio::select! {
+            biased;
+            conn = self.acquire() => conn?,
+            () = stopped(call) => return Err(interrupted(call)),
+        };
         let mut tx = tokio::select! {
             biased;
-            tx = self.pool.begin_with(begin) => tx?,
+            tx = conn.begin_with(begin) => tx?,
             () = stopped(call) => return Err(interrupted(call)),
         };
         let written = f(&mut tx, args).await?;
@@ -353,7 +375,13 @@ impl Db {
             tx.rollback().await?;
             return Err(Failure::Tool(e));
         }
-        tx.commit().await?;
+        if let Err(e) = tx.commit().await {
+            // The transaction ended with the failed COMMIT, but sqlx still
+            // counts it open and queues a ROLLBACK for the connection's next
+            // use; a closed connection sends nothing more.
+            conn.close_on_drop();
+            return Err(e.into());
+        }
         Ok(written)
     }
 

@@ -227,14 +227,34 @@ pub(crate) async fn inserted_or_winner(
     }
     match replayed(conn, table, tenant, key, fingerprint).await? {
         Some(id) => Ok(Err(id)),
-        // The conflicting row is not visible: the winner's transaction is
-        // newer than ours (Postgres reports 40001 before this; SQLite holds
-        // the write lock). A retry sees it.
+        // The conflicting row is not visible, which neither backend allows
+        // (Postgres's READ COMMITTED: the INSERT waited for the winner and
+        // this statement sees its commit; SQLite holds the write lock). Not
+        // a conflict to retry: a defect, answered as a server_error.
         None => Err(Failure::Sql(sqlx::Error::Protocol(format!(
             "{} idempotency key conflicted with an invisible row",
             table.what()
         )))),
     }
+}
+
+/// Lock the row of order `number` (which the caller checked `tenant`
+/// owns) for the rest of the write's transaction, and read its status:
+/// what a return decides on (the order's lines and their returns) is then
+/// the caller's alone until it commits. Postgres: `FOR NO KEY UPDATE`, which
+/// makes other returns of this order wait, but not the foreign-key checks
+/// of rows referencing it. SQLite: nothing to lock, the write holds the
+/// database's one write lock already (`BEGIN IMMEDIATE`).
+pub(crate) async fn lock_order(conn: &mut Conn, number: &str) -> Result<String, sqlx::Error> {
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        "SELECT status FROM orders WHERE number = $1 FOR NO KEY UPDATE"
+    } else {
+        "SELECT status FROM orders WHERE number = $1"
+    };
+    sqlx::query_scalar(sql)
+        .bind(number)
+        .fetch_one(&mut *conn)
+        .await
 }
 
 /// The tenant's currency and tax rate (basis points).
