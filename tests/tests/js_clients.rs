@@ -243,6 +243,33 @@ fn the_typescript_client_warns_about_nothing_and_gets_every_result() {
     assert!(!shop.log().contains(SECRET), "the secret reached the log");
 }
 
+/// The same reads, prompt and completions with the 1.32.2 client over
+/// stdio, from `shop --stdio --tenant acme` (the process acts for acme as
+/// the bound key does over HTTP).
+#[test]
+fn the_typescript_client_reads_gets_and_completes_over_stdio() {
+    let Some(node) = node() else { return };
+    let shop = start_shop(&format!("ts:{SECRET}"));
+    let source = std::fs::read_to_string(mcp_tests::repo_root().join("tests/js/shop_client.mts"))
+        .expect("read tests/js/shop_client.mts");
+    let mut cmd = shop.stdio_command();
+    cmd.extend(["--tenant".to_owned(), "acme".to_owned()]);
+    let cmd = serde_json::to_string(&cmd).expect("a JSON array");
+    let run = run_node_script(node, "shop_client.mts", &source, &[("MCP_STDIO", &cmd)]);
+    run.assert_success("the TypeScript client over stdio");
+    assert_eq!(run.stderr, "", "the TypeScript client printed warnings");
+    let out: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON document");
+    assert_eq!(
+        out["acmeServer"],
+        json!({ "name": "shop", "title": "Demo Shop", "version": env!("CARGO_PKG_VERSION") })
+    );
+    assert!(
+        out.get("tools").is_none(),
+        "the tools part runs over HTTP only"
+    );
+    check_served(&out["served"]);
+}
+
 // ----------------------------------------- schemas that are not portable
 
 /// Arguments whose hand-written schema (with its own `$schema`, so published
