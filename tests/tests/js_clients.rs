@@ -15,6 +15,8 @@
 //! tests print `SKIPPED: npm not found` and pass, unless `CI` is set.
 
 mod clients;
+#[path = "clients/served.rs"]
+mod served;
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -29,6 +31,7 @@ use mcp_runtime::{ApiKey, Registry};
 use mcp_tests::TestServer;
 use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::{Value, json};
+use served::{check_served, money};
 
 /// The bearer secret of the key the shop is started with for any tenant.
 const SECRET: &str = "js-clients-5d1f8a2c9e7b3046";
@@ -132,10 +135,6 @@ fn the_inspectors_strict_lint_finds_nothing_in_the_shop() {
         !text.contains("\"format\":\"uint") && !text.contains("\"format\":\"int"),
         "no non-standard numeric formats"
     );
-}
-
-fn money(amount: &str) -> Value {
-    json!({ "amount": amount, "currency": "EUR" })
 }
 
 #[test]
@@ -244,100 +243,31 @@ fn the_typescript_client_warns_about_nothing_and_gets_every_result() {
     assert!(!shop.log().contains(SECRET), "the secret reached the log");
 }
 
-/// What the SDK read, got and completed as the acme-bound key.
-fn check_served(served: &Value) {
-    assert_eq!(served["capabilities"]["completions"], json!({}), "{served}");
-    let uris = |list: &Value, key: &str| -> Vec<String> {
-        list.as_array()
-            .expect("a list")
-            .iter()
-            .map(|r| r[key].as_str().expect("a string").to_owned())
-            .collect()
-    };
+/// The same reads, prompt and completions with the 1.32.2 client over
+/// stdio, from `shop --stdio --tenant acme` (the process acts for acme as
+/// the bound key does over HTTP).
+#[test]
+fn the_typescript_client_reads_gets_and_completes_over_stdio() {
+    let Some(node) = node() else { return };
+    let shop = start_shop(&format!("ts:{SECRET}"));
+    let source = std::fs::read_to_string(mcp_tests::repo_root().join("tests/js/shop_client.mts"))
+        .expect("read tests/js/shop_client.mts");
+    let mut cmd = shop.stdio_command();
+    cmd.extend(["--tenant".to_owned(), "acme".to_owned()]);
+    let cmd = serde_json::to_string(&cmd).expect("a JSON array");
+    let run = run_node_script(node, "shop_client.mts", &source, &[("MCP_STDIO", &cmd)]);
+    run.assert_success("the TypeScript client over stdio");
+    assert_eq!(run.stderr, "", "the TypeScript client printed warnings");
+    let out: Value = serde_json::from_str(run.stdout.trim()).expect("one JSON document");
     assert_eq!(
-        uris(&served["resources"]["resources"], "uri"),
-        ["shop://policies/returns", "shop://policies/shipping"]
-    );
-    assert_eq!(
-        uris(&served["templates"]["resourceTemplates"], "uriTemplate"),
-        [
-            "shop://orders/{orderNumber}",
-            "shop://products/{productId}",
-            "shop://products/{productId}/image"
-        ]
-    );
-    assert_eq!(
-        uris(&served["prompts"]["prompts"], "name"),
-        ["draft_order_reply"]
-    );
-    let returns = &served["returns"]["contents"][0];
-    assert_eq!(returns["mimeType"], "text/markdown");
-    assert!(
-        returns["text"]
-            .as_str()
-            .expect("text")
-            .contains("within **30 days** of the authorization"),
-        "{returns}"
-    );
-    let product: Value = serde_json::from_str(
-        served["product"]["contents"][0]["text"]
-            .as_str()
-            .expect("text"),
-    )
-    .unwrap();
-    assert_eq!(
-        product,
-        json!({ "productId": "PRD-1003", "name": "Alpine 45L Backpack",
-                "description": "45-litre trekking backpack with adjustable back system and rain cover.",
-                "category": "Backpacks", "price": money("139.90"), "availableQuantity": 27, "inStock": true })
-    );
-    let image = &served["image"]["contents"][0];
-    assert_eq!(
-        (&image["uri"], &image["mimeType"]),
-        (
-            &json!("shop://products/PRD-1003/image"),
-            &json!("image/png")
-        )
+        out["acmeServer"],
+        json!({ "name": "shop", "title": "Demo Shop", "version": env!("CARGO_PKG_VERSION") })
     );
     assert!(
-        image["blob"]
-            .as_str()
-            .expect("blob")
-            .starts_with("iVBORw0KGgo")
+        out.get("tools").is_none(),
+        "the tools part runs over HTTP only"
     );
-    assert_eq!(served["globexProduct"]["code"], -32602, "{served}");
-    assert!(
-        served["globexProduct"]["message"]
-            .as_str()
-            .expect("message")
-            .contains("resource not found: shop://products/PRD-2003"),
-        "{served}"
-    );
-    let reply = &served["reply"];
-    assert_eq!(
-        reply["description"],
-        "A friendly reply about order ORD-10004"
-    );
-    assert_eq!(
-        reply["messages"][0]["content"]["resource"]["uri"],
-        "shop://orders/ORD-10004"
-    );
-    assert_eq!(
-        served["completeProduct"]["completion"],
-        json!({ "values": ["PRD-1010"], "total": 1, "hasMore": false })
-    );
-    assert_eq!(served["completeGlobex"]["completion"]["values"], json!([]));
-    assert_eq!(
-        served["completeOrder"]["completion"]["values"],
-        json!([
-            "ORD-10001",
-            "ORD-10002",
-            "ORD-10003",
-            "ORD-10004",
-            "ORD-10005"
-        ])
-    );
-    assert_eq!(served["unknownPrompt"]["code"], -32602, "{served}");
+    check_served(&out["served"]);
 }
 
 // ----------------------------------------- schemas that are not portable

@@ -216,7 +216,7 @@ async fn a_task_works_with_progress_and_completes_with_its_result_inlined() {
     assert_eq!(done["result"]["content"][0]["text"], "crunched 5 steps");
     assert!(done["result"].get("isError").is_none());
     assert!(done.get("error").is_none());
-    mcp_tests::check_against_spec(Revision::R2025_11_25, "CallToolResult", &done["result"])
+    mcp_tests::check_against_spec(Revision::R2026_07_28, "CallToolResult", &done["result"])
         .unwrap();
 
     // The same call without the extension is answered synchronously.

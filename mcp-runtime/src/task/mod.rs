@@ -138,7 +138,13 @@ impl TaskRecord {
             );
         }
         if let (TaskStatus::Completed, Some(r)) = (self.status, &self.result) {
-            m.insert("result".into(), r.clone());
+            // A 2026-07-28 `CallToolResult`: its `resultType` is required
+            // (the TypeScript SDK's ext-tasks refuses a result without it).
+            let mut r = r.clone();
+            if let Value::Object(o) = &mut r {
+                o.entry("resultType").or_insert_with(|| "complete".into());
+            }
+            m.insert("result".into(), r);
         }
         if let (TaskStatus::Failed, Some(e)) = (self.status, &self.error) {
             m.insert("error".into(), e.clone());
