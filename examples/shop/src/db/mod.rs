@@ -419,29 +419,36 @@ fn interrupted(call: Option<Call<'_>>) -> Failure {
     }
 }
 
-/// Apply the SQLite migrations on one connection. Two processes starting at
-/// once on a new file may both try the first migration; the one that loses
-/// finds it applied when it tries again.
+/// Apply the SQLite migrations on one connection. Processes starting at
+/// once on a new file contend for it: opening the connection (switching a
+/// new file to WAL takes its lock) or the first migration may find it busy;
+/// the loser tries again, up to `MIGRATE_ATTEMPTS` times in all, and then
+/// finds the migrations applied.
 async fn migrate_sqlite(
     options: &SqliteConnectOptions,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let mut tries = 0;
+    const MIGRATE_ATTEMPTS: u32 = 8;
+    let mut tries = 1;
     loop {
-        // A pool of one (not a bare connection): its `Acquire` keeps the
-        // future `Send`, so that a shop can be opened in a spawned task.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        let run = SQLITE_MIGRATIONS.run(&pool).await;
-        pool.close().await;
-        match run {
+        let attempt: Result<(), Box<dyn std::error::Error + Send + Sync>> = async {
+            // A pool of one (not a bare connection): its `Acquire` keeps the
+            // future `Send`, so that a shop can be opened in a spawned task.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let run = SQLITE_MIGRATIONS.run(&pool).await;
+            pool.close().await;
+            Ok(run?)
+        }
+        .await;
+        match attempt {
             Ok(()) => return Ok(()),
-            Err(_) if tries < 3 => {
-                tries += 1;
+            Err(_) if tries < MIGRATE_ATTEMPTS => {
                 tokio::time::sleep(backoff(tries)).await;
+                tries += 1;
             }
-            Err(e) => return Err(Box::new(e)),
+            Err(e) => return Err(e),
         }
     }
 }
