@@ -63,8 +63,8 @@ pub use serde_json;
 pub mod prelude {
     pub use crate::{
         CompletionArguments, Content, Elicitation, ErrorKind, LogLevel, McpError, PromptMessage,
-        PromptMessages, ResourceContent, ResourceContents, Sampling, Server, ToolContext, ToolError,
-        ToolOutput, mcp_prompt, mcp_resource, mcp_tool,
+        PromptMessages, ResourceContent, ResourceContents, Sampling, Server, ToolContext,
+        ToolError, ToolOutput, mcp_prompt, mcp_resource, mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
