@@ -93,7 +93,11 @@ pub(crate) async fn product_category(
 }
 
 /// Whether the tenant has the order `number`.
-pub(crate) async fn has_order(conn: &mut Conn, tenant: &str, number: &str) -> Result<bool, Failure> {
+pub(crate) async fn has_order(
+    conn: &mut Conn,
+    tenant: &str,
+    number: &str,
+) -> Result<bool, Failure> {
     let n: i64 = sqlx::query("SELECT COUNT(*) FROM orders WHERE number = $1 AND tenant_id = $2")
         .bind(number)
         .bind(tenant)

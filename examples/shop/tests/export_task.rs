@@ -34,7 +34,9 @@ impl Served {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let shop = Shop::open(dir.join("shop.db")).await.expect("the database opens and is seeded");
+        let shop = Shop::open(dir.join("shop.db"))
+            .await
+            .expect("the database opens and is seeded");
         {
             let mut conn = Connection::open(dir.join("shop.db")).unwrap();
             let tx = conn.transaction().unwrap();

@@ -28,7 +28,9 @@ impl Fixture {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let shop = Shop::open(dir.join("shop.db")).await.expect("the database opens and is seeded");
+        let shop = Shop::open(dir.join("shop.db"))
+            .await
+            .expect("the database opens and is seeded");
         let server = shop::server(shop).expect("the shop is valid");
         Fixture { server, dir }
     }
