@@ -22,6 +22,7 @@ mod lifecycle;
 mod list;
 mod prompts;
 mod resources;
+mod result;
 mod scopes;
 mod sessions;
 mod tasks;
