@@ -784,12 +784,7 @@ fn two(a: &impl ToTokens, b: &impl ToTokens) -> proc_macro2::TokenStream {
     t
 }
 
-/// `#[mcp_tool]` put on an item that is not a fn: what it is, for the message.
-pub(crate) fn not_a_fn(item: &syn::Item) -> syn::Error {
-    not_a_fn_of("mcp_tool", item)
-}
-
-/// [`not_a_fn`] for the macro `mac`.
+/// `#[mac]` put on an item that is not a fn: what it is, for the message.
 pub(crate) fn not_a_fn_of(mac: &str, item: &syn::Item) -> syn::Error {
     use syn::Item;
     let (what, tokens) = match item {
