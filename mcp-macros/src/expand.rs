@@ -19,7 +19,7 @@ pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
         |attr, f| {
             Tool::from_fn(attr, f).map_err(|invalid| {
                 let Invalid { item, errors } = *invalid;
-                (item, errors)
+                Box::new((item, errors))
             })
         },
         expand,
@@ -36,13 +36,14 @@ pub(crate) fn fn_macro<A, M>(
     attr: TokenStream,
     item: TokenStream,
     parse_attr: fn(TokenStream) -> syn::Result<A>,
-    model: impl FnOnce(syn::Result<A>, syn::ItemFn) -> Result<M, (syn::ItemFn, syn::Error)>,
+    model: impl FnOnce(syn::Result<A>, syn::ItemFn) -> Result<M, Box<(syn::ItemFn, syn::Error)>>,
     expand: impl FnOnce(&M) -> TokenStream,
 ) -> TokenStream {
     let out = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Fn(f)) => match model(parse_attr(attr), f) {
             Ok(m) => expand(&m),
-            Err((item, errors)) => {
+            Err(invalid) => {
+                let (item, errors) = *invalid;
                 let errors = errors.into_compile_error();
                 quote!(#item #errors)
             }

@@ -16,7 +16,7 @@ pub(crate) fn mcp_prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
         attr,
         item,
         PromptAttr::parse,
-        |attr, f| Prompt::from_fn(attr, f).map_err(|invalid| *invalid),
+        Prompt::from_fn,
         expand,
     )
 }

@@ -16,7 +16,7 @@ pub(crate) fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream 
         attr,
         item,
         ResourceAttr::parse,
-        |attr, f| Resource::from_fn(attr, f).map_err(|invalid| *invalid),
+        Resource::from_fn,
         expand,
     )
 }
