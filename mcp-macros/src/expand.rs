@@ -11,18 +11,46 @@ use crate::valid;
 
 /// The whole macro on `proc_macro2` tokens.
 pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let out = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Fn(f)) => match Tool::from_fn(ToolAttr::parse(attr), f) {
-            Ok(tool) => expand(&tool),
-            Err(invalid) => {
+    fn_macro(
+        "mcp_tool",
+        attr,
+        item,
+        ToolAttr::parse,
+        |attr, f| {
+            Tool::from_fn(attr, f).map_err(|invalid| {
                 let Invalid { item, errors } = *invalid;
+                Box::new((item, errors))
+            })
+        },
+        expand,
+    )
+}
+
+/// A fn-attribute macro `#[mac]`: `item` parsed as a fn and checked into a
+/// model (with the attribute, as `parse_attr` reads it) that `expand`
+/// turns into code. An invalid fn is emitted as it is, with every error; an
+/// item that is not a fn is refused, with the attribute's errors too. With
+/// `MCP_MACROS_DEBUG` set, the expansion is printed.
+pub(crate) fn fn_macro<A, M>(
+    mac: &str,
+    attr: TokenStream,
+    item: TokenStream,
+    parse_attr: fn(TokenStream) -> syn::Result<A>,
+    model: impl FnOnce(syn::Result<A>, syn::ItemFn) -> Result<M, Box<(syn::ItemFn, syn::Error)>>,
+    expand: impl FnOnce(&M) -> TokenStream,
+) -> TokenStream {
+    let out = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(f)) => match model(parse_attr(attr), f) {
+            Ok(m) => expand(&m),
+            Err(invalid) => {
+                let (item, errors) = *invalid;
                 let errors = errors.into_compile_error();
                 quote!(#item #errors)
             }
         },
         Ok(other) => {
-            let mut errors = valid::not_a_fn(&other);
-            if let Err(e) = ToolAttr::parse(attr) {
+            let mut errors = valid::not_a_fn_of(mac, &other);
+            if let Err(e) = parse_attr(attr) {
                 errors.combine(e);
             }
             let errors = errors.into_compile_error();
@@ -34,7 +62,7 @@ pub(crate) fn mcp_tool(attr: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     if std::env::var_os("MCP_MACROS_DEBUG").is_some_and(|v| !v.is_empty() && v != "0") {
-        eprintln!("#[mcp_tool] expansion:\n{out}\n");
+        eprintln!("#[{mac}] expansion:\n{out}\n");
     }
     out
 }

@@ -393,18 +393,32 @@ fn output(ret: &ReturnType, cx: &mut Ctxt) -> Option<Output> {
         }
         ReturnType::Type(_, ty) => &**ty,
     };
+    let hint = " (or `Result<T>` with an alias)";
+    let (ok, result) = returned("mcp_tool", ty, hint, cx)?;
+    let kind = match result {
+        None => OutputKind::Plain,
+        Some(err) => OutputKind::Result(err.map(Box::new)),
+    };
+    Some(Output { ok, kind })
+}
+
+/// A macro's return type: its success type, and whether it is a `Result`
+/// (`Some`) with its error type when written (`Some(Some(e))`).
+pub(crate) type Returned = (Type, Option<Option<Type>>);
+
+/// Split the return type `ty` of `#[mac]`'s fn: `impl Trait` refused, a
+/// `Result<T, E>` (or `Result<T>`) into its types, anything else plain.
+/// `hint` ends the message of a `Result` whose types cannot be seen.
+pub(crate) fn returned(mac: &str, ty: &Type, hint: &str, cx: &mut Ctxt) -> Option<Returned> {
     if let Some(it) = find_impl_trait(ty) {
         cx.error(
             it,
-            "`#[mcp_tool]` cannot return `impl Trait`; return a concrete type",
+            format!("`#[{mac}]` cannot return `impl Trait`; return a concrete type"),
         );
         return None;
     }
     let Some(seg) = last_segment(ty).filter(|s| s.ident == "Result") else {
-        return Some(Output {
-            ok: ty.clone(),
-            kind: OutputKind::Plain,
-        });
+        return Some((ty.clone(), None));
     };
     let types: Vec<&Type> = match &seg.arguments {
         PathArguments::AngleBracketed(a) => a
@@ -418,19 +432,15 @@ fn output(ret: &ReturnType, cx: &mut Ctxt) -> Option<Output> {
         _ => Vec::new(),
     };
     match types[..] {
-        [ok] => Some(Output {
-            ok: ok.clone(),
-            kind: OutputKind::Result(None),
-        }),
-        [ok, err] => Some(Output {
-            ok: ok.clone(),
-            kind: OutputKind::Result(Some(Box::new(err.clone()))),
-        }),
+        [ok] => Some((ok.clone(), Some(None))),
+        [ok, err] => Some((ok.clone(), Some(Some(err.clone())))),
         _ => {
             cx.error(
                 ty,
-                "`#[mcp_tool]` cannot see the success type of this `Result`; \
-                 write it as `Result<T, E>` (or `Result<T>` with an alias)",
+                format!(
+                    "`#[{mac}]` cannot see the success type of this `Result`; \
+                     write it as `Result<T, E>`{hint}"
+                ),
             );
             None
         }
@@ -774,12 +784,7 @@ fn two(a: &impl ToTokens, b: &impl ToTokens) -> proc_macro2::TokenStream {
     t
 }
 
-/// `#[mcp_tool]` put on an item that is not a fn: what it is, for the message.
-pub(crate) fn not_a_fn(item: &syn::Item) -> syn::Error {
-    not_a_fn_of("mcp_tool", item)
-}
-
-/// [`not_a_fn`] for the macro `mac`.
+/// `#[mac]` put on an item that is not a fn: what it is, for the message.
 pub(crate) fn not_a_fn_of(mac: &str, item: &syn::Item) -> syn::Error {
     use syn::Item;
     let (what, tokens) = match item {

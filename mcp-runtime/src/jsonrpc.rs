@@ -196,6 +196,18 @@ pub(crate) fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T)
     serde_json::to_writer(out, v).expect("serializing JSON into a Vec cannot fail");
 }
 
+/// Open a result object written by hand: `{`, then the server's `_meta`
+/// (already serialized) when the era carries it, with the comma the next
+/// member needs.
+pub(crate) fn open_result(out: &mut Vec<u8>, server_meta: Option<&[u8]>) {
+    out.push(b'{');
+    if let Some(meta) = server_meta {
+        out.extend_from_slice(br#""_meta":"#);
+        out.extend_from_slice(meta);
+        out.push(b',');
+    }
+}
+
 /// Serialize to bytes.
 pub(crate) fn to_bytes<T: serde::Serialize + ?Sized>(v: &T) -> Vec<u8> {
     let mut out = Vec::new();

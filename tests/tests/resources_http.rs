@@ -142,20 +142,25 @@ async fn send(
     msg
 }
 
-const BOTH: [Revision; 2] = [Revision::R2025_11_25, Revision::R2026_07_28];
-
-#[tokio::test]
-async fn lists_and_capabilities_validate_in_both_eras() {
-    let server = start().await;
-    let init = send(
-        &server,
+/// A 2025-11-25 `initialize` with SECRET, its response validated.
+async fn initialize(server: &TestServer) -> Value {
+    send(
+        server,
         Revision::R2025_11_25,
         SECRET,
         "initialize",
         json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }),
         "InitializeResult",
     )
-    .await;
+    .await
+}
+
+const BOTH: [Revision; 2] = [Revision::R2025_11_25, Revision::R2026_07_28];
+
+#[tokio::test]
+async fn lists_and_capabilities_validate_in_both_eras() {
+    let server = start().await;
+    let init = initialize(&server).await;
     assert_eq!(
         init["result"]["capabilities"]["resources"],
         json!({ "listChanged": false })
@@ -414,15 +419,7 @@ async fn prompts_validate_in_both_eras() {
 #[tokio::test]
 async fn completions_validate_in_both_eras_and_keep_to_the_keys_tenant() {
     let server = start().await;
-    let init = send(
-        &server,
-        Revision::R2025_11_25,
-        SECRET,
-        "initialize",
-        json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } }),
-        "InitializeResult",
-    )
-    .await;
+    let init = initialize(&server).await;
     assert_eq!(init["result"]["capabilities"]["completions"], json!({}));
     let template = json!({ "type": "ref/resource", "uri": "shop://products/{productId}" });
     let complete = |reference: &Value, name: &str, value: &str| json!({ "ref": reference, "argument": { "name": name, "value": value } });

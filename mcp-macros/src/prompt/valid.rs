@@ -237,41 +237,12 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     }
 }
 
-type Output = (Type, Option<Option<Type>>);
+type Output = crate::valid::Returned;
 
 fn output(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Output> {
     let ReturnType::Type(_, ty) = &sig.output else {
         cx.error(&sig.ident, "`#[mcp_prompt]` must return its messages: a `String`, `Vec<PromptMessage>` or `PromptMessages`, or a `Result` of one");
         return None;
     };
-    let ty = &**ty;
-    if let Some(it) = find_impl_trait(ty) {
-        cx.error(
-            it,
-            "`#[mcp_prompt]` cannot return `impl Trait`; return a concrete type",
-        );
-        return None;
-    }
-    let Some(seg) = last_segment(ty).filter(|s| s.ident == "Result") else {
-        return Some((ty.clone(), None));
-    };
-    let types: Vec<&Type> = match &seg.arguments {
-        PathArguments::AngleBracketed(a) => a
-            .args
-            .iter()
-            .filter_map(|g| match g {
-                GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    match types[..] {
-        [ok] => Some((ok.clone(), Some(None))),
-        [ok, err] => Some((ok.clone(), Some(Some(err.clone())))),
-        _ => {
-            cx.error(ty, "`#[mcp_prompt]` cannot see the success type of this `Result`; write it as `Result<T, E>`");
-            None
-        }
-    }
+    crate::valid::returned("mcp_prompt", ty, "", cx)
 }

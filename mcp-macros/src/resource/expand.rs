@@ -3,40 +3,22 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::Ident;
 use syn::spanned::Spanned;
-use syn::{Ident, Item};
 
 use super::attr::ResourceAttr;
 use super::{Description, Param, Resource, Uri};
-use crate::{complete, valid};
+use crate::complete;
 
 pub(crate) fn mcp_resource(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let out = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Fn(f)) => match Resource::from_fn(ResourceAttr::parse(attr), f) {
-            Ok(r) => expand(&r),
-            Err(invalid) => {
-                let (item, errors) = *invalid;
-                let errors = errors.into_compile_error();
-                quote!(#item #errors)
-            }
-        },
-        Ok(other) => {
-            let mut errors = valid::not_a_fn_of("mcp_resource", &other);
-            if let Err(e) = ResourceAttr::parse(attr) {
-                errors.combine(e);
-            }
-            let errors = errors.into_compile_error();
-            quote!(#other #errors)
-        }
-        Err(e) => {
-            let errors = e.into_compile_error();
-            quote!(#item #errors)
-        }
-    };
-    if std::env::var_os("MCP_MACROS_DEBUG").is_some_and(|v| !v.is_empty() && v != "0") {
-        eprintln!("#[mcp_resource] expansion:\n{out}\n");
-    }
-    out
+    crate::expand::fn_macro(
+        "mcp_resource",
+        attr,
+        item,
+        ResourceAttr::parse,
+        Resource::from_fn,
+        expand,
+    )
 }
 
 fn rt() -> TokenStream {

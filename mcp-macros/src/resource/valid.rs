@@ -2,16 +2,13 @@
 //! problem is collected and reported together; no tokens are generated here.
 
 use proc_macro2::Span;
-use syn::{
-    Attribute, Expr, ExprLit, FnArg, GenericArgument, ItemFn, Lit, LitStr, Meta, Pat,
-    PathArguments, ReturnType, Type,
-};
+use syn::{Attribute, Expr, ExprLit, FnArg, ItemFn, Lit, LitStr, Meta, Pat, ReturnType, Type};
 
 use super::attr::ResourceAttr;
 use super::{Description, Param, Resource, Uri};
 use crate::complete::{self, camel_case};
 use crate::diag::{Ctxt, list};
-use crate::valid::{clean_doc, find_impl_trait, is_context, last_segment, lit_str, peel};
+use crate::valid::{clean_doc, find_impl_trait, is_context, lit_str, peel};
 
 /// The tenant and workspace come from the server, never from a URI.
 const INJECTED: [&str; 2] = ["tenantId", "workspaceId"];
@@ -390,43 +387,14 @@ fn snake_case(v: &str) -> String {
     out
 }
 
-type Output = (Type, Option<Option<Type>>);
+type Output = crate::valid::Returned;
 
 fn output(sig: &syn::Signature, cx: &mut Ctxt) -> Option<Output> {
     let ReturnType::Type(_, ty) = &sig.output else {
         cx.error(&sig.ident, "`#[mcp_resource]` must return the resource's contents: a `String`, `Vec<u8>`, `serde_json::Value` or `ResourceContents`, or a `Result` of one");
         return None;
     };
-    let ty = &**ty;
-    if let Some(it) = find_impl_trait(ty) {
-        cx.error(
-            it,
-            "`#[mcp_resource]` cannot return `impl Trait`; return a concrete type",
-        );
-        return None;
-    }
-    let Some(seg) = last_segment(ty).filter(|s| s.ident == "Result") else {
-        return Some((ty.clone(), None));
-    };
-    let types: Vec<&Type> = match &seg.arguments {
-        PathArguments::AngleBracketed(a) => a
-            .args
-            .iter()
-            .filter_map(|g| match g {
-                GenericArgument::Type(t) => Some(t),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    match types[..] {
-        [ok] => Some((ok.clone(), Some(None))),
-        [ok, err] => Some((ok.clone(), Some(Some(err.clone())))),
-        _ => {
-            cx.error(ty, "`#[mcp_resource]` cannot see the success type of this `Result`; write it as `Result<T, E>`");
-            None
-        }
-    }
+    crate::valid::returned("mcp_resource", ty, "", cx)
 }
 
 fn description(a: &ResourceAttr, item: &ItemFn, cx: &mut Ctxt) -> Option<Description> {

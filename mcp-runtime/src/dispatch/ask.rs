@@ -8,8 +8,9 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
+use super::callers::caller;
 use super::era::{Era, RequestMeta};
-use super::{Delivery, Dispatcher, InputEcho, caller};
+use super::{Delivery, Dispatcher, InputEcho};
 use crate::input::rounds::Round;
 use crate::input::seal::Binding;
 use crate::input::stream::Stream;

@@ -389,12 +389,7 @@ pub(super) fn write_call_result(
     server_meta: Option<&[u8]>,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(160);
-    out.push(b'{');
-    if let Some(meta) = server_meta {
-        out.extend_from_slice(br#""_meta":"#);
-        out.extend_from_slice(meta);
-        out.push(b',');
-    }
+    crate::jsonrpc::open_result(&mut out, server_meta);
     out.extend_from_slice(br#""content":["#);
     let structured = match outcome {
         Ok(o) => {

@@ -95,9 +95,7 @@ impl Dispatcher {
         era: Era,
         delivery: Delivery,
     ) -> Result<Vec<u8>, RpcError> {
-        let params: Value = params
-            .and_then(|p| serde_json::from_str(p.get()).ok())
-            .ok_or_else(|| RpcError::invalid_params(USAGE))?;
+        let params: Value = super::result::params(params, USAGE)?;
         let req = parse(&params)?;
         let target = self.target(&req, delivery.key.as_deref())?;
         let max = self.config.max_string_bytes;
@@ -130,11 +128,7 @@ impl Dispatcher {
             json!({ "values": values, "total": total, "hasMore": total > MAX_VALUES }),
         );
         if era == Era::Stateless {
-            m.insert("resultType".into(), json!("complete"));
-            m.insert(
-                "_meta".into(),
-                serde_json::from_slice(&self.server_meta_json).unwrap_or(Value::Null),
-            );
+            super::result::mark_complete(&mut m, &self.server_meta_json);
         }
         Ok(to_bytes(&m))
     }

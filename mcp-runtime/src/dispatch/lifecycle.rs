@@ -117,9 +117,7 @@ pub(super) fn requested_level(params: Option<&RawValue>) -> Result<LogLevel, Rpc
     struct SetLevel {
         level: String,
     }
-    let p: SetLevel = params
-        .and_then(|p| serde_json::from_str(p.get()).ok())
-        .ok_or_else(|| RpcError::invalid_params("logging/setLevel needs a `level`"))?;
+    let p: SetLevel = super::result::params(params, "logging/setLevel needs a `level`")?;
     LogLevel::parse(&p.level).ok_or_else(|| {
         RpcError::invalid_params(format!("unknown log level `{}`", truncate(&p.level, 40)))
     })

@@ -35,11 +35,8 @@ impl Dispatcher {
             #[serde(borrow, default, rename = "requestState")]
             request_state: Option<&'a RawValue>,
         }
-        let p: GetParams<'_> = params
-            .and_then(|p| serde_json::from_str(p.get()).ok())
-            .ok_or_else(|| {
-                RpcError::invalid_params("prompts/get needs params with a string `name`")
-            })?;
+        let p: GetParams<'_> =
+            super::result::params(params, "prompts/get needs params with a string `name`")?;
         if let (Era::Stateless, Some(h)) = (era, delivery.headers.as_ref()) {
             h.check_prompt(&p.name)?;
         }
@@ -93,11 +90,7 @@ impl Dispatcher {
             m.insert("description".into(), json!(d));
         }
         if era == Era::Stateless {
-            m.insert("resultType".into(), json!("complete"));
-            m.insert(
-                "_meta".into(),
-                serde_json::from_slice(&self.server_meta_json).unwrap_or(Value::Null),
-            );
+            super::result::mark_complete(&mut m, &self.server_meta_json);
         }
         Ok(to_bytes(&m))
     }

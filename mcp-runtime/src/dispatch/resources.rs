@@ -39,11 +39,8 @@ impl Dispatcher {
         struct ReadParams {
             uri: String,
         }
-        let p: ReadParams = params
-            .and_then(|p| serde_json::from_str(p.get()).ok())
-            .ok_or_else(|| {
-                RpcError::invalid_params("resources/read needs params with a string `uri`")
-            })?;
+        let p: ReadParams =
+            super::result::params(params, "resources/read needs params with a string `uri`")?;
         if let (Era::Stateless, Some(h)) = (era, delivery.headers.as_ref()) {
             h.check_uri(&p.uri)?;
         }
@@ -199,13 +196,9 @@ fn read_result(
     let mut m = Map::new();
     m.insert("contents".into(), Value::Array(items));
     if era == Era::Stateless {
-        m.insert("resultType".into(), json!("complete"));
+        super::result::mark_complete(&mut m, server_meta_json);
         m.insert("ttlMs".into(), json!(0));
         m.insert("cacheScope".into(), json!("private"));
-        m.insert(
-            "_meta".into(),
-            serde_json::from_slice(server_meta_json).unwrap_or(Value::Null),
-        );
     }
     to_bytes(&m)
 }

@@ -104,11 +104,8 @@ impl Dispatcher {
         } else {
             "resources/unsubscribe"
         };
-        let p: Params = params
-            .and_then(|p| serde_json::from_str(p.get()).ok())
-            .ok_or_else(|| {
-                RpcError::invalid_params(format!("{method} needs params with a string `uri`"))
-            })?;
+        let p: Params =
+            super::result::params(params, format!("{method} needs params with a string `uri`"))?;
         let (Some(sessions), Some(id)) = (&self.sessions, &delivery.session) else {
             return Err(missing());
         };

@@ -24,10 +24,10 @@ use tokio::sync::Notify;
 use super::era::{Era, RequestMeta};
 use super::{Delivery, Dispatcher};
 use crate::context::{CancellationToken, ToolContext};
+use crate::input::inbox::Inbox;
 use crate::jsonrpc::{RpcError, codes, meta, to_bytes, truncate};
 use crate::notify::NotificationReceiver;
 use crate::registry::ToolInfo;
-use crate::task::inbox::Inbox;
 use crate::task::{
     EXTENSION, TaskLimits, TaskOwner, TaskRecord, TaskStatus, TaskStore, TaskSupport, new_id,
     rfc3339,

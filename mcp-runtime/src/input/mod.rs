@@ -12,6 +12,7 @@
 //!   question already answered returns its answer at once ([`rounds`]).
 
 pub(crate) mod form;
+pub(crate) mod inbox;
 pub(crate) mod rounds;
 pub(crate) mod seal;
 pub(crate) mod stream;
@@ -195,7 +196,7 @@ pub(crate) enum Channel {
     /// A handler running as a task: questions wait in the task for
     /// `tasks/update`; before the task exists, questions marked
     /// [`Ask::before_task`] go to the request's stateless round.
-    Task(Arc<crate::task::inbox::Inbox>, Option<Arc<rounds::Round>>),
+    Task(Arc<inbox::Inbox>, Option<Arc<rounds::Round>>),
 }
 
 impl Default for Input {

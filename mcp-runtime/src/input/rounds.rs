@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::seal::{Binding, RequestStateKeys};
 use crate::error::McpError;
-use crate::jsonrpc::{RpcError, write_json};
+use crate::jsonrpc::{RpcError, open_result, write_json};
 
 /// One run of a handler in the stateless era.
 pub(crate) struct Round {
@@ -162,12 +162,7 @@ impl Round {
         let asked = questions.keys().cloned().collect();
         let state = keys.seal(&self.binding, asked, carried, now);
         let mut out = Vec::with_capacity(256);
-        out.push(b'{');
-        if let Some(meta) = server_meta_json {
-            out.extend_from_slice(br#""_meta":"#);
-            out.extend_from_slice(meta);
-            out.push(b',');
-        }
+        open_result(&mut out, server_meta_json);
         out.extend_from_slice(br#""inputRequests":"#);
         write_json(&mut out, &Value::Object(questions));
         out.extend_from_slice(br#","requestState":"#);

@@ -261,6 +261,7 @@ enum AuthPlan {
 }
 
 mod builder;
+mod env;
 mod serve;
 mod sessions;
 

@@ -10,7 +10,6 @@
 //! replica sees every task; the one running a handler learns of answers and
 //! cancellation through the store's side channels).
 
-pub(crate) mod inbox;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;

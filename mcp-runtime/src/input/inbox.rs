@@ -49,7 +49,7 @@ impl Inbox {
             let mut s = self.lock();
             s.seq += 1;
             let n = s.seq;
-            let key = key.unwrap_or_else(|| crate::input::rounds::default_key(method, n));
+            let key = key.unwrap_or_else(|| super::rounds::default_key(method, n));
             s.questions
                 .insert(key.clone(), json!({ "method": method, "params": params }));
             key
