@@ -30,7 +30,9 @@ impl Dispatcher {
         echo: InputEcho<'_>,
         binding: impl FnOnce() -> Binding,
     ) -> Result<(Input, Option<Arc<Round>>), RpcError> {
-        let declared = request_meta.get(meta::CAPABILITIES).cloned();
+        let declared = request_meta
+            .get(meta::CAPABILITIES)
+            .map(|c| Arc::new(c.clone()));
         match era {
             Era::Stateless => {
                 let round = Arc::new(Round::new(

@@ -2,6 +2,7 @@
 //! its requests: the capabilities it declared at `initialize` and the level
 //! `logging/setLevel` set.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use serde::Deserialize;
@@ -37,8 +38,10 @@ const MAX_REMEMBERED_CAPABILITIES: usize = 100_000;
 #[derive(Default)]
 pub(super) struct ClientCapabilities {
     by_caller: std::sync::Mutex<
-        std::collections::HashMap<crate::input::stream::Caller, serde_json::Value>,
+        std::collections::HashMap<crate::input::stream::Caller, Arc<serde_json::Value>>,
     >,
+    /// Whether any caller declared anything: until then a call takes no lock.
+    any: std::sync::atomic::AtomicBool,
 }
 
 impl ClientCapabilities {
@@ -62,10 +65,17 @@ impl ClientCapabilities {
         if by_caller.len() >= MAX_REMEMBERED_CAPABILITIES {
             by_caller.retain(|c, _| c.session.is_empty());
         }
-        by_caller.insert(caller.clone(), caps);
+        by_caller.insert(caller.clone(), Arc::new(caps));
+        self.any.store(true, Ordering::Release);
     }
 
-    pub(super) fn get(&self, caller: &crate::input::stream::Caller) -> Option<serde_json::Value> {
+    pub(super) fn get(
+        &self,
+        caller: &crate::input::stream::Caller,
+    ) -> Option<Arc<serde_json::Value>> {
+        if !self.any.load(Ordering::Acquire) {
+            return None;
+        }
         self.by_caller
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -181,8 +181,9 @@ pub(crate) fn declared(caps: Option<&Value>, method: &str, params: &Value) -> bo
 /// How one call asks its client.
 pub(crate) struct Input {
     pub(crate) channel: Channel,
-    /// The capabilities the caller declared, as known for this request.
-    pub(crate) capabilities: Option<Value>,
+    /// The capabilities the caller declared, as known for this request
+    /// (shared with the caller's remembered `initialize`: no copy per call).
+    pub(crate) capabilities: Option<Arc<Value>>,
 }
 
 /// The era's way of asking.
@@ -212,7 +213,7 @@ impl Input {
     /// Whether the client may be asked `method` (`params` tell form from URL mode).
     pub(crate) fn can_ask(&self, method: &str, params: &Value) -> bool {
         !matches!(self.channel, Channel::None)
-            && declared(self.capabilities.as_ref(), method, params)
+            && declared(self.capabilities.as_deref(), method, params)
     }
 
     /// Ask the client; the answer's `result`.
@@ -228,7 +229,7 @@ impl Input {
                 "this transport cannot send {method} to the client"
             )));
         }
-        if !declared(self.capabilities.as_ref(), method, &params) {
+        if !declared(self.capabilities.as_deref(), method, &params) {
             let (cap, mode) = capability(method, &params);
             let required = match mode {
                 Some(m) => json!({ cap: { m: {} } }),

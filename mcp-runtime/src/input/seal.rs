@@ -138,11 +138,30 @@ impl Binding {
         tenant: Option<&str>,
         caller: &str,
     ) -> Binding {
-        // serde_json's map is ordered (no `preserve_order`): one text per value.
-        let digest = Sha256::digest(arguments.to_string().as_bytes());
+        // serde_json's map is ordered (no `preserve_order`): one text per
+        // value, written straight into the hash (no copy of the text).
+        struct Hashing(Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = Hashing(Sha256::new());
+        serde_json::to_writer(&mut hashing, arguments).expect("a Value always serializes");
+        let digest = hashing.0.finalize();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for b in digest {
+            hex.push(char::from(HEX[usize::from(b >> 4)]));
+            hex.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
         Binding {
             target,
-            arguments: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            arguments: hex,
             tenant: tenant.map(str::to_owned),
             caller: caller.to_owned(),
         }
