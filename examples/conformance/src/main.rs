@@ -395,10 +395,10 @@ async fn test_elicitation_sep1034_defaults(ctx: ToolContext) -> Result<ToolOutpu
 #[serde(rename_all = "camelCase")]
 struct Enums {
     untitled_single: Choice,
-    titled_single: Value3,
+    titled_single: TitledValue,
     legacy_enum: Legacy,
     untitled_multi: Vec<Choice>,
-    titled_multi: Vec<Value3>,
+    titled_multi: Vec<TitledValue>,
 }
 
 /// `option1`..`option3`.
@@ -413,7 +413,7 @@ enum Choice {
 /// `value1`..`value3` (titled in the schema).
 #[derive(Deserialize, Serialize, ElicitForm)]
 #[serde(rename_all = "lowercase")]
-enum Value3 {
+enum TitledValue {
     Value1,
     Value2,
     Value3,
