@@ -58,7 +58,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
             Ok(quote! {
                 #(#checks)*
-                impl ::mcp_runtime::ElicitForm for #name {}
+                impl ::mcp_runtime::__private::ElicitForm for #name {}
             })
         }
         Data::Enum(e) => {
