@@ -5,6 +5,7 @@ mod ast;
 mod attr;
 mod complete;
 mod diag;
+mod elicit_form;
 mod expand;
 mod prompt;
 mod resource;
@@ -49,4 +50,21 @@ pub fn mcp_prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_derive(ToolError, attributes(tool_error))]
 pub fn derive_tool_error(input: TokenStream) -> TokenStream {
     tool_error::derive(input.into()).into()
+}
+
+/// Makes a type something `ctx.elicit::<T>` may ask, checked as it compiles.
+///
+/// On a struct with named fields: the struct is a form (`ElicitForm`), and
+/// every field must be one a client can render: `String` (schemars
+/// `email`/`url` or `format` `date`/`date-time`), `bool`, an integer or
+/// float type, a unit-only enum deriving `ElicitForm` (single-select; doc
+/// comments on the variants make SEP-1330 titled options), `Vec` of such an
+/// enum (multi-select), or `Option` of any of these. A field of any other
+/// type (a nested struct, a map, a tuple, `Vec<String>`) is a compile error
+/// on that field. On a unit-only enum: the enum is a choice a form may hold.
+/// Derive `Deserialize` and `JsonSchema` next to it; serde and schemars
+/// attributes (`rename_all`, `default`, ...) keep their meaning.
+#[proc_macro_derive(ElicitForm)]
+pub fn derive_elicit_form(input: TokenStream) -> TokenStream {
+    elicit_form::derive(input.into()).into()
 }

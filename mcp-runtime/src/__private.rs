@@ -21,6 +21,7 @@ pub use crate::error::mapping::{
     ErrorMapping, ErrorType, Mapped, RetryAfter, ToolError, WrappedError, wrapped,
 };
 pub use crate::error::{ErrorKind, McpError};
+pub use crate::input::form::{ElicitForm, FormEnum, FormField};
 pub use crate::output::{PromptMessages, ResourceContents, ToolOutput, ToolReturn};
 
 /// The future a tool's call shim returns.

@@ -452,13 +452,18 @@ impl ToolContext {
     /// Ask the user to fill in a form of `T` (`elicitation/create`, form mode):
     /// `Accept(T)`, `Decline` or `Cancel`.
     ///
-    /// `T`'s schema must be a form a client can show: a struct whose fields
-    /// are strings (`format` email, uri, date, date-time), numbers,
-    /// integers, booleans, enums (SEP-1330: plain, or titled with doc
-    /// comments) or lists of enums (multi-select), each with an optional
-    /// default (SEP-1034, `#[serde(default = …)]`). Anything else is a
-    /// `server_error` at the first call (its reason in the log; check it in
-    /// a test with `check_form` of the testing module).
+    /// `T` must be a form a client can show, and `#[derive(ElicitForm)]`
+    /// checks that as it compiles: a struct with named fields that are
+    /// strings, numbers, integers, booleans, enums deriving `ElicitForm`
+    /// (SEP-1330: plain, or titled with doc comments), lists of such enums
+    /// (multi-select), or `Option`s of these, each with an optional default
+    /// (SEP-1034, `#[serde(default = …)]`). Any other field type is a
+    /// compile error on that field. What only the derived schema shows is
+    /// checked at the first call: a string `format` a form does not have
+    /// (only email, uri, date and date-time), a `#[serde(flatten)]` field,
+    /// or an enum that serde does not write as strings is a `server_error`
+    /// then (its reason in the log; check it in a test with `check_form`
+    /// of the testing module).
     ///
     /// The client must have declared `elicitation`: check with
     /// [`can_elicit`](Self::can_elicit), else this is a missing-capability
@@ -475,7 +480,7 @@ impl ToolContext {
     /// use mcp_runtime::prelude::*;
     ///
     /// /// The answer to "are you sure?".
-    /// #[derive(Deserialize, JsonSchema)]
+    /// #[derive(Deserialize, JsonSchema, ElicitForm)]
     /// struct Confirm {
     ///     /// Tick to confirm.
     ///     confirm: bool,
@@ -502,7 +507,7 @@ impl ToolContext {
     /// ```
     pub fn elicit<T>(&self, message: &str) -> Ask<'_, Elicitation<T>>
     where
-        T: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'static,
+        T: crate::ElicitForm + serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'static,
     {
         Ask::new(
             &self.input,

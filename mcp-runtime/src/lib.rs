@@ -40,13 +40,14 @@ pub use context::{CancellationToken, Interrupt, LogLevel, StateKey, ToolContext}
 pub use dispatch::ServerInfo;
 pub use dispatch::era::SUPPORTED_VERSIONS;
 pub use error::{ErrorKind, McpError};
+pub use input::form::ElicitForm;
 pub use input::{
     Ask, Elicitation, RequestStateKey, RequestStateKeys, Root, SampledMessage, Sampling,
     UrlElicitation,
 };
 pub use jsonrpc::{TOOL_SCOPES_META, codes};
 pub use limits::Rate;
-pub use mcp_macros::{ToolError, mcp_prompt, mcp_resource, mcp_tool};
+pub use mcp_macros::{ElicitForm, ToolError, mcp_prompt, mcp_resource, mcp_tool};
 pub use oauth::OAuth;
 pub use output::{
     Content, PromptMessage, PromptMessages, ResourceBody, ResourceContent, ResourceContents,
@@ -62,9 +63,9 @@ pub use serde_json;
 /// Everything a tool module needs: `use mcp_runtime::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CompletionArguments, Content, Elicitation, ErrorKind, LogLevel, McpError, PromptMessage,
-        PromptMessages, ResourceContent, ResourceContents, Sampling, Server, ToolContext,
-        ToolError, ToolOutput, mcp_prompt, mcp_resource, mcp_tool,
+        CompletionArguments, Content, ElicitForm, Elicitation, ErrorKind, LogLevel, McpError,
+        PromptMessage, PromptMessages, ResourceContent, ResourceContents, Sampling, Server,
+        ToolContext, ToolError, ToolOutput, mcp_prompt, mcp_resource, mcp_tool,
     };
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};

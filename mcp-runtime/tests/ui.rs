@@ -1,4 +1,5 @@
-//! Compile tests of `#[mcp_tool]`, `#[mcp_resource]` (`resource-*`) and
+//! Compile tests of `#[mcp_tool]`, `#[mcp_resource]` (`resource-*`),
+//! `#[derive(ElicitForm)]` (`form-*`) and
 //! `#[mcp_prompt]` (`prompt-*`): every supported signature compiles (and
 //! registers the expected descriptor), every misuse fails with its message.
 

@@ -25,7 +25,7 @@ const ALICE: &str = "interactive-alice-key-0123456789";
 const MALLORY: &str = "interactive-mallory-key-01234567";
 
 /// The answer to "are you sure?".
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct Confirm {
     /// Tick to confirm.
     confirm: bool,

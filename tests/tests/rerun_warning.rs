@@ -11,7 +11,7 @@ use mcp_runtime::prelude::*;
 use serde_json::{Value, json};
 
 /// The answer to "go on?".
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct Go {
     /// Tick to go on.
     go: bool,

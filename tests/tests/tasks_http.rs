@@ -68,7 +68,7 @@ async fn crunch(args: Crunch, ctx: ToolContext) -> Result<ToolOutput, McpError> 
 }
 
 /// A name.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct Name {
     /// The name.
     name: String,

@@ -297,7 +297,7 @@ async fn wide50(args: Wide50) -> Sum {
 }
 
 /// The answer to "go ahead?".
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct GoAhead {
     /// Tick to go ahead.
     ok: bool,

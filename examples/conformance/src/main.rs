@@ -269,19 +269,19 @@ async fn json_schema_2020_12_tool(args: ContactArgs) -> ToolOutput {
 // ---- Questions to the client: elicitation, sampling, roots (both eras).
 
 /// A name, asked by form.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct NameForm {
     name: String,
 }
 
 /// A colour, asked by form.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct ColourForm {
     color: String,
 }
 
 /// A yes/no confirmation.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct OkForm {
     ok: bool,
 }
@@ -311,7 +311,7 @@ struct ElicitationArgs {
 }
 
 /// The user's details.
-#[derive(Deserialize, Serialize, JsonSchema)]
+#[derive(Deserialize, Serialize, JsonSchema, ElicitForm)]
 struct UserDetails {
     /// User's response
     username: String,
@@ -331,7 +331,7 @@ async fn test_elicitation(args: ElicitationArgs, ctx: ToolContext) -> Result<Too
 }
 
 /// A status.
-#[derive(Deserialize, Serialize, JsonSchema)]
+#[derive(Deserialize, Serialize, JsonSchema, ElicitForm)]
 #[serde(rename_all = "lowercase")]
 enum Status {
     Active,
@@ -340,7 +340,7 @@ enum Status {
 }
 
 /// A form whose every field has a default (SEP-1034).
-#[derive(Deserialize, Serialize, JsonSchema)]
+#[derive(Deserialize, Serialize, JsonSchema, ElicitForm)]
 struct Defaults {
     #[serde(default = "default_name")]
     name: String,
@@ -389,15 +389,43 @@ async fn test_elicitation_sep1034_defaults(ctx: ToolContext) -> Result<ToolOutpu
     Ok(completed(answer))
 }
 
-/// The five enum shapes of SEP-1330; the legacy `enumNames` one is written by hand.
-#[derive(Deserialize, Serialize)]
+/// The five enum shapes of SEP-1330, typed; the schema is written by hand for
+/// the titles and the legacy `enumNames`, which the scenario checks word for word.
+#[derive(Deserialize, Serialize, ElicitForm)]
 #[serde(rename_all = "camelCase")]
 struct Enums {
-    untitled_single: String,
-    titled_single: String,
-    legacy_enum: String,
-    untitled_multi: Vec<String>,
-    titled_multi: Vec<String>,
+    untitled_single: Choice,
+    titled_single: TitledValue,
+    legacy_enum: Legacy,
+    untitled_multi: Vec<Choice>,
+    titled_multi: Vec<TitledValue>,
+}
+
+/// `option1`..`option3`.
+#[derive(Deserialize, Serialize, ElicitForm)]
+#[serde(rename_all = "lowercase")]
+enum Choice {
+    Option1,
+    Option2,
+    Option3,
+}
+
+/// `value1`..`value3` (titled in the schema).
+#[derive(Deserialize, Serialize, ElicitForm)]
+#[serde(rename_all = "lowercase")]
+enum TitledValue {
+    Value1,
+    Value2,
+    Value3,
+}
+
+/// `opt1`..`opt3` (the legacy `enumNames` titles).
+#[derive(Deserialize, Serialize, ElicitForm)]
+#[serde(rename_all = "lowercase")]
+enum Legacy {
+    Opt1,
+    Opt2,
+    Opt3,
 }
 
 impl JsonSchema for Enums {
@@ -568,7 +596,7 @@ async fn test_input_required_result_capabilities(ctx: ToolContext) -> Result<Too
 }
 
 /// A context for the prompt, asked by form.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct ContextForm {
     context: String,
 }

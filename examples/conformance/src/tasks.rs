@@ -71,7 +71,7 @@ struct DeleteArgs {
 }
 
 /// A yes or no.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct Confirm {
     /// Whether to go ahead.
     confirm: bool,
@@ -90,7 +90,7 @@ async fn confirm_delete(args: DeleteArgs, ctx: ToolContext) -> Result<ToolOutput
 }
 
 /// A name and a yes or no.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Deserialize, JsonSchema, ElicitForm)]
 struct NamedConfirm {
     /// A name.
     name: String,

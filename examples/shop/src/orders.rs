@@ -298,7 +298,7 @@ pub struct ReturnAuthorization {
 }
 
 /// The customer's answer to "submit this return?".
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, JsonSchema, ElicitForm)]
 pub struct ConfirmReturn {
     /// Tick to submit the return.
     pub confirm: bool,

@@ -15,6 +15,46 @@ use serde_json::{Map, Value, json};
 
 use crate::schema::{inline, input_settings, plain_optionals};
 
+/// A type `ctx.elicit::<T>` may ask: a struct with named fields whose every
+/// field is one a form can hold. Implement it with `#[derive(ElicitForm)]`,
+/// which checks each field as it compiles.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an elicitation form",
+    label = "not a form: add `#[derive(ElicitForm)]` to it",
+    note = "a form is a struct with named fields deriving `ElicitForm`, `Deserialize` and `JsonSchema`"
+)]
+pub trait ElicitForm {}
+
+/// What a field of an elicitation form may be (checked by `#[derive(ElicitForm)]`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a field of an elicitation form",
+    label = "not a form field",
+    note = "a form field is a `String`, `bool`, integer or float, a unit-only enum deriving `ElicitForm` (single-select), a `Vec` of such an enum (multi-select), or an `Option` of one of these",
+    note = "a form is flat: nested structs, maps, tuples and lists of anything but a choice enum cannot be asked"
+)]
+pub trait FormField {}
+
+/// A unit-only enum deriving `ElicitForm`: a choice, single or (in a `Vec`) multi-select.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a choice enum of an elicitation form",
+    label = "a list in a form is a multi-select of a unit-only enum deriving `ElicitForm`",
+    note = "derive `ElicitForm` on a unit-only enum to make it a choice"
+)]
+pub trait FormEnum {}
+
+macro_rules! form_scalars {
+    ($($t:ty),*) => {$(
+        impl FormField for $t {}
+        impl FormField for Option<$t> {}
+    )*};
+}
+form_scalars!(
+    String, bool, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
+);
+impl<E: FormEnum> FormField for Option<E> {}
+impl<E: FormEnum> FormField for Vec<E> {}
+impl<E: FormEnum> FormField for Option<Vec<E>> {}
+
 /// The `requestedSchema` for `T`, derived once per type.
 pub(crate) fn requested_schema<T: JsonSchema + 'static>() -> Result<Value, String> {
     static CACHE: Mutex<Option<HashMap<TypeId, Result<Value, String>>>> = Mutex::new(None);

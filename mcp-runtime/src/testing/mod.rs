@@ -137,15 +137,18 @@ pub fn assert_contracts(lock_path: impl AsRef<Path>) {
 
 /// The `requestedSchema` a form elicitation of `T` sends
 /// ([`ToolContext::elicit`](crate::ToolContext::elicit)), or why `T` is not
-/// a form a client can show (a nested object, a list of numbers, …): call it
-/// in a test for every type your tools elicit, so a bad form fails `cargo
-/// test` rather than the first call.
+/// a form a client can show. `#[derive(ElicitForm)]` already refuses, as it
+/// compiles, a field type a form cannot hold; what only the schema shows (a
+/// string `format` a form does not have, a `#[serde(flatten)]` field, a
+/// hand-written `JsonSchema`) is checked here and at the first `elicit`:
+/// call it in a test for such a type, so it fails `cargo test` rather than
+/// the first call.
 ///
 /// ```
 /// use mcp_runtime::prelude::*;
 ///
 /// /// Are you sure?
-/// #[derive(Deserialize, JsonSchema)]
+/// #[derive(Deserialize, JsonSchema, ElicitForm)]
 /// struct Confirm {
 ///     /// Tick to confirm.
 ///     confirm: bool,
