@@ -245,6 +245,7 @@ impl Server {
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = tracker.clone();
         let grace = self.serving.shutdown_grace;
+        let listeners = self.dispatcher.listeners.clone();
         let serve = conn::serve(
             listener,
             app,
@@ -267,6 +268,8 @@ impl Server {
                     open_connections = draining.open_connections(),
                     "shutting down: no new connections; closing idle connections, finishing requests in flight"
                 );
+                // The `subscriptions/listen` streams answer their result and end.
+                listeners.close_all();
                 let _ = drain_tx.send(());
             },
         );

@@ -1,0 +1,198 @@
+//! `subscriptions/listen` (2026-07-28): a long-lived request whose answer
+//! streams the notifications the client opted in to. Over HTTP it is an SSE
+//! response; on stdio its notifications are interleaved on the one channel.
+//!
+//! The stream opens with `notifications/subscriptions/acknowledged`, naming
+//! the subset of the filter the server honours: `resourceSubscriptions`
+//! for the URIs it serves (a listed resource or one its templates match);
+//! never the list-changed kinds, as the lists are fixed at build time
+//! (`listChanged: false`). Every notification carries
+//! `_meta["io.modelcontextprotocol/subscriptionId"]`, the request's id.
+//! The request is answered (`SubscriptionsListenResult`) only when the
+//! server tears the stream down at shutdown; when the client goes away the
+//! listener is dropped.
+
+use std::collections::BTreeSet;
+
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+use super::{Delivery, Dispatcher};
+use crate::jsonrpc::{RpcError, codes, notification, to_bytes};
+use crate::session::owner_of;
+
+/// The `_meta` key naming a notification's listen stream.
+pub(crate) const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+/// The filter of a listen request, as far as this server reads it.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Filter {
+    resources: Vec<String>,
+}
+
+/// Read `params.notifications`: required, an object; its known keys of
+/// their schema types; unknown keys ignored.
+pub(super) fn filter(params: Option<&RawValue>) -> Result<Filter, RpcError> {
+    let params: Value = match params {
+        Some(p) => serde_json::from_str(p.get())
+            .map_err(|e| RpcError::invalid_params(format!("subscriptions/listen params: {e}")))?,
+        None => {
+            return Err(RpcError::invalid_params(
+                "subscriptions/listen needs params",
+            ));
+        }
+    };
+    let Some(notifications) = params.get("notifications") else {
+        return Err(RpcError::invalid_params(
+            "subscriptions/listen needs params.notifications (a SubscriptionFilter)",
+        ));
+    };
+    let Some(n) = notifications.as_object() else {
+        return Err(RpcError::invalid_params(
+            "params.notifications must be an object",
+        ));
+    };
+    for flag in [
+        "toolsListChanged",
+        "promptsListChanged",
+        "resourcesListChanged",
+    ] {
+        if n.get(flag).is_some_and(|v| !v.is_boolean()) {
+            return Err(RpcError::invalid_params(format!(
+                "params.notifications.{flag} must be a boolean"
+            )));
+        }
+    }
+    let mut resources = Vec::new();
+    match n.get("resourceSubscriptions") {
+        None => {}
+        Some(Value::Array(uris)) => {
+            for uri in uris {
+                let Some(uri) = uri.as_str() else {
+                    return Err(RpcError::invalid_params(
+                        "params.notifications.resourceSubscriptions must be an array of URIs",
+                    ));
+                };
+                resources.push(uri.to_owned());
+            }
+        }
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "params.notifications.resourceSubscriptions must be an array of URIs",
+            ));
+        }
+    }
+    Ok(Filter { resources })
+}
+
+/// `n` tagged with the listen stream `id`.
+fn tagged(mut n: Value, id: &Value) -> Value {
+    if let Some(params) = n
+        .as_object_mut()
+        .map(|o| o.entry("params").or_insert_with(|| json!({})))
+    {
+        if let Some(p) = params.as_object_mut() {
+            let meta = p.entry("_meta").or_insert_with(|| json!({}));
+            if let Some(m) = meta.as_object_mut() {
+                m.insert(SUBSCRIPTION_ID.to_owned(), id.clone());
+            }
+        }
+    }
+    n
+}
+
+impl Dispatcher {
+    /// Serve one `subscriptions/listen` until the server tears it down
+    /// (its result) or the client goes away.
+    pub(super) async fn listen(
+        &self,
+        id: &RawValue,
+        params: Option<&RawValue>,
+        delivery: Delivery,
+    ) -> Result<Vec<u8>, RpcError> {
+        let filter = filter(params)?;
+        let Some(out) = delivery.notifier.as_ref() else {
+            return Err(RpcError::new(
+                codes::INVALID_REQUEST,
+                "subscriptions/listen streams its notifications: accept text/event-stream",
+            ));
+        };
+        let served = self.registry.resources();
+        let uris: BTreeSet<String> = filter
+            .resources
+            .into_iter()
+            .filter(|u| served.find(u).is_some())
+            .collect();
+        let mut listening = self.listeners.open(
+            owner_of(delivery.key.as_deref()),
+            self.read_tenant(&delivery),
+            uris.clone(),
+        )?;
+        let id: Value = serde_json::from_str(id.get()).unwrap_or(Value::Null);
+        let mut honoured = json!({});
+        if !uris.is_empty() {
+            honoured["resourceSubscriptions"] = json!(uris);
+        }
+        let ack = notification(
+            "notifications/subscriptions/acknowledged",
+            json!({ "notifications": honoured }),
+        );
+        out.send(tagged(ack, &id)).await;
+        loop {
+            tokio::select! {
+                biased;
+                () = delivery.cancel.cancelled() => {
+                    return Err(RpcError::new(codes::INTERNAL_ERROR, "the client went away"));
+                }
+                // Only ever set to `true` (teardown); an error: the server is gone.
+                _ = listening.closing.changed() => break,
+                Some(n) = listening.rx.recv() => out.send(tagged(n, &id)).await,
+            }
+        }
+        drop(listening);
+        let mut meta = self.info.result_meta();
+        meta[SUBSCRIPTION_ID] = id;
+        Ok(to_bytes(
+            &json!({ "_meta": meta, "resultType": "complete" }),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn the_filter_is_required_typed_and_unknown_keys_are_ignored() {
+        assert!(filter(None).is_err());
+        for bad in [
+            r#"{}"#,
+            r#"{"notifications":[]}"#,
+            r#"{"notifications":{"toolsListChanged":"yes"}}"#,
+            r#"{"notifications":{"resourceSubscriptions":"test://a"}}"#,
+            r#"{"notifications":{"resourceSubscriptions":[1]}}"#,
+        ] {
+            let e = filter(Some(&raw(bad))).unwrap_err();
+            assert_eq!(e.code, codes::INVALID_PARAMS, "{bad}");
+        }
+        let f = filter(Some(&raw(
+            r#"{"notifications":{"resourceSubscriptions":["test://a"],"futureKind":true}}"#,
+        )))
+        .unwrap();
+        assert_eq!(f.resources, ["test://a"]);
+    }
+
+    #[test]
+    fn notifications_are_tagged_with_the_stream_id() {
+        let n = tagged(
+            notification("notifications/resources/updated", json!({"uri":"test://a"})),
+            &json!(7),
+        );
+        assert_eq!(n["params"]["_meta"][SUBSCRIPTION_ID], 7);
+        assert_eq!(n["params"]["uri"], "test://a");
+    }
+}

@@ -1,0 +1,198 @@
+//! The `subscriptions/listen` streams of the 2026-07-28 era: who listens to
+//! which resources, for which tenant, and their teardown at shutdown.
+//!
+//! A listener is one open `subscriptions/listen` request of this process.
+//! [`Notifier`](super::Notifier) hands each resource change to the
+//! listeners subscribed to its URI whose reads act for the changed tenant
+//! (or to all of them for a change of every tenant), exactly as it does for
+//! handshake-era sessions. Listeners are bounded per key and in all.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+
+use crate::jsonrpc::{RpcError, codes};
+
+/// Open listeners one key (or anonymous caller) may hold at once.
+pub(crate) const MAX_LISTENERS_PER_KEY: usize = 16;
+/// Open listeners one process holds at most.
+pub(crate) const MAX_LISTENERS: usize = 10_000;
+/// Notifications queued for one slow listener before later ones are dropped.
+const QUEUE: usize = 64;
+
+struct Entry {
+    owner: String,
+    tenant: Option<String>,
+    uris: BTreeSet<String>,
+    tx: mpsc::Sender<Value>,
+}
+
+/// The open listeners of one process.
+pub(crate) struct Listeners {
+    open: Mutex<HashMap<u64, Entry>>,
+    next: AtomicU64,
+    per_key: usize,
+    total: usize,
+    /// Turns `true` once the server tears the listeners down (shutdown).
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Listeners {
+    fn default() -> Self {
+        Listeners::with_limits(MAX_LISTENERS_PER_KEY, MAX_LISTENERS)
+    }
+}
+
+/// One open listener: its notifications, and the teardown signal. It is
+/// removed from [`Listeners`] when dropped.
+pub(crate) struct Listening<'a> {
+    listeners: &'a Listeners,
+    n: u64,
+    pub(crate) rx: mpsc::Receiver<Value>,
+    pub(crate) closing: watch::Receiver<bool>,
+}
+
+impl Drop for Listening<'_> {
+    fn drop(&mut self) {
+        self.listeners.lock().remove(&self.n);
+    }
+}
+
+impl Listeners {
+    pub(crate) fn with_limits(per_key: usize, total: usize) -> Listeners {
+        Listeners {
+            open: Mutex::default(),
+            next: AtomicU64::new(1),
+            per_key,
+            total,
+            closing: watch::channel(false).0,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Entry>> {
+        self.open.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new listener of `owner` acting for `tenant`, to `uris`; refused
+    /// (retryable) beyond the limits, or once the server is tearing down.
+    pub(crate) fn open(
+        &self,
+        owner: String,
+        tenant: Option<String>,
+        uris: BTreeSet<String>,
+    ) -> Result<Listening<'_>, RpcError> {
+        let closing = self.closing.subscribe();
+        if *closing.borrow() {
+            return Err(
+                RpcError::new(codes::INTERNAL_ERROR, "the server is shutting down")
+                    .with_status(503),
+            );
+        }
+        let mut open = self.lock();
+        if open.len() >= self.total {
+            return Err(busy(format!(
+                "{} listeners are open, the most this server keeps",
+                self.total
+            )));
+        }
+        if open.values().filter(|e| e.owner == owner).count() >= self.per_key {
+            return Err(busy(format!(
+                "this caller has {} listeners open, the most one caller may hold",
+                self.per_key
+            )));
+        }
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = mpsc::channel(QUEUE);
+        open.insert(
+            n,
+            Entry {
+                owner,
+                tenant,
+                uris,
+                tx,
+            },
+        );
+        Ok(Listening {
+            listeners: self,
+            n,
+            rx,
+            closing,
+        })
+    }
+
+    /// Hand `notification` to every listener subscribed to `uri` (and, with
+    /// `tenant`, acting for it). How many it went to.
+    pub(crate) fn publish(&self, uri: &str, tenant: Option<&str>, notification: &Value) -> usize {
+        let open = self.lock();
+        let mut sent = 0;
+        for e in open.values() {
+            if !e.uris.contains(uri) || tenant.is_some_and(|t| e.tenant.as_deref() != Some(t)) {
+                continue;
+            }
+            if e.tx.try_send(notification.clone()).is_ok() {
+                sent += 1;
+            } else {
+                tracing::debug!(uri, "a slow listener missed a resource update");
+            }
+        }
+        sent
+    }
+
+    /// Tear every listener down: each answers its `SubscriptionsListenResult`.
+    pub(crate) fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// How many listeners are open.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+fn busy(message: String) -> RpcError {
+    RpcError::new(codes::INTERNAL_ERROR, message).with_status(503)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listeners_are_bounded_per_key_and_in_all_and_hear_only_their_tenant() {
+        let l = Listeners::with_limits(2, 3);
+        let uris: BTreeSet<String> = ["test://w".to_owned()].into();
+        let mut a = l
+            .open("key:a".into(), Some("acme".into()), uris.clone())
+            .unwrap();
+        let _a2 = l.open("key:a".into(), None, BTreeSet::new()).unwrap();
+        assert!(
+            l.open("key:a".into(), None, BTreeSet::new()).is_err(),
+            "per key"
+        );
+        let mut b = l
+            .open("key:b".into(), Some("globex".into()), uris.clone())
+            .unwrap();
+        assert!(
+            l.open("key:c".into(), None, BTreeSet::new()).is_err(),
+            "in all"
+        );
+        let n = serde_json::json!({});
+        assert_eq!(l.publish("test://w", Some("acme"), &n), 1);
+        assert!(a.rx.try_recv().is_ok());
+        assert!(b.rx.try_recv().is_err(), "another tenant's change");
+        assert_eq!(l.publish("test://w", None, &n), 2);
+        assert_eq!(l.publish("test://other", None, &n), 0);
+        drop(b);
+        assert_eq!(l.len(), 2);
+        l.close_all();
+        assert!(*a.closing.borrow());
+        assert!(
+            l.open("key:d".into(), None, BTreeSet::new()).is_err(),
+            "closing"
+        );
+    }
+}

@@ -1,0 +1,274 @@
+//! `subscriptions/listen` (2026-07-28) over real HTTP: the acknowledgement
+//! names only what the server honours, resource updates from the
+//! `Notifier` arrive once, tagged with the subscription id, on every
+//! listener subscribed to the URI and acting for the changed tenant (never
+//! another tenant's), listeners are bounded per key and dropped when the
+//! client goes away, bad params are -32602, and graceful shutdown answers
+//! each stream with its `SubscriptionsListenResult`. Every message is
+//! checked against the official 2026-07-28 schema.
+
+use std::time::Duration;
+
+use mcp_runtime::prelude::*;
+use mcp_runtime::{ApiKey, Server};
+use mcp_tests::sse::SseStream;
+use mcp_tests::{Post, Revision, TestServer, assert_valid_message, check_against_spec, meta_2026};
+use serde_json::{Value, json};
+
+const ALICE: &str = "listen-test-alice-key-0123456789ab";
+const ACME: &str = "listen-test-acme-key-0123456789abc";
+const GLOBEX: &str = "listen-test-globex-key-0123456789a";
+const WAIT: Duration = Duration::from_secs(5);
+/// How long a test waits to be sure nothing more arrives.
+const QUIET: Duration = Duration::from_millis(300);
+const SUB: &str = "io.modelcontextprotocol/subscriptionId";
+const R: Revision = Revision::R2026_07_28;
+
+/// A document clients listen to.
+#[mcp_resource(uri = "test://watched", mime_type = "text/plain")]
+async fn watched() -> &'static str {
+    "watched"
+}
+
+/// Documents by name.
+#[mcp_resource(uri_template = "test://docs/{name}", mime_type = "text/plain")]
+async fn doc(name: String) -> String {
+    name
+}
+
+fn server() -> Server {
+    Server::builder("listen-test", "1.0.0")
+        .api_key(ApiKey::new("alice", ALICE).unwrap())
+        .api_key(ApiKey::new("acme", ACME).unwrap().with_tenants(["acme"]))
+        .api_key(
+            ApiKey::new("globex", GLOBEX)
+                .unwrap()
+                .with_tenants(["globex"]),
+        )
+        .keys_from_env(false)
+        .build()
+        .expect("builds")
+}
+
+fn listen(key: &str, id: Value, notifications: Value) -> Post {
+    let body = json!({"jsonrpc":"2.0","id":id,"method":"subscriptions/listen",
+        "params":{"_meta": meta_2026(), "notifications": notifications}});
+    Post::json(&body)
+        .bearer(key)
+        .stateless("subscriptions/listen", None)
+}
+
+/// The next message on `stream`, checked against the schema (as `def`).
+async fn next(stream: &mut SseStream, def: &str) -> Value {
+    let ev = stream.next(WAIT).await.expect("a message in time");
+    let v: Value =
+        serde_json::from_str(&ev.data).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", ev.data));
+    assert_valid_message(R, &v, None);
+    if let Err(e) = check_against_spec(R, def, &v) {
+        panic!("{e}");
+    }
+    v
+}
+
+/// Open a listener and read its acknowledgement.
+async fn open(s: &TestServer, key: &str, id: Value, notifications: Value) -> (SseStream, Value) {
+    let mut stream = SseStream::open(s.addr, &listen(key, id.clone(), notifications)).await;
+    assert_eq!(stream.status, 200);
+    assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+    let ack = next(&mut stream, "SubscriptionsAcknowledgedNotification").await;
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(ack["params"]["_meta"][SUB], id);
+    (stream, ack["params"]["notifications"].clone())
+}
+
+async fn assert_quiet(stream: &mut SseStream) {
+    if let Some(ev) = stream.next(QUIET).await {
+        panic!("nothing more was due, got {:?}", ev.data);
+    }
+}
+
+#[tokio::test]
+async fn the_acknowledgement_names_only_what_the_server_honours() {
+    let s = TestServer::start(server()).await;
+    let (_a, honoured) = open(
+        &s,
+        ALICE,
+        json!(1),
+        json!({"resourceSubscriptions": ["test://watched", "test://nope", "test://docs/a"],
+               "toolsListChanged": true, "promptsListChanged": true,
+               "resourcesListChanged": true, "someFutureKind": {"x": 1}}),
+    )
+    .await;
+    assert_eq!(
+        honoured,
+        json!({"resourceSubscriptions": ["test://docs/a", "test://watched"]}),
+        "served URIs only (listed or matching a template); no list changes: the lists are fixed"
+    );
+    let (_b, honoured) = open(&s, ALICE, json!("two"), json!({"toolsListChanged": true})).await;
+    assert_eq!(honoured, json!({}));
+    let (_c, honoured) = open(&s, ALICE, json!(3), json!({})).await;
+    assert_eq!(honoured, json!({}));
+}
+
+#[tokio::test]
+async fn a_resource_update_arrives_once_tagged_on_every_listener_of_the_uri() {
+    let server = server();
+    let notifier = server.notifier();
+    let s = TestServer::start(server).await;
+    let (mut one, _) = open(
+        &s,
+        ALICE,
+        json!(10),
+        json!({"resourceSubscriptions": ["test://watched"]}),
+    )
+    .await;
+    let (mut two, _) = open(
+        &s,
+        ALICE,
+        json!("b"),
+        json!({"resourceSubscriptions": ["test://watched"]}),
+    )
+    .await;
+    let (mut other, _) = open(
+        &s,
+        ALICE,
+        json!(12),
+        json!({"resourceSubscriptions": ["test://docs/x"]}),
+    )
+    .await;
+
+    assert_eq!(notifier.resource_updated("test://watched"), 2);
+    for (stream, id) in [(&mut one, json!(10)), (&mut two, json!("b"))] {
+        let n = next(stream, "ResourceUpdatedNotification").await;
+        assert_eq!(n["method"], "notifications/resources/updated");
+        assert_eq!(n["params"]["uri"], "test://watched");
+        assert_eq!(n["params"]["_meta"][SUB], id);
+        assert_quiet(stream).await;
+    }
+    assert_quiet(&mut other).await;
+    assert_eq!(notifier.resource_updated("test://docs/x"), 1);
+    let n = next(&mut other, "ResourceUpdatedNotification").await;
+    assert_eq!(n["params"]["uri"], "test://docs/x");
+    assert_eq!(n["params"]["_meta"][SUB], 12);
+    assert_quiet(&mut one).await;
+
+    // The client goes away: its listener is gone (soon).
+    drop(one);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while notifier.resource_updated("test://watched") != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the closed listener stays"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn one_tenant_never_hears_of_another_tenants_change() {
+    let server = server();
+    let notifier = server.notifier();
+    let s = TestServer::start(server).await;
+    let watch = json!({"resourceSubscriptions": ["test://watched"]});
+    let (mut acme, _) = open(&s, ACME, json!(1), watch.clone()).await;
+    let (mut globex, _) = open(&s, GLOBEX, json!(1), watch.clone()).await;
+    // A key of every tenant acts for none: it hears only changes of all tenants.
+    let (mut alice, _) = open(&s, ALICE, json!(1), watch).await;
+
+    assert_eq!(
+        notifier.resource_updated_for_tenant("acme", "test://watched"),
+        1
+    );
+    let n = next(&mut acme, "ResourceUpdatedNotification").await;
+    assert_eq!(n["params"]["uri"], "test://watched");
+    assert_quiet(&mut globex).await;
+    assert_quiet(&mut alice).await;
+
+    assert_eq!(notifier.resource_updated("test://watched"), 3);
+    for stream in [&mut acme, &mut globex, &mut alice] {
+        next(stream, "ResourceUpdatedNotification").await;
+        assert_quiet(stream).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_params_are_invalid_params_and_listeners_are_bounded_per_key() {
+    let s = TestServer::start(server()).await;
+    for (params, why) in [
+        (json!({"_meta": meta_2026()}), "notifications"),
+        (
+            json!({"_meta": meta_2026(), "notifications": [1]}),
+            "must be an object",
+        ),
+        (
+            json!({"_meta": meta_2026(), "notifications": {"toolsListChanged": "yes"}}),
+            "boolean",
+        ),
+        (
+            json!({"_meta": meta_2026(), "notifications": {"resourceSubscriptions": "test://watched"}}),
+            "array",
+        ),
+    ] {
+        let body = json!({"jsonrpc":"2.0","id":5,"method":"subscriptions/listen","params":params});
+        let r = Post::json(&body)
+            .bearer(ALICE)
+            .stateless("subscriptions/listen", None)
+            .send(s.addr)
+            .await;
+        let v = r.json();
+        assert_valid_message(R, &v, None);
+        assert_eq!(v["error"]["code"], -32602, "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{message}");
+    }
+
+    let mut open_ones = Vec::new();
+    for i in 0..16 {
+        open_ones.push(open(&s, ALICE, json!(i), json!({})).await.0);
+    }
+    let r = listen(ALICE, json!(99), json!({})).send(s.addr).await;
+    let v = r.json();
+    assert_eq!(r.status, 503, "{v}");
+    assert_valid_message(R, &v, None);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("16 listeners"),
+        "{v}"
+    );
+    // Another key is not held back by alice's.
+    let _acme = open(&s, ACME, json!(1), json!({})).await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_answers_every_listener_with_its_result() {
+    let s = TestServer::start(server()).await;
+    let (mut one, _) = open(
+        &s,
+        ALICE,
+        json!(41),
+        json!({"resourceSubscriptions": ["test://watched"]}),
+    )
+    .await;
+    let (mut two, _) = open(&s, ACME, json!("x"), json!({})).await;
+    let stopping = tokio::spawn(s.stop());
+    for (stream, id) in [(&mut one, json!(41)), (&mut two, json!("x"))] {
+        let result = next(stream, "JSONRPCResultResponse").await;
+        assert_eq!(result["id"], id);
+        if let Err(e) = check_against_spec(R, "SubscriptionsListenResult", &result["result"]) {
+            panic!("{e}");
+        }
+        assert_eq!(result["result"]["_meta"][SUB], id);
+        assert_eq!(result["result"]["resultType"], "complete");
+        assert!(
+            stream.ends_within(WAIT).await,
+            "the stream ends after its result"
+        );
+    }
+    tokio::time::timeout(WAIT, stopping)
+        .await
+        .expect("shutdown does not wait on the listeners")
+        .unwrap()
+        .expect("served");
+}
