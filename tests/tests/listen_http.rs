@@ -36,6 +36,38 @@ async fn doc(name: String) -> String {
     name
 }
 
+/// Waits for the test's go, asks a name, then greets; only as a task.
+#[mcp_tool(read_only, task = "required")]
+async fn gated_greeting(ctx: ToolContext) -> Result<ToolOutput, McpError> {
+    GATE.notified().await;
+    Ok(ToolOutput::text(
+        match ctx.elicit::<Name>("Your name?").key("name").await? {
+            Elicitation::Accept(n) => format!("hello {}", n.name),
+            _ => "no name".to_owned(),
+        },
+    ))
+}
+
+/// Lets `gated_greeting` go on (one permit).
+static GATE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// A name.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Name {
+    /// The name.
+    name: String,
+}
+
+const EXT: &str = "io.modelcontextprotocol/tasks";
+
+/// `_meta` of a 2026-07-28 request declaring the tasks extension.
+fn tasks_meta() -> Value {
+    let mut m = meta_2026();
+    m["io.modelcontextprotocol/clientCapabilities"] =
+        json!({ "elicitation": {}, "extensions": { EXT: {} } });
+    m
+}
+
 fn server() -> Server {
     Server::builder("listen-test", "1.0.0")
         .api_key(ApiKey::new("alice", ALICE).unwrap())
@@ -52,7 +84,7 @@ fn server() -> Server {
 
 fn listen(key: &str, id: Value, notifications: Value) -> Post {
     let body = json!({"jsonrpc":"2.0","id":id,"method":"subscriptions/listen",
-        "params":{"_meta": meta_2026(), "notifications": notifications}});
+        "params":{"_meta": tasks_meta(), "notifications": notifications}});
     Post::json(&body)
         .bearer(key)
         .stateless("subscriptions/listen", None)
@@ -271,4 +303,78 @@ async fn graceful_shutdown_answers_every_listener_with_its_result() {
         .expect("shutdown does not wait on the listeners")
         .unwrap()
         .expect("served");
+}
+
+/// A 2026-07-28 request of `key` declaring the tasks extension: its message, validated.
+async fn request(s: &TestServer, key: &str, method: &str, name: &str, mut params: Value) -> Value {
+    params["_meta"] = tasks_meta();
+    let body = json!({"jsonrpc":"2.0","id":1,"method":method,"params":params});
+    let r = Post::json(&body)
+        .stateless(method, Some(name))
+        .bearer(key)
+        .send(s.addr)
+        .await;
+    let v = r.json();
+    assert_valid_message(R, &v, None);
+    v
+}
+
+#[tokio::test]
+async fn a_tasks_status_changes_reach_its_keys_listener_and_no_other_key() {
+    let s = TestServer::start(server()).await;
+    let created = request(
+        &s,
+        ALICE,
+        "tools/call",
+        "gated_greeting",
+        json!({"name": "gated_greeting", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let id = created["result"]["taskId"].as_str().unwrap().to_owned();
+
+    let filter = json!({"taskIds": [id, "no-such-task"]});
+    let (mut mine, honoured) = open(&s, ALICE, json!(1), filter.clone()).await;
+    assert_eq!(honoured, json!({"taskIds": [id]}), "its own live task only");
+    let (mut theirs, honoured) = open(&s, GLOBEX, json!(1), filter).await;
+    assert_eq!(honoured, json!({}), "another key's task is unknown to it");
+
+    GATE.notify_one();
+    let status = |n: &Value| n["params"]["status"].as_str().unwrap().to_owned();
+    let asked = next(&mut mine, "JSONRPCNotification").await;
+    assert_eq!(asked["method"], "notifications/tasks");
+    assert_eq!(asked["params"]["taskId"], id.as_str());
+    assert_eq!(status(&asked), "input_required");
+    assert_eq!(asked["params"]["_meta"][SUB], 1);
+    assert_eq!(
+        asked["params"]["inputRequests"]["name"]["method"], "elicitation/create",
+        "{asked}"
+    );
+
+    let answer = json!({"taskId": id, "inputResponses": {
+        "name": {"action": "accept", "content": {"name": "Ada"}}}});
+    let ack = request(&s, ALICE, "tasks/update", &id, answer).await;
+    assert_eq!(ack["result"]["resultType"], "complete", "{ack}");
+    let mut seen = Vec::new();
+    let done = loop {
+        let n = next(&mut mine, "JSONRPCNotification").await;
+        assert_eq!(n["method"], "notifications/tasks");
+        assert_eq!(n["params"]["_meta"][SUB], 1);
+        seen.push(status(&n));
+        if status(&n) != "working" {
+            break n;
+        }
+    };
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("completed"),
+        "{seen:?}"
+    );
+    assert!(seen.len() <= 2, "each change once: {seen:?}");
+    if let Err(e) = check_against_spec(R, "CallToolResult", &done["params"]["result"]) {
+        panic!("{e}");
+    }
+    assert_eq!(done["params"]["result"]["content"][0]["text"], "hello Ada");
+    assert_quiet(&mut mine).await;
+    assert_quiet(&mut theirs).await;
 }

@@ -17,17 +17,24 @@ use std::collections::BTreeSet;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use super::era::{Era, RequestMeta};
 use super::{Delivery, Dispatcher};
 use crate::jsonrpc::{RpcError, codes, notification, to_bytes};
+use crate::session::listeners::Watch;
 use crate::session::owner_of;
 
 /// The `_meta` key naming a notification's listen stream.
 pub(crate) const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
+/// Task ids one listener may name (more are ignored).
+const MAX_WATCHED_TASKS: usize = 100;
+
 /// The filter of a listen request, as far as this server reads it.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Filter {
     resources: Vec<String>,
+    /// `taskIds` of the tasks extension (SEP-2663).
+    tasks: Vec<String>,
 }
 
 /// Read `params.notifications`: required, an object; its known keys of
@@ -63,26 +70,31 @@ pub(super) fn filter(params: Option<&RawValue>) -> Result<Filter, RpcError> {
             )));
         }
     }
-    let mut resources = Vec::new();
-    match n.get("resourceSubscriptions") {
-        None => {}
-        Some(Value::Array(uris)) => {
-            for uri in uris {
-                let Some(uri) = uri.as_str() else {
-                    return Err(RpcError::invalid_params(
-                        "params.notifications.resourceSubscriptions must be an array of URIs",
-                    ));
-                };
-                resources.push(uri.to_owned());
-            }
-        }
-        Some(_) => {
-            return Err(RpcError::invalid_params(
-                "params.notifications.resourceSubscriptions must be an array of URIs",
-            ));
-        }
+    Ok(Filter {
+        resources: strings(n, "resourceSubscriptions", "URIs")?,
+        tasks: strings(n, "taskIds", "task ids")?,
+    })
+}
+
+/// The array of strings under `key` of the filter `n` (none when absent).
+fn strings(
+    n: &serde_json::Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<Vec<String>, RpcError> {
+    let wrong = || {
+        RpcError::invalid_params(format!(
+            "params.notifications.{key} must be an array of {what}"
+        ))
+    };
+    match n.get(key) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_owned).ok_or_else(wrong))
+            .collect(),
+        Some(_) => Err(wrong()),
     }
-    Ok(Filter { resources })
 }
 
 /// `n` tagged with the listen stream `id`.
@@ -102,12 +114,44 @@ fn tagged(mut n: Value, id: &Value) -> Value {
 }
 
 impl Dispatcher {
+    /// The tasks of `ids` a listener hears of: only with the tasks extension
+    /// declared, and only the caller's own (another key's task is as unknown
+    /// as one that never existed); a task already over is left out too.
+    async fn watched_tasks(
+        &self,
+        ids: Vec<String>,
+        meta: RequestMeta<'_>,
+        delivery: &Delivery,
+    ) -> Result<Watch, RpcError> {
+        let task_owner = super::ask::caller_name(delivery);
+        let mut task_ids = BTreeSet::new();
+        if !ids.is_empty() && super::tasks::declared(Era::Stateless, meta) {
+            for id in ids.into_iter().take(MAX_WATCHED_TASKS) {
+                let record = self.tasks.store.load(&id).await.map_err(|e| {
+                    RpcError::new(
+                        codes::INTERNAL_ERROR,
+                        format!("the task store did not answer: {e}"),
+                    )
+                    .with_status(503)
+                })?;
+                if record.is_some_and(|r| r.owner.key == task_owner && !r.status.is_terminal()) {
+                    task_ids.insert(id);
+                }
+            }
+        }
+        Ok(Watch {
+            task_owner,
+            task_ids,
+        })
+    }
+
     /// Serve one `subscriptions/listen` until the server tears it down
     /// (its result) or the client goes away.
     pub(super) async fn listen(
         &self,
         id: &RawValue,
         params: Option<&RawValue>,
+        meta: RequestMeta<'_>,
         delivery: Delivery,
     ) -> Result<Vec<u8>, RpcError> {
         let filter = filter(params)?;
@@ -123,15 +167,20 @@ impl Dispatcher {
             .into_iter()
             .filter(|u| served.find(u).is_some())
             .collect();
+        let watch = self.watched_tasks(filter.tasks, meta, &delivery).await?;
         let mut listening = self.listeners.open(
             owner_of(delivery.key.as_deref()),
             self.read_tenant(&delivery),
             uris.clone(),
+            watch.clone(),
         )?;
         let id: Value = serde_json::from_str(id.get()).unwrap_or(Value::Null);
         let mut honoured = json!({});
         if !uris.is_empty() {
             honoured["resourceSubscriptions"] = json!(uris);
+        }
+        if !watch.task_ids.is_empty() {
+            honoured["taskIds"] = json!(watch.task_ids);
         }
         let ack = notification(
             "notifications/subscriptions/acknowledged",

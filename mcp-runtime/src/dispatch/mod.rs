@@ -541,7 +541,7 @@ impl Dispatcher {
                     .map(Cow::Owned)
             }
             (Era::Stateless, "subscriptions/listen") => self
-                .listen(request.id, request.params, delivery)
+                .listen(request.id, request.params, meta, delivery)
                 .await
                 .map(Cow::Owned),
             (Era::Stateless, "tasks/get" | "tasks/update" | "tasks/cancel") => self

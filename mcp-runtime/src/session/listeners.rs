@@ -27,7 +27,18 @@ struct Entry {
     owner: String,
     tenant: Option<String>,
     uris: BTreeSet<String>,
+    /// The tasks it hears of (tasks extension), all of its key's.
+    tasks: Watch,
     tx: mpsc::Sender<Value>,
+}
+
+/// What one listener asked to hear of, as far as the server honours it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Watch {
+    /// The key (its name; empty without authentication) whose tasks it may hear of.
+    pub(crate) task_owner: String,
+    /// Those tasks' ids.
+    pub(crate) task_ids: BTreeSet<String>,
 }
 
 /// The open listeners of one process.
@@ -83,6 +94,7 @@ impl Listeners {
         owner: String,
         tenant: Option<String>,
         uris: BTreeSet<String>,
+        tasks: Watch,
     ) -> Result<Listening<'_>, RpcError> {
         let closing = self.closing.subscribe();
         if *closing.borrow() {
@@ -112,6 +124,7 @@ impl Listeners {
                 owner,
                 tenant,
                 uris,
+                tasks,
                 tx,
             },
         );
@@ -141,6 +154,24 @@ impl Listeners {
         sent
     }
 
+    /// Hand `notification` (a task's status) to every listener of the
+    /// task's key that asked to hear of task `id`. How many it went to.
+    pub(crate) fn publish_task(&self, owner: &str, id: &str, notification: &Value) -> usize {
+        let open = self.lock();
+        let mut sent = 0;
+        for e in open.values() {
+            if e.tasks.task_owner != owner || !e.tasks.task_ids.contains(id) {
+                continue;
+            }
+            if e.tx.try_send(notification.clone()).is_ok() {
+                sent += 1;
+            } else {
+                tracing::debug!(task = id, "a slow listener missed a task status");
+            }
+        }
+        sent
+    }
+
     /// Tear every listener down: each answers its `SubscriptionsListenResult`.
     pub(crate) fn close_all(&self) {
         self.closing.send_replace(true);
@@ -161,23 +192,35 @@ fn busy(message: String) -> RpcError {
 mod tests {
     use super::*;
 
+    fn none() -> Watch {
+        Watch::default()
+    }
+
     #[test]
     fn listeners_are_bounded_per_key_and_in_all_and_hear_only_their_tenant() {
         let l = Listeners::with_limits(2, 3);
         let uris: BTreeSet<String> = ["test://w".to_owned()].into();
         let mut a = l
-            .open("key:a".into(), Some("acme".into()), uris.clone())
+            .open("key:a".into(), Some("acme".into()), uris.clone(), none())
             .unwrap();
-        let _a2 = l.open("key:a".into(), None, BTreeSet::new()).unwrap();
+        let _a2 = l
+            .open("key:a".into(), None, BTreeSet::new(), none())
+            .unwrap();
         assert!(
-            l.open("key:a".into(), None, BTreeSet::new()).is_err(),
+            l.open("key:a".into(), None, BTreeSet::new(), none())
+                .is_err(),
             "per key"
         );
+        let watch = Watch {
+            task_owner: "b".into(),
+            task_ids: ["t1".to_owned()].into(),
+        };
         let mut b = l
-            .open("key:b".into(), Some("globex".into()), uris.clone())
+            .open("key:b".into(), Some("globex".into()), uris.clone(), watch)
             .unwrap();
         assert!(
-            l.open("key:c".into(), None, BTreeSet::new()).is_err(),
+            l.open("key:c".into(), None, BTreeSet::new(), none())
+                .is_err(),
             "in all"
         );
         let n = serde_json::json!({});
@@ -186,12 +229,20 @@ mod tests {
         assert!(b.rx.try_recv().is_err(), "another tenant's change");
         assert_eq!(l.publish("test://w", None, &n), 2);
         assert_eq!(l.publish("test://other", None, &n), 0);
+        while a.rx.try_recv().is_ok() {}
+        while b.rx.try_recv().is_ok() {}
+        assert_eq!(l.publish_task("a", "t1", &n), 0, "another key's task");
+        assert_eq!(l.publish_task("b", "t2", &n), 0, "a task it did not name");
+        assert_eq!(l.publish_task("b", "t1", &n), 1);
+        assert!(b.rx.try_recv().is_ok());
+        assert!(a.rx.try_recv().is_err());
         drop(b);
         assert_eq!(l.len(), 2);
         l.close_all();
         assert!(*a.closing.borrow());
         assert!(
-            l.open("key:d".into(), None, BTreeSet::new()).is_err(),
+            l.open("key:d".into(), None, BTreeSet::new(), none())
+                .is_err(),
             "closing"
         );
     }
