@@ -169,11 +169,13 @@ impl Dispatcher {
             .collect();
         let watch = self.watched_tasks(filter.tasks, meta, &delivery).await?;
         let mut listening = self.listeners.open(
+            delivery.scope,
             owner_of(delivery.key.as_deref()),
             self.read_tenant(&delivery),
             uris.clone(),
             watch.clone(),
         )?;
+        let request_id = id;
         let id: Value = serde_json::from_str(id.get()).unwrap_or(Value::Null);
         let mut honoured = json!({});
         if !uris.is_empty() {
@@ -186,16 +188,23 @@ impl Dispatcher {
             "notifications/subscriptions/acknowledged",
             json!({ "notifications": honoured }),
         );
+        // `notifications/cancelled` naming it ends it (stdio's way to stop one).
+        let key = super::call::inflight_key(delivery.scope, delivery.key.as_deref(), request_id);
+        let _inflight = self.inflight.register(key, &delivery.cancel);
         out.send(tagged(ack, &id)).await;
         loop {
             tokio::select! {
                 biased;
                 () = delivery.cancel.cancelled() => {
-                    return Err(RpcError::new(codes::INTERNAL_ERROR, "the client went away"));
+                    return Err(RpcError::new(codes::INTERNAL_ERROR, "subscriptions/listen cancelled (or its client went away)"));
                 }
                 // Only ever set to `true` (teardown); an error: the server is gone.
                 _ = listening.closing.changed() => break,
-                Some(n) = listening.rx.recv() => out.send(tagged(n, &id)).await,
+                n = listening.rx.recv() => match n {
+                    Some(n) => out.send(tagged(n, &id)).await,
+                    // Ended by the transport: its connection closed (stdio).
+                    None => break,
+                },
             }
         }
         drop(listening);

@@ -24,6 +24,8 @@ pub(crate) const MAX_LISTENERS: usize = 10_000;
 const QUEUE: usize = 64;
 
 struct Entry {
+    /// The connection it came on (stdio), 0 over HTTP.
+    scope: u64,
     owner: String,
     tenant: Option<String>,
     uris: BTreeSet<String>,
@@ -91,6 +93,7 @@ impl Listeners {
     /// (retryable) beyond the limits, or once the server is tearing down.
     pub(crate) fn open(
         &self,
+        scope: u64,
         owner: String,
         tenant: Option<String>,
         uris: BTreeSet<String>,
@@ -121,6 +124,7 @@ impl Listeners {
         open.insert(
             n,
             Entry {
+                scope,
                 owner,
                 tenant,
                 uris,
@@ -172,6 +176,12 @@ impl Listeners {
         sent
     }
 
+    /// End the listeners of connection `scope` (its client went away):
+    /// each answers its result, which no one may read any more.
+    pub(crate) fn close_scope(&self, scope: u64) {
+        self.lock().retain(|_, e| e.scope != scope);
+    }
+
     /// Tear every listener down: each answers its `SubscriptionsListenResult`.
     pub(crate) fn close_all(&self) {
         self.closing.send_replace(true);
@@ -201,13 +211,13 @@ mod tests {
         let l = Listeners::with_limits(2, 3);
         let uris: BTreeSet<String> = ["test://w".to_owned()].into();
         let mut a = l
-            .open("key:a".into(), Some("acme".into()), uris.clone(), none())
+            .open(0, "key:a".into(), Some("acme".into()), uris.clone(), none())
             .unwrap();
         let _a2 = l
-            .open("key:a".into(), None, BTreeSet::new(), none())
+            .open(0, "key:a".into(), None, BTreeSet::new(), none())
             .unwrap();
         assert!(
-            l.open("key:a".into(), None, BTreeSet::new(), none())
+            l.open(0, "key:a".into(), None, BTreeSet::new(), none())
                 .is_err(),
             "per key"
         );
@@ -216,10 +226,16 @@ mod tests {
             task_ids: ["t1".to_owned()].into(),
         };
         let mut b = l
-            .open("key:b".into(), Some("globex".into()), uris.clone(), watch)
+            .open(
+                0,
+                "key:b".into(),
+                Some("globex".into()),
+                uris.clone(),
+                watch,
+            )
             .unwrap();
         assert!(
-            l.open("key:c".into(), None, BTreeSet::new(), none())
+            l.open(0, "key:c".into(), None, BTreeSet::new(), none())
                 .is_err(),
             "in all"
         );
@@ -238,10 +254,16 @@ mod tests {
         assert!(a.rx.try_recv().is_err());
         drop(b);
         assert_eq!(l.len(), 2);
+        let mut c = l
+            .open(7, "key:c".into(), None, BTreeSet::new(), none())
+            .unwrap();
+        l.close_scope(7);
+        assert!(c.rx.try_recv().is_err(), "its channel is closed");
+        assert_eq!(l.len(), 2);
         l.close_all();
         assert!(*a.closing.borrow());
         assert!(
-            l.open("key:d".into(), None, BTreeSet::new(), none())
+            l.open(0, "key:d".into(), None, BTreeSet::new(), none())
                 .is_err(),
             "closing"
         );
