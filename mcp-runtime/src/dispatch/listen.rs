@@ -26,6 +26,9 @@ use crate::session::owner_of;
 /// The `_meta` key naming a notification's listen stream.
 pub(crate) const SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
+/// How often an idle listen stream sends a keep-alive (an SSE comment).
+const KEEP_ALIVE_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Task ids one listener may name (more are ignored).
 const MAX_WATCHED_TASKS: usize = 100;
 
@@ -192,6 +195,10 @@ impl Dispatcher {
         let key = super::call::inflight_key(delivery.scope, delivery.key.as_deref(), request_id);
         let _inflight = self.inflight.register(key, &delivery.cancel);
         out.send(tagged(ack, &id)).await;
+        let mut alive = tokio::time::interval_at(
+            tokio::time::Instant::now() + KEEP_ALIVE_EVERY,
+            KEEP_ALIVE_EVERY,
+        );
         loop {
             tokio::select! {
                 biased;
@@ -205,6 +212,7 @@ impl Dispatcher {
                     // Ended by the transport: its connection closed (stdio).
                     None => break,
                 },
+                _ = alive.tick() => out.send(crate::notify::keep_alive()).await,
             }
         }
         drop(listening);

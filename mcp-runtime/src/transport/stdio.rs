@@ -73,6 +73,9 @@ where
             };
             let forward = async {
                 while let Some(n) = nrx.recv().await {
+                    if crate::notify::is_keep_alive(&n) {
+                        continue;
+                    }
                     let _ = out.send(to_bytes(&n)).await;
                 }
             };
