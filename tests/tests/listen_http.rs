@@ -378,3 +378,59 @@ async fn a_tasks_status_changes_reach_its_keys_listener_and_no_other_key() {
     assert_quiet(&mut mine).await;
     assert_quiet(&mut theirs).await;
 }
+
+#[tokio::test]
+async fn with_sessions_in_redis_another_replicas_update_reaches_the_listeners_of_its_tenant() {
+    use mcp_runtime::session::RedisSessions;
+    use mcp_runtime::state::RedisState;
+    use mcp_tests::redis::{Redis, free_port};
+    use std::sync::Arc;
+    let Some(redis) = Redis::start(free_port()) else {
+        return;
+    };
+    let prefix = format!("mcp:listen-test-{}:", std::process::id());
+    let replica = || {
+        let state = RedisState::new(&redis.url(), prefix.clone())
+            .unwrap()
+            .timeout(Duration::from_millis(300));
+        Server::builder("listen-test", "1.0.0")
+            .api_key(ApiKey::new("acme", ACME).unwrap().with_tenants(["acme"]))
+            .api_key(
+                ApiKey::new("globex", GLOBEX)
+                    .unwrap()
+                    .with_tenants(["globex"]),
+            )
+            .keys_from_env(false)
+            .sessions(true)
+            .session_store(Arc::new(RedisSessions::new(Arc::new(state))))
+            .build()
+            .expect("builds")
+    };
+    let a_server = replica();
+    let a_notifier = a_server.notifier();
+    let _a = TestServer::start(a_server).await;
+    let b = TestServer::start(replica()).await;
+    let watch = json!({"resourceSubscriptions": ["test://watched"]});
+    let (mut acme, _) = open(&b, ACME, json!(1), watch.clone()).await;
+    let (mut globex, _) = open(&b, GLOBEX, json!(2), watch).await;
+    // B subscribes to the channel in the background: announce until heard.
+    let started = tokio::time::Instant::now();
+    let heard = loop {
+        assert_eq!(
+            a_notifier.resource_updated_for_tenant("acme", "test://watched"),
+            0,
+            "no listener of A's own"
+        );
+        if let Some(ev) = acme.next(Duration::from_millis(250)).await {
+            break serde_json::from_str::<Value>(&ev.data).unwrap();
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "B's listener never heard A's update"
+        );
+    };
+    assert_valid_message(R, &heard, None);
+    assert_eq!(heard["params"]["uri"], "test://watched");
+    assert_eq!(heard["params"]["_meta"][SUB], 1);
+    assert_quiet(&mut globex).await;
+}

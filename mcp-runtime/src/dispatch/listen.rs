@@ -164,6 +164,10 @@ impl Dispatcher {
                 "subscriptions/listen streams its notifications: accept text/event-stream",
             ));
         };
+        if let Some(s) = &self.sessions {
+            // With sessions in a shared store, the other replicas' updates reach it.
+            s.reach(&self.listeners);
+        }
         let served = self.registry.resources();
         let uris: BTreeSet<String> = filter
             .resources

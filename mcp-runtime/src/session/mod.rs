@@ -272,6 +272,9 @@ pub(crate) struct Sessions {
     unreachable: Unreachable,
     pub(crate) hub: Arc<streams::Hub>,
     log: LogLimiter,
+    /// The `subscriptions/listen` streams (2026-07-28) the other replicas'
+    /// announcements reach too, once a listener opened.
+    listeners: Arc<std::sync::OnceLock<Arc<listeners::Listeners>>>,
 }
 
 /// How sure a request's session is.
@@ -311,6 +314,7 @@ impl Sessions {
             unreachable: config.unreachable,
             hub: Arc::new(streams::Hub::new(config.idle)),
             log: LogLimiter::per_minute(5),
+            listeners: Arc::default(),
         }
     }
 
@@ -337,16 +341,27 @@ impl Sessions {
         self.listening.call_once(|| {
             let hub = Arc::downgrade(&self.hub);
             let origin = self.origin.clone();
+            let listeners = self.listeners.clone();
             self.store.listen(Arc::new(move |a: Option<Announcement>| {
                 let Some(hub) = hub.upgrade() else {
                     return false;
                 };
                 if let Some(a) = a.filter(|a| a.origin != origin) {
                     deliver(&hub, &a.uri, a.tenant.as_deref());
+                    if let Some(l) = listeners.get() {
+                        l.publish(&a.uri, a.tenant.as_deref(), &resource_updated(&a.uri));
+                    }
                 }
                 true
             }));
         });
+    }
+
+    /// Hand the other replicas' announcements to `listeners` too (from the
+    /// first `subscriptions/listen` on).
+    pub(crate) fn reach(&self, listeners: &Arc<listeners::Listeners>) {
+        let _ = self.listeners.set(listeners.clone());
+        self.listen();
     }
 
     /// Deliver here, and tell the other replicas (in the background: the
