@@ -102,16 +102,14 @@ fn strings(
 
 /// `n` tagged with the listen stream `id`.
 fn tagged(mut n: Value, id: &Value) -> Value {
-    if let Some(params) = n
+    let meta = n
         .as_object_mut()
         .map(|o| o.entry("params").or_insert_with(|| json!({})))
-    {
-        if let Some(p) = params.as_object_mut() {
-            let meta = p.entry("_meta").or_insert_with(|| json!({}));
-            if let Some(m) = meta.as_object_mut() {
-                m.insert(SUBSCRIPTION_ID.to_owned(), id.clone());
-            }
-        }
+        .and_then(Value::as_object_mut)
+        .map(|p| p.entry("_meta").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut);
+    if let Some(m) = meta {
+        m.insert(SUBSCRIPTION_ID.to_owned(), id.clone());
     }
     n
 }
