@@ -434,3 +434,31 @@ async fn with_sessions_in_redis_another_replicas_update_reaches_the_listeners_of
     assert_eq!(heard["params"]["_meta"][SUB], 1);
     assert_quiet(&mut globex).await;
 }
+
+#[tokio::test]
+async fn listeners_take_at_most_half_the_concurrent_requests() {
+    let server = Server::builder("listen-test", "1.0.0")
+        .api_key(ApiKey::new("alice", ALICE).unwrap())
+        .api_key(ApiKey::new("acme", ACME).unwrap().with_tenants(["acme"]))
+        .keys_from_env(false)
+        .max_concurrent_requests(4, Duration::from_secs(1))
+        .build()
+        .expect("builds");
+    let s = TestServer::start(server).await;
+    let _one = open(&s, ALICE, json!(1), json!({})).await;
+    let _two = open(&s, ACME, json!(2), json!({})).await;
+    let r = listen(ALICE, json!(3), json!({})).send(s.addr).await;
+    let v = r.json();
+    assert_eq!(r.status, 503, "{v}");
+    assert_valid_message(R, &v, None);
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 listeners are open"),
+        "{v}"
+    );
+    // The other permits still serve requests.
+    let list = request(&s, ALICE, "tools/list", "tools/list", json!({})).await;
+    assert!(list["result"]["tools"].is_array(), "{list}");
+}

@@ -160,6 +160,10 @@ impl Server {
         if !self.serving.hosts_set && http::is_loopback(addr) {
             config.allowed_hosts = http::loopback_names();
         }
+        // A listen stream holds its request's permit: at most half of them.
+        self.dispatcher
+            .listeners
+            .limit_total((config.max_concurrent / 2).max(1));
         Arc::new(HttpState {
             dispatcher: self.dispatcher.clone(),
             keys,

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use serde_json::Value;
 use tokio::sync::{mpsc, watch};
@@ -48,7 +48,7 @@ pub(crate) struct Listeners {
     open: Mutex<HashMap<u64, Entry>>,
     next: AtomicU64,
     per_key: usize,
-    total: usize,
+    total: AtomicUsize,
     /// Turns `true` once the server tears the listeners down (shutdown).
     closing: watch::Sender<bool>,
 }
@@ -80,7 +80,7 @@ impl Listeners {
             open: Mutex::default(),
             next: AtomicU64::new(1),
             per_key,
-            total,
+            total: AtomicUsize::new(total),
             closing: watch::channel(false).0,
         }
     }
@@ -107,10 +107,10 @@ impl Listeners {
             );
         }
         let mut open = self.lock();
-        if open.len() >= self.total {
+        let total = self.total.load(Ordering::Relaxed);
+        if open.len() >= total {
             return Err(busy(format!(
-                "{} listeners are open, the most this server keeps",
-                self.total
+                "{total} listeners are open, the most this server keeps"
             )));
         }
         if open.values().filter(|e| e.owner == owner).count() >= self.per_key {
@@ -138,6 +138,12 @@ impl Listeners {
             rx,
             closing,
         })
+    }
+
+    /// Keep at most `n` open in all (fewer than the limit already set):
+    /// over HTTP each holds one of the concurrent requests' permits.
+    pub(crate) fn limit_total(&self, n: usize) {
+        self.total.fetch_min(n, Ordering::Relaxed);
     }
 
     /// Hand `notification` to every listener subscribed to `uri` (and, with
@@ -260,6 +266,13 @@ mod tests {
         l.close_scope(7);
         assert!(c.rx.try_recv().is_err(), "its channel is closed");
         assert_eq!(l.len(), 2);
+        l.limit_total(2);
+        l.limit_total(50);
+        assert!(
+            l.open(0, "key:e".into(), None, BTreeSet::new(), none())
+                .is_err(),
+            "a lower limit stays"
+        );
         l.close_all();
         assert!(*a.closing.borrow());
         assert!(
