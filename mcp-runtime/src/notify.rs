@@ -15,6 +15,20 @@ use crate::jsonrpc::notification;
 /// What `close_stream` queues: `null`, which no notification is.
 pub(crate) const CLOSE_STREAM: Value = Value::Null;
 
+/// What a long-lived stream (`subscriptions/listen`) queues now and then
+/// to keep its connection alive: an SSE comment over HTTP, nothing on stdio.
+const KEEP_ALIVE: &str = "dev.mcp-runtime/keep-alive";
+
+/// A [`KEEP_ALIVE`] to queue.
+pub(crate) fn keep_alive() -> Value {
+    Value::String(KEEP_ALIVE.to_owned())
+}
+
+/// Whether `v` is a [`keep_alive`], not a message.
+pub(crate) fn is_keep_alive(v: &Value) -> bool {
+    v.as_str() == Some(KEEP_ALIVE)
+}
+
 /// A channel for a call's notifications (progress, log messages): the
 /// transport streams them to the client ahead of the result.
 ///

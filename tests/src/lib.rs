@@ -542,6 +542,12 @@ pub fn assert_valid_message(rev: Revision, message: &Value, result_def: Option<&
             Some("notifications/progress") => check("ProgressNotification", message),
             Some("notifications/message") => check("LoggingMessageNotification", message),
             Some("notifications/cancelled") => check("CancelledNotification", message),
+            Some("notifications/resources/updated") => {
+                check("ResourceUpdatedNotification", message)
+            }
+            Some("notifications/subscriptions/acknowledged") => {
+                check("SubscriptionsAcknowledgedNotification", message)
+            }
             _ => {}
         }
     } else {

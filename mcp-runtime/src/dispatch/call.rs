@@ -535,7 +535,7 @@ pub(super) struct Inflight {
 }
 
 impl Inflight {
-    fn register(&self, key: String, token: &CancellationToken) -> InflightEntry<'_> {
+    pub(super) fn register(&self, key: String, token: &CancellationToken) -> InflightEntry<'_> {
         let serial = self
             .serial
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -577,7 +577,7 @@ impl Inflight {
 }
 
 /// Removes a call's cancellation token from [`Inflight`] when the call ends.
-struct InflightEntry<'d> {
+pub(super) struct InflightEntry<'d> {
     map: &'d Inflight,
     key: String,
     serial: u64,

@@ -20,6 +20,7 @@ pub(crate) mod headers;
 mod incoming;
 mod lifecycle;
 mod list;
+mod listen;
 mod prompts;
 mod resources;
 mod result;
@@ -213,6 +214,8 @@ pub(crate) struct Dispatcher {
     pub(crate) sessions: Option<Arc<crate::session::Sessions>>,
     /// The `capabilities` of `initialize` with sessions on (resource subscriptions).
     session_capabilities: serde_json::Value,
+    /// The `subscriptions/listen` streams (2026-07-28).
+    pub(crate) listeners: Arc<crate::session::listeners::Listeners>,
 }
 
 impl Dispatcher {
@@ -306,12 +309,13 @@ impl Dispatcher {
             filtered: scopes::FilteredPages::default(),
             sessions,
             session_capabilities,
+            listeners: Arc::default(),
         }
     }
 
     /// Announces resource changes to this server's sessions.
     pub(crate) fn notifier(&self) -> crate::session::Notifier {
-        crate::session::Notifier::new(self.sessions.clone())
+        crate::session::Notifier::new(self.sessions.clone(), Some(self.listeners.clone()))
     }
 
     /// Keep tasks in `store` (shared by replicas) instead of this process's memory.
@@ -346,6 +350,7 @@ impl Dispatcher {
         // The same limits and metrics: one server, now acting for a scope.
         d.concurrency = self.concurrency.clone();
         d.tasks = self.tasks.shared();
+        d.listeners = self.listeners.clone();
         #[cfg(feature = "metrics")]
         {
             d.metrics = self.metrics.clone();
@@ -538,6 +543,10 @@ impl Dispatcher {
                     .await
                     .map(Cow::Owned)
             }
+            (Era::Stateless, "subscriptions/listen") => self
+                .listen(request.id, request.params, meta, delivery)
+                .await
+                .map(Cow::Owned),
             (Era::Stateless, "tasks/get" | "tasks/update" | "tasks/cancel") => self
                 .task_method(&request.method, request.params, meta, era, &delivery)
                 .await

@@ -48,7 +48,7 @@ pub(super) enum Mode {
 }
 
 /// Whether a request declared the tasks extension.
-fn declared(era: Era, meta: RequestMeta<'_>) -> bool {
+pub(super) fn declared(era: Era, meta: RequestMeta<'_>) -> bool {
     era == Era::Stateless
         && meta
             .get(meta::CAPABILITIES)
@@ -241,6 +241,8 @@ impl Dispatcher {
             notifications,
             live,
             ttl: tasks.limits.ttl,
+            listeners: self.listeners.clone(),
+            announced: TaskStatus::Working,
         };
         let handler = match first {
             std::task::Poll::Ready(r) => futures_util::future::ready(r).boxed(),
@@ -355,6 +357,10 @@ struct Runner {
     notifications: NotificationReceiver,
     live: Live,
     ttl: Duration,
+    /// Where its status changes go (`subscriptions/listen`, 2026-07-28).
+    listeners: Arc<crate::session::listeners::Listeners>,
+    /// The last status told to the listeners.
+    announced: TaskStatus,
 }
 
 impl Runner {
@@ -489,6 +495,15 @@ impl Runner {
         self.record.last_updated_at = rfc3339(SystemTime::now());
         if let Err(e) = self.store.save(&self.record).await {
             tracing::warn!(task = %self.record.id, "the task store could not be written: {e}");
+        }
+        if self.record.status != self.announced {
+            self.announced = self.record.status;
+            let n = crate::jsonrpc::notification(
+                "notifications/tasks",
+                Value::Object(self.record.detailed()),
+            );
+            self.listeners
+                .publish_task(&self.record.owner.key, &self.record.id, &n);
         }
     }
 }

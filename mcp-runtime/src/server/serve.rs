@@ -160,6 +160,10 @@ impl Server {
         if !self.serving.hosts_set && http::is_loopback(addr) {
             config.allowed_hosts = http::loopback_names();
         }
+        // A listen stream holds its request's permit: at most half of them.
+        self.dispatcher
+            .listeners
+            .limit_total((config.max_concurrent / 2).max(1));
         Arc::new(HttpState {
             dispatcher: self.dispatcher.clone(),
             keys,
@@ -245,6 +249,7 @@ impl Server {
         let (drain_tx, drain_rx) = tokio::sync::oneshot::channel::<()>();
         let draining = tracker.clone();
         let grace = self.serving.shutdown_grace;
+        let listeners = self.dispatcher.listeners.clone();
         let serve = conn::serve(
             listener,
             app,
@@ -267,6 +272,8 @@ impl Server {
                     open_connections = draining.open_connections(),
                     "shutting down: no new connections; closing idle connections, finishing requests in flight"
                 );
+                // The `subscriptions/listen` streams answer their result and end.
+                listeners.close_all();
                 let _ = drain_tx.send(());
             },
         );

@@ -25,6 +25,7 @@
 //! when the session cannot be verified: they are what a caller holding
 //! another caller's session id could misuse.
 
+pub(crate) mod listeners;
 pub(crate) mod streams;
 
 use std::collections::{BTreeSet, HashMap};
@@ -271,6 +272,9 @@ pub(crate) struct Sessions {
     unreachable: Unreachable,
     pub(crate) hub: Arc<streams::Hub>,
     log: LogLimiter,
+    /// The `subscriptions/listen` streams (2026-07-28) the other replicas'
+    /// announcements reach too, once a listener opened.
+    listeners: Arc<std::sync::OnceLock<Arc<listeners::Listeners>>>,
 }
 
 /// How sure a request's session is.
@@ -310,6 +314,7 @@ impl Sessions {
             unreachable: config.unreachable,
             hub: Arc::new(streams::Hub::new(config.idle)),
             log: LogLimiter::per_minute(5),
+            listeners: Arc::default(),
         }
     }
 
@@ -336,16 +341,27 @@ impl Sessions {
         self.listening.call_once(|| {
             let hub = Arc::downgrade(&self.hub);
             let origin = self.origin.clone();
+            let listeners = self.listeners.clone();
             self.store.listen(Arc::new(move |a: Option<Announcement>| {
                 let Some(hub) = hub.upgrade() else {
                     return false;
                 };
                 if let Some(a) = a.filter(|a| a.origin != origin) {
                     deliver(&hub, &a.uri, a.tenant.as_deref());
+                    if let Some(l) = listeners.get() {
+                        l.publish(&a.uri, a.tenant.as_deref(), &resource_updated(&a.uri));
+                    }
                 }
                 true
             }));
         });
+    }
+
+    /// Hand the other replicas' announcements to `listeners` too (from the
+    /// first `subscriptions/listen` on).
+    pub(crate) fn reach(&self, listeners: &Arc<listeners::Listeners>) {
+        let _ = self.listeners.set(listeners.clone());
+        self.listen();
     }
 
     /// Deliver here, and tell the other replicas (in the background: the
@@ -471,6 +487,10 @@ impl Sessions {
 /// # }
 /// ```
 ///
+/// In the 2026-07-28 era it goes to every open `subscriptions/listen`
+/// stream of this process whose `resourceSubscriptions` name the URI
+/// (tagged with the stream's subscription id), with the same tenant rule.
+///
 /// `notifications/resources/updated` goes to every session subscribed to
 /// the URI, on one of its `GET` streams (buffered for its resumption when
 /// none is connected). With sessions off, or for a URI nobody subscribed
@@ -480,19 +500,28 @@ impl Sessions {
 #[derive(Clone, Default)]
 pub struct Notifier {
     sessions: Option<Arc<Sessions>>,
+    /// The `subscriptions/listen` streams (2026-07-28) of this process.
+    listeners: Option<Arc<listeners::Listeners>>,
 }
 
 impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Notifier")
             .field("sessions", &self.sessions.is_some())
+            .field("listeners", &self.listeners.is_some())
             .finish()
     }
 }
 
 impl Notifier {
-    pub(crate) fn new(sessions: Option<Arc<Sessions>>) -> Notifier {
-        Notifier { sessions }
+    pub(crate) fn new(
+        sessions: Option<Arc<Sessions>>,
+        listeners: Option<Arc<listeners::Listeners>>,
+    ) -> Notifier {
+        Notifier {
+            sessions,
+            listeners,
+        }
     }
 
     /// The resource at `uri` changed: tell every session subscribed to it.
@@ -514,19 +543,30 @@ impl Notifier {
     }
 
     fn announce(&self, uri: &str, tenant: Option<&str>) -> usize {
-        self.sessions
+        let listening = self
+            .listeners
             .as_ref()
-            .map_or(0, |s| s.announce(uri, tenant))
+            .map_or(0, |l| l.publish(uri, tenant, &resource_updated(uri)));
+        listening
+            + self
+                .sessions
+                .as_ref()
+                .map_or(0, |s| s.announce(uri, tenant))
     }
 }
 
 /// `notifications/resources/updated` to the sessions here subscribed to `uri`.
 fn deliver(hub: &streams::Hub, uri: &str, tenant: Option<&str>) -> usize {
-    let message = crate::jsonrpc::notification(
+    let message = resource_updated(uri);
+    hub.publish(uri, tenant, &crate::jsonrpc::to_bytes(&message))
+}
+
+/// `notifications/resources/updated` for `uri`.
+fn resource_updated(uri: &str) -> serde_json::Value {
+    crate::jsonrpc::notification(
         "notifications/resources/updated",
         serde_json::json!({ "uri": uri }),
-    );
-    hub.publish(uri, tenant, &crate::jsonrpc::to_bytes(&message))
+    )
 }
 
 #[cfg(test)]

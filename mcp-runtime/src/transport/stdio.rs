@@ -73,6 +73,9 @@ where
             };
             let forward = async {
                 while let Some(n) = nrx.recv().await {
+                    if crate::notify::is_keep_alive(&n) {
+                        continue;
+                    }
                     let _ = out.send(to_bytes(&n)).await;
                 }
             };
@@ -83,7 +86,15 @@ where
         });
         while tasks.try_join_next().is_some() {}
     }
-    while tasks.join_next().await.is_some() {}
+    // The client is gone: its `subscriptions/listen` streams end too.
+    // (Again while waiting: one may have opened just after.)
+    loop {
+        dispatcher.listeners.close_scope(scope);
+        tokio::select! {
+            done = tasks.join_next() => if done.is_none() { break },
+            () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+        }
+    }
     drop(out_tx);
     writer_task.await.map_err(std::io::Error::other)?
 }

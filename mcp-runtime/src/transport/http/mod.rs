@@ -608,6 +608,9 @@ fn sse_bytes(json: &[u8]) -> Vec<u8> {
 }
 
 fn sse_event(v: &Value) -> Bytes {
+    if crate::notify::is_keep_alive(v) {
+        return Bytes::from_static(b": keep-alive\n\n");
+    }
     Bytes::from(sse_bytes(&to_bytes(v)))
 }
 
@@ -651,6 +654,18 @@ pub(crate) fn is_loopback(addr: &SocketAddr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keep_alive_is_an_sse_comment_and_a_message_an_event() {
+        assert_eq!(
+            &sse_event(&crate::notify::keep_alive())[..],
+            b": keep-alive\n\n"
+        );
+        assert_eq!(
+            &sse_event(&serde_json::json!({"a": 1}))[..],
+            b"event: message\ndata: {\"a\":1}\n\n"
+        );
+    }
 
     #[test]
     fn accept_values() {
