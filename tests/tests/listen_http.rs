@@ -52,7 +52,7 @@ async fn gated_greeting(ctx: ToolContext) -> Result<ToolOutput, McpError> {
 static GATE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// A name.
-#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[derive(serde::Deserialize, schemars::JsonSchema, ElicitForm)]
 struct Name {
     /// The name.
     name: String,

@@ -725,9 +725,9 @@ async fn submit_return_asks_to_confirm_over_the_stream_in_2025_11_25() {
             "Submit a return of 1 unit(s) from order ORD-10001?"
         );
         let last = HttpResponse {
+            status: resp.status,
             body: serde_json::to_vec(messages.last().unwrap()).unwrap(),
             headers: Vec::new(),
-            ..resp
         };
         match Answer::of(&last) {
             Answer::Ok(rma) => {
