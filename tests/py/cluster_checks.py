@@ -797,7 +797,7 @@ async def main_async(ns: argparse.Namespace, env: dict[str, str]) -> None:
     if ns.only in (None, "eras"):
         for era in ("2025-11-25", MODERN):
             await check_era(env, era)
-            print(f"eras: {era}: tools/list, the eight tools with exact values, retries, isolation: ok")
+            print(f"eras: {era}: tools/list, the nine tools with exact values, retries, isolation: ok")
     if ns.only in (None, "load"):
         await check_load(env, ns.load_seconds)
     if ns.only in (None, "limit"):
