@@ -387,6 +387,13 @@ impl Runner {
                     while let Some(n) = self.notifications.try_recv() {
                         self.note_only(n);
                     }
+                    // A cancel that came while the handler was being polled
+                    // (it then answered for itself, e.g. "cancelled") wins:
+                    // the client asked to cancel before the task ended.
+                    if cancel.is_cancelled() {
+                        self.finish(TaskStatus::Cancelled, None, None).await;
+                        break;
+                    }
                     match r {
                         Ok(outcome) => {
                             let result = serde_json::from_slice(&super::call::write_call_result(&outcome, None))
